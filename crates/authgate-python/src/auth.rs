@@ -1,0 +1,164 @@
+//! `Authenticator`: the login flows, with the GIL released while they run.
+
+use std::sync::Arc;
+
+use authgate::auth::{self, AuthConfig, LoginRequest};
+use authgate::token::TokenKey;
+use authgate::user::User;
+use pyo3::exceptions::PyValueError;
+use pyo3::prelude::*;
+use pyo3::types::PyDict;
+
+use crate::errors::IntoPyResult;
+use crate::store::Store;
+
+/// The outcome of a successful login.
+#[pyclass(module = "authgate._core", frozen, get_all)]
+pub struct LoginResult {
+    /// Public fields of the user (`username`, `name`, `email`, `roles`, …).
+    user: Py<PyDict>,
+    /// The server-side session id.
+    session_id: String,
+    /// A cookie token to write, or `None` if the cookie stays as it is.
+    token: Option<String>,
+    /// When the session (and its cookie) expires, Unix seconds.
+    expires: f64,
+}
+
+#[pymethods]
+impl LoginResult {
+    fn __repr__(&self, py: Python<'_>) -> String {
+        let username = self
+            .user
+            .bind(py)
+            .get_item("username")
+            .ok()
+            .flatten()
+            .map(|u| u.to_string())
+            .unwrap_or_default();
+        format!("LoginResult(username={username:?}, token=<redacted>)")
+    }
+}
+
+/// Runs login, cookie resume and logout against a store.
+#[pyclass(module = "authgate._core", frozen)]
+pub struct Authenticator {
+    inner: auth::Authenticator,
+}
+
+#[pymethods]
+impl Authenticator {
+    #[new]
+    #[pyo3(signature = (store, cookie_key, cookie_expiry_days = 30.0, *, lockout_window = None, lockout_cooldown = None, idle_timeout = None))]
+    fn new(
+        store: &Store,
+        cookie_key: &str,
+        cookie_expiry_days: f64,
+        lockout_window: Option<f64>,
+        lockout_cooldown: Option<f64>,
+        idle_timeout: Option<f64>,
+    ) -> PyResult<Self> {
+        let defaults = AuthConfig::new(TokenKey::new(cookie_key), cookie_expiry_days)
+            .map_err(|e| PyValueError::new_err(e.to_string()))?;
+        let config = defaults
+            .clone()
+            .with_lockout(
+                lockout_window.unwrap_or(defaults.lockout_window),
+                lockout_cooldown.unwrap_or(defaults.lockout_cooldown),
+            )
+            .and_then(|c| {
+                c.with_idle_timeout(idle_timeout.unwrap_or(defaults.sessions.idle_timeout))
+            })
+            .map_err(|e| PyValueError::new_err(e.to_string()))?;
+        let store: Arc<dyn authgate::store::Store> = store.inner.clone();
+        Ok(Authenticator {
+            inner: auth::Authenticator::new(store, config),
+        })
+    }
+
+    /// Logs in with a password; raises `InvalidCredentials`, `AccountLocked`,
+    /// `TooManyUsers` or `SessionExists`.
+    #[pyo3(signature = (username, password, *, max_login_attempts = None, max_concurrent_users = None, single_session = false))]
+    fn login(
+        &self,
+        py: Python<'_>,
+        username: &str,
+        password: &str,
+        max_login_attempts: Option<u32>,
+        max_concurrent_users: Option<u32>,
+        single_session: bool,
+    ) -> PyResult<LoginResult> {
+        let req = LoginRequest {
+            username,
+            password,
+            max_login_attempts,
+            max_concurrent_users,
+            single_session,
+        };
+        let login = py.detach(|| self.inner.login(&req)).py_err()?;
+        login_result(py, login)
+    }
+
+    /// Logs in from a cookie token; raises `TokenRefused` if it is no good.
+    #[pyo3(signature = (token, *, max_concurrent_users = None, single_session = false))]
+    fn resume(
+        &self,
+        py: Python<'_>,
+        token: &str,
+        max_concurrent_users: Option<u32>,
+        single_session: bool,
+    ) -> PyResult<LoginResult> {
+        let login = py
+            .detach(|| {
+                self.inner
+                    .resume(token, max_concurrent_users, single_session)
+            })
+            .py_err()?;
+        login_result(py, login)
+    }
+
+    /// The user of a live session, or `None` if it ended.
+    fn check_session<'py>(
+        &self,
+        py: Python<'py>,
+        session_id: &str,
+    ) -> PyResult<Option<Bound<'py, PyDict>>> {
+        let user = py
+            .detach(|| self.inner.check_session(session_id))
+            .py_err()?;
+        user.map(|u| user_dict(py, &u)).transpose()
+    }
+
+    /// Ends a session everywhere.
+    fn logout(&self, py: Python<'_>, session_id: &str) -> PyResult<()> {
+        py.detach(|| self.inner.logout(session_id)).py_err()
+    }
+
+    /// The user's password hint, if they set one.
+    fn password_hint(&self, py: Python<'_>, username: &str) -> PyResult<Option<String>> {
+        let key = username.trim().to_lowercase();
+        let user = py.detach(|| self.inner.store().user(&key)).py_err()?;
+        Ok(user.and_then(|u| u.password_hint))
+    }
+}
+
+fn login_result(py: Python<'_>, login: auth::Login) -> PyResult<LoginResult> {
+    Ok(LoginResult {
+        user: user_dict(py, &login.user)?.unbind(),
+        session_id: login.session.id,
+        token: login.token,
+        expires: login.session.expires,
+    })
+}
+
+/// The public fields of a user as a dict; never the password hash.
+pub fn user_dict<'py>(py: Python<'py>, user: &User) -> PyResult<Bound<'py, PyDict>> {
+    let d = PyDict::new(py);
+    d.set_item("username", &user.username)?;
+    d.set_item("name", user.display_name())?;
+    d.set_item("email", &user.email)?;
+    d.set_item("first_name", &user.first_name)?;
+    d.set_item("last_name", &user.last_name)?;
+    d.set_item("roles", &user.roles)?;
+    Ok(d)
+}

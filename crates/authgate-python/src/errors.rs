@@ -1,0 +1,127 @@
+//! The one mapping from [`authgate::Error`] to Python exceptions.
+//!
+//! Every exception derives from `AuthgateError`; the Streamlit layer turns
+//! them into streamlit-authenticator's widget exceptions where it must.
+
+use authgate::Error;
+use pyo3::create_exception;
+use pyo3::exceptions::PyException;
+use pyo3::prelude::*;
+
+create_exception!(
+    _core,
+    AuthgateError,
+    PyException,
+    "Base of every authgate error."
+);
+create_exception!(
+    _core,
+    InvalidCredentials,
+    AuthgateError,
+    "Username or password is incorrect."
+);
+create_exception!(
+    _core,
+    AccountLocked,
+    AuthgateError,
+    "Too many failed attempts; the lock ends by itself."
+);
+create_exception!(
+    _core,
+    TooManyUsers,
+    AuthgateError,
+    "max_concurrent_users reached."
+);
+create_exception!(
+    _core,
+    SessionExists,
+    AuthgateError,
+    "single_session: the user is logged in elsewhere."
+);
+create_exception!(
+    _core,
+    NotAuthorized,
+    AuthgateError,
+    "The account may not log in this way."
+);
+create_exception!(
+    _core,
+    TokenRefused,
+    AuthgateError,
+    "A cookie token is malformed, forged, expired or revoked."
+);
+create_exception!(
+    _core,
+    PasswordTooLong,
+    AuthgateError,
+    "bcrypt takes at most 72 bytes."
+);
+create_exception!(
+    _core,
+    InvalidInput,
+    AuthgateError,
+    "Input of the wrong shape."
+);
+create_exception!(_core, UserNotFound, AuthgateError, "No such user.");
+create_exception!(
+    _core,
+    ConfigError,
+    AuthgateError,
+    "The config is missing, unreadable or malformed."
+);
+create_exception!(
+    _core,
+    StoreError,
+    AuthgateError,
+    "The store could not be read or written."
+);
+
+/// Converts a core error into its Python exception.
+pub fn to_py(err: Error) -> PyErr {
+    let msg = err.to_string();
+    match err {
+        Error::InvalidCredentials => InvalidCredentials::new_err(msg),
+        Error::AccountLocked { .. } => AccountLocked::new_err(msg),
+        Error::TooManyUsers => TooManyUsers::new_err(msg),
+        Error::SessionExists => SessionExists::new_err(msg),
+        Error::NotAuthorized => NotAuthorized::new_err(msg),
+        Error::TokenRefused(_) => TokenRefused::new_err(msg),
+        Error::PasswordTooLong => PasswordTooLong::new_err(msg),
+        Error::BadHash | Error::InvalidInput(_) => InvalidInput::new_err(msg),
+        Error::UserNotFound(_) => UserNotFound::new_err(msg),
+        Error::ConfigNotFound(_) | Error::YamlSyntax { .. } | Error::ConfigSchema { .. } => {
+            ConfigError::new_err(msg)
+        }
+        Error::LockTimeout { .. } | Error::Io { .. } => StoreError::new_err(msg),
+        _ => AuthgateError::new_err(msg),
+    }
+}
+
+/// `?`-friendly conversion.
+pub trait IntoPyResult<T> {
+    /// Maps the error with [`to_py`].
+    fn py_err(self) -> PyResult<T>;
+}
+
+impl<T> IntoPyResult<T> for authgate::Result<T> {
+    fn py_err(self) -> PyResult<T> {
+        self.map_err(to_py)
+    }
+}
+
+pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    let py = m.py();
+    m.add("AuthgateError", py.get_type::<AuthgateError>())?;
+    m.add("InvalidCredentials", py.get_type::<InvalidCredentials>())?;
+    m.add("AccountLocked", py.get_type::<AccountLocked>())?;
+    m.add("TooManyUsers", py.get_type::<TooManyUsers>())?;
+    m.add("SessionExists", py.get_type::<SessionExists>())?;
+    m.add("NotAuthorized", py.get_type::<NotAuthorized>())?;
+    m.add("TokenRefused", py.get_type::<TokenRefused>())?;
+    m.add("PasswordTooLong", py.get_type::<PasswordTooLong>())?;
+    m.add("InvalidInput", py.get_type::<InvalidInput>())?;
+    m.add("UserNotFound", py.get_type::<UserNotFound>())?;
+    m.add("ConfigError", py.get_type::<ConfigError>())?;
+    m.add("StoreError", py.get_type::<StoreError>())?;
+    Ok(())
+}

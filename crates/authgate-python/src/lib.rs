@@ -1,0 +1,24 @@
+//! `authgate._core`: the PyO3 face of the authgate core.
+//!
+//! This crate converts values and errors and releases the GIL around
+//! hashing and I/O. It holds no rules: every decision is made in `authgate`.
+
+use pyo3::prelude::*;
+
+mod auth;
+mod convert;
+mod errors;
+mod hashing;
+mod store;
+
+/// The extension module.
+#[pymodule(gil_used = false)]
+fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add("__version__", env!("CARGO_PKG_VERSION"))?;
+    errors::register(m)?;
+    hashing::register(m)?;
+    m.add_class::<store::Store>()?;
+    m.add_class::<auth::Authenticator>()?;
+    m.add_class::<auth::LoginResult>()?;
+    Ok(())
+}

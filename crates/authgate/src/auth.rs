@@ -1,0 +1,355 @@
+//! The authentication flows: login, cookie resume, session check, logout.
+//!
+//! [`Authenticator`] is a function of a [`Store`], a [`Clock`] and its
+//! [`AuthConfig`]; it decides every rule and the Python layer only relays.
+
+use std::sync::Arc;
+
+use crate::clock::{Clock, SystemClock};
+use crate::error::{Error, Result};
+use crate::lockout::LockoutPolicy;
+use crate::password;
+use crate::secret;
+use crate::session::{Session, SessionPolicy};
+use crate::store::{SessionLimits, Store};
+use crate::token::{self, Claims, TokenKey};
+use crate::user::User;
+
+const SECONDS_PER_DAY: f64 = 86_400.0;
+
+/// How an [`Authenticator`] behaves.
+#[derive(Debug, Clone)]
+pub struct AuthConfig {
+    /// Signs and checks cookie tokens.
+    pub token_key: TokenKey,
+    /// Cookie and session lifetime in days; `0` issues no cookie (as 0.4.2).
+    pub cookie_expiry_days: f64,
+    /// Idle timeout and touch interval.
+    pub sessions: SessionPolicy,
+    /// Seconds in which failures count together.
+    pub lockout_window: f64,
+    /// Seconds a lock lasts.
+    pub lockout_cooldown: f64,
+}
+
+impl AuthConfig {
+    /// Defaults for everything but the key and expiry.
+    ///
+    /// An empty key would let anyone forge cookies (PyJWT refuses it too);
+    /// the expiry must be a non-negative number of days.
+    pub fn new(token_key: TokenKey, cookie_expiry_days: f64) -> Result<Self> {
+        if token_key.is_empty() {
+            return Err(Error::InvalidInput(
+                "the cookie key must not be empty".into(),
+            ));
+        }
+        Ok(AuthConfig {
+            token_key,
+            cookie_expiry_days: non_negative("cookie_expiry_days", cookie_expiry_days)?,
+            sessions: SessionPolicy::default(),
+            lockout_window: LockoutPolicy::DEFAULT_WINDOW,
+            lockout_cooldown: LockoutPolicy::DEFAULT_COOLDOWN,
+        })
+    }
+
+    /// Sets the lockout window and cooldown, in seconds.
+    pub fn with_lockout(mut self, window: f64, cooldown: f64) -> Result<Self> {
+        self.lockout_window = non_negative("lockout_window", window)?;
+        self.lockout_cooldown = non_negative("lockout_cooldown", cooldown)?;
+        Ok(self)
+    }
+
+    /// Sets the idle timeout of sessions, in seconds.
+    pub fn with_idle_timeout(mut self, seconds: f64) -> Result<Self> {
+        self.sessions.idle_timeout = non_negative("session_idle_timeout", seconds)?;
+        Ok(self)
+    }
+
+    fn lifetime(&self) -> f64 {
+        self.cookie_expiry_days.max(0.0) * SECONDS_PER_DAY
+    }
+}
+
+/// What a login form submits, with the widget's limits.
+#[derive(Clone, Default)]
+pub struct LoginRequest<'a> {
+    /// As typed; trimmed and lower-cased here, as 0.4.2 does.
+    pub username: &'a str,
+    /// As typed; trimmed, as 0.4.2 does.
+    pub password: &'a str,
+    /// Failures that lock the account (`None`: never).
+    pub max_login_attempts: Option<u32>,
+    /// At most this many users logged in at once.
+    pub max_concurrent_users: Option<u32>,
+    /// Refuse a second live session of the same user.
+    pub single_session: bool,
+}
+
+impl std::fmt::Debug for LoginRequest<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LoginRequest")
+            .field("username", &self.username)
+            .field("password", &"<redacted>")
+            .field("max_login_attempts", &self.max_login_attempts)
+            .field("max_concurrent_users", &self.max_concurrent_users)
+            .field("single_session", &self.single_session)
+            .finish()
+    }
+}
+
+/// A logged-in user.
+#[derive(Debug, Clone)]
+pub struct Login {
+    /// Who.
+    pub user: User,
+    /// The server-side session.
+    pub session: Session,
+    /// A new cookie token to store, if one must be (re)written.
+    pub token: Option<String>,
+}
+
+/// Runs the flows against one store.
+#[derive(Debug, Clone)]
+pub struct Authenticator {
+    store: Arc<dyn Store>,
+    config: AuthConfig,
+    clock: Arc<dyn Clock>,
+}
+
+impl Authenticator {
+    /// An authenticator on the system clock.
+    pub fn new(store: Arc<dyn Store>, config: AuthConfig) -> Self {
+        Self::with_clock(store, config, Arc::new(SystemClock))
+    }
+
+    /// An authenticator on a given clock (tests use [`crate::clock::FakeClock`]).
+    pub fn with_clock(store: Arc<dyn Store>, config: AuthConfig, clock: Arc<dyn Clock>) -> Self {
+        Authenticator {
+            store,
+            config,
+            clock,
+        }
+    }
+
+    /// The store.
+    pub fn store(&self) -> &Arc<dyn Store> {
+        &self.store
+    }
+
+    /// Logs in with a password.
+    ///
+    /// Unknown user, guest account and wrong password all return
+    /// [`Error::InvalidCredentials`] after the same bcrypt work. A wrong
+    /// password is counted; a locked account is refused even with the right
+    /// password until the lock ends.
+    pub fn login(&self, req: &LoginRequest<'_>) -> Result<Login> {
+        let username = req.username.trim().to_lowercase();
+        let password = req.password.trim();
+        let now = self.clock.now();
+        let user = match self.store.user(&username)? {
+            Some(user) if !username.is_empty() => user,
+            _ => return Err(dummy_then_refuse(password)),
+        };
+        let policy = self.lockout_policy(req.max_login_attempts);
+        let locked = policy.locked_until(&self.store.lock_state(&username)?, now);
+        let Some(hash) = user.password_hash.as_deref() else {
+            return Err(dummy_then_refuse(password));
+        };
+        let matches = match password::verify(password, hash) {
+            Ok(m) => m,
+            Err(Error::PasswordTooLong) => false,
+            Err(e) => return Err(e),
+        };
+        if let Some(until) = locked {
+            return Err(Error::AccountLocked { until });
+        }
+        if !matches {
+            self.store.record_failure(&username, &policy, now)?;
+            return Err(Error::InvalidCredentials);
+        }
+        let limits = self.limits(req.max_concurrent_users, req.single_session);
+        self.open_session(user, &limits, now)
+    }
+
+    /// Logs in from a cookie token, if it is still good.
+    ///
+    /// A token issued by authgate must name a live session and match the
+    /// user's current password. A streamlit-authenticator token (no session id)
+    /// is accepted once, unless its user logged out after it was issued, and is
+    /// exchanged for an authgate token.
+    pub fn resume(
+        &self,
+        token: &str,
+        max_concurrent_users: Option<u32>,
+        single_session: bool,
+    ) -> Result<Login> {
+        let now = self.clock.now();
+        let claims = token::decode(&self.config.token_key, token, now)?;
+        let Some(user) = self.store.user(&claims.username)? else {
+            return Err(Error::TokenRefused("unknown user"));
+        };
+        let Some(sid) = &claims.sid else {
+            let issued = claims.exp_date - self.config.lifetime();
+            if let Some(revoked) = self.store.revoked_before(&user.username)? {
+                if issued <= revoked {
+                    return Err(Error::TokenRefused("revoked"));
+                }
+            }
+            let limits = self.limits(max_concurrent_users, single_session);
+            return self.open_session(user, &limits, now);
+        };
+        let session = self
+            .live_session(sid, now)?
+            .filter(|s| s.username == user.username)
+            .ok_or(Error::TokenRefused("no such session"))?;
+        let current_cv = token::credential_version(user.password_hash.as_deref().unwrap_or(""));
+        let cv_matches = claims
+            .cv
+            .as_deref()
+            .is_some_and(|cv| secret::constant_time_eq(cv.as_bytes(), current_cv.as_bytes()));
+        if !cv_matches {
+            return Err(Error::TokenRefused("credentials changed"));
+        }
+        Ok(Login {
+            user,
+            session,
+            token: None,
+        })
+    }
+
+    /// Checks, on a rerun, that a logged-in session still exists; returns the
+    /// user's current record, or `None` if the session ended elsewhere.
+    pub fn check_session(&self, session_id: &str) -> Result<Option<User>> {
+        let now = self.clock.now();
+        let Some(session) = self.live_session(session_id, now)? else {
+            return Ok(None);
+        };
+        self.store.user(&session.username)
+    }
+
+    /// Ends a session; its cookie stops working everywhere.
+    pub fn logout(&self, session_id: &str) -> Result<()> {
+        let now = self.clock.now();
+        self.store
+            .close_session(session_id, now, self.config.sessions.idle_timeout)?;
+        Ok(())
+    }
+
+    /// Hashes every plaintext password in the store on all cores and stores
+    /// the hashes. Returns the users updated; a password bcrypt cannot take
+    /// is reported by username, after the others are stored.
+    pub fn hash_plaintext_passwords(&self) -> Result<Vec<String>> {
+        hash_plaintext_passwords(self.store.as_ref())
+    }
+
+    fn live_session(&self, id: &str, now: f64) -> Result<Option<Session>> {
+        let Some(session) = self.store.session(id)? else {
+            return Ok(None);
+        };
+        if !session.is_valid(now) {
+            return Ok(None);
+        }
+        if now - session.last_seen >= self.config.sessions.touch_interval {
+            self.store.touch_session(id, now)?;
+        }
+        Ok(Some(session))
+    }
+
+    fn open_session(&self, user: User, limits: &SessionLimits, now: f64) -> Result<Login> {
+        let lifetime = if self.config.cookie_expiry_days > 0.0 {
+            self.config.lifetime()
+        } else {
+            // No cookie: the session only has to outlive the browser tab.
+            SECONDS_PER_DAY
+        };
+        let session = Session {
+            id: secret::session_id()?,
+            username: user.username.clone(),
+            created: now,
+            expires: now + lifetime,
+            last_seen: now,
+        };
+        self.store.open_session(&session, limits, now)?;
+        let token = if self.config.cookie_expiry_days > 0.0 {
+            Some(self.issue_token(&user, &session)?)
+        } else {
+            None
+        };
+        Ok(Login {
+            user,
+            session,
+            token,
+        })
+    }
+
+    /// A cookie token for `session`.
+    pub fn issue_token(&self, user: &User, session: &Session) -> Result<String> {
+        let claims = Claims {
+            username: user.username.clone(),
+            exp_date: session.expires,
+            sid: Some(session.id.clone()),
+            cv: Some(token::credential_version(
+                user.password_hash.as_deref().unwrap_or(""),
+            )),
+        };
+        token::encode(&self.config.token_key, &claims)
+    }
+
+    fn lockout_policy(&self, max_attempts: Option<u32>) -> LockoutPolicy {
+        LockoutPolicy {
+            max_attempts,
+            window_seconds: self.config.lockout_window,
+            cooldown_seconds: self.config.lockout_cooldown,
+        }
+    }
+
+    fn limits(&self, max_concurrent_users: Option<u32>, single_session: bool) -> SessionLimits {
+        SessionLimits {
+            max_concurrent_users,
+            single_session,
+            idle_timeout: self.config.sessions.idle_timeout,
+        }
+    }
+}
+
+/// Hashes a store's plaintext passwords in parallel; see
+/// [`Authenticator::hash_plaintext_passwords`].
+pub fn hash_plaintext_passwords(store: &dyn Store) -> Result<Vec<String>> {
+    let plain = store.plaintext_passwords()?;
+    if plain.is_empty() {
+        return Ok(Vec::new());
+    }
+    let refs: Vec<&str> = plain.iter().map(|(_, p)| p.as_str()).collect();
+    let mut hashed = Vec::with_capacity(plain.len());
+    let mut refused = Vec::new();
+    for ((username, plaintext), result) in plain.iter().zip(password::hash_many(&refs)) {
+        match result {
+            Ok(hash) => hashed.push((username.clone(), plaintext.clone(), hash)),
+            Err(_) => refused.push(username.as_str()),
+        }
+    }
+    let stored = store.store_hashes(&hashed)?;
+    if refused.is_empty() {
+        Ok(stored)
+    } else {
+        Err(Error::InvalidInput(format!(
+            "cannot hash the password of {}: longer than 72 bytes",
+            refused.join(", ")
+        )))
+    }
+}
+
+fn non_negative(name: &str, value: f64) -> Result<f64> {
+    if value.is_finite() && value >= 0.0 {
+        Ok(value)
+    } else {
+        Err(Error::InvalidInput(format!(
+            "{name} must be a non-negative number"
+        )))
+    }
+}
+
+fn dummy_then_refuse(password: &str) -> Error {
+    password::dummy_verify(password);
+    Error::InvalidCredentials
+}

@@ -1,0 +1,107 @@
+//! The one error type of the core.
+//!
+//! Every fallible function in `authgate` returns [`Result`]. The Python
+//! bindings map each variant to exactly one exception class, once, in
+//! `authgate-python/src/errors.rs`; the CLI maps each to a message and an exit
+//! code. Messages never contain passwords, codes, tokens or the cookie key.
+
+use std::path::PathBuf;
+
+/// Everything that can go wrong in authgate.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    // ---- authentication outcomes -------------------------------------------------
+    /// Username unknown or password wrong: deliberately not told apart.
+    #[error("Username/password is incorrect")]
+    InvalidCredentials,
+    /// Too many failed attempts inside the window; ends by itself at `until`.
+    #[error("Maximum number of login attempts exceeded")]
+    AccountLocked {
+        /// Unix time (seconds) at which the lock ends.
+        until: f64,
+    },
+    /// `max_concurrent_users` live sessions exist already.
+    #[error("Maximum number of concurrent users exceeded")]
+    TooManyUsers,
+    /// `single_session` is on and the user has a live session elsewhere.
+    #[error("Cannot log in multiple sessions")]
+    SessionExists,
+    /// The account exists but may not log in with a password (an OAuth guest).
+    #[error("User not authorized")]
+    NotAuthorized,
+
+    // ---- tokens ------------------------------------------------------------------
+    /// A cookie token that is malformed, forged, expired or revoked.
+    #[error("re-authentication token refused: {0}")]
+    TokenRefused(&'static str),
+
+    // ---- passwords and input -----------------------------------------------------
+    /// bcrypt only reads 72 bytes; Python bcrypt refuses longer passwords, so do we.
+    #[error("password cannot be longer than 72 bytes")]
+    PasswordTooLong,
+    /// A stored password value that is not a bcrypt hash (plaintext with auto_hash off).
+    #[error("stored password is not a valid bcrypt hash")]
+    BadHash,
+    /// Input that does not have the shape an operation needs.
+    #[error("{0}")]
+    InvalidInput(String),
+    /// The user named does not exist.
+    #[error("user '{0}' not found")]
+    UserNotFound(String),
+
+    // ---- configuration and stores ------------------------------------------------
+    /// The config file or store is missing.
+    #[error("config file not found: {}", .0.display())]
+    ConfigNotFound(PathBuf),
+    /// The YAML text could not be parsed; line and column are 1-based.
+    #[error("{}: YAML syntax error at line {line}, column {column}: {message}", path.display())]
+    YamlSyntax {
+        /// File the text came from (`<dict>` in dict mode).
+        path: PathBuf,
+        /// 1-based line.
+        line: usize,
+        /// 1-based column.
+        column: usize,
+        /// What the parser said.
+        message: String,
+    },
+    /// Parsed YAML whose shape is not the streamlit-authenticator schema.
+    #[error("{}: {message}", path.display())]
+    ConfigSchema {
+        /// File the document came from.
+        path: PathBuf,
+        /// Which key is wrong and how.
+        message: String,
+    },
+    /// The cross-process lock could not be taken in time.
+    #[error("timed out after {seconds:.1} s waiting for the lock on {}", path.display())]
+    LockTimeout {
+        /// The sidecar lock file.
+        path: PathBuf,
+        /// How long we waited.
+        seconds: f64,
+    },
+    /// An I/O error, with the path it happened on.
+    #[error("{}: {source}", path.display())]
+    Io {
+        /// The file or directory.
+        path: PathBuf,
+        /// The OS error.
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+impl Error {
+    /// Wraps an I/O error with the path it concerns.
+    pub fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
+        Error::Io {
+            path: path.into(),
+            source,
+        }
+    }
+}
+
+/// `Result` with [`Error`].
+pub type Result<T, E = Error> = std::result::Result<T, E>;

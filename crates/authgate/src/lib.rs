@@ -1,0 +1,41 @@
+//! # authgate
+//!
+//! Authentication for Streamlit apps: every rule lives here, in Rust. The
+//! Python package `authgate` (through the `authgate-python` bindings) only
+//! renders forms and relays; the `authgate` CLI operates the same stores.
+//!
+//! - [`store`] keeps users, sessions and lockout state: a streamlit-authenticator
+//!   `config.yaml` file (locked, replaced atomically, indexed) or memory.
+//! - [`auth`] runs the flows: password login, cookie resume, logout.
+//! - [`password`] is bcrypt, byte-compatible with Python's `bcrypt`.
+//! - [`token`] signs and checks cookie tokens, including 0.4.2's.
+//! - [`lockout`] and [`session`] are the rules for failed attempts and sessions.
+//! - [`yaml`] reads and writes YAML exactly as PyYAML does.
+//!
+//! ```no_run
+//! use std::sync::Arc;
+//! use authgate::auth::{AuthConfig, Authenticator, LoginRequest};
+//! use authgate::token::TokenKey;
+//!
+//! let store = authgate::store::open("config.yaml".as_ref(), Default::default())?;
+//! let auth = Authenticator::new(store, AuthConfig::new(TokenKey::new("cookie key"), 30.0)?);
+//! let login = auth.login(&LoginRequest { username: "jsmith", password: "abc", ..Default::default() })?;
+//! println!("welcome {:?}", login.user.display_name());
+//! # Ok::<(), authgate::Error>(())
+//! ```
+
+#![warn(missing_docs)]
+
+pub mod auth;
+pub mod clock;
+pub mod error;
+pub mod lockout;
+pub mod password;
+pub mod secret;
+pub mod session;
+pub mod store;
+pub mod token;
+pub mod user;
+pub mod yaml;
+
+pub use error::{Error, Result};

@@ -1,0 +1,310 @@
+//! Secrets from the operating system's random number generator.
+//!
+//! Every random value in authgate comes from here, and everything here comes
+//! from `getrandom` (the OS CSPRNG), never from a seeded user-space generator.
+//! A failing OS generator is reported as an error, never a panic and never a
+//! weaker fallback. Characters are drawn by rejection sampling, so each is
+//! exactly uniform over its alphabet.
+
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine as _;
+use subtle::ConstantTimeEq;
+
+use crate::error::{Error, Result};
+
+/// Shortest password [`random_password`] makes: streamlit-authenticator's minimum.
+pub const PASSWORD_MIN_LEN: usize = 8;
+
+/// Longest password [`random_password`] makes: streamlit-authenticator's maximum.
+pub const PASSWORD_MAX_LEN: usize = 20;
+
+/// Longest code [`random_digits`] makes.
+pub const MAX_DIGITS: usize = 64;
+
+/// The special characters of [`random_password`].
+///
+/// streamlit-authenticator's password rule accepts these and also `<` and `>`;
+/// like its own generator, we leave those two out, since the password is
+/// usually sent in an HTML e-mail.
+pub const PASSWORD_SPECIALS: &str = "!@#$%^&*()_+-=[]{};':\"\\|,./?`~";
+
+const LOWER: &[u8] = b"abcdefghijklmnopqrstuvwxyz";
+const UPPER: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ";
+const DIGITS: &[u8] = b"0123456789";
+
+/// `N` bytes from the operating system's random number generator.
+///
+/// # Errors
+///
+/// [`Error::InvalidInput`] if the operating system cannot provide randomness.
+///
+/// # Examples
+///
+/// ```
+/// let key: [u8; 32] = authgate::secret::random_bytes()?;
+/// assert_ne!(key, [0; 32]);
+/// # Ok::<(), authgate::error::Error>(())
+/// ```
+pub fn random_bytes<const N: usize>() -> Result<[u8; N]> {
+    let mut bytes = [0_u8; N];
+    fill(&mut bytes)?;
+    Ok(bytes)
+}
+
+/// A new session id: 128 random bits, base64url without padding (22 chars).
+///
+/// # Errors
+///
+/// [`Error::InvalidInput`] if the operating system cannot provide randomness.
+///
+/// # Examples
+///
+/// ```
+/// let sid = authgate::secret::session_id()?;
+/// assert_eq!(sid.len(), 22);
+/// assert!(sid.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'));
+/// # Ok::<(), authgate::error::Error>(())
+/// ```
+pub fn session_id() -> Result<String> {
+    Ok(URL_SAFE_NO_PAD.encode(random_bytes::<16>()?))
+}
+
+/// A random password that passes streamlit-authenticator's default rule:
+/// 8 to 20 characters, with a lowercase letter, an uppercase letter, a digit
+/// and a special character (see [`PASSWORD_SPECIALS`]).
+///
+/// The password is uniform over all strings of that length over the 92
+/// allowed characters that satisfy the rule: characters are drawn uniformly
+/// and a draw that misses a class is thrown away whole.
+///
+/// # Errors
+///
+/// [`Error::InvalidInput`] if `len` is outside
+/// [`PASSWORD_MIN_LEN`]..=[`PASSWORD_MAX_LEN`] or the operating system cannot
+/// provide randomness.
+///
+/// # Examples
+///
+/// ```
+/// let pw = authgate::secret::random_password(16)?;
+/// assert_eq!(pw.len(), 16);
+/// assert!(pw.bytes().any(|b| b.is_ascii_lowercase()));
+/// assert!(pw.bytes().any(|b| b.is_ascii_uppercase()));
+/// assert!(pw.bytes().any(|b| b.is_ascii_digit()));
+/// # Ok::<(), authgate::error::Error>(())
+/// ```
+pub fn random_password(len: usize) -> Result<String> {
+    if !(PASSWORD_MIN_LEN..=PASSWORD_MAX_LEN).contains(&len) {
+        return Err(Error::InvalidInput(format!(
+            "random passwords are {PASSWORD_MIN_LEN} to {PASSWORD_MAX_LEN} characters long, not {len}"
+        )));
+    }
+    let alphabet: Vec<u8> = [LOWER, UPPER, DIGITS, PASSWORD_SPECIALS.as_bytes()].concat();
+    let mut source = ByteSource::new();
+    loop {
+        let candidate = source.string_over(&alphabet, len)?;
+        let bytes = candidate.as_bytes();
+        let has = |class: &[u8]| bytes.iter().any(|b| class.contains(b));
+        if has(LOWER) && has(UPPER) && has(DIGITS) && has(PASSWORD_SPECIALS.as_bytes()) {
+            return Ok(candidate);
+        }
+    }
+}
+
+/// `n` uniformly random decimal digits, for one-time codes and captchas.
+///
+/// Leading zeros are kept: `random_digits(4)` may return `"0042"`.
+///
+/// # Errors
+///
+/// [`Error::InvalidInput`] if `n` is 0 or above [`MAX_DIGITS`], or the
+/// operating system cannot provide randomness.
+///
+/// # Examples
+///
+/// ```
+/// let code = authgate::secret::random_digits(6)?;
+/// assert_eq!(code.len(), 6);
+/// assert!(code.bytes().all(|b| b.is_ascii_digit()));
+/// # Ok::<(), authgate::error::Error>(())
+/// ```
+pub fn random_digits(n: usize) -> Result<String> {
+    if !(1..=MAX_DIGITS).contains(&n) {
+        return Err(Error::InvalidInput(format!(
+            "random codes have 1 to {MAX_DIGITS} digits, not {n}"
+        )));
+    }
+    ByteSource::new().string_over(DIGITS, n)
+}
+
+/// Whether `a` and `b` are equal, in time that depends only on their lengths.
+///
+/// Use it for every comparison of a secret with a guess (codes, tokens,
+/// credential versions). Lengths are not hidden.
+///
+/// # Examples
+///
+/// ```
+/// use authgate::secret::constant_time_eq;
+///
+/// assert!(constant_time_eq(b"123456", b"123456"));
+/// assert!(!constant_time_eq(b"123456", b"123457"));
+/// assert!(!constant_time_eq(b"123456", b"12345"));
+/// ```
+#[must_use]
+pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.ct_eq(b).into()
+}
+
+fn fill(buf: &mut [u8]) -> Result<()> {
+    getrandom::fill(buf).map_err(|_| {
+        Error::InvalidInput("the operating system's random number generator failed".to_owned())
+    })
+}
+
+/// Random bytes fetched from the OS in blocks, handed out one at a time.
+struct ByteSource {
+    block: [u8; 64],
+    next: usize,
+}
+
+impl ByteSource {
+    fn new() -> Self {
+        Self {
+            block: [0; 64],
+            next: 64,
+        }
+    }
+
+    fn byte(&mut self) -> Result<u8> {
+        if self.next == self.block.len() {
+            fill(&mut self.block)?;
+            self.next = 0;
+        }
+        let byte = self.block[self.next];
+        self.next += 1;
+        Ok(byte)
+    }
+
+    /// A uniform index below `n` (1..=256): bytes at or above the largest
+    /// multiple of `n` are rejected, so no index is more likely than another.
+    fn index_below(&mut self, n: usize) -> Result<usize> {
+        let limit = 256 - 256 % n;
+        loop {
+            let byte = usize::from(self.byte()?);
+            if byte < limit {
+                return Ok(byte % n);
+            }
+        }
+    }
+
+    /// `len` characters drawn uniformly from the ASCII `alphabet`.
+    fn string_over(&mut self, alphabet: &[u8], len: usize) -> Result<String> {
+        debug_assert!(!alphabet.is_empty() && alphabet.len() <= 256 && alphabet.is_ascii());
+        let mut out = String::with_capacity(len);
+        for _ in 0..len {
+            out.push(char::from(alphabet[self.index_below(alphabet.len())?]));
+        }
+        Ok(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn alphabet_has_92_distinct_ascii_characters() {
+        let alphabet: Vec<u8> = [LOWER, UPPER, DIGITS, PASSWORD_SPECIALS.as_bytes()].concat();
+        let mut sorted = alphabet.clone();
+        sorted.sort_unstable();
+        sorted.dedup();
+        assert_eq!(sorted.len(), 92);
+        assert!(alphabet.is_ascii() && !alphabet.contains(&b'<') && !alphabet.contains(&b'>'));
+    }
+
+    #[test]
+    fn index_below_covers_the_range() {
+        let mut source = ByteSource::new();
+        let mut seen = [false; 92];
+        for _ in 0..20_000 {
+            seen[source.index_below(92).unwrap()] = true;
+        }
+        assert!(seen.iter().all(|&s| s));
+        assert_eq!(source.index_below(1).unwrap(), 0);
+        assert!(source.index_below(256).unwrap() < 256);
+    }
+
+    /// streamlit-authenticator 0.4.2 `Validator.validate_password`.
+    fn passes_streamlit_authenticator_rule(pw: &str) -> bool {
+        const SPECIALS: &[u8] = b"!@#$%^&*()_+-=[]{};':\"\\|,.<>/?`~";
+        let b = pw.as_bytes();
+        (8..=20).contains(&pw.chars().count())
+            && b.iter()
+                .all(|c| c.is_ascii_alphanumeric() || SPECIALS.contains(c))
+            && b.iter().any(u8::is_ascii_lowercase)
+            && b.iter().any(u8::is_ascii_uppercase)
+            && b.iter().any(u8::is_ascii_digit)
+            && b.iter().any(|c| SPECIALS.contains(c))
+    }
+
+    #[test]
+    fn random_passwords_always_pass_the_rule() {
+        let mut seen = std::collections::HashSet::new();
+        let mut chars = std::collections::HashSet::new();
+        for i in 0..10_000 {
+            let len = PASSWORD_MIN_LEN + i % (PASSWORD_MAX_LEN - PASSWORD_MIN_LEN + 1);
+            let pw = random_password(len).unwrap();
+            assert_eq!(pw.len(), len);
+            assert!(passes_streamlit_authenticator_rule(&pw), "{pw}");
+            chars.extend(pw.bytes());
+            seen.insert(pw);
+        }
+        assert_eq!(seen.len(), 10_000);
+        assert_eq!(chars.len(), 92);
+    }
+
+    #[test]
+    fn session_ids_are_unique_128_bit_values() {
+        let mut seen = std::collections::HashSet::new();
+        for _ in 0..10_000 {
+            let sid = session_id().unwrap();
+            assert_eq!(sid.len(), 22);
+            assert_eq!(URL_SAFE_NO_PAD.decode(&sid).unwrap().len(), 16);
+            assert!(seen.insert(sid));
+        }
+    }
+
+    #[test]
+    fn digits_are_roughly_uniform() {
+        let mut counts = [0_u32; 10];
+        for _ in 0..1_000 {
+            for b in random_digits(MAX_DIGITS).unwrap().bytes() {
+                counts[usize::from(b - b'0')] += 1;
+            }
+        }
+        // 6,400 expected per digit, standard deviation 76: ±600 is ~8 sigma.
+        assert!(
+            counts.iter().all(|&n| (5_800..7_000).contains(&n)),
+            "{counts:?}"
+        );
+        assert_eq!(random_digits(1).unwrap().len(), 1);
+    }
+
+    #[test]
+    fn random_bytes_differ() {
+        let (a, b) = (random_bytes::<32>().unwrap(), random_bytes::<32>().unwrap());
+        assert_ne!(a, b);
+        assert_eq!(random_bytes::<0>().unwrap(), [0_u8; 0]);
+    }
+
+    #[test]
+    fn lengths_out_of_range_are_errors() {
+        for len in [0, 7, 21, usize::MAX] {
+            assert!(matches!(random_password(len), Err(Error::InvalidInput(_))));
+        }
+        for n in [0, MAX_DIGITS + 1, usize::MAX] {
+            assert!(matches!(random_digits(n), Err(Error::InvalidInput(_))));
+        }
+    }
+}

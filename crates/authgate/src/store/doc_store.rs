@@ -1,0 +1,328 @@
+//! [`Store`] over a config document, in a file or in memory.
+
+use std::path::{Path, PathBuf};
+use std::sync::{Mutex, PoisonError, RwLock};
+
+use super::document::{Document, Layout};
+use super::file::{Fingerprint, SharedFile};
+use super::{OpenOptions, SessionLimits, Settings, Store};
+use crate::error::{Error, Result};
+use crate::lockout::{LockState, LockoutPolicy};
+use crate::session::Session;
+use crate::user::User;
+use crate::yaml::{self, Value};
+
+/// A store whose data is one config document.
+///
+/// Reads use the parsed document in memory; a read first checks the file's
+/// fingerprint (one `stat`) and re-parses only if another process changed it.
+/// A write takes the process mutex and the cross-process lock, re-reads the
+/// file if it changed, applies the change and replaces the file atomically.
+#[derive(Debug)]
+pub struct DocStore {
+    file: Option<SharedFile>,
+    loaded: RwLock<Loaded>,
+    writer: Mutex<()>,
+}
+
+#[derive(Debug)]
+struct Loaded {
+    doc: Document,
+    /// `None` when the in-memory copy must be re-read before use.
+    fingerprint: Option<Fingerprint>,
+}
+
+impl DocStore {
+    /// Opens the config file at `path`. Prefer [`super::open`], which caches.
+    pub fn open_file(path: &Path, options: OpenOptions) -> Result<Self> {
+        let file = SharedFile::new(path, options.lock_timeout);
+        let (doc, fingerprint) = load(&file)?;
+        Ok(DocStore {
+            file: Some(file),
+            loaded: RwLock::new(Loaded {
+                doc,
+                fingerprint: Some(fingerprint),
+            }),
+            writer: Mutex::new(()),
+        })
+    }
+
+    /// A store over dict-mode credentials (`{'usernames': {...}}`), kept in memory.
+    pub fn in_memory(credentials: Value) -> Result<Self> {
+        let doc = Document::from_value(credentials, Layout::Credentials, Path::new("<dict>"))?;
+        Ok(DocStore {
+            file: None,
+            loaded: RwLock::new(Loaded {
+                doc,
+                fingerprint: None,
+            }),
+            writer: Mutex::new(()),
+        })
+    }
+
+    /// Replaces the users of an in-memory store, keeping sessions and lockouts.
+    ///
+    /// Dict-mode apps build a new dict on every rerun; the server-side state
+    /// must outlive it.
+    pub fn replace_credentials(&self, credentials: Value) -> Result<()> {
+        let mut doc = Document::from_value(credentials, Layout::Credentials, Path::new("<dict>"))?;
+        let _w = self.writer.lock().unwrap_or_else(PoisonError::into_inner);
+        let mut loaded = self.loaded.write().unwrap_or_else(PoisonError::into_inner);
+        doc.state = std::mem::take(&mut loaded.doc.state);
+        loaded.doc = doc;
+        Ok(())
+    }
+
+    /// The config file's path, if any.
+    pub fn path(&self) -> Option<&Path> {
+        self.file.as_ref().map(SharedFile::path)
+    }
+
+    /// Re-reads the file if another process changed it.
+    pub fn refresh(&self) -> Result<()> {
+        let Some(file) = &self.file else {
+            return Ok(());
+        };
+        let current = file.fingerprint()?;
+        {
+            let loaded = self.loaded.read().unwrap_or_else(PoisonError::into_inner);
+            if loaded.fingerprint == Some(current) {
+                return Ok(());
+            }
+        }
+        let (doc, fingerprint) = load(file)?;
+        let mut loaded = self.loaded.write().unwrap_or_else(PoisonError::into_inner);
+        *loaded = Loaded {
+            doc,
+            fingerprint: Some(fingerprint),
+        };
+        Ok(())
+    }
+
+    /// Runs `f` on the current document.
+    pub fn read<R>(&self, f: impl FnOnce(&Document) -> R) -> Result<R> {
+        self.refresh()?;
+        let loaded = self.loaded.read().unwrap_or_else(PoisonError::into_inner);
+        Ok(f(&loaded.doc))
+    }
+
+    /// Runs `f` on the document under both locks and saves the result if `f`
+    /// changed anything. `f` must check before it mutates: an error from `f`
+    /// leaves the document unsaved and it is re-read on next use.
+    pub fn write<R>(&self, f: impl FnOnce(&mut Document) -> Result<R>) -> Result<R> {
+        let _w = self.writer.lock().unwrap_or_else(PoisonError::into_inner);
+        let Some(file) = &self.file else {
+            let mut loaded = self.loaded.write().unwrap_or_else(PoisonError::into_inner);
+            let out = f(&mut loaded.doc);
+            loaded.doc.take_dirty();
+            return out;
+        };
+        let _lock = file.lock()?;
+        self.refresh()?;
+        let mut loaded = self.loaded.write().unwrap_or_else(PoisonError::into_inner);
+        let out = f(&mut loaded.doc);
+        if !loaded.doc.take_dirty() {
+            return out;
+        }
+        if out.is_err() {
+            loaded.fingerprint = None;
+            return out;
+        }
+        match file.replace(&yaml::emit(&loaded.doc.to_value())) {
+            Ok(fp) => {
+                loaded.fingerprint = Some(fp);
+                out
+            }
+            Err(e) => {
+                // The file still holds the previous version; drop our edit with it.
+                loaded.fingerprint = None;
+                Err(e)
+            }
+        }
+    }
+
+    /// The document as YAML text, as it would be written.
+    pub fn to_yaml(&self) -> Result<String> {
+        self.read(|doc| yaml::emit(&doc.to_value()))
+    }
+}
+
+fn load(file: &SharedFile) -> Result<(Document, Fingerprint)> {
+    let (text, fingerprint) = file.read()?;
+    let value = yaml::parse(&text, file.path())?;
+    let doc = Document::from_value(value, Layout::Config, file.path())?;
+    Ok((doc, fingerprint))
+}
+
+fn string_setting(v: Option<&Value>) -> Option<String> {
+    match v? {
+        Value::Str(s) => Some(s.clone()),
+        Value::Int(i) => Some(i.to_string()),
+        Value::Float(f) => Some(f.to_string()),
+        Value::Bool(b) => Some(if *b { "True" } else { "False" }.to_string()),
+        _ => None,
+    }
+}
+
+impl Store for DocStore {
+    fn user(&self, username: &str) -> Result<Option<User>> {
+        self.read(|d| d.user(username))
+    }
+
+    fn user_by_email(&self, email: &str) -> Result<Option<User>> {
+        self.read(|d| d.user_by_email(email))
+    }
+
+    fn user_record(&self, username: &str) -> Result<Option<Value>> {
+        self.read(|d| d.user_entry(username).cloned().map(Value::Map))
+    }
+
+    fn settings(&self) -> Result<Settings> {
+        self.read(|d| {
+            let cookie = d.setting("cookie").and_then(Value::as_map);
+            let get = |k: &str| cookie.and_then(|c| c.get(k));
+            Settings {
+                cookie_name: string_setting(get("name")),
+                cookie_key: string_setting(get("key")),
+                cookie_expiry_days: match get("expiry_days") {
+                    Some(Value::Float(f)) => Some(*f),
+                    #[allow(clippy::cast_precision_loss)]
+                    Some(Value::Int(i)) => Some(*i as f64),
+                    _ => None,
+                },
+                api_key: string_setting(d.setting("api_key")),
+            }
+        })
+    }
+
+    fn lock_state(&self, username: &str) -> Result<LockState> {
+        let key = username.to_lowercase();
+        self.read(|d| d.state.lockouts.get(&key).cloned().unwrap_or_default())
+    }
+
+    fn record_failure(
+        &self,
+        username: &str,
+        policy: &LockoutPolicy,
+        now: f64,
+    ) -> Result<LockState> {
+        let key = username.to_lowercase();
+        self.write(|d| {
+            if d.user_entry(&key).is_none() {
+                return Ok(LockState::default());
+            }
+            let old = d.state.lockouts.get(&key).cloned().unwrap_or_default();
+            let new = policy.record_failure(&old, now);
+            if new != old {
+                d.set_user_field(
+                    &key,
+                    "failed_login_attempts",
+                    Value::Int(i64::from(new.failures)),
+                )?;
+                d.state.lockouts.insert(key.clone(), new.clone());
+            }
+            Ok(new)
+        })
+    }
+
+    fn open_session(&self, session: &Session, limits: &SessionLimits, now: f64) -> Result<()> {
+        self.write(|d| {
+            if d.user_entry(&session.username).is_none() {
+                return Err(Error::UserNotFound(session.username.clone()));
+            }
+            let live = |s: &&Session| s.is_live(now, limits.idle_timeout);
+            if limits.single_session && d.sessions_of(&session.username).any(|s| live(&s)) {
+                return Err(Error::SessionExists);
+            }
+            if let Some(max) = limits.max_concurrent_users {
+                let mut users: Vec<&str> = d
+                    .state
+                    .sessions
+                    .values()
+                    .filter(live)
+                    .map(|s| s.username.as_str())
+                    .collect();
+                users.sort_unstable();
+                users.dedup();
+                let already_in = users.binary_search(&session.username.as_str()).is_ok();
+                if !already_in && users.len() >= max as usize {
+                    return Err(Error::TooManyUsers);
+                }
+            }
+            d.prune_sessions(now);
+            d.update_user_entry(&session.username, |e| {
+                e.insert("failed_login_attempts", Value::Int(0));
+                e.insert("logged_in", Value::Bool(true));
+            })?;
+            d.state.lockouts.remove(&session.username);
+            d.state.sessions.insert(session.id.clone(), session.clone());
+            d.mark_dirty();
+            Ok(())
+        })
+    }
+
+    fn session(&self, id: &str) -> Result<Option<Session>> {
+        self.read(|d| d.state.sessions.get(id).cloned())
+    }
+
+    fn touch_session(&self, id: &str, now: f64) -> Result<()> {
+        self.write(|d| {
+            if let Some(s) = d.state.sessions.get_mut(id) {
+                s.last_seen = now;
+                d.mark_dirty();
+            }
+            Ok(())
+        })
+    }
+
+    fn close_session(&self, id: &str, now: f64, idle_timeout: f64) -> Result<Option<Session>> {
+        self.write(|d| {
+            let Some(closed) = d.state.sessions.remove(id) else {
+                return Ok(None);
+            };
+            d.mark_dirty();
+            d.state.revoked_before.insert(closed.username.clone(), now);
+            let still_live = d
+                .sessions_of(&closed.username)
+                .any(|s| s.is_live(now, idle_timeout));
+            if !still_live && d.user_entry(&closed.username).is_some() {
+                d.set_user_field(&closed.username, "logged_in", Value::Bool(false))?;
+            }
+            Ok(Some(closed))
+        })
+    }
+
+    fn revoked_before(&self, username: &str) -> Result<Option<f64>> {
+        let key = username.to_lowercase();
+        self.read(|d| d.state.revoked_before.get(&key).copied())
+    }
+
+    fn plaintext_passwords(&self) -> Result<Vec<(String, String)>> {
+        self.read(Document::plaintext_passwords)
+    }
+
+    fn store_hashes(&self, hashed: &[(String, String, String)]) -> Result<Vec<String>> {
+        self.write(|d| {
+            let mut stored = Vec::new();
+            for (username, plaintext, hash) in hashed {
+                let still_plain = matches!(
+                    d.user_entry(username).and_then(|e| e.get("password")),
+                    Some(Value::Str(p)) if p == plaintext
+                );
+                if still_plain {
+                    d.set_user_field(username, "password", Value::Str(hash.clone()))?;
+                    stored.push(username.clone());
+                }
+            }
+            Ok(stored)
+        })
+    }
+}
+
+impl DocStore {
+    /// Path-like description for messages.
+    pub fn origin(&self) -> PathBuf {
+        self.path()
+            .map_or_else(|| PathBuf::from("<dict>"), Path::to_path_buf)
+    }
+}

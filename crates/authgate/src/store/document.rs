@@ -1,0 +1,483 @@
+//! The streamlit-authenticator config document, indexed.
+//!
+//! A [`Document`] holds a parsed `config.yaml` (or the credentials dict of
+//! dict mode) split into the parts authgate works on — the users, indexed by
+//! username and by lower-cased email — and everything else, kept as it was so
+//! that unknown keys survive a write. authgate's own state (sessions, lockout
+//! windows, revocations) lives under one extra top-level key, `authgate`,
+//! which streamlit-authenticator 0.4.2 ignores and keeps.
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::{Path, PathBuf};
+
+use crate::error::{Error, Result};
+use crate::lockout::LockState;
+use crate::session::Session;
+use crate::user::User;
+use crate::yaml::{Map, Value};
+
+/// Top-level key under which authgate keeps its own state.
+pub const STATE_KEY: &str = "authgate";
+
+/// Where the credentials sit in the document.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Layout {
+    /// A whole config file: `credentials.usernames`.
+    Config,
+    /// Dict mode: the value *is* the credentials mapping: `usernames`.
+    Credentials,
+}
+
+/// authgate's own per-store state.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct State {
+    /// Sessions by id.
+    pub sessions: BTreeMap<String, Session>,
+    /// Lockout windows by username.
+    pub lockouts: BTreeMap<String, LockState>,
+    /// Per user: tokens without a session id issued before this time are refused.
+    pub revoked_before: BTreeMap<String, f64>,
+}
+
+/// A config document with its indexes.
+#[derive(Debug, Clone)]
+pub struct Document {
+    origin: PathBuf,
+    layout: Layout,
+    root: Map,
+    users: BTreeMap<String, Map>,
+    emails: HashMap<String, String>,
+    /// authgate's state.
+    pub state: State,
+    dirty: bool,
+    /// Whether any stored password may be plaintext; spares a scan of every
+    /// user on each `Authenticate` when none is.
+    may_have_plaintext: bool,
+}
+
+impl Document {
+    /// Builds a document from a parsed value, checking the schema.
+    pub fn from_value(value: Value, layout: Layout, origin: &Path) -> Result<Self> {
+        let schema = |message: String| Error::ConfigSchema {
+            path: origin.to_path_buf(),
+            message,
+        };
+        let mut root = match value {
+            Value::Map(map) => map,
+            Value::Null => return Err(schema("the config is empty".into())),
+            other => {
+                return Err(schema(format!(
+                    "the config must be a mapping, not {}",
+                    other.type_name()
+                )))
+            }
+        };
+        let state = match root.remove(STATE_KEY) {
+            Some(v) => State::from_value(&v).map_err(|m| schema(format!("'{STATE_KEY}': {m}")))?,
+            None => State::default(),
+        };
+        let usernames = {
+            let credentials = match layout {
+                Layout::Config => match root.get_mut("credentials") {
+                    Some(Value::Map(c)) => c,
+                    Some(other) => {
+                        return Err(schema(format!(
+                            "'credentials' must be a mapping, not {}",
+                            other.type_name()
+                        )))
+                    }
+                    None => return Err(schema("'credentials' is missing".into())),
+                },
+                Layout::Credentials => &mut root,
+            };
+            match credentials.remove("usernames") {
+                Some(Value::Map(m)) => m,
+                Some(Value::Null) | None => Map::new(),
+                Some(other) => {
+                    return Err(schema(format!(
+                        "'usernames' must be a mapping, not {}",
+                        other.type_name()
+                    )))
+                }
+            }
+        };
+        let mut doc = Document {
+            origin: origin.to_path_buf(),
+            layout,
+            root,
+            users: BTreeMap::new(),
+            emails: HashMap::new(),
+            state,
+            dirty: false,
+            may_have_plaintext: false,
+        };
+        for (key, entry) in usernames.into_iter() {
+            let Value::Str(name) = key else {
+                return Err(schema(format!(
+                    "usernames must be strings; found {} ({})",
+                    key.type_name(),
+                    crate::yaml::emit(&key).trim_end()
+                )));
+            };
+            let entry = match entry {
+                Value::Map(m) => m,
+                Value::Null => Map::new(),
+                other => {
+                    return Err(schema(format!(
+                        "user '{name}' must be a mapping, not {}",
+                        other.type_name()
+                    )))
+                }
+            };
+            check_user_entry(&name, &entry).map_err(schema)?;
+            // 0.4.2 lower-cases usernames on load; so do we.
+            doc.insert_user_entry(name.to_lowercase(), entry);
+        }
+        Ok(doc)
+    }
+
+    /// The document as a value, ready to be written.
+    pub fn to_value(&self) -> Value {
+        let mut root = self.root.clone();
+        let mut usernames = Map::new();
+        for (name, entry) in &self.users {
+            usernames.insert(name.as_str(), Value::Map(entry.clone()));
+        }
+        match self.layout {
+            Layout::Config => {
+                if let Some(Value::Map(c)) = root.get_mut("credentials") {
+                    c.insert("usernames", Value::Map(usernames));
+                }
+            }
+            Layout::Credentials => {
+                root.insert("usernames", Value::Map(usernames));
+            }
+        }
+        if self.layout == Layout::Config && !self.state.is_empty() {
+            root.insert(STATE_KEY, self.state.to_value());
+        }
+        Value::Map(root)
+    }
+
+    /// Where the document came from, for messages.
+    pub fn origin(&self) -> &Path {
+        &self.origin
+    }
+
+    /// Whether a mutation happened since the flag was last taken.
+    pub fn take_dirty(&mut self) -> bool {
+        std::mem::take(&mut self.dirty)
+    }
+
+    /// Marks the document changed.
+    pub fn mark_dirty(&mut self) {
+        self.dirty = true;
+    }
+
+    /// A top-level value (`cookie`, `pre-authorized`, `api_key`, …).
+    pub fn setting(&self, key: &str) -> Option<&Value> {
+        self.root.get(key)
+    }
+
+    /// Number of users.
+    pub fn user_count(&self) -> usize {
+        self.users.len()
+    }
+
+    /// Usernames in sorted order.
+    pub fn usernames(&self) -> impl Iterator<Item = &str> {
+        self.users.keys().map(String::as_str)
+    }
+
+    /// The user named `username` (compared lower-cased).
+    pub fn user(&self, username: &str) -> Option<User> {
+        let key = username.to_lowercase();
+        self.users
+            .get(&key)
+            .map(|entry| user_from_entry(&key, entry))
+    }
+
+    /// The raw entry of a user, unknown keys included.
+    pub fn user_entry(&self, username: &str) -> Option<&Map> {
+        self.users.get(&username.to_lowercase())
+    }
+
+    /// The user whose email matches, compared case-insensitively.
+    pub fn user_by_email(&self, email: &str) -> Option<User> {
+        let username = self.emails.get(&email.trim().to_lowercase())?;
+        self.user(username)
+    }
+
+    /// Applies `change` to a user's raw entry and keeps the indexes right.
+    pub fn update_user_entry<R>(
+        &mut self,
+        username: &str,
+        change: impl FnOnce(&mut Map) -> R,
+    ) -> Result<R> {
+        let key = username.to_lowercase();
+        let entry = self
+            .users
+            .get_mut(&key)
+            .ok_or_else(|| Error::UserNotFound(key.clone()))?;
+        let old_email = email_key(entry);
+        let out = change(entry);
+        let new_email = email_key(entry);
+        if old_email != new_email {
+            if let Some(old) = old_email {
+                if self.emails.get(&old) == Some(&key) {
+                    self.emails.remove(&old);
+                }
+            }
+            if let Some(new) = new_email {
+                self.emails.insert(new, key.clone());
+            }
+        }
+        self.dirty = true;
+        Ok(out)
+    }
+
+    /// Sets one field of a user's entry.
+    pub fn set_user_field(&mut self, username: &str, field: &str, value: Value) -> Result<()> {
+        if field == "password" && matches!(&value, Value::Str(p) if !crate::password::is_hash(p)) {
+            self.may_have_plaintext = true;
+        }
+        self.update_user_entry(username, |entry| {
+            entry.insert(field, value);
+        })
+    }
+
+    fn insert_user_entry(&mut self, username: String, entry: Map) {
+        if matches!(entry.get("password"), Some(Value::Str(p)) if !crate::password::is_hash(p)) {
+            self.may_have_plaintext = true;
+        }
+        if let Some(email) = email_key(&entry) {
+            // First one wins, as a linear scan in sorted order would find it.
+            self.emails.entry(email).or_insert_with(|| username.clone());
+        }
+        self.users.insert(username, entry);
+    }
+
+    /// Users whose stored password is not a bcrypt hash, with that plaintext.
+    pub fn plaintext_passwords(&self) -> Vec<(String, String)> {
+        if !self.may_have_plaintext {
+            return Vec::new();
+        }
+        self.users
+            .iter()
+            .filter_map(|(name, entry)| match entry.get("password") {
+                Some(Value::Str(p)) if !crate::password::is_hash(p) => {
+                    Some((name.clone(), p.clone()))
+                }
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// Sessions of one user.
+    pub fn sessions_of<'a>(&'a self, username: &'a str) -> impl Iterator<Item = &'a Session> {
+        self.state
+            .sessions
+            .values()
+            .filter(move |s| s.username == username)
+    }
+
+    /// Drops sessions that can no longer be resumed.
+    pub fn prune_sessions(&mut self, now: f64) {
+        let before = self.state.sessions.len();
+        self.state.sessions.retain(|_, s| s.is_valid(now));
+        if self.state.sessions.len() != before {
+            self.dirty = true;
+        }
+    }
+}
+
+impl State {
+    fn is_empty(&self) -> bool {
+        self.sessions.is_empty() && self.lockouts.is_empty() && self.revoked_before.is_empty()
+    }
+
+    fn to_value(&self) -> Value {
+        let mut sessions = Map::new();
+        for (id, s) in &self.sessions {
+            let mut m = Map::new();
+            m.insert("username", Value::Str(s.username.clone()));
+            m.insert("created", Value::Float(s.created));
+            m.insert("expires", Value::Float(s.expires));
+            m.insert("last_seen", Value::Float(s.last_seen));
+            sessions.insert(id.as_str(), Value::Map(m));
+        }
+        let mut lockouts = Map::new();
+        for (name, l) in &self.lockouts {
+            let mut m = Map::new();
+            m.insert("failures", Value::Int(i64::from(l.failures)));
+            m.insert("window_start", opt_float(l.window_start));
+            m.insert("locked_until", opt_float(l.locked_until));
+            lockouts.insert(name.as_str(), Value::Map(m));
+        }
+        let mut revoked = Map::new();
+        for (name, t) in &self.revoked_before {
+            revoked.insert(name.as_str(), Value::Float(*t));
+        }
+        let mut root = Map::new();
+        root.insert("lockouts", Value::Map(lockouts));
+        root.insert("revoked_before", Value::Map(revoked));
+        root.insert("sessions", Value::Map(sessions));
+        Value::Map(root)
+    }
+
+    fn from_value(value: &Value) -> std::result::Result<Self, String> {
+        let mut state = State::default();
+        let Some(root) = value.as_map() else {
+            return Err(format!("must be a mapping, not {}", value.type_name()));
+        };
+        for (id, v) in entries(root.get("sessions"), "sessions")? {
+            let m = v.as_map().ok_or("a session must be a mapping")?;
+            let session = Session {
+                id: id.clone(),
+                username: m
+                    .get("username")
+                    .and_then(Value::as_str)
+                    .ok_or("a session has no username")?
+                    .to_string(),
+                created: float_field(m, "created")?.unwrap_or(0.0),
+                expires: float_field(m, "expires")?.unwrap_or(0.0),
+                last_seen: float_field(m, "last_seen")?.unwrap_or(0.0),
+            };
+            state.sessions.insert(id, session);
+        }
+        for (name, v) in entries(root.get("lockouts"), "lockouts")? {
+            let m = v.as_map().ok_or("a lockout must be a mapping")?;
+            let failures = m.get("failures").and_then(Value::as_i64).unwrap_or(0);
+            state.lockouts.insert(
+                name,
+                LockState {
+                    failures: u32::try_from(failures.max(0)).unwrap_or(u32::MAX),
+                    window_start: float_field(m, "window_start")?,
+                    locked_until: float_field(m, "locked_until")?,
+                },
+            );
+        }
+        for (name, v) in entries(root.get("revoked_before"), "revoked_before")? {
+            let t = as_float(v).ok_or("revoked_before values must be numbers")?;
+            state.revoked_before.insert(name, t);
+        }
+        Ok(state)
+    }
+}
+
+fn entries<'a>(
+    value: Option<&'a Value>,
+    what: &str,
+) -> std::result::Result<Vec<(String, &'a Value)>, String> {
+    match value {
+        None | Some(Value::Null) => Ok(Vec::new()),
+        Some(Value::Map(m)) => m
+            .iter()
+            .map(|(k, v)| match k {
+                Value::Str(s) => Ok((s.clone(), v)),
+                _ => Err(format!("'{what}' keys must be strings")),
+            })
+            .collect(),
+        Some(_) => Err(format!("'{what}' must be a mapping")),
+    }
+}
+
+fn as_float(v: &Value) -> Option<f64> {
+    match v {
+        Value::Float(f) => Some(*f),
+        #[allow(clippy::cast_precision_loss)]
+        Value::Int(i) => Some(*i as f64),
+        _ => None,
+    }
+}
+
+fn float_field(m: &Map, key: &str) -> std::result::Result<Option<f64>, String> {
+    match m.get(key) {
+        None | Some(Value::Null) => Ok(None),
+        Some(v) => as_float(v)
+            .map(Some)
+            .ok_or_else(|| format!("'{key}' must be a number")),
+    }
+}
+
+fn opt_float(v: Option<f64>) -> Value {
+    v.map_or(Value::Null, Value::Float)
+}
+
+fn email_key(entry: &Map) -> Option<String> {
+    entry
+        .get("email")
+        .and_then(Value::as_str)
+        .map(|e| e.trim().to_lowercase())
+        .filter(|e| !e.is_empty())
+}
+
+fn opt_string(entry: &Map, key: &str) -> Option<String> {
+    match entry.get(key) {
+        Some(Value::Str(s)) => Some(s.clone()),
+        Some(Value::Int(i)) => Some(i.to_string()),
+        Some(Value::Float(f)) => Some(f.to_string()),
+        _ => None,
+    }
+}
+
+fn user_from_entry(username: &str, entry: &Map) -> User {
+    let roles = match entry.get("roles") {
+        Some(Value::Seq(items)) => Some(
+            items
+                .iter()
+                .filter_map(|r| r.as_str().map(str::to_string))
+                .collect(),
+        ),
+        Some(Value::Str(s)) => Some(vec![s.clone()]),
+        _ => None,
+    };
+    User {
+        username: username.to_string(),
+        email: opt_string(entry, "email"),
+        first_name: opt_string(entry, "first_name"),
+        last_name: opt_string(entry, "last_name"),
+        name: opt_string(entry, "name"),
+        password_hash: opt_string(entry, "password"),
+        roles,
+        password_hint: opt_string(entry, "password_hint"),
+    }
+}
+
+fn check_user_entry(name: &str, entry: &Map) -> std::result::Result<(), String> {
+    for key in ["password", "email"] {
+        match entry.get(key) {
+            None | Some(Value::Null) | Some(Value::Str(_)) => {}
+            Some(other) => {
+                return Err(format!(
+                    "user '{name}': '{key}' must be a string, not {}",
+                    other.type_name()
+                ))
+            }
+        }
+    }
+    match entry.get("roles") {
+        None | Some(Value::Null) | Some(Value::Str(_)) => {}
+        Some(Value::Seq(items)) if items.iter().all(|r| r.as_str().is_some()) => {}
+        Some(_) => return Err(format!("user '{name}': 'roles' must be a list of strings")),
+    }
+    match entry.get("failed_login_attempts") {
+        None | Some(Value::Null) | Some(Value::Int(_)) => {}
+        Some(other) => {
+            return Err(format!(
+                "user '{name}': 'failed_login_attempts' must be an integer, not {}",
+                other.type_name()
+            ))
+        }
+    }
+    match entry.get("logged_in") {
+        None | Some(Value::Null) | Some(Value::Bool(_)) => {}
+        Some(other) => {
+            return Err(format!(
+                "user '{name}': 'logged_in' must be true or false, not {}",
+                other.type_name()
+            ))
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,80 @@
+//! The user record as the flows see it.
+
+use serde::Serialize;
+
+/// One account, as read from a store.
+///
+/// `Debug` leaves out the password hash.
+#[derive(Clone, PartialEq, Serialize)]
+pub struct User {
+    /// Lower-cased username (the key under `credentials.usernames`).
+    pub username: String,
+    /// Email address as stored.
+    pub email: Option<String>,
+    /// First name.
+    pub first_name: Option<String>,
+    /// Last name.
+    pub last_name: Option<String>,
+    /// The single `name` field of configs older than 0.4.
+    pub name: Option<String>,
+    /// bcrypt hash; `None` for OAuth guests, who cannot log in with a password.
+    #[serde(skip)]
+    pub password_hash: Option<String>,
+    /// Roles, if any.
+    pub roles: Option<Vec<String>>,
+    /// Password hint shown after a failed attempt.
+    pub password_hint: Option<String>,
+}
+
+impl User {
+    /// The name to greet the user by: first and last name, else the legacy `name`.
+    ///
+    /// ```
+    /// # use authgate::user::User;
+    /// let mut u = User::new("jsmith");
+    /// u.first_name = Some("John".into());
+    /// u.last_name = Some("Smith".into());
+    /// assert_eq!(u.display_name().as_deref(), Some("John Smith"));
+    /// ```
+    pub fn display_name(&self) -> Option<String> {
+        let joined = format!(
+            "{} {}",
+            self.first_name.as_deref().unwrap_or(""),
+            self.last_name.as_deref().unwrap_or("")
+        );
+        let joined = joined.trim();
+        if joined.is_empty() {
+            self.name.clone()
+        } else {
+            Some(joined.to_string())
+        }
+    }
+
+    /// An empty record for `username`.
+    pub fn new(username: &str) -> Self {
+        User {
+            username: username.to_string(),
+            email: None,
+            first_name: None,
+            last_name: None,
+            name: None,
+            password_hash: None,
+            roles: None,
+            password_hint: None,
+        }
+    }
+}
+
+impl std::fmt::Debug for User {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("User")
+            .field("username", &self.username)
+            .field("email", &self.email)
+            .field("roles", &self.roles)
+            .field(
+                "password_hash",
+                &self.password_hash.as_ref().map(|_| "<redacted>"),
+            )
+            .finish_non_exhaustive()
+    }
+}

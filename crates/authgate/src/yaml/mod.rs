@@ -1,0 +1,71 @@
+//! YAML the way PyYAML reads and writes it.
+//!
+//! streamlit-authenticator keeps its configuration in a YAML file that
+//! Python reads with `yaml.load(f, Loader=yaml.SafeLoader)` and writes with
+//! `yaml.dump(config, f, default_flow_style=False, allow_unicode=True)`.
+//! This module does both the same way, so either side can write the file
+//! and the other reads back exactly what was meant:
+//!
+//! * [`parse()`] resolves plain scalars with PyYAML's YAML 1.1 rules (`yes`
+//!   and `off` are booleans, `017` is octal, `190:20:30` is sexagesimal,
+//!   `1e3` is a string, `2024-01-05` is a date) and handles tags, anchors,
+//!   aliases, merge keys and duplicate keys as `SafeLoader` does.
+//! * [`emit()`] writes the very bytes `yaml.dump` writes for the same data:
+//!   sorted keys, the same choice between plain, single-quoted and
+//!   double-quoted scalars, the same folding of long lines.
+//!
+//! ```
+//! use authgate::yaml::{emit, parse, Value};
+//! use std::path::Path;
+//!
+//! let text = "cookie: {expiry_days: 30, name: yes}\nroles: [admin]\n";
+//! let mut config = parse(text, Path::new("config.yaml"))?;
+//! let cookie = config.as_map_mut().and_then(|c| c.get_mut("cookie"));
+//! if let Some(Value::Map(cookie)) = cookie {
+//!     assert_eq!(cookie.get("name"), Some(&Value::Bool(true)));
+//!     cookie.insert("key", Value::from("yes"));
+//! }
+//! assert_eq!(
+//!     emit(&config),
+//!     "cookie:\n  expiry_days: 30\n  key: 'yes'\n  name: true\nroles:\n- admin\n"
+//! );
+//! # Ok::<(), authgate::error::Error>(())
+//! ```
+//!
+//! Known differences from PyYAML:
+//!
+//! * The syntax is read by a YAML 1.2 parser (`saphyr-parser`). PyYAML's own
+//!   output always reads back identically, but a few hand-written YAML 1.1
+//!   oddities differ: a quoted scalar whose continuation line is not
+//!   indented is refused, and some stray tabs PyYAML refuses are accepted.
+//! * U+2028 and U+2029 are line breaks in YAML 1.1. They are treated so
+//!   inside quoted scalars (where PyYAML's emitter writes them) but not in
+//!   plain or block scalars.
+//! * Aliases are expanded into copies, so a document that shared a node is
+//!   written back without `&id001` anchors (same data, different text).
+//! * `!!binary`, `!!set`, `!!omap`, `!!pairs` and recursive aliases, which
+//!   `SafeLoader` accepts, have no [`Value`] and are refused.
+//! * Mapping keys that Python cannot order (a string and a number, say) are
+//!   written in insertion order, as PyYAML does; NaN keys, which Python
+//!   sorts erratically, also keep insertion order.
+
+mod analysis;
+mod bigint;
+mod compose;
+mod construct;
+mod emit;
+mod float_repr;
+mod mapping;
+mod parse;
+mod pyorder;
+mod reader;
+mod rescan;
+mod resolve;
+mod tags;
+mod timestamp;
+mod value;
+mod writer;
+
+pub use emit::emit;
+pub use parse::{parse, MAX_ALIAS_COPY, MAX_DEPTH};
+pub use value::{Map, Value};

@@ -1,0 +1,63 @@
+//! The loader: YAML text to [`Value`], as `yaml.safe_load` would build it.
+//!
+//! `saphyr-parser` turns the text into events; [`super::compose`] builds
+//! values from them with PyYAML's `SafeLoader` rules: the YAML 1.1 implicit
+//! resolvers, the explicit core tags, anchors and aliases, merge keys
+//! (`<<`), the `=` value key, last-wins duplicate keys, and refusal of
+//! unhashable (collection) keys, several documents, and unknown tags.
+//!
+//! Aliases are expanded by copying, so the loader bounds how much may be
+//! copied and how deep the result may nest: a "billion laughs" document or a
+//! nesting bomb is an error, never a crash.
+
+use super::compose::{Composer, SourceChars};
+use super::reader::prepare;
+use super::value::Value;
+use crate::error::{Error, Result};
+use saphyr_parser::Parser;
+use std::path::Path;
+
+/// Deepest nesting of sequences and mappings a document may have. (Flow
+/// collections, `[...]` and `{...}`, stop at 255: the parser's own limit.)
+pub const MAX_DEPTH: usize = 256;
+
+/// Most that anchors and aliases may copy in one document, counted as one
+/// per node plus the length of each string. Every anchored node is copied
+/// once when it is complete, and once more for each alias to it.
+pub const MAX_ALIAS_COPY: usize = 10_000_000;
+
+/// Parses one YAML document the way PyYAML's `yaml.safe_load` does.
+///
+/// An empty stream (or one with only comments) is [`Value::Null`].
+///
+/// # Errors
+///
+/// [`Error::YamlSyntax`], with `origin` as the path and a 1-based line and
+/// column, for: syntax errors; more than one document; tags `SafeLoader`
+/// refuses, or accepts but that have no [`Value`] (`!!binary`, `!!set`,
+/// `!!omap`, `!!pairs`, recursive aliases); values invalid for their tag
+/// (`!!int abc`, a 13th month); collections as keys; nesting deeper than
+/// [`MAX_DEPTH`]; copies beyond [`MAX_ALIAS_COPY`]; integers of more than
+/// 4300 digits (Python's limit); and control characters PyYAML's reader
+/// refuses.
+pub fn parse(text: &str, origin: &Path) -> Result<Value> {
+    let prepared = prepare(text).map_err(|u| Error::YamlSyntax {
+        path: origin.to_path_buf(),
+        line: u.line,
+        column: u.column,
+        message: u.message,
+    })?;
+    let source = prepared
+        .has_separators
+        .then(|| SourceChars::new(&prepared.source));
+    let mut composer = Composer::new(origin, source);
+    let mut parser = Parser::new_from_str(&prepared.parser_text);
+    while let Some(next) = parser.next_event() {
+        let (event, span) =
+            next.map_err(|e| composer.error_at(*e.marker(), e.info().to_owned()))?;
+        if composer.event(event, span)? {
+            break;
+        }
+    }
+    Ok(composer.finish())
+}

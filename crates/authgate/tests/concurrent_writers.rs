@@ -1,0 +1,138 @@
+//! Two processes writing one config.yaml at once never lose an update.
+//!
+//! The test re-runs this test binary as child processes (selected by an
+//! environment variable); each child counts failures through its own store.
+
+use std::path::Path;
+use std::process::{Command, Stdio};
+
+use authgate::lockout::LockoutPolicy;
+use authgate::store::{DocStore, OpenOptions, Store};
+
+const CHILD_ENV: &str = "AUTHGATE_TEST_WRITER";
+const WRITES: u32 = 40;
+
+const CONFIG: &str = "\
+cookie:
+  expiry_days: 30
+  key: k
+  name: c
+credentials:
+  usernames:
+    alice:
+      email: alice@example.com
+      failed_login_attempts: 0
+      logged_in: false
+      password: $2b$04$abcdefghijklmnopqrstuu5Ud6HTuKGO0vDcD8bBx6W6Hg1Yc2oTu
+    bob:
+      email: bob@example.com
+      failed_login_attempts: 0
+      logged_in: false
+      password: $2b$04$abcdefghijklmnopqrstuu5Ud6HTuKGO0vDcD8bBx6W6Hg1Yc2oTu
+my_app_setting: kept
+";
+
+/// Entry point of a child writer; does nothing in a normal test run.
+#[test]
+fn child_writer() {
+    let Ok(spec) = std::env::var(CHILD_ENV) else {
+        return;
+    };
+    let (path, own_user) = spec.split_once('|').expect("path|user");
+    let store = DocStore::open_file(Path::new(path), OpenOptions::default()).expect("open");
+    let policy = LockoutPolicy::new(None);
+    for i in 0..WRITES {
+        let now = 1_000_000.0 + f64::from(i);
+        store
+            .record_failure("alice", &policy, now)
+            .expect("shared user");
+        store
+            .record_failure(own_user, &policy, now)
+            .expect("own user");
+    }
+}
+
+#[test]
+fn two_processes_never_lose_each_others_updates() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("config.yaml");
+    std::fs::write(&path, CONFIG).unwrap();
+    let exe = std::env::current_exe().unwrap();
+    let children: Vec<_> = ["alice", "bob"]
+        .iter()
+        .map(|user| {
+            Command::new(&exe)
+                .args(["child_writer", "--exact", "--test-threads=1"])
+                .env(CHILD_ENV, format!("{}|{user}", path.display()))
+                .stdout(Stdio::null())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    for mut child in children {
+        assert!(child.wait().unwrap().success(), "a writer failed");
+    }
+    let store = DocStore::open_file(&path, OpenOptions::default()).unwrap();
+    let count = |user: &str| {
+        store
+            .read(|d| {
+                d.user_entry(user)
+                    .and_then(|e| e.get("failed_login_attempts"))
+                    .and_then(authgate::yaml::Value::as_i64)
+            })
+            .unwrap()
+    };
+    // alice: WRITES from each child on the shared user, plus WRITES from her own child.
+    assert_eq!(count("alice"), Some(i64::from(3 * WRITES)));
+    assert_eq!(count("bob"), Some(i64::from(WRITES)));
+    let text = std::fs::read_to_string(&path).unwrap();
+    assert!(text.contains("my_app_setting: kept"));
+    let leftovers: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n.ends_with(".tmp"))
+        .collect();
+    assert!(leftovers.is_empty(), "temporary files left: {leftovers:?}");
+}
+
+#[test]
+fn a_store_sees_changes_made_by_another_process() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("config.yaml");
+    std::fs::write(&path, CONFIG).unwrap();
+    let reader = DocStore::open_file(&path, OpenOptions::default()).unwrap();
+    assert!(reader.user("carol").unwrap().is_none());
+    let edited = CONFIG.replace("    bob:", "    carol:\n      email: c@x.io\n    bob:");
+    std::fs::write(&path, edited).unwrap();
+    assert_eq!(
+        reader.user("carol").unwrap().unwrap().email.as_deref(),
+        Some("c@x.io")
+    );
+    assert_eq!(
+        reader.user_by_email("C@X.IO").unwrap().unwrap().username,
+        "carol"
+    );
+}
+
+#[test]
+fn a_lock_held_too_long_is_a_clear_error_and_changes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("config.yaml");
+    std::fs::write(&path, CONFIG).unwrap();
+    let holder = std::fs::File::create(dir.path().join("config.yaml.lock")).unwrap();
+    holder.lock().unwrap();
+    let options = OpenOptions {
+        lock_timeout: std::time::Duration::from_millis(200),
+    };
+    let store = DocStore::open_file(&path, options).unwrap();
+    let err = store
+        .record_failure("alice", &LockoutPolicy::new(None), 1.0)
+        .unwrap_err();
+    assert!(
+        matches!(err, authgate::Error::LockTimeout { .. }),
+        "{err:?}"
+    );
+    assert!(err.to_string().contains("config.yaml.lock"));
+    assert_eq!(std::fs::read_to_string(&path).unwrap(), CONFIG);
+}

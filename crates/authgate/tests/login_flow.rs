@@ -1,0 +1,177 @@
+//! The login rules on a fake clock: lockout and its end, sessions, tokens.
+
+use std::sync::Arc;
+
+use authgate::auth::{AuthConfig, Authenticator, LoginRequest};
+use authgate::clock::FakeClock;
+use authgate::store::DocStore;
+use authgate::token::{self, Claims, TokenKey};
+use authgate::yaml::{self, Value};
+use authgate::Error;
+
+const START: f64 = 1_800_000_000.0;
+
+fn credentials() -> Value {
+    let hash = authgate::password::hash_with_cost("abc", 4).unwrap();
+    let text = format!(
+        "usernames:\n  jsmith:\n    email: jsmith@gmail.com\n    first_name: John\n    last_name: Smith\n    password: '{hash}'\n    roles: [admin]\n  guest:\n    email: guest@gmail.com\n"
+    );
+    yaml::parse(&text, "<test>".as_ref()).unwrap()
+}
+
+fn setup() -> (Authenticator, Arc<FakeClock>) {
+    let store = Arc::new(DocStore::in_memory(credentials()).unwrap());
+    let clock = Arc::new(FakeClock::new(START));
+    let config = AuthConfig::new(TokenKey::new("key"), 30.0)
+        .and_then(|c| c.with_lockout(60.0, 300.0))
+        .unwrap();
+    (
+        Authenticator::with_clock(store, config, clock.clone()),
+        clock,
+    )
+}
+
+fn login<'a>(username: &'a str, password: &'a str, max: Option<u32>) -> LoginRequest<'a> {
+    LoginRequest {
+        username,
+        password,
+        max_login_attempts: max,
+        ..Default::default()
+    }
+}
+
+#[test]
+fn lockout_starts_at_the_limit_refuses_the_right_password_and_ends_by_itself() {
+    let (auth, clock) = setup();
+    for _ in 0..3 {
+        assert!(matches!(
+            auth.login(&login("jsmith", "bad", Some(3))),
+            Err(Error::InvalidCredentials)
+        ));
+        clock.advance(1.0);
+    }
+    match auth.login(&login("jsmith", "abc", Some(3))) {
+        Err(Error::AccountLocked { until }) => assert_eq!(until, START + 2.0 + 300.0),
+        other => panic!("expected a lock, got {other:?}"),
+    }
+    clock.advance(298.0); // one second before the lock ends
+    assert!(matches!(
+        auth.login(&login("jsmith", "abc", Some(3))),
+        Err(Error::AccountLocked { .. })
+    ));
+    clock.advance(1.0);
+    let ok = auth.login(&login("jsmith", "abc", Some(3))).unwrap();
+    assert_eq!(ok.user.display_name().as_deref(), Some("John Smith"));
+}
+
+#[test]
+fn failures_spread_beyond_the_window_never_lock() {
+    let (auth, clock) = setup();
+    for _ in 0..10 {
+        let _ = auth.login(&login("jsmith", "bad", Some(2)));
+        clock.advance(61.0);
+    }
+    assert!(auth.login(&login("jsmith", "abc", Some(2))).is_ok());
+}
+
+#[test]
+fn unknown_user_and_guest_look_like_a_wrong_password() {
+    let (auth, _) = setup();
+    for (u, p) in [
+        ("nobody", "abc"),
+        ("guest", "abc"),
+        ("", "abc"),
+        ("jsmith", ""),
+    ] {
+        assert!(
+            matches!(
+                auth.login(&login(u, p, None)),
+                Err(Error::InvalidCredentials)
+            ),
+            "{u}"
+        );
+    }
+    let long = "x".repeat(100);
+    assert!(matches!(
+        auth.login(&login("jsmith", &long, None)),
+        Err(Error::InvalidCredentials)
+    ));
+}
+
+#[test]
+fn username_and_password_are_trimmed_and_username_case_folded() {
+    let (auth, _) = setup();
+    assert!(auth.login(&login("  JSmith ", " abc ", None)).is_ok());
+}
+
+#[test]
+fn a_token_resumes_its_session_until_logout() {
+    let (auth, clock) = setup();
+    let first = auth.login(&login("jsmith", "abc", None)).unwrap();
+    let token = first.token.clone().unwrap();
+    clock.advance(3600.0);
+    let resumed = auth.resume(&token, None, false).unwrap();
+    assert_eq!(resumed.session.id, first.session.id);
+    assert!(resumed.token.is_none());
+    assert!(auth.check_session(&first.session.id).unwrap().is_some());
+    auth.logout(&first.session.id).unwrap();
+    assert!(matches!(
+        auth.resume(&token, None, false),
+        Err(Error::TokenRefused(_))
+    ));
+    assert!(auth.check_session(&first.session.id).unwrap().is_none());
+}
+
+#[test]
+fn a_token_expires_with_its_session() {
+    let (auth, clock) = setup();
+    let token = auth
+        .login(&login("jsmith", "abc", None))
+        .unwrap()
+        .token
+        .unwrap();
+    clock.advance(30.0 * 86_400.0);
+    assert!(matches!(
+        auth.resume(&token, None, false),
+        Err(Error::TokenRefused(_))
+    ));
+}
+
+#[test]
+fn a_legacy_token_is_exchanged_and_refused_after_logout() {
+    let (auth, clock) = setup();
+    let legacy = token::encode(
+        &TokenKey::new("key"),
+        &Claims {
+            username: "jsmith".into(),
+            exp_date: START + 30.0 * 86_400.0 - 10.0,
+            sid: None,
+            cv: None,
+        },
+    )
+    .unwrap();
+    let login = auth.resume(&legacy, None, false).unwrap();
+    assert!(login.token.is_some(), "a legacy cookie is upgraded");
+    clock.advance(5.0);
+    auth.logout(&login.session.id).unwrap();
+    assert!(matches!(
+        auth.resume(&legacy, None, false),
+        Err(Error::TokenRefused("revoked"))
+    ));
+}
+
+#[test]
+fn single_session_and_concurrent_users_count_live_sessions_only() {
+    let (auth, clock) = setup();
+    let req = LoginRequest {
+        username: "jsmith",
+        password: "abc",
+        single_session: true,
+        ..Default::default()
+    };
+    auth.login(&req).unwrap();
+    assert!(matches!(auth.login(&req), Err(Error::SessionExists)));
+    // A closed browser stops counting once the idle timeout passes.
+    clock.advance(31.0 * 60.0);
+    assert!(auth.login(&req).is_ok());
+}

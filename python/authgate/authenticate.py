@@ -1,0 +1,384 @@
+"""``Authenticate``: streamlit-authenticator 0.4.2's widgets over the Rust core.
+
+This module renders forms, keeps ``st.session_state`` and relays to
+``authgate._core``; every rule (who may log in, when an account locks, what a
+cookie is worth) is decided in the core.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from typing import Any, Literal
+
+import streamlit as st
+
+from . import _core
+from .cookie import CookieJar
+from .exceptions import AuthenticateError, DeprecationError, LoginError, LogoutError
+from .validator import Validator
+
+_SESSION_ID = "_authgate_session_id"
+_COOKIE_TRIED = "_authgate_cookie_tried"
+_STATE_KEYS = ("name", "authentication_status", "username", "email", "roles", "logout")
+_LOGIN_FIELDS = {
+    "Form name": "Login",
+    "Username": "Username",
+    "Password": "Password",
+    "Login": "Login",
+    "Captcha": "Captcha",
+}
+
+Location = Literal["main", "sidebar", "unrendered"]
+
+
+class Authenticate:
+    """Login, logout and the re-authentication cookie, as in streamlit-authenticator.
+
+    ``credentials`` is the path of a ``config.yaml`` file (its ``cookie``
+    section then supplies the cookie settings) or the credentials dict, which
+    is changed in place as streamlit-authenticator changes it.
+
+    Extra keyword arguments: ``lockout_window`` and ``lockout_cooldown``
+    (seconds; default 900 each), ``session_idle_timeout`` (seconds a session
+    counts as live without activity; default 1800), ``lock_timeout``
+    (seconds a writer waits for another process; default 10).
+    """
+
+    def __init__(
+        self,
+        credentials: dict[str, Any] | str | os.PathLike[str],
+        cookie_name: str = "some_cookie_name",
+        cookie_key: str = "some_key",
+        cookie_expiry_days: float = 30.0,
+        validator: Validator | None = None,
+        auto_hash: bool = True,
+        api_key: str | None = None,
+        **kwargs: Any,
+    ) -> None:
+        if isinstance(validator, dict):
+            raise DeprecationError(
+                "The 'pre_authorized' parameter has moved from the Authenticate class "
+                "to the 'register_user' function."
+            )
+        self.attrs = kwargs
+        self.validator = validator if validator is not None else Validator()
+        self._credentials: dict[str, Any] | None = None
+        self.path: str | None = None
+        try:
+            cookie_name, cookie_key, cookie_expiry_days, api_key = self._open_store(
+                credentials, cookie_name, cookie_key, cookie_expiry_days, api_key
+            )
+        except (_core.AuthgateError, TypeError) as e:
+            raise AuthenticateError(str(e)) from None
+        _check_type("cookie_name", cookie_name, str)
+        _check_type("cookie_key", cookie_key, str)
+        if isinstance(cookie_expiry_days, bool) or not isinstance(cookie_expiry_days, (int, float)):
+            raise AuthenticateError("cookie_expiry_days must be a number of days")
+        self.api_key = api_key
+        self.cookie_name = cookie_name
+        self.cookie_expiry_days = float(cookie_expiry_days)
+        self._cookie = CookieJar(cookie_name)
+        try:
+            self._auth = _core.Authenticator(
+                self._store,
+                cookie_key,
+                self.cookie_expiry_days,
+                lockout_window=kwargs.get("lockout_window"),
+                lockout_cooldown=kwargs.get("lockout_cooldown"),
+                idle_timeout=kwargs.get("session_idle_timeout"),
+            )
+        except ValueError as e:
+            raise AuthenticateError(str(e)) from None
+        if auto_hash:
+            self._hash_plaintext_passwords()
+        for key in _STATE_KEYS:
+            st.session_state.setdefault(key, None)
+
+    def _open_store(
+        self,
+        credentials: Any,
+        cookie_name: Any,
+        cookie_key: Any,
+        cookie_expiry_days: Any,
+        api_key: str | None,
+    ) -> tuple[Any, Any, Any, str | None]:
+        if isinstance(credentials, (str, os.PathLike)):
+            self.path = os.fspath(credentials)
+            self._store = _core.Store.open(
+                self.path, lock_timeout=self.attrs.get("lock_timeout", 10.0)
+            )
+            # As in 0.4.2, path mode takes the cookie settings from the file.
+            settings = self._store.settings()
+            cookie_name = settings["cookie_name"] or cookie_name
+            cookie_key = settings["cookie_key"] or cookie_key
+            if settings["cookie_expiry_days"] is not None:
+                cookie_expiry_days = settings["cookie_expiry_days"]
+            return cookie_name, cookie_key, cookie_expiry_days, api_key or settings["api_key"]
+        if isinstance(credentials, dict):
+            self.path = None
+            _check_type("cookie_name", cookie_name, str)
+            self._credentials = credentials
+            _lowercase_usernames(credentials)
+            self._store = _core.Store.in_memory(cookie_name, credentials)
+            return cookie_name, cookie_key, cookie_expiry_days, api_key
+        raise AuthenticateError(
+            "credentials must be a dict or the path of a config file, "
+            f"not {type(credentials).__name__}"
+        )
+
+    # ---- widgets ------------------------------------------------------------------
+
+    def login(
+        self,
+        location: Location = "main",
+        max_concurrent_users: int | None = None,
+        max_login_attempts: int | None = None,
+        fields: dict[str, str] | None = None,
+        captcha: bool = False,
+        single_session: bool = False,
+        clear_on_submit: bool = False,
+        key: str = "Login",
+        callback: Callable[[dict[str, Any]], Any] | None = None,
+    ) -> tuple[str | None, bool | None, str | None] | None:
+        """Renders the login form, or logs the user in from the cookie.
+
+        Returns ``(name, authentication_status, username)`` when
+        ``location='unrendered'``, otherwise ``None``.
+        """
+        fields = fields if fields is not None else _LOGIN_FIELDS
+        if location not in ("main", "sidebar", "unrendered"):
+            raise ValueError("Location must be one of 'main' or 'sidebar' or 'unrendered'")
+        if captcha:
+            raise LoginError("Captcha is not available yet in this version of authgate")
+        if st.session_state.get("authentication_status"):
+            self._check_live_session()
+        if not st.session_state.get("authentication_status"):
+            self._resume_from_cookie(max_concurrent_users, single_session)
+        self._cookie.flush()
+        if location == "unrendered":
+            return (
+                st.session_state["name"],
+                st.session_state["authentication_status"],
+                st.session_state["username"],
+            )
+        if st.session_state.get("authentication_status"):
+            return None
+        container = st.sidebar if location == "sidebar" else st
+        form = container.form(key=key, clear_on_submit=clear_on_submit)
+        form.subheader(fields.get("Form name", "Login"))
+        # Explicit keys keep each field's identity (and what was typed) when
+        # the password hint appears after a failed attempt.
+        username = form.text_input(
+            fields.get("Username", "Username"), autocomplete="off", key=f"{key}-username"
+        )
+        password = form.text_input(
+            fields.get("Password", "Password"),
+            type="password",
+            help=st.session_state.get("password_hint"),
+            autocomplete="off",
+            key=f"{key}-password",
+        )
+        if form.form_submit_button(fields.get("Login", "Login")) and username:
+            self._login_with_password(
+                username,
+                password,
+                max_concurrent_users=max_concurrent_users,
+                max_login_attempts=max_login_attempts,
+                single_session=single_session,
+                callback=callback,
+            )
+        return None
+
+    def logout(
+        self,
+        button_name: str = "Logout",
+        location: Location = "main",
+        key: str = "Logout",
+        use_container_width: bool = False,
+        callback: Callable[[dict[str, Any]], Any] | None = None,
+    ) -> None:
+        """Renders the logout button; with ``location='unrendered'`` logs out now."""
+        if not st.session_state.get("authentication_status"):
+            raise LogoutError("User must be logged in to use the logout button")
+        if location not in ("main", "sidebar", "unrendered"):
+            raise ValueError("Location must be one of 'main' or 'sidebar' or 'unrendered'")
+        width = "stretch" if use_container_width else "content"
+        if location == "unrendered":
+            clicked = True
+        else:
+            container = st.sidebar if location == "sidebar" else st
+            clicked = container.button(button_name, key=key, width=width)
+        if clicked:
+            self._logout(callback)
+
+    # ---- flows --------------------------------------------------------------------
+
+    def _login_with_password(
+        self,
+        username: str,
+        password: str,
+        *,
+        max_concurrent_users: int | None,
+        max_login_attempts: int | None,
+        single_session: bool,
+        callback: Callable[[dict[str, Any]], Any] | None,
+    ) -> None:
+        try:
+            result = self._auth.login(
+                username,
+                password,
+                max_login_attempts=_limit("max_login_attempts", max_login_attempts),
+                max_concurrent_users=_limit("max_concurrent_users", max_concurrent_users),
+                single_session=single_session,
+            )
+        except _core.InvalidCredentials:
+            st.session_state["authentication_status"] = False
+            hint = self._auth.password_hint(username)
+            if hint:
+                st.session_state["password_hint"] = hint
+            self._sync_user(username)
+            return
+        except (_core.AccountLocked, _core.TooManyUsers, _core.SessionExists) as e:
+            raise LoginError(str(e)) from None
+        except _core.InvalidInput as e:
+            raise LoginError(f"{e}: hash it with Hasher or set auto_hash=True") from None
+        self._start(result)
+        st.session_state.pop("password_hint", None)
+        if callback:
+            callback(_payload("Login", result.user))
+        st.rerun()
+
+    def _resume_from_cookie(self, max_concurrent_users: int | None, single_session: bool) -> None:
+        # After a logout the handshake still carries the old cookie: never use it again here.
+        if st.session_state.get("logout") or st.session_state.get(_COOKIE_TRIED):
+            return
+        token = self._cookie.read()
+        if token is None:
+            return
+        st.session_state[_COOKIE_TRIED] = True
+        try:
+            result = self._auth.resume(
+                token,
+                max_concurrent_users=_limit("max_concurrent_users", max_concurrent_users),
+                single_session=single_session,
+            )
+        except _core.TokenRefused:
+            self._cookie.queue_delete()
+            return
+        except (_core.TooManyUsers, _core.SessionExists) as e:
+            raise LoginError(str(e)) from None
+        self._start(result)
+
+    def _check_live_session(self) -> None:
+        session_id = st.session_state.get(_SESSION_ID)
+        if session_id is None:
+            return  # logged in by the app itself, not by authgate
+        user = self._auth.check_session(session_id)
+        if user is None:
+            self._clear_state()
+            return
+        st.session_state["name"] = user["name"]
+        st.session_state["email"] = user["email"]
+        st.session_state["roles"] = user["roles"]
+
+    def _start(self, result: _core.LoginResult) -> None:
+        user = result.user
+        st.session_state[_SESSION_ID] = result.session_id
+        st.session_state["name"] = user["name"]
+        st.session_state["email"] = user["email"]
+        st.session_state["roles"] = user["roles"]
+        st.session_state["username"] = user["username"]
+        st.session_state["authentication_status"] = True
+        st.session_state["logout"] = None
+        if result.token is not None:
+            self._cookie.queue_set(result.token, self.cookie_expiry_days * 86400)
+        self._sync_user(user["username"])
+
+    def _logout(self, callback: Callable[[dict[str, Any]], Any] | None) -> None:
+        username = st.session_state.get("username")
+        if callback:
+            callback(
+                {
+                    "widget": "Logout",
+                    "username": username,
+                    "email": st.session_state.get("email"),
+                    "name": st.session_state.get("name"),
+                    "roles": st.session_state.get("roles"),
+                }
+            )
+        session_id = st.session_state.get(_SESSION_ID)
+        if session_id is not None:
+            self._auth.logout(session_id)
+        self._clear_state()
+        st.session_state["logout"] = True
+        self._cookie.queue_delete()
+        if username:
+            self._sync_user(username)
+        st.rerun()
+
+    def _clear_state(self) -> None:
+        st.session_state[_SESSION_ID] = None
+        for key in ("name", "username", "authentication_status", "email", "roles"):
+            st.session_state[key] = None
+
+    # ---- dict mode ----------------------------------------------------------------
+
+    def _hash_plaintext_passwords(self) -> None:
+        try:
+            hashed = self._store.hash_plaintext_passwords()
+        except _core.InvalidInput as e:
+            raise AuthenticateError(str(e)) from None
+        for username in hashed:
+            self._sync_user(username)
+
+    def _sync_user(self, username: str) -> None:
+        """Mirrors the stored record into the caller's dict (dict mode only)."""
+        if self._credentials is None:
+            return
+        key = username.strip().lower()
+        record = self._store.user_record(key)
+        if record is None:
+            return
+        users = self._credentials.setdefault("usernames", {})
+        entry = users.get(key)
+        if isinstance(entry, dict):
+            entry.clear()
+            entry.update(record)
+        else:
+            users[key] = record
+
+
+def _payload(widget: str, user: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "widget": widget,
+        "username": user["username"],
+        "email": user["email"],
+        "name": user["name"],
+        "roles": user["roles"],
+    }
+
+
+def _limit(name: str, value: int | None) -> int | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise LoginError(f"{name} must be a non-negative integer")
+    return value
+
+
+def _check_type(name: str, value: Any, expected: type) -> None:
+    if not isinstance(value, expected):
+        raise AuthenticateError(
+            f"{name} must be a {expected.__name__}, not {type(value).__name__}"
+        )
+
+
+def _lowercase_usernames(credentials: dict[str, Any]) -> None:
+    users = credentials.get("usernames")
+    if isinstance(users, dict) and any(
+        isinstance(k, str) and k != k.lower() for k in users
+    ):
+        lowered = {(k.lower() if isinstance(k, str) else k): v for k, v in users.items()}
+        users.clear()
+        users.update(lowered)

@@ -1,0 +1,93 @@
+"""Shared fixtures: config files, AppTest drivers, injected browser cookies."""
+
+from __future__ import annotations
+
+import itertools
+import types
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import bcrypt
+import pytest
+import yaml
+
+# Low-cost hashes keep the suite fast; cost does not change any rule under test.
+_FAST_SALT = bcrypt.gensalt(rounds=4)
+PASSWORDS = {"jsmith": "abc", "rbriggs": "def"}
+
+
+def fast_hash(password: str) -> str:
+    return bcrypt.hashpw(password.encode(), _FAST_SALT).decode()
+
+
+def make_config(
+    *, cookie_key: str = "test-cookie-key-0123456789", expiry_days: float = 30, plaintext=False
+) -> dict[str, Any]:
+    def pw(name: str) -> str:
+        return PASSWORDS[name] if plaintext else fast_hash(PASSWORDS[name])
+
+    return {
+        "cookie": {"expiry_days": expiry_days, "key": cookie_key, "name": "authgate_test"},
+        "credentials": {
+            "usernames": {
+                "jsmith": {
+                    "email": "jsmith@gmail.com",
+                    "failed_login_attempts": 0,
+                    "first_name": "John",
+                    "last_name": "Smith",
+                    "logged_in": False,
+                    "password": pw("jsmith"),
+                    "roles": ["admin", "editor", "viewer"],
+                },
+                "rbriggs": {
+                    "email": "rbriggs@gmail.com",
+                    "failed_login_attempts": 0,
+                    "first_name": "Rebecca",
+                    "last_name": "Briggs",
+                    "logged_in": False,
+                    "password": pw("rbriggs"),
+                    "password_hint": "the letter after c",
+                    "roles": ["viewer"],
+                },
+            }
+        },
+        "pre-authorized": {"emails": ["melsby@gmail.com"]},
+    }
+
+
+def write_yaml(path: Path, data: dict[str, Any]) -> Path:
+    path.write_text(yaml.dump(data, default_flow_style=False, allow_unicode=True))
+    return path
+
+
+@pytest.fixture
+def config_path(tmp_path: Path) -> Path:
+    return write_yaml(tmp_path / "config.yaml", make_config())
+
+
+_cookie_names = itertools.count()
+
+
+@pytest.fixture
+def cookie_name() -> str:
+    """A cookie name no other test uses: dict-mode state is shared per name in a process."""
+    return f"authgate_test_{next(_cookie_names)}"
+
+
+@pytest.fixture
+def browser_cookies(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, str]]:
+    """Cookies that st.context.cookies reports, as if sent by a browser."""
+    jar: dict[str, str] = {}
+    context = types.SimpleNamespace(cookies=jar, headers={}, remote_ip="127.0.0.1")
+    import streamlit.runtime.context as st_context
+
+    monkeypatch.setattr(st_context, "_get_client_context", lambda: context)
+    yield jar
+
+
+def pending_cookie_op(at: Any) -> dict[str, Any] | None:
+    return at.session_state["_authgate_cookie_op"] if "_authgate_cookie_op" in at.session_state else None
+
+
+Recorder = Callable[[dict[str, Any]], None]
