@@ -87,7 +87,11 @@ def browser_cookies(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, str]]
 
 
 def pending_cookie_op(at: Any) -> dict[str, Any] | None:
-    return at.session_state["_authgate_cookie_op"] if "_authgate_cookie_op" in at.session_state else None
+    return (
+        at.session_state["_authgate_cookie_op"]
+        if "_authgate_cookie_op" in at.session_state
+        else None
+    )
 
 
 Recorder = Callable[[dict[str, Any]], None]

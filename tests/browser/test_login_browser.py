@@ -60,7 +60,9 @@ def test_login_reload_logout_reload(demo_server: Server, browser_context: Browse
     expect_login_form(page)
 
 
-def test_wrong_password_shows_the_error(demo_server: Server, browser_context: BrowserContext) -> None:
+def test_wrong_password_shows_the_error(
+    demo_server: Server, browser_context: BrowserContext
+) -> None:
     page = browser_context.new_page()
     page.goto(demo_server.url)
     log_in(page, "jsmith", "wrong")
@@ -83,9 +85,7 @@ def test_bad_cookie_shows_the_login_form(
         token = f"{head}.{body[:-2]}xx.{sig}"
     if kind == "garbage":
         token = "garbage"
-    browser_context.add_cookies(
-        [{"name": COOKIE, "value": token, "url": demo_server.url}]
-    )
+    browser_context.add_cookies([{"name": COOKIE, "value": token, "url": demo_server.url}])
     page = browser_context.new_page()
     page.goto(demo_server.url)
     expect_login_form(page)
