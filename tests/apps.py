@@ -7,6 +7,7 @@ from typing import Any
 # Callback payloads and dict-mode credentials shared with the tests (same process).
 CALLS: list[dict[str, Any]] = []
 CREDENTIALS: dict[str, Any] = {}
+PREAUTHORIZED: list[str] = []
 
 
 def login_app(source: str, init: dict, login: dict, logout: dict) -> None:
@@ -35,3 +36,36 @@ def login_app(source: str, init: dict, login: dict, logout: dict) -> None:
         st.error("Username/password is incorrect")
     else:
         st.warning("Please enter your username and password")
+
+
+def widgets_app(source: str, init: dict, widgets: list) -> None:
+    """Logs in from session_state as the app would, then renders each widget.
+
+    ``widgets`` is a list of ``(method, kwargs)``; each result is shown as
+    ``st.text("<method>=<repr>")`` and each exception as
+    ``st.error("<Class>: <message>")``.
+    """
+    import streamlit as st
+
+    import authgate as stauth
+    from tests.apps import CALLS, CREDENTIALS, PREAUTHORIZED
+
+    credentials = CREDENTIALS if source == "dict" else source
+    authenticator = stauth.Authenticate(credentials, **init)
+    try:
+        authenticator.login()
+    except stauth.LoginError as e:
+        st.error(f"LoginError: {e}")
+    for method, kwargs in widgets:
+        kwargs = dict(kwargs)
+        if kwargs.pop("record", False):
+            kwargs["callback"] = CALLS.append
+        if kwargs.get("pre_authorized") == "<shared>":
+            kwargs["pre_authorized"] = PREAUTHORIZED
+        if kwargs.get("username") == "<session>":
+            kwargs["username"] = st.session_state.get("username")
+        try:
+            result = getattr(authenticator, method)(**kwargs)
+            st.text(f"{method}={result!r}")
+        except Exception as e:
+            st.error(f"{type(e).__name__}: {e}")

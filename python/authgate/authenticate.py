@@ -14,6 +14,8 @@ from typing import Any, Literal
 import streamlit as st
 
 from . import _core
+from .account_widgets import AccountWidgets
+from .captcha import CaptchaField
 from .cookie import CookieJar
 from .exceptions import AuthenticateError, DeprecationError, LoginError, LogoutError
 from .validator import Validator
@@ -32,7 +34,7 @@ _LOGIN_FIELDS = {
 Location = Literal["main", "sidebar", "unrendered"]
 
 
-class Authenticate:
+class Authenticate(AccountWidgets):
     """Login, logout and the re-authentication cookie, as in streamlit-authenticator.
 
     ``credentials`` is the path of a ``config.yaml`` file (its ``cookie``
@@ -149,8 +151,6 @@ class Authenticate:
         fields = fields if fields is not None else _LOGIN_FIELDS
         if location not in ("main", "sidebar", "unrendered"):
             raise ValueError("Location must be one of 'main' or 'sidebar' or 'unrendered'")
-        if captcha:
-            raise LoginError("Captcha is not available yet in this version of authgate")
         if st.session_state.get("authentication_status"):
             self._check_live_session()
         if not st.session_state.get("authentication_status"):
@@ -179,7 +179,10 @@ class Authenticate:
             autocomplete="off",
             key=f"{key}-password",
         )
+        captcha_field = CaptchaField.render(form, f"{key}-captcha", fields) if captcha else None
         if form.form_submit_button(fields.get("Login", "Login")) and username:
+            if captcha_field is not None:
+                captcha_field.check(LoginError)
             self._login_with_password(
                 username,
                 password,
@@ -317,6 +320,12 @@ class Authenticate:
             self._sync_user(username)
         st.rerun()
 
+    def _refresh_cookie(self) -> None:
+        session_id = st.session_state.get(_SESSION_ID)
+        token = self._auth.refresh_token(session_id) if session_id else None
+        if token is not None:
+            self._cookie.queue_set(token, self.cookie_expiry_days * 86400)
+
     def _clear_state(self) -> None:
         st.session_state[_SESSION_ID] = None
         for key in ("name", "username", "authentication_status", "email", "roles"):
@@ -369,16 +378,12 @@ def _limit(name: str, value: int | None) -> int | None:
 
 def _check_type(name: str, value: Any, expected: type) -> None:
     if not isinstance(value, expected):
-        raise AuthenticateError(
-            f"{name} must be a {expected.__name__}, not {type(value).__name__}"
-        )
+        raise AuthenticateError(f"{name} must be a {expected.__name__}, not {type(value).__name__}")
 
 
 def _lowercase_usernames(credentials: dict[str, Any]) -> None:
     users = credentials.get("usernames")
-    if isinstance(users, dict) and any(
-        isinstance(k, str) and k != k.lower() for k in users
-    ):
+    if isinstance(users, dict) and any(isinstance(k, str) and k != k.lower() for k in users):
         lowered = {(k.lower() if isinstance(k, str) else k): v for k, v in users.items()}
         users.clear()
         users.update(lowered)

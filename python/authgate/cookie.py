@@ -68,9 +68,7 @@ class CookieJar:
         if op is None:
             return
         try:
-            result = _writer(
-                data=op, key=_WRITER_KEY, height=0, on_written_change=lambda: None
-            )
+            result = _writer(data=op, key=_WRITER_KEY, height=0, on_written_change=lambda: None)
         except StreamlitDuplicateElementKey:
             return  # already rendered in this run; the acknowledgement comes on the next
         if getattr(result, "written", None) == op["op_id"]:

@@ -2,6 +2,7 @@
 
 use std::sync::Arc;
 
+use authgate::account::Registration;
 use authgate::auth::{self, AuthConfig, LoginRequest};
 use authgate::token::TokenKey;
 use authgate::user::User;
@@ -132,6 +133,98 @@ impl Authenticator {
     /// Ends a session everywhere.
     fn logout(&self, py: Python<'_>, session_id: &str) -> PyResult<()> {
         py.detach(|| self.inner.logout(session_id)).py_err()
+    }
+
+    /// Registers a user; returns their public fields.
+    #[pyo3(signature = (*, username, email, first_name, last_name, password, password_repeat, password_hint = None, pre_authorized = None, domains = None, roles = None))]
+    #[allow(clippy::too_many_arguments)]
+    fn register<'py>(
+        &self,
+        py: Python<'py>,
+        username: &str,
+        email: &str,
+        first_name: &str,
+        last_name: &str,
+        password: &str,
+        password_repeat: &str,
+        password_hint: Option<&str>,
+        pre_authorized: Option<Vec<String>>,
+        domains: Option<Vec<String>>,
+        roles: Option<Vec<String>>,
+    ) -> PyResult<Bound<'py, PyDict>> {
+        let reg = Registration {
+            username,
+            email,
+            first_name,
+            last_name,
+            password,
+            password_repeat,
+            password_hint,
+            pre_authorized: pre_authorized.as_deref(),
+            domains: domains.as_deref(),
+            roles: roles.as_deref(),
+        };
+        let user = py.detach(|| self.inner.register(&reg)).py_err()?;
+        user_dict(py, &user)
+    }
+
+    /// Changes the password after checking the current one; ends every
+    /// session of the user and returns a new one for the caller.
+    fn reset_password(
+        &self,
+        py: Python<'_>,
+        username: &str,
+        current: &str,
+        new: &str,
+        repeat: &str,
+    ) -> PyResult<LoginResult> {
+        let login = py
+            .detach(|| self.inner.reset_password(username, current, new, repeat))
+            .py_err()?;
+        login_result(py, login)
+    }
+
+    /// Issues a random password: `(user, password)`, or `None` for an unknown user.
+    fn forgot_password<'py>(
+        &self,
+        py: Python<'py>,
+        username: &str,
+    ) -> PyResult<Option<(Bound<'py, PyDict>, String)>> {
+        let issued = py
+            .detach(|| self.inner.forgot_password(username))
+            .py_err()?;
+        issued
+            .map(|i| Ok((user_dict(py, &i.user)?, i.password)))
+            .transpose()
+    }
+
+    /// The user registered with `email`, or `None`.
+    fn forgot_username<'py>(
+        &self,
+        py: Python<'py>,
+        email: &str,
+    ) -> PyResult<Option<Bound<'py, PyDict>>> {
+        let user = py.detach(|| self.inner.forgot_username(email)).py_err()?;
+        user.map(|u| user_dict(py, &u)).transpose()
+    }
+
+    /// Changes `first_name`, `last_name` or `email`; returns the user.
+    fn update_details<'py>(
+        &self,
+        py: Python<'py>,
+        username: &str,
+        field: &str,
+        value: &str,
+    ) -> PyResult<Bound<'py, PyDict>> {
+        let user = py
+            .detach(|| self.inner.update_details(username, field, value))
+            .py_err()?;
+        user_dict(py, &user)
+    }
+
+    /// A fresh cookie token for a live session (after its details changed).
+    fn refresh_token(&self, py: Python<'_>, session_id: &str) -> PyResult<Option<String>> {
+        py.detach(|| self.inner.refresh_token(session_id)).py_err()
     }
 
     /// The user's password hint, if they set one.

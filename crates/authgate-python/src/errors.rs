@@ -65,6 +65,19 @@ create_exception!(
 create_exception!(_core, UserNotFound, AuthgateError, "No such user.");
 create_exception!(
     _core,
+    UsernameTaken,
+    InvalidInput,
+    "Username already taken."
+);
+create_exception!(_core, EmailTaken, InvalidInput, "Email already taken.");
+create_exception!(
+    _core,
+    NotPreauthorized,
+    InvalidInput,
+    "Email not pre-authorized to register."
+);
+create_exception!(
+    _core,
     ConfigError,
     AuthgateError,
     "The config is missing, unreadable or malformed."
@@ -89,6 +102,9 @@ pub fn to_py(err: Error) -> PyErr {
         Error::PasswordTooLong => PasswordTooLong::new_err(msg),
         Error::BadHash | Error::InvalidInput(_) => InvalidInput::new_err(msg),
         Error::UserNotFound(_) => UserNotFound::new_err(msg),
+        Error::UsernameTaken => UsernameTaken::new_err(msg),
+        Error::EmailTaken => EmailTaken::new_err(msg),
+        Error::NotPreauthorized => NotPreauthorized::new_err(msg),
         Error::ConfigNotFound(_) | Error::YamlSyntax { .. } | Error::ConfigSchema { .. } => {
             ConfigError::new_err(msg)
         }
@@ -121,6 +137,9 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("PasswordTooLong", py.get_type::<PasswordTooLong>())?;
     m.add("InvalidInput", py.get_type::<InvalidInput>())?;
     m.add("UserNotFound", py.get_type::<UserNotFound>())?;
+    m.add("UsernameTaken", py.get_type::<UsernameTaken>())?;
+    m.add("EmailTaken", py.get_type::<EmailTaken>())?;
+    m.add("NotPreauthorized", py.get_type::<NotPreauthorized>())?;
     m.add("ConfigError", py.get_type::<ConfigError>())?;
     m.add("StoreError", py.get_type::<StoreError>())?;
     Ok(())

@@ -6,6 +6,7 @@
 use pyo3::prelude::*;
 
 mod auth;
+mod captcha;
 mod convert;
 mod errors;
 mod hashing;
@@ -17,6 +18,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     errors::register(m)?;
     hashing::register(m)?;
+    captcha::register(m)?;
     m.add_class::<store::Store>()?;
     m.add_class::<auth::Authenticator>()?;
     m.add_class::<auth::LoginResult>()?;

@@ -11,7 +11,7 @@ use crate::lockout::LockoutPolicy;
 use crate::password;
 use crate::secret;
 use crate::session::{Session, SessionPolicy};
-use crate::store::{SessionLimits, Store};
+use crate::store::{AuditEvent, SessionLimits, Store};
 use crate::token::{self, Claims, TokenKey};
 use crate::user::User;
 
@@ -161,14 +161,64 @@ impl Authenticator {
             Err(e) => return Err(e),
         };
         if let Some(until) = locked {
+            self.audit("login_refused", Some(&username), Some("locked"));
             return Err(Error::AccountLocked { until });
         }
-        if !matches {
-            self.store.record_failure(&username, &policy, now)?;
+        if !matches && !self.try_pending_password(&username, password, now)? {
+            let state = self.store.record_failure(&username, &policy, now)?;
+            let locked_now = policy.locked_until(&state, now).is_some();
+            self.audit(
+                if locked_now { "locked" } else { "login_failed" },
+                Some(&username),
+                None,
+            );
             return Err(Error::InvalidCredentials);
         }
         let limits = self.limits(req.max_concurrent_users, req.single_session);
-        self.open_session(user, &limits, now)
+        let login = self.open_session(user, &limits, now)?;
+        self.audit("login", Some(&username), None);
+        Ok(login)
+    }
+
+    /// A password from `forgot_password`, if it matches and has not expired,
+    /// becomes the password (ending every other session).
+    fn try_pending_password(&self, username: &str, password: &str, now: f64) -> Result<bool> {
+        let Some(pending) = self.store.pending_password(username)? else {
+            return Ok(false);
+        };
+        if pending.expires <= now || !password::verify(password, &pending.hash).unwrap_or(false) {
+            return Ok(false);
+        }
+        self.store.set_password(username, &pending.hash, now)?;
+        self.audit("password_reset", Some(username), Some("forgot_password"));
+        Ok(true)
+    }
+
+    /// Opens a new session for `username` without limits (after a password
+    /// change, for the session that made it).
+    pub(crate) fn login_as(&self, username: &str) -> Result<Login> {
+        let user = self
+            .store
+            .user(username)?
+            .ok_or_else(|| Error::UserNotFound(username.to_string()))?;
+        let limits = self.limits(None, false);
+        self.open_session(user, &limits, self.now())
+    }
+
+    /// The current time of this authenticator's clock.
+    pub(crate) fn now(&self) -> f64 {
+        self.clock.now()
+    }
+
+    /// Records a security event. Best effort: a full disk must not lock users
+    /// out, so a failure to record is not an error of the flow.
+    pub(crate) fn audit(&self, kind: &str, username: Option<&str>, detail: Option<&str>) {
+        let _ = self.store.record_event(&AuditEvent {
+            time: self.now(),
+            kind: kind.to_string(),
+            username: username.map(str::to_string),
+            detail: detail.map(str::to_string),
+        });
     }
 
     /// Logs in from a cookie token, if it is still good.
@@ -184,7 +234,15 @@ impl Authenticator {
         single_session: bool,
     ) -> Result<Login> {
         let now = self.clock.now();
-        let claims = token::decode(&self.config.token_key, token, now)?;
+        let claims = match token::decode(&self.config.token_key, token, now) {
+            Ok(c) => c,
+            Err(e) => {
+                if let Error::TokenRefused(reason) = &e {
+                    self.audit("token_refused", None, Some(reason));
+                }
+                return Err(e);
+            }
+        };
         let Some(user) = self.store.user(&claims.username)? else {
             return Err(Error::TokenRefused("unknown user"));
         };
@@ -230,8 +288,12 @@ impl Authenticator {
     /// Ends a session; its cookie stops working everywhere.
     pub fn logout(&self, session_id: &str) -> Result<()> {
         let now = self.clock.now();
-        self.store
-            .close_session(session_id, now, self.config.sessions.idle_timeout)?;
+        if let Some(closed) =
+            self.store
+                .close_session(session_id, now, self.config.sessions.idle_timeout)?
+        {
+            self.audit("logout", Some(&closed.username), None);
+        }
         Ok(())
     }
 
@@ -282,6 +344,22 @@ impl Authenticator {
         })
     }
 
+    /// A new cookie token for a live session, e.g. after its user's details
+    /// changed; `None` if the session ended or no cookie is issued.
+    pub fn refresh_token(&self, session_id: &str) -> Result<Option<String>> {
+        if self.config.cookie_expiry_days <= 0.0 {
+            return Ok(None);
+        }
+        let now = self.clock.now();
+        let Some(session) = self.live_session(session_id, now)? else {
+            return Ok(None);
+        };
+        let Some(user) = self.store.user(&session.username)? else {
+            return Ok(None);
+        };
+        self.issue_token(&user, &session).map(Some)
+    }
+
     /// A cookie token for `session`.
     pub fn issue_token(&self, user: &User, session: &Session) -> Result<String> {
         let claims = Claims {
@@ -295,7 +373,7 @@ impl Authenticator {
         token::encode(&self.config.token_key, &claims)
     }
 
-    fn lockout_policy(&self, max_attempts: Option<u32>) -> LockoutPolicy {
+    pub(crate) fn lockout_policy(&self, max_attempts: Option<u32>) -> LockoutPolicy {
         LockoutPolicy {
             max_attempts,
             window_seconds: self.config.lockout_window,

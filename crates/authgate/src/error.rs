@@ -46,6 +46,15 @@ pub enum Error {
     /// Input that does not have the shape an operation needs.
     #[error("{0}")]
     InvalidInput(String),
+    /// `add_user` with a username someone has.
+    #[error("Username already taken")]
+    UsernameTaken,
+    /// `add_user` or an email change with an email someone has.
+    #[error("Email already taken")]
+    EmailTaken,
+    /// Registration limited to pre-authorized emails, and this one is not.
+    #[error("User not pre-authorized to register")]
+    NotPreauthorized,
     /// The user named does not exist.
     #[error("user '{0}' not found")]
     UserNotFound(String),

@@ -6,10 +6,12 @@
 //!
 //! - [`store`] keeps users, sessions and lockout state: a streamlit-authenticator
 //!   `config.yaml` file (locked, replaced atomically, indexed) or memory.
-//! - [`auth`] runs the flows: password login, cookie resume, logout.
+//! - [`auth`] runs the flows: password login, cookie resume, logout;
+//!   [`account`] the rest: register, reset, forgot password/username, update.
 //! - [`password`] is bcrypt, byte-compatible with Python's `bcrypt`.
 //! - [`token`] signs and checks cookie tokens, including 0.4.2's.
 //! - [`lockout`] and [`session`] are the rules for failed attempts and sessions.
+//! - [`captcha`] draws captcha pictures and checks answers against a salted digest.
 //! - [`yaml`] reads and writes YAML exactly as PyYAML does.
 //!
 //! ```no_run
@@ -26,7 +28,9 @@
 
 #![warn(missing_docs)]
 
+pub mod account;
 pub mod auth;
+pub mod captcha;
 pub mod clock;
 pub mod error;
 pub mod lockout;

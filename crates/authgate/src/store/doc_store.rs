@@ -3,9 +3,12 @@
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, PoisonError, RwLock};
 
-use super::document::{Document, Layout};
+use super::audit::AuditLog;
+use super::document::{roles_value, Document, Layout};
 use super::file::{Fingerprint, SharedFile};
-use super::{OpenOptions, SessionLimits, Settings, Store};
+use super::{
+    AuditEvent, NewUser, OpenOptions, PendingPassword, SessionLimits, Settings, Store, UserUpdate,
+};
 use crate::error::{Error, Result};
 use crate::lockout::{LockState, LockoutPolicy};
 use crate::session::Session;
@@ -23,6 +26,8 @@ pub struct DocStore {
     file: Option<SharedFile>,
     loaded: RwLock<Loaded>,
     writer: Mutex<()>,
+    audit: AuditLog,
+    loads: std::sync::atomic::AtomicU64,
 }
 
 #[derive(Debug)]
@@ -38,12 +43,14 @@ impl DocStore {
         let file = SharedFile::new(path, options.lock_timeout);
         let (doc, fingerprint) = load(&file)?;
         Ok(DocStore {
+            audit: AuditLog::beside(path),
             file: Some(file),
             loaded: RwLock::new(Loaded {
                 doc,
                 fingerprint: Some(fingerprint),
             }),
             writer: Mutex::new(()),
+            loads: 1.into(),
         })
     }
 
@@ -57,6 +64,8 @@ impl DocStore {
                 fingerprint: None,
             }),
             writer: Mutex::new(()),
+            audit: AuditLog::in_memory(),
+            loads: 1.into(),
         })
     }
 
@@ -91,12 +100,20 @@ impl DocStore {
             }
         }
         let (doc, fingerprint) = load(file)?;
+        self.loads
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let mut loaded = self.loaded.write().unwrap_or_else(PoisonError::into_inner);
         *loaded = Loaded {
             doc,
             fingerprint: Some(fingerprint),
         };
         Ok(())
+    }
+
+    /// How many times the document was parsed (diagnostics: an unchanged file
+    /// is parsed once per process).
+    pub fn loads(&self) -> u64 {
+        self.loads.load(std::sync::atomic::Ordering::Relaxed)
     }
 
     /// Runs `f` on the current document.
@@ -316,6 +333,119 @@ impl Store for DocStore {
             }
             Ok(stored)
         })
+    }
+
+    fn preauthorized_emails(&self) -> Result<Option<Vec<String>>> {
+        self.read(Document::preauthorized)
+    }
+
+    fn add_user(&self, user: &NewUser, consume_preauthorized: bool) -> Result<()> {
+        self.write(|d| {
+            if d.user_entry(&user.username).is_some() {
+                return Err(Error::UsernameTaken);
+            }
+            if d.email_taken_by_other(&user.email, &user.username) {
+                return Err(Error::EmailTaken);
+            }
+            if consume_preauthorized {
+                d.consume_preauthorized(&user.email)?;
+            }
+            d.add_user(user)
+        })
+    }
+
+    fn remove_user(&self, username: &str) -> Result<bool> {
+        self.write(|d| Ok(d.remove_user(username)))
+    }
+
+    fn update_user(&self, username: &str, update: &UserUpdate) -> Result<()> {
+        self.write(|d| {
+            if d.user_entry(username).is_none() {
+                return Err(Error::UserNotFound(username.to_lowercase()));
+            }
+            let (field, value) = match update {
+                UserUpdate::FirstName(v) => ("first_name", Value::Str(v.clone())),
+                UserUpdate::LastName(v) => ("last_name", Value::Str(v.clone())),
+                UserUpdate::Email(v) => {
+                    if d.email_taken_by_other(v, username) {
+                        return Err(Error::EmailTaken);
+                    }
+                    ("email", Value::Str(v.clone()))
+                }
+                UserUpdate::Roles(r) => ("roles", roles_value(r.as_deref())),
+            };
+            d.set_user_field(username, field, value)
+        })
+    }
+
+    fn set_password(&self, username: &str, hash: &str, now: f64) -> Result<()> {
+        let key = username.to_lowercase();
+        self.write(|d| {
+            if d.user_entry(&key).is_none() {
+                return Err(Error::UserNotFound(key.clone()));
+            }
+            d.set_user_field(&key, "password", Value::Str(hash.to_string()))?;
+            d.state.sessions.retain(|_, s| s.username != key);
+            d.state.pending_passwords.remove(&key);
+            d.state.revoked_before.insert(key.clone(), now);
+            Ok(())
+        })
+    }
+
+    fn set_pending_password(&self, username: &str, pending: &PendingPassword) -> Result<()> {
+        let key = username.to_lowercase();
+        self.write(|d| {
+            if d.user_entry(&key).is_none() {
+                return Err(Error::UserNotFound(key.clone()));
+            }
+            d.state
+                .pending_passwords
+                .insert(key.clone(), pending.clone());
+            d.mark_dirty();
+            Ok(())
+        })
+    }
+
+    fn pending_password(&self, username: &str) -> Result<Option<PendingPassword>> {
+        let key = username.to_lowercase();
+        self.read(|d| d.state.pending_passwords.get(&key).cloned())
+    }
+
+    fn list_users(&self, offset: usize, limit: usize) -> Result<Vec<User>> {
+        self.read(|d| d.users_page(offset, limit))
+    }
+
+    fn user_count(&self) -> Result<usize> {
+        self.read(Document::user_count)
+    }
+
+    fn set_lock(&self, username: &str, until: Option<f64>) -> Result<()> {
+        let key = username.to_lowercase();
+        self.write(|d| {
+            if d.user_entry(&key).is_none() {
+                return Err(Error::UserNotFound(key.clone()));
+            }
+            match until {
+                Some(t) => {
+                    let state = d.state.lockouts.entry(key.clone()).or_default();
+                    state.locked_until = Some(t);
+                }
+                None => {
+                    d.state.lockouts.remove(&key);
+                    d.set_user_field(&key, "failed_login_attempts", Value::Int(0))?;
+                }
+            }
+            d.mark_dirty();
+            Ok(())
+        })
+    }
+
+    fn record_event(&self, event: &AuditEvent) -> Result<()> {
+        self.audit.append(event)
+    }
+
+    fn recent_events(&self, limit: usize) -> Result<Vec<AuditEvent>> {
+        self.audit.recent(limit)
     }
 }
 

@@ -13,6 +13,7 @@ use std::path::{Path, PathBuf};
 use crate::error::{Error, Result};
 use crate::lockout::LockState;
 use crate::session::Session;
+use crate::store::{NewUser, PendingPassword};
 use crate::user::User;
 use crate::yaml::{Map, Value};
 
@@ -37,6 +38,8 @@ pub struct State {
     pub lockouts: BTreeMap<String, LockState>,
     /// Per user: tokens without a session id issued before this time are refused.
     pub revoked_before: BTreeMap<String, f64>,
+    /// Per user: a password from `forgot_password` not used yet.
+    pub pending_passwords: BTreeMap<String, PendingPassword>,
 }
 
 /// A config document with its indexes.
@@ -189,6 +192,16 @@ impl Document {
         self.users.keys().map(String::as_str)
     }
 
+    /// Users in username order, paged.
+    pub fn users_page(&self, offset: usize, limit: usize) -> Vec<User> {
+        self.users
+            .iter()
+            .skip(offset)
+            .take(limit)
+            .map(|(k, e)| user_from_entry(k, e))
+            .collect()
+    }
+
     /// The user named `username` (compared lower-cased).
     pub fn user(&self, username: &str) -> Option<User> {
         let key = username.to_lowercase();
@@ -246,6 +259,102 @@ impl Document {
         })
     }
 
+    /// Adds a user; refuses a taken username or email.
+    pub fn add_user(&mut self, user: &NewUser) -> Result<()> {
+        let key = user.username.to_lowercase();
+        if self.users.contains_key(&key) {
+            return Err(Error::UsernameTaken);
+        }
+        if self.emails.contains_key(&user.email.trim().to_lowercase()) {
+            return Err(Error::EmailTaken);
+        }
+        // The fields and their order as streamlit-authenticator 0.4.2 registers a user.
+        let mut entry = Map::new();
+        entry.insert("email", Value::Str(user.email.clone()));
+        entry.insert("logged_in", Value::Bool(false));
+        entry.insert("first_name", Value::Str(user.first_name.clone()));
+        entry.insert("last_name", Value::Str(user.last_name.clone()));
+        if let Some(hash) = &user.password_hash {
+            entry.insert("password", Value::Str(hash.clone()));
+        }
+        entry.insert("roles", roles_value(user.roles.as_deref()));
+        if let Some(hint) = &user.password_hint {
+            entry.insert("password_hint", Value::Str(hint.clone()));
+        }
+        self.insert_user_entry(key, entry);
+        self.dirty = true;
+        Ok(())
+    }
+
+    /// Removes a user, their sessions and state; false if there was none.
+    pub fn remove_user(&mut self, username: &str) -> bool {
+        let key = username.to_lowercase();
+        let Some(entry) = self.users.remove(&key) else {
+            return false;
+        };
+        if let Some(email) = email_key(&entry) {
+            if self.emails.get(&email) == Some(&key) {
+                self.emails.remove(&email);
+                // Another user may share the address in a hand-edited file.
+                if let Some((other, _)) = self
+                    .users
+                    .iter()
+                    .find(|(_, e)| email_key(e).as_deref() == Some(email.as_str()))
+                {
+                    self.emails.insert(email, other.clone());
+                }
+            }
+        }
+        self.state.sessions.retain(|_, s| s.username != key);
+        self.state.lockouts.remove(&key);
+        self.state.pending_passwords.remove(&key);
+        self.dirty = true;
+        true
+    }
+
+    /// Whether another user than `username` has this email.
+    pub fn email_taken_by_other(&self, email: &str, username: &str) -> bool {
+        self.emails
+            .get(&email.trim().to_lowercase())
+            .is_some_and(|owner| owner != &username.to_lowercase())
+    }
+
+    /// The store's pre-authorized emails (`pre-authorized.emails`), if it keeps a list.
+    pub fn preauthorized(&self) -> Option<Vec<String>> {
+        let emails = self
+            .root
+            .get("pre-authorized")
+            .and_then(Value::as_map)?
+            .get("emails")?;
+        Some(match emails {
+            Value::Seq(items) => items
+                .iter()
+                .filter_map(|e| e.as_str().map(str::to_string))
+                .collect(),
+            _ => Vec::new(),
+        })
+    }
+
+    /// Removes `email` (case-insensitively) from the pre-authorized list.
+    /// Errors if the store keeps a list and the email is not on it.
+    pub fn consume_preauthorized(&mut self, email: &str) -> Result<()> {
+        let wanted = email.trim().to_lowercase();
+        let Some(Value::Map(pre)) = self.root.get_mut("pre-authorized") else {
+            return Ok(());
+        };
+        // As in 0.4.2, only a list restricts registration.
+        let Some(Value::Seq(items)) = pre.get_mut("emails") else {
+            return Ok(());
+        };
+        let before = items.len();
+        items.retain(|e| e.as_str().is_none_or(|s| s.trim().to_lowercase() != wanted));
+        if items.len() == before {
+            return Err(Error::NotPreauthorized);
+        }
+        self.dirty = true;
+        Ok(())
+    }
+
     fn insert_user_entry(&mut self, username: String, entry: Map) {
         if matches!(entry.get("password"), Some(Value::Str(p)) if !crate::password::is_hash(p)) {
             self.may_have_plaintext = true;
@@ -293,7 +402,10 @@ impl Document {
 
 impl State {
     fn is_empty(&self) -> bool {
-        self.sessions.is_empty() && self.lockouts.is_empty() && self.revoked_before.is_empty()
+        self.sessions.is_empty()
+            && self.lockouts.is_empty()
+            && self.revoked_before.is_empty()
+            && self.pending_passwords.is_empty()
     }
 
     fn to_value(&self) -> Value {
@@ -318,8 +430,16 @@ impl State {
         for (name, t) in &self.revoked_before {
             revoked.insert(name.as_str(), Value::Float(*t));
         }
+        let mut pending = Map::new();
+        for (name, p) in &self.pending_passwords {
+            let mut m = Map::new();
+            m.insert("hash", Value::Str(p.hash.clone()));
+            m.insert("expires", Value::Float(p.expires));
+            pending.insert(name.as_str(), Value::Map(m));
+        }
         let mut root = Map::new();
         root.insert("lockouts", Value::Map(lockouts));
+        root.insert("pending_passwords", Value::Map(pending));
         root.insert("revoked_before", Value::Map(revoked));
         root.insert("sessions", Value::Map(sessions));
         Value::Map(root)
@@ -354,6 +474,20 @@ impl State {
                     failures: u32::try_from(failures.max(0)).unwrap_or(u32::MAX),
                     window_start: float_field(m, "window_start")?,
                     locked_until: float_field(m, "locked_until")?,
+                },
+            );
+        }
+        for (name, v) in entries(root.get("pending_passwords"), "pending_passwords")? {
+            let m = v.as_map().ok_or("a pending password must be a mapping")?;
+            let hash = m
+                .get("hash")
+                .and_then(Value::as_str)
+                .ok_or("a pending password has no hash")?;
+            state.pending_passwords.insert(
+                name,
+                PendingPassword {
+                    hash: hash.to_string(),
+                    expires: float_field(m, "expires")?.unwrap_or(0.0),
                 },
             );
         }
@@ -410,6 +544,13 @@ fn email_key(entry: &Map) -> Option<String> {
         .and_then(Value::as_str)
         .map(|e| e.trim().to_lowercase())
         .filter(|e| !e.is_empty())
+}
+
+/// Roles as 0.4.2 writes them: a list, or null.
+pub fn roles_value(roles: Option<&[String]>) -> Value {
+    roles.map_or(Value::Null, |r| {
+        Value::Seq(r.iter().map(|x| Value::Str(x.clone())).collect())
+    })
 }
 
 fn opt_string(entry: &Map, key: &str) -> Option<String> {

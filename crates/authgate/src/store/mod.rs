@@ -14,6 +14,7 @@
 //! [`open`] caches one store per file and process, so building an
 //! `Authenticate` on every Streamlit rerun costs a `stat`, not a parse.
 
+mod audit;
 mod doc_store;
 pub mod document;
 pub mod file;
@@ -68,6 +69,78 @@ pub struct SessionLimits {
     pub idle_timeout: f64,
 }
 
+/// A user to add, with the password already hashed.
+#[derive(Clone, PartialEq)]
+pub struct NewUser {
+    /// Lower-cased username.
+    pub username: String,
+    /// Email address.
+    pub email: String,
+    /// First name.
+    pub first_name: String,
+    /// Last name.
+    pub last_name: String,
+    /// bcrypt hash; `None` for an OAuth guest.
+    pub password_hash: Option<String>,
+    /// Roles.
+    pub roles: Option<Vec<String>>,
+    /// Password hint.
+    pub password_hint: Option<String>,
+}
+
+impl std::fmt::Debug for NewUser {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("NewUser")
+            .field("username", &self.username)
+            .field("email", &self.email)
+            .field("roles", &self.roles)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A change to a user's details.
+#[derive(Debug, Clone, PartialEq)]
+pub enum UserUpdate {
+    /// New first name.
+    FirstName(String),
+    /// New last name.
+    LastName(String),
+    /// New email; refused if another user has it.
+    Email(String),
+    /// New roles.
+    Roles(Option<Vec<String>>),
+}
+
+/// A password issued by `forgot_password` that has not been used yet.
+#[derive(Clone, PartialEq)]
+pub struct PendingPassword {
+    /// Its bcrypt hash.
+    pub hash: String,
+    /// When it stops working, Unix seconds.
+    pub expires: f64,
+}
+
+impl std::fmt::Debug for PendingPassword {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PendingPassword")
+            .field("expires", &self.expires)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A security event for the audit trail.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct AuditEvent {
+    /// Unix seconds.
+    pub time: f64,
+    /// What happened: `login`, `login_failed`, `locked`, `logout`, `register`, …
+    pub kind: String,
+    /// Who it concerns, if known (never a password).
+    pub username: Option<String>,
+    /// Why, for refusals.
+    pub detail: Option<String>,
+}
+
 /// The operations the authentication flows need from storage.
 pub trait Store: Send + Sync + std::fmt::Debug {
     /// The user with this username (case-insensitive).
@@ -100,6 +173,41 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     /// Stores hashes for plaintext passwords, each only if the stored value
     /// is still the plaintext that was hashed. Returns the users updated.
     fn store_hashes(&self, hashed: &[(String, String, String)]) -> Result<Vec<String>>;
+
+    // ---- accounts ----------------------------------------------------------------
+
+    /// The pre-authorized emails kept in the store, if it keeps a list.
+    fn preauthorized_emails(&self) -> Result<Option<Vec<String>>>;
+    /// Adds a user in one step. Refuses a taken username
+    /// ([`crate::Error::UsernameTaken`]) or email, compared case-insensitively
+    /// ([`crate::Error::EmailTaken`]). With `consume_preauthorized`, the email
+    /// must be on the store's pre-authorized list (when it keeps one) and is
+    /// removed from it in the same step.
+    fn add_user(&self, user: &NewUser, consume_preauthorized: bool) -> Result<()>;
+    /// Removes a user and their sessions; false if there was none.
+    fn remove_user(&self, username: &str) -> Result<bool>;
+    /// Applies a change to a user's details.
+    fn update_user(&self, username: &str, update: &UserUpdate) -> Result<()>;
+    /// Replaces the password; ends every session of the user and drops any
+    /// pending password, so every cookie issued before stops working.
+    fn set_password(&self, username: &str, hash: &str, now: f64) -> Result<()>;
+    /// Stores a pending password next to the current one.
+    fn set_pending_password(&self, username: &str, pending: &PendingPassword) -> Result<()>;
+    /// The user's pending password, if any.
+    fn pending_password(&self, username: &str) -> Result<Option<PendingPassword>>;
+    /// Users in username order, `offset` and `limit` for paging.
+    fn list_users(&self, offset: usize, limit: usize) -> Result<Vec<User>>;
+    /// How many users there are.
+    fn user_count(&self) -> Result<usize>;
+    /// Sets (or with `None` clears) a lock on the user, whatever the failures.
+    fn set_lock(&self, username: &str, until: Option<f64>) -> Result<()>;
+
+    // ---- audit -------------------------------------------------------------------
+
+    /// Appends an event to the audit trail.
+    fn record_event(&self, event: &AuditEvent) -> Result<()>;
+    /// The most recent events, newest last.
+    fn recent_events(&self, limit: usize) -> Result<Vec<AuditEvent>>;
 }
 
 /// Options for opening a file store.

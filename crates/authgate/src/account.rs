@@ -1,0 +1,228 @@
+//! Account flows: register, reset password, forgot password, forgot
+//! username, update details.
+//!
+//! Each flow checks its input, then changes the store in one atomic
+//! operation. Checks that apps may customise (name, email, username and
+//! password strength) belong to the Python `Validator` and run before these.
+
+use crate::auth::{Authenticator, Login};
+use crate::error::{Error, Result};
+use crate::password;
+use crate::secret;
+use crate::store::{NewUser, PendingPassword, UserUpdate};
+use crate::user::User;
+
+/// How long a password from `forgot_password` works if unused: one day.
+pub const PENDING_PASSWORD_TTL: f64 = 24.0 * 3600.0;
+/// Length of a password from `forgot_password` (0.4.2 used 16).
+pub const RANDOM_PASSWORD_LEN: usize = 16;
+
+/// What a registration form submits.
+#[derive(Clone, Default)]
+pub struct Registration<'a> {
+    /// Chosen username (trimmed, lower-cased here).
+    pub username: &'a str,
+    /// Email (trimmed here).
+    pub email: &'a str,
+    /// First name.
+    pub first_name: &'a str,
+    /// Last name.
+    pub last_name: &'a str,
+    /// Password (trimmed here, as 0.4.2 does).
+    pub password: &'a str,
+    /// Password again.
+    pub password_repeat: &'a str,
+    /// Optional hint.
+    pub password_hint: Option<&'a str>,
+    /// Emails allowed to register, given by the app; `None`: the store's list, if any.
+    pub pre_authorized: Option<&'a [String]>,
+    /// Allowed email domains; `None`: any.
+    pub domains: Option<&'a [String]>,
+    /// Roles of the new user.
+    pub roles: Option<&'a [String]>,
+}
+
+impl std::fmt::Debug for Registration<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Registration")
+            .field("username", &self.username)
+            .field("email", &self.email)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A new random password issued by `forgot_password`.
+#[derive(Clone)]
+pub struct IssuedPassword {
+    /// Whose.
+    pub user: User,
+    /// The plaintext, to hand to the user once; never stored.
+    pub password: String,
+}
+
+impl std::fmt::Debug for IssuedPassword {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("IssuedPassword")
+            .field("user", &self.user.username)
+            .field("password", &"<redacted>")
+            .finish()
+    }
+}
+
+fn refuse(message: &str) -> Error {
+    Error::InvalidInput(message.to_string())
+}
+
+impl Authenticator {
+    /// Registers a user.
+    ///
+    /// Refuses an email outside `domains`, empty or different passwords, an
+    /// email not pre-authorized, a taken username or email. The pre-authorized
+    /// email is consumed in the same store operation that adds the user.
+    pub fn register(&self, reg: &Registration<'_>) -> Result<User> {
+        let username = reg.username.trim().to_lowercase();
+        let email = reg.email.trim();
+        let password = reg.password.trim();
+        if let Some(domains) = reg.domains {
+            let domain = email.rsplit('@').next().unwrap_or("").to_lowercase();
+            if !domains.iter().any(|d| d.trim().to_lowercase() == domain) {
+                return Err(refuse("Email domain is not allowed to register"));
+            }
+        }
+        if password.is_empty() || reg.password_repeat.trim().is_empty() {
+            return Err(refuse("Password/repeat password fields cannot be empty"));
+        }
+        if !secret::constant_time_eq(password.as_bytes(), reg.password_repeat.trim().as_bytes()) {
+            return Err(refuse("Passwords do not match"));
+        }
+        if let Some(list) = reg.pre_authorized {
+            let wanted = email.to_lowercase();
+            if !list.iter().any(|e| e.trim().to_lowercase() == wanted) {
+                return Err(Error::NotPreauthorized);
+            }
+        }
+        // Cheap conflicts first, so a taken name costs no bcrypt work.
+        if self.store().user(&username)?.is_some() {
+            return Err(Error::UsernameTaken);
+        }
+        if self.store().user_by_email(email)?.is_some() {
+            return Err(Error::EmailTaken);
+        }
+        let new = NewUser {
+            username: username.clone(),
+            email: email.to_string(),
+            first_name: reg.first_name.trim().to_string(),
+            last_name: reg.last_name.trim().to_string(),
+            password_hash: Some(password::hash(password)?),
+            roles: reg.roles.map(<[String]>::to_vec),
+            password_hint: reg
+                .password_hint
+                .map(str::trim)
+                .filter(|h| !h.is_empty())
+                .map(str::to_string),
+        };
+        self.store().add_user(&new, reg.pre_authorized.is_none())?;
+        self.audit("register", Some(&username), None);
+        self.store()
+            .user(&username)?
+            .ok_or(Error::UserNotFound(username))
+    }
+
+    /// Changes a logged-in user's password after checking the current one.
+    ///
+    /// Every session of the user ends (their cookies stop working
+    /// everywhere); the caller's session is replaced by a new one, returned
+    /// with its cookie token.
+    pub fn reset_password(
+        &self,
+        username: &str,
+        current: &str,
+        new: &str,
+        repeat: &str,
+    ) -> Result<Login> {
+        let username = username.trim().to_lowercase();
+        let (current, new, repeat) = (current.trim(), new.trim(), repeat.trim());
+        if new.is_empty() {
+            return Err(refuse("No new password provided"));
+        }
+        if new != repeat {
+            return Err(refuse("Passwords do not match"));
+        }
+        if current == new {
+            return Err(refuse("New and current passwords are the same"));
+        }
+        let user = self
+            .store()
+            .user(&username)?
+            .ok_or_else(|| Error::UserNotFound(username.clone()))?;
+        let Some(hash) = user.password_hash.as_deref() else {
+            return Err(refuse("Guest user cannot reset password"));
+        };
+        if !password::verify(current, hash).unwrap_or(false) {
+            let policy = self.lockout_policy(None);
+            self.store()
+                .record_failure(&username, &policy, self.now())?;
+            return Err(Error::InvalidCredentials);
+        }
+        let new_hash = password::hash(new)?;
+        self.store()
+            .set_password(&username, &new_hash, self.now())?;
+        self.audit("password_reset", Some(&username), None);
+        self.login_as(&username)
+    }
+
+    /// Issues a random password for `username`, from the OS random source.
+    ///
+    /// Unlike 0.4.2 it does not replace the current password: both work
+    /// until the new one is first used (it then becomes the password) or
+    /// expires after [`PENDING_PASSWORD_TTL`]. Returns `None` for an unknown
+    /// user.
+    pub fn forgot_password(&self, username: &str) -> Result<Option<IssuedPassword>> {
+        let username = username.trim().to_lowercase();
+        let Some(user) = self.store().user(&username)? else {
+            return Ok(None);
+        };
+        if user.password_hash.is_none() {
+            return Err(refuse("Guest user cannot use forgot password widget"));
+        }
+        let password = secret::random_password(RANDOM_PASSWORD_LEN)?;
+        let pending = PendingPassword {
+            hash: password::hash(&password)?,
+            expires: self.now() + PENDING_PASSWORD_TTL,
+        };
+        self.store().set_pending_password(&username, &pending)?;
+        self.audit("password_issued", Some(&username), None);
+        Ok(Some(IssuedPassword { user, password }))
+    }
+
+    /// The user registered with `email` (case-insensitive), if any.
+    pub fn forgot_username(&self, email: &str) -> Result<Option<User>> {
+        self.store().user_by_email(email.trim())
+    }
+
+    /// Changes one detail of a user: `first_name`, `last_name` or `email`.
+    ///
+    /// Returns the updated user; refuses an unchanged value or a taken email.
+    pub fn update_details(&self, username: &str, field: &str, value: &str) -> Result<User> {
+        let username = username.trim().to_lowercase();
+        let value = value.trim().to_string();
+        let user = self
+            .store()
+            .user(&username)?
+            .ok_or_else(|| Error::UserNotFound(username.clone()))?;
+        let (current, update) = match field {
+            "first_name" => (user.first_name, UserUpdate::FirstName(value.clone())),
+            "last_name" => (user.last_name, UserUpdate::LastName(value.clone())),
+            "email" => (user.email, UserUpdate::Email(value.clone())),
+            other => return Err(refuse(&format!("Field '{other}' cannot be updated"))),
+        };
+        if current.as_deref() == Some(value.as_str()) {
+            return Err(refuse("New and current values are the same"));
+        }
+        self.store().update_user(&username, &update)?;
+        self.audit("details_updated", Some(&username), Some(field));
+        self.store()
+            .user(&username)?
+            .ok_or(Error::UserNotFound(username))
+    }
+}

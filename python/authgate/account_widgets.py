@@ -1,0 +1,357 @@
+"""The account widgets of streamlit-authenticator 0.4.2: register, reset password,
+forgot password, forgot username and update details.
+
+Forms and session_state live here; every rule runs in the Rust core
+(``authgate._core.Authenticator``). The app's ``Validator`` (0.4.2's rules
+unless the app passes its own) checks names, emails, usernames and password
+strength before the core is called.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, Literal
+
+import streamlit as st
+
+from . import _core
+from .captcha import CaptchaField
+from .exceptions import (
+    CloudError,
+    CredentialsError,
+    DeprecationError,
+    ForgotError,
+    LoginError,
+    RegisterError,
+    ResetError,
+    UpdateError,
+)
+from .validator import PASSWORD_INSTRUCTIONS
+
+if TYPE_CHECKING:
+    from .authenticate import Authenticate
+
+Callback = Callable[[dict[str, Any]], Any] | None
+FormLocation = Literal["main", "sidebar"]
+
+_NO_EMAIL = (
+    "Sending email is not available yet in authgate: two_factor_auth and send_email "
+    "need an SMTP mailer. Nothing was changed."
+)
+
+
+def _form(location: str, key: str, clear_on_submit: bool) -> Any:
+    if location not in ("main", "sidebar"):
+        raise ValueError("Location must be one of 'main' or 'sidebar'")
+    container = st.sidebar if location == "sidebar" else st
+    return container.form(key=key, clear_on_submit=clear_on_submit)
+
+
+def _label(fields: dict[str, str], name: str) -> str:
+    return fields.get(name, name)
+
+
+class AccountWidgets:
+    """Mixed into ``Authenticate``."""
+
+    def _password_help(self: Authenticate) -> str:
+        return self.attrs.get("password_instructions", PASSWORD_INSTRUCTIONS)
+
+    # ---- register -----------------------------------------------------------------
+
+    def register_user(
+        self: Authenticate,
+        location: FormLocation = "main",
+        pre_authorized: list[str] | None = None,
+        domains: list[str] | None = None,
+        fields: dict[str, str] | None = None,
+        captcha: bool = True,
+        roles: list[str] | None = None,
+        merge_username_email: bool = False,
+        password_hint: bool = True,
+        two_factor_auth: bool = False,
+        clear_on_submit: bool = False,
+        key: str = "Register user",
+        callback: Callback = None,
+    ) -> tuple[str | None, str | None, str | None]:
+        """Renders the registration form; returns ``(email, username, name)`` on success."""
+        if isinstance(pre_authorized, (bool, dict)):
+            raise DeprecationError(
+                "The 'pre_authorized' parameter of register_user takes the list of "
+                "pre-authorized emails."
+            )
+        fields = fields or {}
+        form = _form(location, key, clear_on_submit)
+        form.subheader(fields.get("Form name", "Register user"))
+        col1, col2 = form.columns(2)
+        first_name = col1.text_input(_label(fields, "First name"), autocomplete="off")
+        last_name = col2.text_input(_label(fields, "Last name"), autocomplete="off")
+        if merge_username_email:
+            email = form.text_input(_label(fields, "Email"), autocomplete="off")
+            username = email
+        else:
+            email = col1.text_input(_label(fields, "Email"), autocomplete="off")
+            username = col2.text_input(_label(fields, "Username"), autocomplete="off")
+        col3, col4 = form.columns(2)
+        password = col3.text_input(
+            _label(fields, "Password"),
+            type="password",
+            help=self._password_help(),
+            autocomplete="off",
+        )
+        password_repeat = col4.text_input(
+            _label(fields, "Repeat password"), type="password", autocomplete="off"
+        )
+        hint = (
+            form.text_input(_label(fields, "Password hint"), autocomplete="off")
+            if password_hint
+            else None
+        )
+        captcha_field = CaptchaField.render(form, f"{key}-captcha", fields) if captcha else None
+        if not form.form_submit_button(_label(fields, "Register")):
+            return None, None, None
+        if two_factor_auth:
+            raise CloudError(_NO_EMAIL)
+        if roles is not None and not isinstance(roles, list):
+            raise LoginError("Roles must be provided as a list")
+        first_name, last_name, email = first_name.strip(), last_name.strip(), email.strip()
+        username = username.strip().lower()
+        v = self.validator
+        if not v.validate_name(first_name):
+            raise RegisterError("First name is not valid")
+        if not v.validate_name(last_name):
+            raise RegisterError("Last name is not valid")
+        if not v.validate_email(email):
+            raise RegisterError("Email is not valid")
+        if not v.validate_username(username):
+            raise RegisterError("Username is not valid")
+        if password.strip() and not v.validate_password(password.strip()):
+            raise RegisterError(v.diagnose_password(password.strip()))
+        if captcha_field is not None:
+            captcha_field.check(RegisterError)
+        try:
+            user = self._auth.register(
+                username=username,
+                email=email,
+                first_name=first_name,
+                last_name=last_name,
+                password=password,
+                password_repeat=password_repeat,
+                password_hint=hint,
+                pre_authorized=pre_authorized,
+                domains=domains,
+                roles=roles,
+            )
+        except (_core.InvalidInput, _core.PasswordTooLong) as e:
+            raise RegisterError(str(e)) from None
+        if pre_authorized is not None:
+            # 0.4.2 removes the email from the list the app passed.
+            for listed in [e for e in pre_authorized if e.strip().lower() == email.lower()]:
+                pre_authorized.remove(listed)
+        self._sync_user(user["username"])
+        if callback:
+            callback(
+                {
+                    "widget": "Register user",
+                    "new_name": first_name,
+                    "new_last_name": last_name,
+                    "new_email": email,
+                    "new_username": user["username"],
+                }
+            )
+        return email, user["username"], f"{first_name} {last_name}"
+
+    # ---- reset password -----------------------------------------------------------
+
+    def reset_password(
+        self: Authenticate,
+        username: str,
+        location: FormLocation = "main",
+        fields: dict[str, str] | None = None,
+        clear_on_submit: bool = False,
+        key: str = "Reset password",
+        callback: Callback = None,
+    ) -> bool | None:
+        """Renders the reset password form for a logged-in user; ``True`` on success."""
+        if not st.session_state.get("authentication_status"):
+            raise ResetError("User must be logged in to use the reset password widget")
+        fields = fields or {}
+        form = _form(location, key, clear_on_submit)
+        form.subheader(fields.get("Form name", "Reset password"))
+        current = form.text_input(
+            _label(fields, "Current password"), type="password", autocomplete="off"
+        )
+        new = form.text_input(
+            _label(fields, "New password"),
+            type="password",
+            help=self._password_help(),
+            autocomplete="off",
+        )
+        repeat = form.text_input(
+            _label(fields, "Repeat password"), type="password", autocomplete="off"
+        )
+        if not form.form_submit_button(_label(fields, "Reset")):
+            return None
+        new_stripped = new.strip()
+        if new_stripped and new_stripped == repeat.strip() and new_stripped != current.strip():
+            if not self.validator.validate_password(new_stripped):
+                raise ResetError(self.validator.diagnose_password(new_stripped))
+        try:
+            result = self._auth.reset_password(username, current, new, repeat)
+        except _core.InvalidCredentials:
+            raise CredentialsError("password") from None
+        except (_core.InvalidInput, _core.PasswordTooLong) as e:
+            raise ResetError(str(e)) from None
+        self._start(result)
+        if callback:
+            callback({"widget": "Reset password", **_user_fields(result.user)})
+        return True
+
+    # ---- forgot password ----------------------------------------------------------
+
+    def forgot_password(
+        self: Authenticate,
+        location: FormLocation = "main",
+        fields: dict[str, str] | None = None,
+        captcha: bool = False,
+        send_email: bool = False,
+        two_factor_auth: bool = False,
+        clear_on_submit: bool = False,
+        key: str = "Forgot password",
+        callback: Callback = None,
+    ) -> tuple[Any, str | None, str | None]:
+        """Renders the forgot password form.
+
+        Returns ``(username, email, new_password)``; ``(False, None, None)`` for an
+        unknown username. The current password keeps working until the new one is
+        first used or expires (24 hours).
+        """
+        fields = fields or {}
+        form = _form(location, key, clear_on_submit)
+        form.subheader(fields.get("Form name", "Forgot password"))
+        username = form.text_input(_label(fields, "Username"), autocomplete="off")
+        captcha_field = CaptchaField.render(form, f"{key}-captcha", fields) if captcha else None
+        if not form.form_submit_button(_label(fields, "Submit")):
+            return None, None, None
+        if send_email or two_factor_auth:
+            raise CloudError(_NO_EMAIL)
+        if captcha_field is not None:
+            captcha_field.check(ForgotError)
+        if not username.strip():
+            raise ForgotError("Username not provided")
+        try:
+            issued = self._auth.forgot_password(username)
+        except _core.InvalidInput as e:
+            raise ForgotError(str(e)) from None
+        if issued is None:
+            return False, None, None
+        user, new_password = issued
+        if callback:
+            callback(
+                {
+                    "widget": "Forgot password",
+                    **_user_fields(user),
+                    "random_password": new_password,
+                }
+            )
+        return user["username"], user["email"], new_password
+
+    # ---- forgot username ----------------------------------------------------------
+
+    def forgot_username(
+        self: Authenticate,
+        location: FormLocation = "main",
+        fields: dict[str, str] | None = None,
+        captcha: bool = False,
+        send_email: bool = False,
+        two_factor_auth: bool = False,
+        clear_on_submit: bool = False,
+        key: str = "Forgot username",
+        callback: Callback = None,
+    ) -> tuple[Any, str | None]:
+        """Renders the forgot username form.
+
+        Returns ``(username, email)``; ``(False, email)`` when no user has the email.
+        """
+        fields = fields or {}
+        form = _form(location, key, clear_on_submit)
+        form.subheader(fields.get("Form name", "Forgot username"))
+        email = form.text_input(_label(fields, "Email"), autocomplete="off")
+        captcha_field = CaptchaField.render(form, f"{key}-captcha", fields) if captcha else None
+        if not form.form_submit_button(_label(fields, "Submit")):
+            return None, email
+        if send_email or two_factor_auth:
+            raise CloudError(_NO_EMAIL)
+        if captcha_field is not None:
+            captcha_field.check(ForgotError)
+        if not email.strip():
+            raise ForgotError("Email not provided")
+        user = self._auth.forgot_username(email)
+        if user is None:
+            return False, email
+        if callback:
+            callback({"widget": "Forgot username", **_user_fields(user), "email": email})
+        return user["username"], email
+
+    # ---- update details -----------------------------------------------------------
+
+    def update_user_details(
+        self: Authenticate,
+        username: str,
+        location: FormLocation = "main",
+        fields: dict[str, str] | None = None,
+        clear_on_submit: bool = False,
+        key: str = "Update user details",
+        callback: Callback = None,
+    ) -> bool | None:
+        """Renders the update details form for a logged-in user; ``True`` on success."""
+        if not st.session_state.get("authentication_status"):
+            raise UpdateError("User must be logged in to use the update user details widget")
+        fields = fields or {}
+        form = _form(location, key, clear_on_submit)
+        form.subheader(fields.get("Form name", "Update user details"))
+        choices = {
+            _label(fields, "First name"): "first_name",
+            _label(fields, "Last name"): "last_name",
+            _label(fields, "Email"): "email",
+        }
+        label = form.selectbox(_label(fields, "Field"), list(choices))
+        new_value = form.text_input(_label(fields, "New value"), autocomplete="off").strip()
+        if not form.form_submit_button(_label(fields, "Update")):
+            return None
+        field = choices[label]
+        if field in ("first_name", "last_name") and not self.validator.validate_name(new_value):
+            raise UpdateError(f"{'First' if field == 'first_name' else 'Last'} name is not valid")
+        if field == "email" and not self.validator.validate_email(new_value):
+            raise UpdateError("Email is not valid")
+        try:
+            user = self._auth.update_details(username, field, new_value)
+        except _core.InvalidInput as e:
+            raise UpdateError(str(e)) from None
+        self._sync_user(user["username"])
+        if st.session_state.get("username") == user["username"]:
+            st.session_state["name"] = user["name"]
+            st.session_state["email"] = user["email"]
+            self._refresh_cookie()
+        if callback:
+            callback(
+                {
+                    "widget": "Update user details",
+                    "username": user["username"],
+                    "field": field,
+                    "new_value": new_value,
+                    "email": user["email"],
+                    "name": user["name"],
+                    "roles": user["roles"],
+                }
+            )
+        return True
+
+
+def _user_fields(user: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "username": user["username"],
+        "email": user["email"],
+        "name": user["name"],
+        "roles": user["roles"],
+    }
