@@ -186,9 +186,19 @@ def test_unrendered_location_returns_the_tuple(config_path: Path) -> None:
 
 
 def test_bad_location_raises_value_error(config_path: Path) -> None:
-    at = start(config_path, login={"location": "top"})
+    at = start(config_path, login={"location": 5})
     assert at.exception
     assert "Location must be one of" in at.exception[0].message
+
+
+def test_0_2_call_with_the_form_name_first(config_path: Path) -> None:
+    """``name, authentication_status, username = authenticator.login('Login', 'sidebar')``"""
+    at = start(config_path, login={"location": "Sign in", "max_concurrent_users": "sidebar"})
+    assert not at.exception
+    assert [s.value for s in at.sidebar.subheader] == ["Sign in"]
+    assert "unrendered=(None, None, None)" in [t.value for t in at.text]
+    at = submit(at, "jsmith", "abc", sidebar=True)
+    assert "unrendered=('John Smith', True, 'jsmith')" in [t.value for t in at.text]
 
 
 def test_custom_fields(config_path: Path) -> None:

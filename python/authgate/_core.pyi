@@ -96,6 +96,7 @@ class Authenticator:
         password_repeat: str,
         password_hint: str | None = None,
         pre_authorized: list[str] | None = None,
+        anyone: bool = False,
         domains: list[str] | None = None,
         roles: list[str] | None = None,
     ) -> dict[str, Any]: ...

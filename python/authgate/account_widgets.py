@@ -26,6 +26,7 @@ from .exceptions import (
     ResetError,
     UpdateError,
 )
+from .legacy import FORM_LOCATIONS, split_form_name
 from .validator import PASSWORD_INSTRUCTIONS
 
 if TYPE_CHECKING:
@@ -73,8 +74,17 @@ class AccountWidgets:
         clear_on_submit: bool = False,
         key: str = "Register user",
         callback: Callback = None,
+        *,
+        preauthorization: bool | None = None,
     ) -> tuple[str | None, str | None, str | None]:
-        """Renders the registration form; returns ``(email, username, name)`` on success."""
+        """Renders the registration form; returns ``(email, username, name)`` on success.
+
+        ``preauthorization`` is the 0.2 switch: ``False`` lets anyone register,
+        ``True`` only the emails on the store's pre-authorized list.
+        """
+        location, pre_authorized, fields, _ = split_form_name(
+            location, pre_authorized, fields, FORM_LOCATIONS
+        )
         if isinstance(pre_authorized, (bool, dict)):
             raise DeprecationError(
                 "The 'pre_authorized' parameter of register_user takes the list of "
@@ -139,6 +149,7 @@ class AccountWidgets:
                 password_repeat=password_repeat,
                 password_hint=hint,
                 pre_authorized=pre_authorized,
+                anyone=preauthorization is False and pre_authorized is None,
                 domains=domains,
                 roles=roles,
             )
@@ -175,7 +186,8 @@ class AccountWidgets:
         """Renders the reset password form for a logged-in user; ``True`` on success."""
         if not st.session_state.get("authentication_status"):
             raise ResetError("User must be logged in to use the reset password widget")
-        fields = fields or {}
+        location, fields, legacy_fields, _ = split_form_name(location, fields, None, FORM_LOCATIONS)
+        fields = {**(fields or {}), **(legacy_fields or {})}
         form = _form(location, key, clear_on_submit)
         form.subheader(fields.get("Form name", "Reset password"))
         current = form.text_input(
@@ -226,7 +238,8 @@ class AccountWidgets:
         unknown username. The current password keeps working until the new one is
         first used or expires (24 hours).
         """
-        fields = fields or {}
+        location, fields, legacy_fields, _ = split_form_name(location, fields, None, FORM_LOCATIONS)
+        fields = {**(fields or {}), **(legacy_fields or {})}
         form = _form(location, key, clear_on_submit)
         form.subheader(fields.get("Form name", "Forgot password"))
         username = form.text_input(_label(fields, "Username"), autocomplete="off")
@@ -273,7 +286,8 @@ class AccountWidgets:
 
         Returns ``(username, email)``; ``(False, email)`` when no user has the email.
         """
-        fields = fields or {}
+        location, fields, legacy_fields, _ = split_form_name(location, fields, None, FORM_LOCATIONS)
+        fields = {**(fields or {}), **(legacy_fields or {})}
         form = _form(location, key, clear_on_submit)
         form.subheader(fields.get("Form name", "Forgot username"))
         email = form.text_input(_label(fields, "Email"), autocomplete="off")
@@ -307,7 +321,8 @@ class AccountWidgets:
         """Renders the update details form for a logged-in user; ``True`` on success."""
         if not st.session_state.get("authentication_status"):
             raise UpdateError("User must be logged in to use the update user details widget")
-        fields = fields or {}
+        location, fields, legacy_fields, _ = split_form_name(location, fields, None, FORM_LOCATIONS)
+        fields = {**(fields or {}), **(legacy_fields or {})}
         form = _form(location, key, clear_on_submit)
         form.subheader(fields.get("Form name", "Update user details"))
         choices = {

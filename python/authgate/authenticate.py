@@ -18,6 +18,7 @@ from .account_widgets import AccountWidgets
 from .captcha import CaptchaField
 from .cookie import CookieJar
 from .exceptions import AuthenticateError, DeprecationError, LoginError, LogoutError
+from .legacy import LOGIN_LOCATIONS, split_form_name
 from .validator import Validator
 
 _SESSION_ID = "_authgate_session_id"
@@ -148,22 +149,47 @@ class Authenticate(AccountWidgets):
         Returns ``(name, authentication_status, username)`` when
         ``location='unrendered'``, otherwise ``None``.
         """
+        location, max_concurrent_users, fields, legacy = split_form_name(
+            location, max_concurrent_users, fields, LOGIN_LOCATIONS
+        )
         fields = fields if fields is not None else _LOGIN_FIELDS
-        if location not in ("main", "sidebar", "unrendered"):
+        if location not in LOGIN_LOCATIONS:
             raise ValueError("Location must be one of 'main' or 'sidebar' or 'unrendered'")
         if st.session_state.get("authentication_status"):
             self._check_live_session()
         if not st.session_state.get("authentication_status"):
             self._resume_from_cookie(max_concurrent_users, single_session)
         self._cookie.flush()
-        if location == "unrendered":
+        if location == "unrendered" or legacy:
+            if legacy and not st.session_state.get("authentication_status"):
+                self._render_login_form(
+                    location, fields, captcha, clear_on_submit, key, max_concurrent_users,
+                    max_login_attempts, single_session, callback,
+                )  # fmt: skip
             return (
                 st.session_state["name"],
                 st.session_state["authentication_status"],
                 st.session_state["username"],
             )
-        if st.session_state.get("authentication_status"):
-            return None
+        if not st.session_state.get("authentication_status"):
+            self._render_login_form(
+                location, fields, captcha, clear_on_submit, key, max_concurrent_users,
+                max_login_attempts, single_session, callback,
+            )  # fmt: skip
+        return None
+
+    def _render_login_form(
+        self,
+        location: str,
+        fields: dict[str, str],
+        captcha: bool,
+        clear_on_submit: bool,
+        key: str,
+        max_concurrent_users: int | None,
+        max_login_attempts: int | None,
+        single_session: bool,
+        callback: Callable[[dict[str, Any]], Any] | None,
+    ) -> None:
         container = st.sidebar if location == "sidebar" else st
         form = container.form(key=key, clear_on_submit=clear_on_submit)
         form.subheader(fields.get("Form name", "Login"))
@@ -191,7 +217,6 @@ class Authenticate(AccountWidgets):
                 single_session=single_session,
                 callback=callback,
             )
-        return None
 
     def logout(
         self,

@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use authgate::account::Registration;
+use authgate::account::{PreAuthorization, Registration};
 use authgate::auth::{self, AuthConfig, LoginRequest};
 use authgate::token::TokenKey;
 use authgate::user::User;
@@ -136,7 +136,9 @@ impl Authenticator {
     }
 
     /// Registers a user; returns their public fields.
-    #[pyo3(signature = (*, username, email, first_name, last_name, password, password_repeat, password_hint = None, pre_authorized = None, domains = None, roles = None))]
+    /// `pre_authorized`: a list of emails, or `None` for the store's list
+    /// (if it keeps one); `anyone=True` lifts every restriction.
+    #[pyo3(signature = (*, username, email, first_name, last_name, password, password_repeat, password_hint = None, pre_authorized = None, anyone = false, domains = None, roles = None))]
     #[allow(clippy::too_many_arguments)]
     fn register<'py>(
         &self,
@@ -149,9 +151,15 @@ impl Authenticator {
         password_repeat: &str,
         password_hint: Option<&str>,
         pre_authorized: Option<Vec<String>>,
+        anyone: bool,
         domains: Option<Vec<String>>,
         roles: Option<Vec<String>>,
     ) -> PyResult<Bound<'py, PyDict>> {
+        let pre_authorized = match (&pre_authorized, anyone) {
+            (_, true) => PreAuthorization::Anyone,
+            (Some(list), false) => PreAuthorization::List(list),
+            (None, false) => PreAuthorization::StoreList,
+        };
         let reg = Registration {
             username,
             email,
@@ -160,7 +168,7 @@ impl Authenticator {
             password,
             password_repeat,
             password_hint,
-            pre_authorized: pre_authorized.as_deref(),
+            pre_authorized,
             domains: domains.as_deref(),
             roles: roles.as_deref(),
         };

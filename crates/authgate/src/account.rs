@@ -17,6 +17,19 @@ pub const PENDING_PASSWORD_TTL: f64 = 24.0 * 3600.0;
 /// Length of a password from `forgot_password` (0.4.2 used 16).
 pub const RANDOM_PASSWORD_LEN: usize = 16;
 
+/// Who may register.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub enum PreAuthorization<'a> {
+    /// The emails on the store's pre-authorized list, if it keeps one
+    /// (0.4.2 in path mode); the email is removed from it.
+    #[default]
+    StoreList,
+    /// The emails the app passed.
+    List(&'a [String]),
+    /// Anyone (0.2's `preauthorization=False`).
+    Anyone,
+}
+
 /// What a registration form submits.
 #[derive(Clone, Default)]
 pub struct Registration<'a> {
@@ -34,8 +47,8 @@ pub struct Registration<'a> {
     pub password_repeat: &'a str,
     /// Optional hint.
     pub password_hint: Option<&'a str>,
-    /// Emails allowed to register, given by the app; `None`: the store's list, if any.
-    pub pre_authorized: Option<&'a [String]>,
+    /// Who may register.
+    pub pre_authorized: PreAuthorization<'a>,
     /// Allowed email domains; `None`: any.
     pub domains: Option<&'a [String]>,
     /// Roles of the new user.
@@ -95,7 +108,7 @@ impl Authenticator {
         if !secret::constant_time_eq(password.as_bytes(), reg.password_repeat.trim().as_bytes()) {
             return Err(refuse("Passwords do not match"));
         }
-        if let Some(list) = reg.pre_authorized {
+        if let PreAuthorization::List(list) = reg.pre_authorized {
             let wanted = email.to_lowercase();
             if !list.iter().any(|e| e.trim().to_lowercase() == wanted) {
                 return Err(Error::NotPreauthorized);
@@ -121,7 +134,8 @@ impl Authenticator {
                 .filter(|h| !h.is_empty())
                 .map(str::to_string),
         };
-        self.store().add_user(&new, reg.pre_authorized.is_none())?;
+        let consume = reg.pre_authorized == PreAuthorization::StoreList;
+        self.store().add_user(&new, consume)?;
         self.audit("register", Some(&username), None);
         self.store()
             .user(&username)?

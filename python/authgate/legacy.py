@@ -1,0 +1,38 @@
+"""Calls written for streamlit-authenticator before 0.3, which took the form
+name first: ``login('Login', 'main')``, ``reset_password(username, 'Reset password')``,
+``register_user('Register user', preauthorization=False)``.
+
+The Part 2 tutorial and many apps still use them. authgate reads such a call
+as the form name plus the location that followed it, and warns.
+"""
+
+from __future__ import annotations
+
+import warnings
+from typing import Any
+
+FORM_LOCATIONS = ("main", "sidebar")
+LOGIN_LOCATIONS = ("main", "sidebar", "unrendered")
+
+
+def split_form_name(
+    location: Any, following: Any, fields: dict[str, str] | None, allowed: tuple[str, ...]
+) -> tuple[Any, Any, dict[str, str] | None, bool]:
+    """Returns ``(location, following, fields, legacy)``.
+
+    When ``location`` is a string that is not a location, it is the old form
+    name: it becomes ``fields['Form name']``, and ``following`` (the old
+    location argument) becomes the location when it is one.
+    """
+    if not isinstance(location, str) or location in allowed:
+        return location, following, fields, False
+    warnings.warn(
+        f"Passing the form name ({location!r}) as the first argument is the "
+        "streamlit-authenticator 0.2 API; pass fields={'Form name': ...} instead.",
+        DeprecationWarning,
+        stacklevel=3,
+    )
+    fields = {**(fields or {}), "Form name": location}
+    if isinstance(following, str) and following in allowed:
+        return following, None, fields, True
+    return "main", following, fields, True
