@@ -311,3 +311,20 @@ def test_cookie_expiry_zero_sets_no_cookie(tmp_path: Path) -> None:
     at = submit(start(path), "jsmith", "abc")
     assert state(at, "authentication_status") is True
     assert pending_cookie_op(at) is None
+
+
+def test_reruns_do_not_parse_an_unchanged_file_again(config_path: Path) -> None:
+    from authgate import _core
+
+    at = submit(start(config_path), "jsmith", "abc")
+    loads = _core.Store.open(str(config_path)).loads
+    for _ in range(10):
+        at = at.run()
+    assert state(at, "authentication_status") is True
+    assert _core.Store.open(str(config_path)).loads == loads
+    # Another process edits the file: the next rerun sees it.
+    text = config_path.read_text().replace("first_name: John", "first_name: Jon")
+    config_path.write_text(text)
+    at = at.run()
+    assert _core.Store.open(str(config_path)).loads == loads + 1
+    assert state(at, "name") == "Jon Smith"

@@ -21,13 +21,16 @@ _WRITER_KEY = "_authgate_cookie_writer"
 
 _JS = """
 export default function ({ data, setTriggerValue }) {
-  if (!data || window.__authgateCookieOp === data.op_id) return;  // each op once per page
-  window.__authgateCookieOp = data.op_id;
-  const secure = location.protocol === "https:" ? "; secure" : "";
-  const attrs = "; path=/; samesite=strict" + secure;
-  document.cookie = data.value === null
-    ? `${data.name}=; max-age=0${attrs}`
-    : `${data.name}=${encodeURIComponent(data.value)}; max-age=${data.max_age}${attrs}`;
+  if (!data) return;
+  if (window.__authgateCookieOp !== data.op_id) {  // each op written once per page
+    window.__authgateCookieOp = data.op_id;
+    const secure = location.protocol === "https:" ? "; secure" : "";
+    const attrs = "; path=/; samesite=strict" + secure;
+    document.cookie = data.value === null
+      ? `${data.name}=; max-age=0${attrs}`
+      : `${data.name}=${encodeURIComponent(data.value)}; max-age=${data.max_age}${attrs}`;
+  }
+  // Acknowledge every time it is shown: an acknowledgement lost to a rerun is sent again.
   setTriggerValue("written", data.op_id);
 }
 """
@@ -70,10 +73,11 @@ class CookieJar:
         try:
             result = _writer(data=op, key=_WRITER_KEY, height=0, on_written_change=lambda: None)
         except StreamlitDuplicateElementKey:
-            return  # already rendered in this run; the acknowledgement comes on the next
+            return  # already rendered in this run: the next run shows the new operation
         if getattr(result, "written", None) == op["op_id"]:
             st.session_state[_OP_KEY] = None
 
     def _queue(self, op: dict[str, Any]) -> None:
         op["op_id"] = secrets.token_hex(8)
         st.session_state[_OP_KEY] = op
+        self.flush()

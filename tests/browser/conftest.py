@@ -35,10 +35,10 @@ def _free_port() -> int:
 
 
 class Server:
-    def __init__(self, app: Path, config: Path) -> None:
+    def __init__(self, app: Path, config: Path, **env_vars: str) -> None:
         self.port = _free_port()
         self.url = f"http://127.0.0.1:{self.port}/"
-        env = dict(os.environ, AUTHGATE_CONFIG=str(config))
+        env = dict(os.environ, AUTHGATE_CONFIG=str(config), **env_vars)
         self.log = tempfile.TemporaryFile()
         self.proc = subprocess.Popen(
             [
@@ -77,7 +77,7 @@ class Server:
 
 @pytest.fixture
 def demo_server(config_path: Path) -> Iterator[Server]:
-    server = Server(ROOT / "examples" / "app.py", config_path)
+    server = Server(ROOT / "examples" / "app.py", config_path, AUTHGATE_DEMO_CAPTCHA="0")
     yield server
     server.stop()
 

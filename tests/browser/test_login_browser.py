@@ -29,9 +29,10 @@ def wait_for_cookie(ctx: BrowserContext, present: bool, timeout: float = 15) -> 
 
 
 def log_in(page: Page, username: str, password: str) -> None:
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password", exact=True).fill(password)
-    page.get_by_role("button", name="Login").click()
+    form = page.get_by_test_id("stForm").filter(has=page.get_by_role("button", name="Login"))
+    form.get_by_label("Username").fill(username)
+    form.get_by_label("Password", exact=True).fill(password)
+    form.get_by_role("button", name="Login").click()
 
 
 def expect_login_form(page: Page) -> None:

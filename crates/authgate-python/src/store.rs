@@ -58,6 +58,13 @@ impl Store {
         self.inner.path().map(PathBuf::from)
     }
 
+    /// How many times the file was parsed in this process: once, plus once
+    /// per change on disk.
+    #[getter]
+    fn loads(&self) -> u64 {
+        self.inner.loads()
+    }
+
     /// `cookie` and `api_key` settings from the config.
     fn settings<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
         let s = py.detach(|| self.inner.settings()).py_err()?;
