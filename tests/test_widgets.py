@@ -4,6 +4,7 @@ update_user_details, driven through AppTest in path and dict mode."""
 from __future__ import annotations
 
 import ast
+import copy
 from pathlib import Path
 from typing import Any
 
@@ -38,7 +39,49 @@ def known_captcha(monkeypatch: pytest.MonkeyPatch) -> str:
     return KNOWN_CAPTCHA
 
 
+class Mode:
+    """Path mode (a config.yaml file) or dict mode (the app's credentials dict)."""
+
+    def __init__(self, name: str, config_path: Path, cookie_name: str) -> None:
+        self.name = name
+        self.config_path = config_path
+        if name == "dict":
+            config = make_config()
+            apps.CREDENTIALS.update(config["credentials"])
+            apps.PREAUTHORIZED[:] = config["pre-authorized"]["emails"]
+            self.source, self.init = "dict", {"cookie_name": cookie_name}
+        else:
+            self.source, self.init = str(config_path), {}
+
+    def users(self) -> dict[str, Any]:
+        if self.name == "dict":
+            return apps.CREDENTIALS["usernames"]
+        return users(self.config_path)
+
+    def snapshot(self) -> Any:
+        if self.name == "dict":
+            return copy.deepcopy((apps.CREDENTIALS, apps.PREAUTHORIZED))
+        return self.config_path.read_bytes()
+
+    def register_kwargs(self) -> dict[str, Any]:
+        """In dict mode the app passes its pre-authorized list, as 0.4.2's README does."""
+        return {"pre_authorized": "<shared>"} if self.name == "dict" else {}
+
+    def logs_in(self, username: str, password: str) -> bool | None:
+        at = AppTest.from_function(
+            apps.login_app, args=(self.source, self.init, {}, {}), default_timeout=30
+        ).run()
+        return state(submit(at, username, password), "authentication_status")
+
+
+@pytest.fixture(params=["path", "dict"])
+def mode(request: pytest.FixtureRequest, config_path: Path, cookie_name: str) -> Mode:
+    return Mode(request.param, config_path, cookie_name)
+
+
 def app(source: Any, widgets: list, init: dict | None = None) -> AppTest:
+    if isinstance(source, Mode):
+        source, init = source.source, {**source.init, **(init or {})}
     at = AppTest.from_function(
         apps.widgets_app, args=(str(source), init or {}, widgets), default_timeout=30
     )
@@ -128,20 +171,17 @@ def test_register_consumes_the_preauthorized_email_and_can_log_in(config_path: P
         ({"Password": "", "Repeat password": ""}, "cannot be empty"),
     ],
 )
-def test_register_refusals_change_nothing(config_path: Path, values, message) -> None:
-    config = make_config()
-    config["pre-authorized"]["emails"].append("jsmith@gmail.com")
-    config_path.write_text(yaml.dump(config))
-    before = config_path.read_bytes()
-    at = app(config_path, [("register_user", {"captcha": False})])
+def test_register_refusals_change_nothing(mode: Mode, values, message) -> None:
+    before = mode.snapshot()
+    at = app(mode, [("register_user", {"captcha": False, **mode.register_kwargs()})])
     at = press(fill_registration(at, **values), "Register")
     assert any(e.startswith("RegisterError") and message in e for e in errors(at)), errors(at)
-    assert config_path.read_bytes() == before
+    assert mode.snapshot() == before
 
 
-def test_register_domains(config_path: Path) -> None:
+def test_register_domains(mode: Mode) -> None:
     widgets = [("register_user", {"captcha": False, "domains": ["company.com"]})]
-    at = press(fill_registration(app(config_path, widgets)), "Register")
+    at = press(fill_registration(app(mode, widgets)), "Register")
     assert "RegisterError: Email domain is not allowed to register" in errors(at)
 
 
@@ -157,8 +197,9 @@ def test_register_with_an_app_list_in_dict_mode(cookie_name: str) -> None:
     assert apps.PREAUTHORIZED == ["x@y.io"], "consumed from the list the app passed, as 0.4.2 does"
 
 
-def test_register_merge_username_email(config_path: Path) -> None:
-    at = app(config_path, [("register_user", {"captcha": False, "merge_username_email": True})])
+def test_register_merge_username_email(mode: Mode) -> None:
+    kwargs = {"captcha": False, "merge_username_email": True, **mode.register_kwargs()}
+    at = app(mode, [("register_user", kwargs)])
     assert not [t for t in at.text_input if t.label == "Username"][1:]
     for label, value in {
         "First name": "Mary",
@@ -169,24 +210,24 @@ def test_register_merge_username_email(config_path: Path) -> None:
         field(at, label).input(value)
     field(at, "Password", 1).input(GOOD_PW)
     at = press(at, "Register")
-    assert "melsby@gmail.com" in users(config_path)
+    assert "melsby@gmail.com" in mode.users()
 
 
-def test_register_captcha(config_path: Path, known_captcha: str) -> None:
-    at = app(config_path, [("register_user", {})])
+def test_register_captcha(mode: Mode, known_captcha: str) -> None:
+    at = app(mode, [("register_user", mode.register_kwargs())])
     assert at.get("image"), "the captcha image is shown"
     at = press(fill_registration(at, Captcha="0000"), "Register")
     assert "RegisterError: Captcha entered incorrectly" in errors(at)
     at = press(fill_registration(at, Captcha=known_captcha), "Register")
-    assert "melsby" in users(config_path)
+    assert "melsby" in mode.users()
 
 
-def test_register_two_factor_is_a_cloud_error(config_path: Path) -> None:
-    before = config_path.read_bytes()
-    at = app(config_path, [("register_user", {"captcha": False, "two_factor_auth": True})])
+def test_register_two_factor_is_a_cloud_error(mode: Mode) -> None:
+    before = mode.snapshot()
+    at = app(mode, [("register_user", {"captcha": False, "two_factor_auth": True})])
     at = press(fill_registration(at), "Register")
     assert any(e.startswith("CloudError") for e in errors(at))
-    assert config_path.read_bytes() == before
+    assert mode.snapshot() == before
 
 
 def test_register_custom_validator_is_used(cookie_name: str) -> None:
@@ -266,16 +307,16 @@ def test_reset_password_revokes_other_sessions(config_path: Path, browser_cookie
         ("abc", "weak", "weak", "ResetError: **Password must:**"),
     ],
 )
-def test_reset_password_refusals(config_path: Path, current, new, repeat, expected) -> None:
-    at = log_in(app(config_path, [("reset_password", {"username": "<session>"})]))
-    before = users(config_path)["jsmith"]["password"]
+def test_reset_password_refusals(mode: Mode, current, new, repeat, expected) -> None:
+    at = log_in(app(mode, [("reset_password", {"username": "<session>"})]))
+    before = mode.users()["jsmith"]["password"]
     at = reset(at, current, new, repeat)
     assert any(e.startswith(expected) for e in errors(at)), errors(at)
-    assert users(config_path)["jsmith"]["password"] == before
+    assert mode.users()["jsmith"]["password"] == before
 
 
-def test_reset_password_needs_a_login(config_path: Path) -> None:
-    at = app(config_path, [("reset_password", {"username": "jsmith"})])
+def test_reset_password_needs_a_login(mode: Mode) -> None:
+    at = app(mode, [("reset_password", {"username": "jsmith"})])
     assert any(e.startswith("ResetError") for e in errors(at))
 
 
@@ -287,18 +328,18 @@ def forgot(at: AppTest, username: str) -> AppTest:
     return press(at, "Submit")
 
 
-def test_forgot_password_keeps_the_old_password_until_the_new_is_used(config_path: Path) -> None:
-    at = forgot(app(config_path, [("forgot_password", {"record": True})]), "jsmith")
+def test_forgot_password_keeps_the_old_password_until_the_new_is_used(mode: Mode) -> None:
+    at = forgot(app(mode, [("forgot_password", {"record": True})]), "jsmith")
     result = next(r for r in results(at) if r.startswith("forgot_password="))
     username, email, new_password = ast.literal_eval(result.split("=", 1)[1])
     assert (username, email) == ("jsmith", "jsmith@gmail.com")
     assert stauth_validator().validate_password(new_password)
     assert apps.CALLS[0]["random_password"] == new_password
     # Anyone can request a reset; the owner's password still works.
-    assert state(submit(start(config_path), "jsmith", "abc"), "authentication_status") is True
+    assert mode.logs_in("jsmith", "abc") is True
     # The new one works too, and from then on replaces the old one.
-    assert state(submit(start(config_path), "jsmith", new_password), "authentication_status")
-    assert state(submit(start(config_path), "jsmith", "abc"), "authentication_status") is False
+    assert mode.logs_in("jsmith", new_password) is True
+    assert mode.logs_in("jsmith", "abc") is False
 
 
 def stauth_validator():
@@ -307,18 +348,24 @@ def stauth_validator():
     return authgate.Validator()
 
 
-def test_forgot_password_unknown_user(config_path: Path) -> None:
-    before = config_path.read_bytes()
-    at = forgot(app(config_path, [("forgot_password", {})]), "nobody")
+def test_forgot_password_unknown_user(mode: Mode) -> None:
+    before = mode.snapshot()
+    at = forgot(app(mode, [("forgot_password", {})]), "nobody")
     assert "forgot_password=(False, None, None)" in results(at)
-    assert config_path.read_bytes() == before
+    assert mode.snapshot() == before
 
 
-def test_forgot_password_send_email_is_a_cloud_error(config_path: Path) -> None:
-    before = config_path.read_bytes()
-    at = forgot(app(config_path, [("forgot_password", {"send_email": True})]), "jsmith")
+@pytest.mark.parametrize("flag", ["send_email", "two_factor_auth"])
+def test_forgot_password_email_is_a_cloud_error(mode: Mode, flag: str) -> None:
+    before = mode.snapshot()
+    at = forgot(app(mode, [("forgot_password", {flag: True})]), "jsmith")
     assert any(e.startswith("CloudError") for e in errors(at))
-    assert config_path.read_bytes() == before
+    assert mode.snapshot() == before
+
+
+def test_forgot_password_without_a_username(mode: Mode) -> None:
+    at = forgot(app(mode, [("forgot_password", {})]), " ")
+    assert "ForgotError: Username not provided" in errors(at)
 
 
 def test_forgot_password_captcha(config_path: Path, known_captcha: str) -> None:
@@ -334,8 +381,8 @@ def test_forgot_password_captcha(config_path: Path, known_captcha: str) -> None:
 # ---- forgot_username --------------------------------------------------------------
 
 
-def test_forgot_username(config_path: Path) -> None:
-    at = app(config_path, [("forgot_username", {"record": True})])
+def test_forgot_username(mode: Mode) -> None:
+    at = app(mode, [("forgot_username", {"record": True})])
     field(at, "Email").input("RBriggs@gmail.com")
     at = press(at, "Submit")
     assert "forgot_username=('rbriggs', 'RBriggs@gmail.com')" in results(at)
@@ -343,6 +390,20 @@ def test_forgot_username(config_path: Path) -> None:
     at = press(at, "Submit")
     assert "forgot_username=(False, 'nobody@gmail.com')" in results(at)
     assert apps.CALLS[0]["widget"] == "Forgot username"
+
+
+@pytest.mark.parametrize("flag", ["send_email", "two_factor_auth"])
+def test_forgot_username_email_is_a_cloud_error(mode: Mode, flag: str) -> None:
+    at = app(mode, [("forgot_username", {flag: True})])
+    field(at, "Email").input("rbriggs@gmail.com")
+    at = press(at, "Submit")
+    assert any(e.startswith("CloudError") for e in errors(at))
+
+
+def test_forgot_username_without_an_email(mode: Mode) -> None:
+    at = app(mode, [("forgot_username", {})])
+    at = press(at, "Submit")
+    assert "ForgotError: Email not provided" in errors(at)
 
 
 # ---- update_user_details ----------------------------------------------------------
@@ -354,13 +415,13 @@ def update(at: AppTest, choice: str, value: str) -> AppTest:
     return press(at, "Update")
 
 
-def test_update_details_refreshes_state_file_and_cookie(config_path: Path) -> None:
+def test_update_details_refreshes_state_store_and_cookie(mode: Mode) -> None:
     widgets = [("update_user_details", {"username": "<session>", "record": True})]
-    at = log_in(app(config_path, widgets))
+    at = log_in(app(mode, widgets))
     at = update(at, "First name", "Johnny")
     assert "update_user_details=True" in results(at)
     assert state(at, "name") == "Johnny Smith"
-    assert users(config_path)["jsmith"]["first_name"] == "Johnny"
+    assert mode.users()["jsmith"]["first_name"] == "Johnny"
     assert pending_cookie_op(at)["value"], "a fresh cookie is queued"
     at = update(at, "Email", "johnny@gmail.com")
     assert state(at, "email") == "johnny@gmail.com"
@@ -384,12 +445,12 @@ def test_update_details_refreshes_state_file_and_cookie(config_path: Path) -> No
         ("Last name", "5", "UpdateError: Last name is not valid"),
     ],
 )
-def test_update_details_refusals(config_path: Path, choice, value, expected) -> None:
-    at = log_in(app(config_path, [("update_user_details", {"username": "<session>"})]))
-    before = users(config_path)["jsmith"]
+def test_update_details_refusals(mode: Mode, choice, value, expected) -> None:
+    at = log_in(app(mode, [("update_user_details", {"username": "<session>"})]))
+    before = copy.deepcopy(mode.users()["jsmith"])
     at = update(at, choice, value)
     assert expected in errors(at)
-    after = users(config_path)["jsmith"]
+    after = mode.users()["jsmith"]
     assert {k: after[k] for k in ("email", "first_name", "last_name")} == {
         k: before[k] for k in ("email", "first_name", "last_name")
     }

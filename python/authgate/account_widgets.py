@@ -56,7 +56,12 @@ class AccountWidgets:
     """Mixed into ``Authenticate``."""
 
     def _password_help(self: Authenticate) -> str:
-        return self.attrs.get("password_instructions", PASSWORD_INSTRUCTIONS)
+        """The password rules shown next to password fields: 0.4.2's
+        ``password_instructions`` keyword, else the validator's own text."""
+        if "password_instructions" in self.attrs:
+            return self.attrs["password_instructions"]
+        instructions = getattr(self.validator, "password_instructions", None)
+        return instructions() if callable(instructions) else PASSWORD_INSTRUCTIONS
 
     # ---- register -----------------------------------------------------------------
 

@@ -108,18 +108,20 @@ impl Authenticator {
         if !secret::constant_time_eq(password.as_bytes(), reg.password_repeat.trim().as_bytes()) {
             return Err(refuse("Passwords do not match"));
         }
+        // 0.4.2's order: a taken email, a taken username, then pre-authorization.
+        // Checked before hashing so a refusal costs no bcrypt work; the store
+        // checks again atomically when it adds the user.
+        if self.store().user_by_email(email)?.is_some() {
+            return Err(Error::EmailTaken);
+        }
+        if self.store().user(&username)?.is_some() {
+            return Err(Error::UsernameTaken);
+        }
         if let PreAuthorization::List(list) = reg.pre_authorized {
             let wanted = email.to_lowercase();
             if !list.iter().any(|e| e.trim().to_lowercase() == wanted) {
                 return Err(Error::NotPreauthorized);
             }
-        }
-        // Cheap conflicts first, so a taken name costs no bcrypt work.
-        if self.store().user(&username)?.is_some() {
-            return Err(Error::UsernameTaken);
-        }
-        if self.store().user_by_email(email)?.is_some() {
-            return Err(Error::EmailTaken);
         }
         let new = NewUser {
             username: username.clone(),

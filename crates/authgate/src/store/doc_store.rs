@@ -341,11 +341,11 @@ impl Store for DocStore {
 
     fn add_user(&self, user: &NewUser, consume_preauthorized: bool) -> Result<()> {
         self.write(|d| {
-            if d.user_entry(&user.username).is_some() {
-                return Err(Error::UsernameTaken);
-            }
             if d.email_taken_by_other(&user.email, &user.username) {
                 return Err(Error::EmailTaken);
+            }
+            if d.user_entry(&user.username).is_some() {
+                return Err(Error::UsernameTaken);
             }
             if consume_preauthorized {
                 d.consume_preauthorized(&user.email)?;
