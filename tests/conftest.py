@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import time
 import types
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -59,6 +60,18 @@ def make_config(
 def write_yaml(path: Path, data: dict[str, Any]) -> Path:
     path.write_text(yaml.dump(data, default_flow_style=False, allow_unicode=True))
     return path
+
+
+def wait_until_hashed(path: Path, timeout: float = 60) -> dict[str, Any]:
+    """Waits for background start-up hashing to finish; returns the users."""
+    deadline = time.monotonic() + timeout
+    while True:
+        users = yaml.safe_load(path.read_text())["credentials"]["usernames"]
+        if all(str(u.get("password", "")).startswith("$2b$") for u in users.values()):
+            return users
+        if time.monotonic() > deadline:
+            raise AssertionError("start-up hashing did not finish")
+        time.sleep(0.05)
 
 
 @pytest.fixture

@@ -98,11 +98,19 @@ def test_plaintext_over_72_bytes_is_refused_by_auto_hash(tmp_path: Path) -> None
     config = make_config(plaintext=True)
     config["credentials"]["usernames"]["rbriggs"]["password"] = "x" * 73
     path = write_yaml(tmp_path / "config.yaml", config)
+    before = path.read_bytes()
     with pytest.raises(stauth.AuthenticateError, match="rbriggs: longer than 72 bytes"):
         build(str(path))
-    users = __import__("yaml").safe_load(path.read_text())["credentials"]["usernames"]
-    assert users["jsmith"]["password"].startswith("$2b$"), "the others are still hashed"
-    assert users["rbriggs"]["password"] == "x" * 73
+    assert path.read_bytes() == before, "refused before anything is hashed"
+
+
+def test_plaintext_over_72_bytes_in_dict_mode(cookie_name: str) -> None:
+    creds = make_config(plaintext=True)["credentials"]
+    creds["usernames"]["rbriggs"]["password"] = "x" * 73
+    with pytest.raises(stauth.AuthenticateError, match="rbriggs: longer than 72 bytes"):
+        build(creds, cookie_name=cookie_name)
+    assert creds["usernames"]["jsmith"]["password"].startswith("$2b$"), "the others are hashed"
+    assert creds["usernames"]["rbriggs"]["password"] == "x" * 73
 
 
 def test_hasher_refuses_over_72_bytes() -> None:

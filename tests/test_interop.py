@@ -12,7 +12,7 @@ import yaml
 from streamlit.testing.v1 import AppTest
 
 from authgate import _core
-from tests.conftest import make_config, pending_cookie_op, write_yaml
+from tests.conftest import make_config, pending_cookie_op, wait_until_hashed, write_yaml
 from tests.test_login import KEY, start, state, submit
 
 
@@ -84,6 +84,7 @@ def test_authgate_cookie_reads_in_0_4_2(config_path: Path) -> None:
 def test_a_config_written_by_authgate_loads_in_0_4_2(tmp_path: Path) -> None:
     path = write_yaml(tmp_path / "config.yaml", make_config(plaintext=True))
     at = start(path, login={"max_login_attempts": 5})
+    wait_until_hashed(path)
     at = submit(at, "rbriggs", "wrong")
     at = submit(at, "jsmith", "abc")
     assert state(at, "authentication_status") is True
@@ -97,6 +98,7 @@ def test_authgate_writes_the_file_as_pyyaml_does(tmp_path: Path) -> None:
     path = write_yaml(tmp_path / "config.yaml", make_config(plaintext=True))
     at = submit(start(path), "jsmith", "abc")
     assert state(at, "authentication_status") is True
+    wait_until_hashed(path)
     text = path.read_text()
     assert text == yaml.dump(yaml.safe_load(text), default_flow_style=False, allow_unicode=True)
 

@@ -12,7 +12,13 @@ import yaml
 from streamlit.testing.v1 import AppTest
 
 from tests import apps
-from tests.conftest import fast_hash, make_config, pending_cookie_op, write_yaml
+from tests.conftest import (
+    fast_hash,
+    make_config,
+    pending_cookie_op,
+    wait_until_hashed,
+    write_yaml,
+)
 
 KEY = "test-cookie-key-0123456789"
 
@@ -241,10 +247,42 @@ def test_single_session(config_path: Path) -> None:
 def test_auto_hash_hashes_plaintext_in_the_file(tmp_path: Path) -> None:
     path = write_yaml(tmp_path / "config.yaml", make_config(plaintext=True))
     at = start(path)
-    users = stored(path)["credentials"]["usernames"]
+    users = wait_until_hashed(path)
     assert all(u["password"].startswith("$2b$12$") for u in users.values())
     at = submit(at, "jsmith", "abc")
     assert state(at, "authentication_status") is True
+
+
+def test_the_form_does_not_wait_for_start_up_hashing(tmp_path: Path) -> None:
+    config = make_config(plaintext=True)
+    names = [f"user{i:03d}" for i in range(40)]
+    for name in names:
+        config["credentials"]["usernames"][name] = {
+            "email": f"{name}@x.io",
+            "password": f"{name}-plaintext-secret",
+        }
+    path = write_yaml(tmp_path / "config.yaml", config)
+    at = start(path)
+    assert [t.label for t in at.text_input] == ["Username", "Password"]
+    # 40 cost-12 hashes take seconds on 2 cores; the form is up long before.
+    still_plain = [
+        n
+        for n, u in stored(path)["credentials"]["usernames"].items()
+        if not u["password"].startswith("$2b$")
+    ]
+    assert still_plain, "hashing finished before the form rendered"
+    at = submit(at, still_plain[-1], f"{still_plain[-1]}-plaintext-secret")
+    assert state(at, "authentication_status") is True
+    wrong = submit(start(path), still_plain[-1], "wrong")
+    assert state(wrong, "authentication_status") is False
+    users = wait_until_hashed(path)
+    assert len(users) == 42
+    assert not any("plaintext-secret" in u["password"] for u in users.values())
+    # No plaintext lands anywhere else: not in the audit trail, not in any other file.
+    others = [p for p in tmp_path.iterdir() if p != path and p.is_file()]
+    assert others, "the audit trail and the lock file are there"
+    for other in others:
+        assert b"plaintext-secret" not in other.read_bytes(), other
 
 
 def test_auto_hash_false_leaves_plaintext_and_refuses_it(tmp_path: Path) -> None:

@@ -90,6 +90,7 @@ class Authenticate(AccountWidgets):
                 lockout_window=kwargs.get("lockout_window"),
                 lockout_cooldown=kwargs.get("lockout_cooldown"),
                 idle_timeout=kwargs.get("session_idle_timeout"),
+                accept_plaintext=auto_hash,
             )
         except ValueError as e:
             raise AuthenticateError(str(e)) from None
@@ -359,9 +360,19 @@ class Authenticate(AccountWidgets):
     # ---- dict mode ----------------------------------------------------------------
 
     def _hash_plaintext_passwords(self) -> None:
+        """Path mode hashes in the background, so the form is up at once; dict
+        mode hashes now, because the hashes go back into the caller's dict."""
         try:
+            if self._credentials is None:
+                self._store.hash_plaintext_passwords_in_background()
+                return
             hashed = self._store.hash_plaintext_passwords()
         except _core.InvalidInput as e:
+            # The others were hashed: let the caller's dict show them.
+            for username in (
+                list(self._credentials.get("usernames") or {}) if self._credentials else []
+            ):
+                self._sync_user(username)
             raise AuthenticateError(str(e)) from None
         for username in hashed:
             self._sync_user(username)

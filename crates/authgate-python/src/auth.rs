@@ -50,7 +50,7 @@ pub struct Authenticator {
 #[pymethods]
 impl Authenticator {
     #[new]
-    #[pyo3(signature = (store, cookie_key, cookie_expiry_days = 30.0, *, lockout_window = None, lockout_cooldown = None, idle_timeout = None))]
+    #[pyo3(signature = (store, cookie_key, cookie_expiry_days = 30.0, *, lockout_window = None, lockout_cooldown = None, idle_timeout = None, accept_plaintext = false))]
     fn new(
         store: &Store,
         cookie_key: &str,
@@ -58,6 +58,7 @@ impl Authenticator {
         lockout_window: Option<f64>,
         lockout_cooldown: Option<f64>,
         idle_timeout: Option<f64>,
+        accept_plaintext: bool,
     ) -> PyResult<Self> {
         let defaults = AuthConfig::new(TokenKey::new(cookie_key), cookie_expiry_days)
             .map_err(|e| PyValueError::new_err(e.to_string()))?;
@@ -70,7 +71,8 @@ impl Authenticator {
             .and_then(|c| {
                 c.with_idle_timeout(idle_timeout.unwrap_or(defaults.sessions.idle_timeout))
             })
-            .map_err(|e| PyValueError::new_err(e.to_string()))?;
+            .map_err(|e| PyValueError::new_err(e.to_string()))?
+            .with_plaintext_accepted(accept_plaintext);
         let store: Arc<dyn authgate::store::Store> = store.inner.clone();
         Ok(Authenticator {
             inner: auth::Authenticator::new(store, config),

@@ -94,7 +94,16 @@ impl Store {
 
     /// Hashes every plaintext password on all cores and stores the hashes.
     fn hash_plaintext_passwords(&self, py: Python<'_>) -> PyResult<Vec<String>> {
-        py.detach(|| authgate::auth::hash_plaintext_passwords(self.inner.as_ref()))
+        py.detach(|| authgate::auto_hash::hash_plaintext_passwords(self.inner.as_ref()))
+            .py_err()
+    }
+
+    /// Starts hashing the plaintext passwords on a background thread (once per
+    /// store); returns how many there are. Refuses at once if one is longer
+    /// than 72 bytes.
+    fn hash_plaintext_passwords_in_background(&self, py: Python<'_>) -> PyResult<usize> {
+        let store: Arc<dyn authgate::store::Store> = self.inner.clone();
+        py.detach(|| authgate::auto_hash::hash_in_background(&store))
             .py_err()
     }
 

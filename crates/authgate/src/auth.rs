@@ -30,6 +30,9 @@ pub struct AuthConfig {
     pub lockout_window: f64,
     /// Seconds a lock lasts.
     pub lockout_cooldown: f64,
+    /// Whether a stored password that is still plaintext (auto-hashing has
+    /// not reached it yet) may be compared directly.
+    pub accept_plaintext: bool,
 }
 
 impl AuthConfig {
@@ -49,7 +52,15 @@ impl AuthConfig {
             sessions: SessionPolicy::default(),
             lockout_window: LockoutPolicy::DEFAULT_WINDOW,
             lockout_cooldown: LockoutPolicy::DEFAULT_COOLDOWN,
+            accept_plaintext: false,
         })
+    }
+
+    /// Lets a login succeed against a stored plaintext password while
+    /// start-up hashing (`auto_hash`) has not reached it yet.
+    pub fn with_plaintext_accepted(mut self, accept: bool) -> Self {
+        self.accept_plaintext = accept;
+        self
     }
 
     /// Sets the lockout window and cooldown, in seconds.
@@ -155,10 +166,16 @@ impl Authenticator {
         let Some(hash) = user.password_hash.as_deref() else {
             return Err(dummy_then_refuse(password));
         };
-        let matches = match password::verify(password, hash) {
-            Ok(m) => m,
-            Err(Error::PasswordTooLong) => false,
-            Err(e) => return Err(e),
+        let matches = if self.config.accept_plaintext && !password::is_hash(hash) {
+            // Same bcrypt work as a real check, then a constant-time compare.
+            password::dummy_verify(password);
+            secret::constant_time_eq(password.as_bytes(), hash.as_bytes())
+        } else {
+            match password::verify(password, hash) {
+                Ok(m) => m,
+                Err(Error::PasswordTooLong) => false,
+                Err(e) => return Err(e),
+            }
         };
         if let Some(until) = locked {
             self.audit("login_refused", Some(&username), Some("locked"));
@@ -301,7 +318,7 @@ impl Authenticator {
     /// the hashes. Returns the users updated; a password bcrypt cannot take
     /// is reported by username, after the others are stored.
     pub fn hash_plaintext_passwords(&self) -> Result<Vec<String>> {
-        hash_plaintext_passwords(self.store.as_ref())
+        crate::auto_hash::hash_plaintext_passwords(self.store.as_ref())
     }
 
     fn live_session(&self, id: &str, now: f64) -> Result<Option<Session>> {
@@ -387,33 +404,6 @@ impl Authenticator {
             single_session,
             idle_timeout: self.config.sessions.idle_timeout,
         }
-    }
-}
-
-/// Hashes a store's plaintext passwords in parallel; see
-/// [`Authenticator::hash_plaintext_passwords`].
-pub fn hash_plaintext_passwords(store: &dyn Store) -> Result<Vec<String>> {
-    let plain = store.plaintext_passwords()?;
-    if plain.is_empty() {
-        return Ok(Vec::new());
-    }
-    let refs: Vec<&str> = plain.iter().map(|(_, p)| p.as_str()).collect();
-    let mut hashed = Vec::with_capacity(plain.len());
-    let mut refused = Vec::new();
-    for ((username, plaintext), result) in plain.iter().zip(password::hash_many(&refs)) {
-        match result {
-            Ok(hash) => hashed.push((username.clone(), plaintext.clone(), hash)),
-            Err(_) => refused.push(username.as_str()),
-        }
-    }
-    let stored = store.store_hashes(&hashed)?;
-    if refused.is_empty() {
-        Ok(stored)
-    } else {
-        Err(Error::InvalidInput(format!(
-            "cannot hash the password of {}: longer than 72 bytes",
-            refused.join(", ")
-        )))
     }
 }
 

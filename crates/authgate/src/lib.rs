@@ -30,6 +30,7 @@
 
 pub mod account;
 pub mod auth;
+pub mod auto_hash;
 pub mod captcha;
 pub mod clock;
 pub mod error;

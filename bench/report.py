@@ -1,0 +1,400 @@
+"""The figures, each for both libraries, with the ratio and the target."""
+
+from __future__ import annotations
+
+import statistics
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from bench.machine import Machine
+from bench.plan import CONCURRENT_SESSIONS, Settings, job_key
+from bench.runner import Outcome
+
+LIBS = ("authgate", "sa042")
+OPS = (
+    ("failed login", "login_fail", True),
+    ("login + logout", "login_logout", True),
+    ("register", "register_net", False),
+    ("update details", "update", False),
+)
+MB = 1024.0
+
+
+@dataclass(frozen=True)
+class Cell:
+    """A median with its sample count, or why there is none."""
+
+    value: float | None
+    n: int = 0
+    why: str = ""
+
+    def show(self, unit: Callable[[float], str]) -> str:
+        if self.value is None:
+            return self.why
+        return unit(self.value) + (f" (n={self.n})" if self.n > 1 else " (n=1)")
+
+
+@dataclass(frozen=True)
+class Row:
+    label: str
+    authgate: str
+    sa042: str
+    ratio: str
+    target: str
+    result: str
+
+
+# ---- units ----------------------------------------------------------------------------
+
+
+def seconds(v: float) -> str:
+    if abs(v) < 0.01:
+        return f"{v * 1e3:.2f} ms"
+    if abs(v) < 1:
+        return f"{v * 1e3:.1f} ms"
+    return f"{v:.2f} s"
+
+
+def megabytes(v: float) -> str:
+    return f"{v:.1f} MB"
+
+
+def per_second(v: float) -> str:
+    return f"{v:.2f}/s"
+
+
+def times(v: float | None) -> str:
+    if v is None:
+        return "–"
+    return f"{v:,.0f}×" if v >= 100 else f"{v:.1f}×"
+
+
+# ---- reading outcomes -----------------------------------------------------------------
+
+
+class Figures:
+    def __init__(self, outcomes: dict[str, Outcome]) -> None:
+        self.outcomes = outcomes
+
+    def outcome(self, key: str) -> Outcome | None:
+        return self.outcomes.get(key)
+
+    def why(self, key: str, sample: str) -> str:
+        outcome = self.outcome(key)
+        if outcome is None:
+            return "not run"
+        errors = [e for e in outcome.result.errors if e.startswith(sample)] or outcome.result.errors
+        if outcome.status != "ok":
+            return outcome.status
+        if errors:
+            return f"failed: {errors[0]}"
+        return "not measured"
+
+    def samples(self, key: str, name: str) -> list[float]:
+        outcome = self.outcome(key)
+        return outcome.result.samples.get(name, []) if outcome else []
+
+    def median(self, key: str, name: str, minus: str | None = None) -> Cell:
+        values = self.samples(key, name)
+        if not values:
+            return Cell(None, why=self.why(key, name))
+        value = statistics.median(values)
+        if minus is not None:
+            base = self.samples(key, minus)
+            if not base:
+                return Cell(None, why=self.why(key, minus))
+            value -= statistics.median(base)
+        return Cell(value, len(values))
+
+    def info(self, key: str, name: str) -> object:
+        outcome = self.outcome(key)
+        return outcome.result.info.get(name) if outcome else None
+
+
+def ratio(authgate: Cell, sa042: Cell) -> float | None:
+    if authgate.value is None or sa042.value is None or authgate.value <= 0:
+        return None
+    return sa042.value / authgate.value
+
+
+def verdict(ok: bool | None) -> str:
+    return "–" if ok is None else ("met" if ok else "**not met**")
+
+
+# ---- sections -------------------------------------------------------------------------
+
+
+def rerun_rows(f: Figures, settings: Settings) -> list[Row]:
+    rows = []
+    for users in settings.sizes:
+        a, s = (f.median(job_key("session", lib, "yaml", users), "rerun") for lib in LIBS)
+        ok = None if a.value is None else a.value <= 0.002
+        rows.append(
+            Row(
+                f"config.yaml, {users:,} users",
+                a.show(seconds),
+                s.show(seconds),
+                times(ratio(a, s)),
+                "≤ 2 ms",
+                verdict(ok),
+            )
+        )
+    return rows
+
+
+def operation_rows(f: Figures, settings: Settings) -> list[Row]:
+    rows = []
+    for users in settings.sizes:
+        for label, sample, minus_verify in OPS:
+            a, s = (
+                f.median(
+                    job_key("session", lib, "yaml", users),
+                    sample,
+                    "verify" if minus_verify else None,
+                )
+                for lib in LIBS
+            )
+            r = ratio(a, s)
+            rows.append(
+                Row(
+                    f"{label}, config.yaml, {users:,} users",
+                    a.show(seconds),
+                    s.show(seconds),
+                    times(r),
+                    "≥ 20× faster",
+                    verdict(None if r is None else r >= 20),
+                )
+            )
+    return rows
+
+
+def latency_rows(f: Figures, settings: Settings) -> list[Row]:
+    rows = []
+    for users in settings.sizes:
+        a, s = (
+            f.median(job_key("session", lib, "yaml", users), "login_ok", "verify") for lib in LIBS
+        )
+        ok = None if a.value is None else a.value <= 0.005
+        rows.append(
+            Row(
+                f"login − one verify, config.yaml, {users:,} users",
+                a.show(seconds),
+                s.show(seconds),
+                times(ratio(a, s)),
+                "≤ 5 ms",
+                verdict(ok),
+            )
+        )
+    return rows
+
+
+def memory_rows(f: Figures, settings: Settings) -> list[Row]:
+    rows = []
+    for users in settings.memory_sizes:
+        a, s = (_rss(f, job_key("memory", lib, "yaml", users)) for lib in LIBS)
+        r = ratio(a, s)
+        target = "≤ ⅓ of 0.4.2" if users == 100_000 else "(target at 100,000)"
+        ok = None if r is None or users != 100_000 else r >= 3
+        rows.append(
+            Row(
+                f"peak RSS − baseline, config.yaml, {users:,} users",
+                a.show(megabytes),
+                s.show(megabytes),
+                times(r),
+                target,
+                verdict(ok),
+            )
+        )
+    return rows
+
+
+def _rss(f: Figures, key: str) -> Cell:
+    base, peak = f.info(key, "baseline_kb"), f.info(key, "peak_kb")
+    if not isinstance(base, int) or not isinstance(peak, int):
+        return Cell(None, why=f.why(key, "memory"))
+    return Cell((peak - base) / MB, 1)
+
+
+def startup_rows(f: Figures, settings: Settings, cores: int) -> list[Row]:
+    n = settings.startup_passwords
+    keys = [job_key("startup", lib, "yaml", n) for lib in LIBS]
+    hashing = [_hashing_time(f, key) for key in keys]
+    form = [f.median(key, "form") for key in keys]
+    r = ratio(*hashing)
+    form_ok = None
+    if form[0].value is not None and hashing[0].value is not None:
+        form_ok = form[0].value < hashing[0].value
+    early = [_early_login(f, key) for key in keys]
+    files = [_plaintext_files(f, key) for key in keys]
+    return [
+        Row(
+            f"hashing {n} plaintext passwords at start-up ({cores} cores)",
+            hashing[0].show(seconds),
+            hashing[1].show(seconds),
+            times(r),
+            "≥ 1.8× faster",
+            verdict(None if r is None else r >= 1.8),
+        ),
+        Row(
+            "login form rendered after",
+            form[0].show(seconds),
+            form[1].show(seconds),
+            "–",
+            "before hashing ends",
+            verdict(form_ok),
+        ),
+        Row(
+            "log in before one's password is hashed",
+            early[0][0],
+            early[1][0],
+            "–",
+            "logs in",
+            verdict(early[0][1]),
+        ),
+        Row(
+            "files holding a plaintext password after start-up",
+            files[0][0],
+            files[1][0],
+            "–",
+            "none",
+            verdict(files[0][1]),
+        ),
+    ]
+
+
+def _hashing_time(f: Figures, key: str) -> Cell:
+    """Until ``Authenticate`` returned, or, when hashing went on after it, until the
+    config held no plaintext."""
+    if f.info(key, "background_work"):
+        clean = f.info(key, "clean_at_s")
+        if isinstance(clean, float):
+            return Cell(clean, 1)
+        return Cell(None, why="hashing did not finish in time")
+    return f.median(key, "build")
+
+
+def _early_login(f: Figures, key: str) -> tuple[str, bool | None]:
+    status = f.info(key, "early_login")
+    if status is None:
+        return f.why(key, "startup"), None
+    if not f.info(key, "login_before_hashed"):
+        return "not exercised: already hashed when the form appeared", None
+    return ("logged in" if status == "ok" else str(status)), status == "ok"
+
+
+def _plaintext_files(f: Figures, key: str) -> tuple[str, bool | None]:
+    files = f.info(key, "plaintext_files")
+    if not isinstance(files, list):
+        return f.why(key, "startup"), None
+    return (", ".join(files) or "none"), not files
+
+
+def concurrency_rows(f: Figures, cores: int) -> list[Row]:
+    keys = [job_key("concurrency", lib, "yaml", CONCURRENT_SESSIONS) for lib in LIBS]
+    verify = [f.median(key, "verify") for key in keys]
+    rows = [
+        Row(
+            "one bcrypt verify, cost 12",
+            verify[0].show(seconds),
+            verify[1].show(seconds),
+            "–",
+            "–",
+            "–",
+        )
+    ]
+    for label, sample in (
+        (f"{CONCURRENT_SESSIONS} sessions logging in at once (AppTest)", "sessions_wall"),
+        (f"{CONCURRENT_SESSIONS} threads on one _core.Authenticator", "core_wall"),
+    ):
+        a, s = (_throughput(f, key, sample) for key in keys)
+        bound = cores / verify[0].value if verify[0].value else None
+        ok = None if a.value is None or bound is None else a.value >= 0.9 * bound
+        share = f" = {a.value / bound:.0%}" if a.value is not None and bound else ""
+        rows.append(
+            Row(
+                label,
+                a.show(per_second) + share,
+                s.show(per_second) if sample == "sessions_wall" else "n/a (no such API)",
+                times(None if s.value is None or a.value is None else a.value / s.value),
+                f"≥ 90% of {cores} ÷ verify" + (f" = {0.9 * bound:.2f}/s" if bound else ""),
+                verdict(ok),
+            )
+        )
+    return rows
+
+
+def _throughput(f: Figures, key: str, sample: str) -> Cell:
+    walls = f.samples(key, sample)
+    if not walls:
+        return Cell(None, why=f.why(key, sample))
+    return Cell(CONCURRENT_SESSIONS / statistics.median(walls), len(walls))
+
+
+# ---- the whole report -----------------------------------------------------------------
+
+_HEAD = "| figure | authgate | 0.4.2 | 0.4.2 ÷ authgate | target | result |"
+_RULE = "|---|---:|---:|---:|---|---|"
+
+
+def table(rows: list[Row]) -> list[str]:
+    lines = [_HEAD, _RULE]
+    for r in rows:
+        lines.append(
+            f"| {r.label} | {r.authgate} | {r.sa042} | {r.ratio} | {r.target} | {r.result} |"
+        )
+    return lines
+
+
+def summary(sections: list[tuple[str, list[Row]]]) -> list[str]:
+    lines = ["| target | result |", "|---|---|"]
+    for title, rows in sections:
+        verdicts = [r.result for r in rows if r.result != "–"]
+        if not verdicts:
+            result = "not measured"
+        elif all(v == "met" for v in verdicts):
+            result = "met"
+        else:
+            missed = sum(v != "met" for v in verdicts)
+            result = f"**not met** ({missed} of {len(verdicts)} rows)"
+        lines.append(f"| {title} | {result} |")
+    return lines
+
+
+def problems(outcomes: dict[str, Outcome]) -> list[str]:
+    lines = []
+    for key, outcome in outcomes.items():
+        if outcome.status not in ("ok",) and not outcome.status.startswith("not run"):
+            lines.append(f"- `{key}`: {outcome.status}")
+        for error in dict.fromkeys(outcome.result.errors):
+            lines.append(f"- `{key}`: {error[:300]}")
+    return lines
+
+
+def render(
+    outcomes: dict[str, Outcome],
+    settings: Settings,
+    machine: Machine,
+    command: str,
+    notes: list[str],
+) -> str:
+    f = Figures(outcomes)
+    sections = [
+        (
+            "1. Rerun overhead: Authenticate(path) + login(), session logged in",
+            rerun_rows(f, settings),
+        ),
+        ("2. Operations, bcrypt work subtracted", operation_rows(f, settings)),
+        ("3. Start-up hashing", startup_rows(f, settings, machine.cores)),
+        ("4. Concurrent logins, cost-12 hashes", concurrency_rows(f, machine.cores)),
+        ("5. Memory after loading the users", memory_rows(f, settings)),
+        ("6. Login latency: a successful login minus one bcrypt verify", latency_rows(f, settings)),
+    ]
+    out = ["# authgate benchmark", "", f"Command: `{command}`", "", *machine.lines(), ""]
+    out += [f"- {n}" for n in notes] + [""]
+    out += ["## Summary", "", *summary(sections), ""]
+    for title, rows in sections:
+        out += [f"## {title}", "", *table(rows), ""]
+    issues = problems(outcomes)
+    if issues:
+        out += ["## Jobs that stopped early or reported errors", "", *issues, ""]
+    return "\n".join(out)

@@ -1,0 +1,33 @@
+"""What the suite asks a worker subprocess to measure."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+
+@dataclass
+class JobSpec:
+    kind: str  # "session" | "memory" | "startup" | "concurrency"
+    lib: str  # a key of bench.libs.LIBRARIES
+    source: str  # config path (or store URL)
+    out: str  # JSON-lines result file
+    store: str = "yaml"
+    users: int = 0
+    reps: int = 1  # repetitions (session: of the whole sequence; concurrency: rounds)
+    reruns: int = 3  # logged-in reruns per repetition
+    budget: float = 60.0  # seconds; no new repetition starts after this
+    ops: bool = True  # session: the operations too, not only the reruns
+    login_user: str = ""
+    fail_user: str = ""
+    login_hash: str = ""  # the login user's stored hash (cost of one verify)
+    threads: int = 8
+
+    def save(self, path: Path) -> Path:
+        path.write_text(json.dumps(asdict(self)), encoding="utf-8")
+        return path
+
+    @classmethod
+    def load(cls, path: Path) -> JobSpec:
+        return cls(**json.loads(path.read_text(encoding="utf-8")))

@@ -1,0 +1,27 @@
+"""``python -m bench.worker SPEC.json``: runs one job and writes its JSON lines."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from bench.jobs import JOBS
+from bench.session import ActionFailed
+from bench.sink import Sink
+from bench.spec import JobSpec
+
+
+def main(argv: list[str]) -> int:
+    spec = JobSpec.load(Path(argv[1]))
+    sink = Sink(Path(spec.out))
+    try:
+        JOBS[spec.kind](spec, sink)
+    except ActionFailed as e:
+        sink.drain()
+        sink.error(spec.kind, str(e))
+    sink.info("finished", True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))
