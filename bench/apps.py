@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import threading
 import time
+import traceback
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 # (figure name, seconds) and (figure name, error message), appended by the scripts.
@@ -30,8 +32,10 @@ def record(name: str, seconds: float) -> None:
 
 
 def record_error(name: str, error: BaseException) -> None:
+    frames = traceback.extract_tb(error.__traceback__)
+    where = f" (at {Path(frames[-1].filename).name}:{frames[-1].lineno})" if frames else ""
     with _LOCK:
-        ERRORS.append((name, f"{type(error).__name__}: {error}"))
+        ERRORS.append((name, f"{type(error).__name__}: {error}{where}"))
 
 
 def timed(active: bool, name: str, call: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
@@ -76,7 +80,8 @@ def session_app(module: str, source: str, init: dict[str, object]) -> None:
     start = time.perf_counter()
     authenticator = apps.timed(action == "render", "build", lib.Authenticate, source, **init)
     try:
-        apps.timed(action in ("login_ok", "login_fail"), action, authenticator.login)
+        submitted = not logged_in and action in ("login_ok", "login_fail")
+        apps.timed(submitted, action, authenticator.login)
     finally:
         if logged_in:
             apps.record("rerun", time.perf_counter() - start)
@@ -95,6 +100,81 @@ def session_app(module: str, source: str, init: dict[str, object]) -> None:
         expected = st.session_state.get(apps.EXPECTED)
         if action == "register" and (not result or result[1] != expected):
             apps.record_error("register", RuntimeError(f"register_user returned {result!r}"))
+
+
+def concurrent_app(
+    module: str,
+    source: str,
+    init: dict[str, object],
+    users: list[str],
+    password: str,
+    rounds: int,
+) -> None:
+    """One ``Authenticate``; each round, one thread per user runs its login path at once."""
+    import importlib
+
+    from streamlit.runtime.scriptrunner import add_script_run_ctx, get_script_run_ctx
+
+    from bench import apps
+
+    lib = importlib.import_module(module)
+    authenticator = lib.Authenticate(source, **init)
+    login = apps.login_path(module, authenticator)
+    context = get_script_run_ctx()
+    for _ in range(rounds):
+        calls = [lambda u=u: login(u, password) for u in users]
+        wall, failures = apps.together(calls, lambda t: add_script_run_ctx(t, context))
+        apps.record("threads_wall", wall)
+        for failure in failures:
+            apps.record_error("threads_wall", failure)
+
+
+def login_path(module: str, authenticator: Any) -> Callable[[str, str], None]:
+    """What each library's login form does on submit, without rendering anything.
+
+    authgate: the core login, then session_state (``_start``); 0.4.2: its
+    controller's ``login``. Neither writes the cookie (a component render).
+    """
+    if module == "authgate":
+
+        def authgate_login(username: str, password: str) -> None:
+            authenticator._start(authenticator._auth.login(username, password))
+
+        return authgate_login
+
+    def sa042_login(username: str, password: str) -> None:
+        if not authenticator.authentication_controller.login(username, password):
+            raise RuntimeError(f"0.4.2 refused {username}")
+
+    return sa042_login
+
+
+def together(
+    calls: list[Callable[[], object]],
+    prepare: Callable[[threading.Thread], object] | None = None,
+) -> tuple[float, list[Exception]]:
+    """Starts each call on its own thread at once; the wall time until all are done,
+    and what the calls raised."""
+    barrier = threading.Barrier(len(calls) + 1)
+    failures: list[Exception] = []
+
+    def run(call: Callable[[], object]) -> None:
+        barrier.wait()
+        try:
+            call()
+        except Exception as e:
+            failures.append(e)
+
+    threads = [threading.Thread(target=run, args=(c,)) for c in calls]
+    for thread in threads:
+        if prepare is not None:
+            prepare(thread)
+        thread.start()
+    barrier.wait()
+    start = time.perf_counter()
+    for thread in threads:
+        thread.join()
+    return time.perf_counter() - start, failures
 
 
 def load_app(module: str, source: str, init: dict[str, object], load: bool) -> None:

@@ -117,6 +117,7 @@ def _session_job(settings: Settings, data: Dataset, lib: str, users: int) -> Job
             users=users,
             reps=_session_reps(settings, lib),
             reruns=3 if lib == "authgate" else 2,
+            registers=3 if lib == "authgate" else 1,
             budget=60.0 if settings.quick else 1200.0,
             ops=ops,
             login_user=username(login),

@@ -106,6 +106,10 @@ class Figures:
             value -= statistics.median(base)
         return Cell(value, len(values))
 
+    def error_count(self, key: str, name: str) -> int:
+        outcome = self.outcome(key)
+        return sum(e.startswith(f"{name}:") for e in outcome.result.errors) if outcome else 0
+
     def info(self, key: str, name: str) -> object:
         outcome = self.outcome(key)
         return outcome.result.info.get(name) if outcome else None
@@ -303,24 +307,30 @@ def concurrency_rows(f: Figures, cores: int) -> list[Row]:
         )
     ]
     for label, sample in (
-        (f"{CONCURRENT_SESSIONS} sessions logging in at once (AppTest)", "sessions_wall"),
+        (f"{CONCURRENT_SESSIONS} threads, login path of one Authenticate", "threads_wall"),
         (f"{CONCURRENT_SESSIONS} threads on one _core.Authenticator", "core_wall"),
     ):
         a, s = (_throughput(f, key, sample) for key in keys)
+        failed = [_failed(f, key, sample) for key in keys]
         bound = cores / verify[0].value if verify[0].value else None
         ok = None if a.value is None or bound is None else a.value >= 0.9 * bound
         share = f" = {a.value / bound:.0%}" if a.value is not None and bound else ""
         rows.append(
             Row(
                 label,
-                a.show(per_second) + share,
-                s.show(per_second) if sample == "sessions_wall" else "n/a (no such API)",
+                a.show(per_second) + share + failed[0],
+                s.show(per_second) + failed[1] if sample == "threads_wall" else "n/a",
                 times(None if s.value is None or a.value is None else a.value / s.value),
                 f"≥ 90% of {cores} ÷ verify" + (f" = {0.9 * bound:.2f}/s" if bound else ""),
                 verdict(ok),
             )
         )
     return rows
+
+
+def _failed(f: Figures, key: str, sample: str) -> str:
+    count, rounds = f.error_count(key, sample), len(f.samples(key, sample))
+    return f"; {count} of {rounds * CONCURRENT_SESSIONS} logins failed" if count else ""
 
 
 def _throughput(f: Figures, key: str, sample: str) -> Cell:

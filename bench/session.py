@@ -29,16 +29,12 @@ class Session:
     def render(self) -> None:
         self.run("render")
 
-    def login(self, username: str, password: str, *, expect_ok: bool, run: bool = True) -> None:
-        """Types into the login form and submits it (``run=False``: only prepares the click)."""
+    def login(self, username: str, password: str, *, expect_ok: bool) -> None:
+        """Types into the login form and submits it."""
         fields = self._inputs("Login")
         fields["Username"].input(username)
         fields["Password"].input(password)
         self._submit("Login", "Login").click()
-        if run:
-            self.run_login(expect_ok=expect_ok)
-
-    def run_login(self, *, expect_ok: bool) -> None:
         self.run("login_ok" if expect_ok else "login_fail")
         if self.state("authentication_status") is not expect_ok:
             status = self.state("authentication_status")

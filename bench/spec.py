@@ -17,6 +17,7 @@ class JobSpec:
     users: int = 0
     reps: int = 1  # repetitions (session: of the whole sequence; concurrency: rounds)
     reruns: int = 3  # logged-in reruns per repetition
+    registers: int = 1  # registrations per repetition
     budget: float = 60.0  # seconds; no new repetition starts after this
     ops: bool = True  # session: the operations too, not only the reruns
     login_user: str = ""
