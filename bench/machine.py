@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import platform
+import subprocess
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from importlib import metadata
@@ -20,6 +22,14 @@ def _cpu_model() -> str:
     return platform.processor() or "unknown"
 
 
+def load_average() -> str:
+    """The 1, 5 and 15 minute load averages: how busy the machine was."""
+    try:
+        return " ".join(Path("/proc/loadavg").read_text().split()[:3])
+    except OSError:
+        return "unknown"
+
+
 def cores() -> int:
     try:
         return len(os.sched_getaffinity(0))
@@ -34,6 +44,33 @@ def _version(distribution: str) -> str:
         return "not installed"
 
 
+def _git(*args: str) -> str:
+    repo = Path(__file__).resolve().parent.parent
+    try:
+        done = subprocess.run(
+            ["git", "-C", str(repo), *args], capture_output=True, text=True, timeout=10
+        )
+    except (OSError, subprocess.SubprocessError):
+        return ""
+    return done.stdout.strip() if done.returncode == 0 else ""
+
+
+def authgate_build() -> str:
+    """The commit of the working tree and when the imported extension was built."""
+    commit = _git("rev-parse", "--short", "HEAD") or "unknown commit"
+    if _git("status", "--porcelain", "--", ".", ":(exclude)bench"):
+        commit += " + uncommitted changes"
+    spec = importlib.util.find_spec("authgate")
+    if spec is None or spec.origin is None:
+        return commit
+    folder = Path(spec.origin).parent
+    built = [p.stat().st_mtime for p in folder.glob("_core*.so")]
+    if built:
+        stamp = datetime.fromtimestamp(max(built), UTC).strftime("%Y-%m-%d %H:%M UTC")
+        return f"{commit}; extension in {folder} built {stamp}"
+    return f"{commit}; {folder}"
+
+
 @dataclass(frozen=True)
 class Machine:
     cpu: str
@@ -41,8 +78,10 @@ class Machine:
     python: str
     streamlit: str
     authgate: str
+    build: str
     sa042: str
     date: str
+    load_before: str
 
     @classmethod
     def detect(cls) -> Machine:
@@ -52,8 +91,10 @@ class Machine:
             python=platform.python_version(),
             streamlit=_version("streamlit"),
             authgate=_version("authgate"),
+            build=authgate_build(),
             sa042=_version("streamlit-authenticator"),
             date=datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+            load_before=load_average(),
         )
 
     def lines(self) -> list[str]:
@@ -61,5 +102,8 @@ class Machine:
             f"- CPU: {self.cpu}, {self.cores} cores",
             f"- Python {self.python}, streamlit {self.streamlit}, authgate {self.authgate}, "
             f"streamlit-authenticator {self.sa042}",
+            f"- authgate build: {self.build}",
             f"- Date: {self.date}",
+            f"- Load average (1, 5, 15 min) before the run: {self.load_before}; "
+            f"after: {load_average()}",
         ]

@@ -118,24 +118,33 @@ def _session_job(settings: Settings, data: Dataset, lib: str, users: int) -> Job
             reps=_session_reps(settings, lib),
             reruns=3 if lib == "authgate" else 2,
             registers=3 if lib == "authgate" else 1,
-            budget=60.0 if settings.quick else 1200.0,
+            budget=_session_budget(settings, lib),
             ops=ops,
+            # Reruns only (0.4.2 in --quick): skip its minute-long login writes.
+            assume_login=not ops,
             login_user=username(login),
             fail_user=username(1),
             login_hash=data.pool[login % len(data.pool)],
         )
 
-    if settings.quick:
-        cap, floor = (30.0, 10.0) if lib == "authgate" else (150.0, 60.0)
-    else:
-        cap, floor = _hours(4), 0.0
-    return Job(key, prepare, cap=cap, floor=floor)
+    if not settings.quick:
+        return Job(key, prepare, cap=_hours(6))
+    if lib == "authgate":
+        return Job(key, prepare, cap=30.0, floor=10.0)
+    return Job(key, prepare, cap=120.0, floor=30.0 if not ops else 45.0)
 
 
 def _session_reps(settings: Settings, lib: str) -> int:
     if lib == "authgate":
         return 3 if settings.quick else 5
     return 2 if settings.quick else 3
+
+
+def _session_budget(settings: Settings, lib: str) -> float:
+    """Seconds after which no new repetition starts."""
+    if settings.quick:
+        return 15.0 if lib == "authgate" else 40.0
+    return 600.0 if lib == "authgate" else 1200.0
 
 
 def _memory_job(settings: Settings, data: Dataset, lib: str, users: int) -> Job:

@@ -29,6 +29,22 @@ class Session:
     def render(self) -> None:
         self.run("render")
 
+    def assume_logged_in(self, username: str) -> None:
+        """Logs in the way 0.4.2 keeps a login: only in session_state.
+
+        authgate also checks a server-side session on every rerun, so it always
+        logs in through the form.
+        """
+        for key, value in {
+            "authentication_status": True,
+            "username": username,
+            "name": username,
+            "email": f"{username}@example.com",
+            "roles": ["viewer"],
+            "logout": None,
+        }.items():
+            self.at.session_state[key] = value
+
     def login(self, username: str, password: str, *, expect_ok: bool) -> None:
         """Types into the login form and submits it."""
         fields = self._inputs("Login")

@@ -20,6 +20,7 @@ class JobSpec:
     registers: int = 1  # registrations per repetition
     budget: float = 60.0  # seconds; no new repetition starts after this
     ops: bool = True  # session: the operations too, not only the reruns
+    assume_login: bool = False  # session: logged in through session_state (0.4.2 only)
     login_user: str = ""
     fail_user: str = ""
     login_hash: str = ""  # the login user's stored hash (cost of one verify)

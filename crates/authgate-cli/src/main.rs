@@ -54,7 +54,10 @@ fn main() -> ExitCode {
 
 fn exit_code(e: &Error) -> u8 {
     match e {
-        Error::Io { .. } | Error::ConfigNotFound(_) | Error::LockTimeout { .. } => 3,
+        Error::Io { .. }
+        | Error::ConfigNotFound(_)
+        | Error::LockTimeout { .. }
+        | Error::Database { .. } => 3,
         _ => 1,
     }
 }

@@ -108,7 +108,10 @@ pub fn to_py(err: Error) -> PyErr {
         Error::ConfigNotFound(_) | Error::YamlSyntax { .. } | Error::ConfigSchema { .. } => {
             ConfigError::new_err(msg)
         }
-        Error::LockTimeout { .. } | Error::Io { .. } => StoreError::new_err(msg),
+        Error::LockTimeout { .. } | Error::Io { .. } | Error::Database { .. } => {
+            StoreError::new_err(msg)
+        }
+        Error::SchemaTooNew { .. } => ConfigError::new_err(msg),
         _ => AuthgateError::new_err(msg),
     }
 }

@@ -91,6 +91,27 @@ pub enum Error {
         /// How long we waited.
         seconds: f64,
     },
+    /// A database refused or failed an operation. `location` never holds a password.
+    #[error("{location}: {message}")]
+    Database {
+        /// The database file or URL (password removed).
+        location: String,
+        /// What went wrong.
+        message: String,
+    },
+    /// The database was migrated by a newer authgate.
+    #[error(
+        "{location}: the database schema is version {found}, newer than version {supported} \
+         that this authgate knows; upgrade authgate to use this database"
+    )]
+    SchemaTooNew {
+        /// The database file or URL (password removed).
+        location: String,
+        /// Its schema version.
+        found: i64,
+        /// The newest this build knows.
+        supported: i64,
+    },
     /// An I/O error, with the path it happened on.
     #[error("{}: {source}", path.display())]
     Io {

@@ -9,7 +9,13 @@
 //! Implementations:
 //! - [`DocStore`] over a `config.yaml` file ([`DocStore::open_file`]) — the
 //!   streamlit-authenticator schema, locked and replaced atomically;
-//! - [`DocStore`] in memory ([`DocStore::in_memory`]) — dict mode.
+//! - [`DocStore`] in memory ([`DocStore::in_memory`]) — dict mode;
+//! - [`SqliteStore`] (`sqlite:///path.db`) and [`PostgresStore`]
+//!   (`postgresql://…`) — schema created and migrated on open; settings that
+//!   lived in config.yaml (cookie, api_key, oauth2, pre-authorized emails)
+//!   are kept in their `settings` and `preauthorized_emails` tables.
+//!
+//! [`open_url`] picks the store from what the app passes.
 //!
 //! [`open`] caches one store per file and process, so building an
 //! `Authenticate` on every Streamlit rerun costs a `stat`, not a parse.
@@ -18,12 +24,19 @@ mod audit;
 mod doc_store;
 pub mod document;
 pub mod file;
+pub mod postgres;
+mod sql;
+pub mod sqlite;
+mod url;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, OnceLock};
 
 pub use doc_store::DocStore;
+pub use postgres::PostgresStore;
+pub use sqlite::SqliteStore;
+pub use url::open_url;
 
 use crate::error::Result;
 use crate::lockout::{LockState, LockoutPolicy};

@@ -1,0 +1,323 @@
+//! Moving a `config.yaml` into a SQL store, and setting settings.
+//!
+//! [`import_document`] copies everything a [`Document`] holds into an empty
+//! database in one transaction: users (unknown keys into `users.extra`), the
+//! cookie settings and every other top-level key into `settings`, the
+//! pre-authorized list, and authgate's state (sessions, lockouts, pending
+//! passwords, revocations). Nothing is lost; the one thing refused is what a
+//! database keeps unique and a hand-edited file may not: two users with the
+//! same email.
+
+use std::collections::{BTreeSet, HashMap};
+
+use super::json::to_json;
+use super::ops::{email_key, fold_email, PREAUTHORIZED_LIST};
+use super::{Database, Param};
+use crate::error::{Error, Result};
+use crate::password;
+use crate::store::document::{Document, STATE_KEY};
+use crate::yaml::{self, Map, Value};
+
+/// A user row ready to insert.
+#[derive(Default)]
+struct NewRow {
+    username: String,
+    email: Option<String>,
+    email_key: Option<String>,
+    first_name: Option<String>,
+    last_name: Option<String>,
+    name: Option<String>,
+    password_hash: Option<String>,
+    password_plain: bool,
+    roles: Option<String>,
+    password_hint: Option<String>,
+    failed_login_attempts: Option<i64>,
+    logged_in: Option<bool>,
+    extra: Option<String>,
+}
+
+/// Splits a raw user record into typed columns and the JSON of the rest.
+fn user_row(username: &str, entry: &Map) -> Result<NewRow> {
+    let mut row = NewRow {
+        username: username.to_string(),
+        ..NewRow::default()
+    };
+    let mut extra = Map::new();
+    for (key, value) in entry.iter() {
+        let text = match value {
+            Value::Str(s) => Some(s.clone()),
+            _ => None,
+        };
+        match (key.as_str(), text) {
+            (Some("email"), Some(s)) => row.email = Some(s),
+            (Some("first_name"), Some(s)) => row.first_name = Some(s),
+            (Some("last_name"), Some(s)) => row.last_name = Some(s),
+            (Some("name"), Some(s)) => row.name = Some(s),
+            (Some("password"), Some(s)) => row.password_hash = Some(s),
+            (Some("password_hint"), Some(s)) => row.password_hint = Some(s),
+            (Some("roles"), _) => row.roles = Some(to_json(value)?),
+            (Some("failed_login_attempts"), _) if value.as_i64().is_some() => {
+                row.failed_login_attempts = value.as_i64();
+            }
+            (Some("logged_in"), _) if value.as_bool().is_some() => {
+                row.logged_in = value.as_bool();
+            }
+            _ => {
+                extra.insert(key.clone(), value.clone());
+            }
+        }
+    }
+    row.email_key = row.email.as_deref().and_then(email_key);
+    row.password_plain = row
+        .password_hash
+        .as_deref()
+        .is_some_and(|p| !password::is_hash(p));
+    if !extra.is_empty() {
+        row.extra = Some(to_json(&Value::Map(extra))?);
+    }
+    Ok(row)
+}
+
+/// The pre-authorized list: `None` without `pre-authorized.emails`,
+/// `Some((true, emails))` for a list (which restricts registration),
+/// `Some((false, []))` for an `emails` value that is not a list (listed as
+/// empty, restricting nothing, as `DocStore` reads it).
+type Preauthorized = Option<(bool, Vec<(String, String)>)>;
+
+/// Settings (name, JSON) and the pre-authorized list from the config's
+/// top-level mapping.
+fn settings_of(root: &Map, doc: &Document) -> Result<(Vec<(String, String)>, Preauthorized)> {
+    let schema = |message: String| Error::ConfigSchema {
+        path: doc.origin().to_path_buf(),
+        message,
+    };
+    let mut settings = Vec::new();
+    let mut put = |name: &str, value: &Value| -> Result<()> {
+        settings.push((name.to_string(), to_json(value)?));
+        Ok(())
+    };
+    let mut preauthorized = None;
+    for (key, value) in root.iter() {
+        let Some(name) = key.as_str() else {
+            return Err(schema(format!(
+                "top-level key {} is not a string; a database keeps settings by name",
+                yaml::emit(key).trim_end()
+            )));
+        };
+        match (name, value) {
+            ("usernames", _) | (STATE_KEY, _) => {}
+            ("credentials", Value::Map(credentials)) => {
+                let rest = without(credentials, &["usernames"]);
+                if !rest.is_empty() {
+                    put("credentials", &Value::Map(rest))?;
+                }
+            }
+            ("cookie", Value::Map(cookie)) => {
+                for (field, setting) in [
+                    ("name", "cookie_name"),
+                    ("key", "cookie_key"),
+                    ("expiry_days", "cookie_expiry_days"),
+                ] {
+                    if let Some(v) = cookie.get(field) {
+                        put(setting, v)?;
+                    }
+                }
+                let rest = without(cookie, &["name", "key", "expiry_days"]);
+                if !rest.is_empty() {
+                    put("cookie", &Value::Map(rest))?;
+                }
+            }
+            ("pre-authorized", Value::Map(pre)) => {
+                preauthorized = match pre.get("emails") {
+                    None => None,
+                    Some(Value::Seq(items)) => Some((
+                        true,
+                        items
+                            .iter()
+                            .filter_map(Value::as_str)
+                            .map(|e| (e.to_string(), fold_email(e)))
+                            .collect(),
+                    )),
+                    Some(_) => Some((false, Vec::new())),
+                };
+                let rest = without(pre, &["emails"]);
+                if !rest.is_empty() {
+                    put("pre-authorized", &Value::Map(rest))?;
+                }
+            }
+            (name, value) => put(name, value)?,
+        }
+    }
+    Ok((settings, preauthorized))
+}
+
+fn without(map: &Map, keys: &[&str]) -> Map {
+    map.iter()
+        .filter(|(k, _)| k.as_str().is_none_or(|k| !keys.contains(&k)))
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect()
+}
+
+/// Copies `doc` into the empty database `db` in one transaction; returns the
+/// number of users imported.
+///
+/// Refuses a database that already has users, and a document in which two
+/// users share an email. State that names a user the document does not have
+/// (a session of a deleted user, say) is dropped, as it could never be used.
+pub(crate) fn import_document(db: &impl Database, doc: &Document) -> Result<usize> {
+    let root = match doc.to_value() {
+        Value::Map(m) => m,
+        _ => Map::new(),
+    };
+    let (settings, preauthorized) = settings_of(&root, doc)?;
+    let mut rows = Vec::with_capacity(doc.user_count());
+    let mut owners: HashMap<String, String> = HashMap::new();
+    for name in doc.usernames() {
+        let Some(entry) = doc.user_entry(name) else {
+            continue;
+        };
+        let row = user_row(name, entry)?;
+        if let Some(key) = &row.email_key {
+            if let Some(other) = owners.insert(key.clone(), name.to_string()) {
+                return Err(Error::ConfigSchema {
+                    path: doc.origin().to_path_buf(),
+                    message: format!(
+                        "users '{other}' and '{name}' have the same email; a database \
+                         keeps emails unique: change one and import again"
+                    ),
+                });
+            }
+        }
+        rows.push(row);
+    }
+    let users: BTreeSet<&str> = doc.usernames().collect();
+    let state = &doc.state;
+    db.write(|tx| {
+        let existing = tx.query("SELECT n FROM user_count WHERE id = 1", &[])?;
+        if existing.first().map(|r| r.i64(0)).transpose()?.unwrap_or(0) > 0 {
+            return Err(Error::InvalidInput(
+                "the database already has users; import a config into an empty database".into(),
+            ));
+        }
+        for (name, value) in &settings {
+            put_setting(tx, name, Some(value))?;
+        }
+        if let Some((has_list, emails)) = &preauthorized {
+            put_setting(
+                tx,
+                PREAUTHORIZED_LIST,
+                Some(if *has_list { "true" } else { "false" }),
+            )?;
+            tx.execute("DELETE FROM preauthorized_emails", &[])?;
+            for (email, key) in emails {
+                tx.execute(
+                    "INSERT INTO preauthorized_emails (email, email_key) VALUES ($1, $2)",
+                    &[Param::Text(email), Param::Text(key)],
+                )?;
+            }
+        }
+        for row in &rows {
+            tx.execute(
+                "INSERT INTO users (username, email, email_key, first_name, last_name, name, \
+                 password_hash, password_plain, roles, password_hint, failed_login_attempts, \
+                 logged_in, extra) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
+                &[
+                    Param::Text(&row.username),
+                    Param::opt_text(row.email.as_deref()),
+                    Param::opt_text(row.email_key.as_deref()),
+                    Param::opt_text(row.first_name.as_deref()),
+                    Param::opt_text(row.last_name.as_deref()),
+                    Param::opt_text(row.name.as_deref()),
+                    Param::opt_text(row.password_hash.as_deref()),
+                    Param::Bool(row.password_plain),
+                    Param::opt_text(row.roles.as_deref()),
+                    Param::opt_text(row.password_hint.as_deref()),
+                    row.failed_login_attempts.map_or(Param::Null, Param::Int),
+                    row.logged_in.map_or(Param::Null, Param::Bool),
+                    Param::opt_text(row.extra.as_deref()),
+                ],
+            )?;
+        }
+        for (id, s) in &state.sessions {
+            let owner = s.username.to_lowercase();
+            if !users.contains(owner.as_str()) {
+                continue;
+            }
+            tx.execute(
+                "INSERT INTO sessions (id, username, created, expires, last_seen) \
+                 VALUES ($1, $2, $3, $4, $5)",
+                &[
+                    Param::Text(id),
+                    Param::Text(&owner),
+                    Param::real("session created", s.created)?,
+                    Param::real("session expires", s.expires)?,
+                    Param::real("session last_seen", s.last_seen)?,
+                ],
+            )?;
+        }
+        for (name, l) in &state.lockouts {
+            if !users.contains(name.as_str()) {
+                continue;
+            }
+            tx.execute(
+                "INSERT INTO lockouts (username, failures, window_start, locked_until) \
+                 VALUES ($1, $2, $3, $4)",
+                &[
+                    Param::Text(name),
+                    Param::Int(i64::from(l.failures)),
+                    Param::opt_real("lockout window_start", l.window_start)?,
+                    Param::opt_real("lockout locked_until", l.locked_until)?,
+                ],
+            )?;
+        }
+        for (name, p) in &state.pending_passwords {
+            if !users.contains(name.as_str()) {
+                continue;
+            }
+            tx.execute(
+                "INSERT INTO pending_passwords (username, hash, expires) VALUES ($1, $2, $3)",
+                &[
+                    Param::Text(name),
+                    Param::Text(&p.hash),
+                    Param::real("pending password expiry", p.expires)?,
+                ],
+            )?;
+        }
+        for (name, t) in &state.revoked_before {
+            tx.execute(
+                "INSERT INTO revoked_before (username, revoked_at) VALUES ($1, $2) \
+                 ON CONFLICT (username) DO UPDATE SET revoked_at = excluded.revoked_at",
+                &[Param::Text(name), Param::real("revoked_before", *t)?],
+            )?;
+        }
+        Ok(rows.len())
+    })
+}
+
+fn put_setting(tx: &mut dyn super::Tx, name: &str, json: Option<&str>) -> Result<()> {
+    match json {
+        Some(value) => tx.execute(
+            "INSERT INTO settings (name, value) VALUES ($1, $2) \
+             ON CONFLICT (name) DO UPDATE SET value = excluded.value",
+            &[Param::Text(name), Param::Text(value)],
+        ),
+        None => tx.execute("DELETE FROM settings WHERE name = $1", &[Param::Text(name)]),
+    }
+    .map(drop)
+}
+
+/// Sets (or with `None` removes) the setting `name`: `cookie_name`,
+/// `cookie_key`, `cookie_expiry_days`, `api_key`, `oauth2`, or any other.
+pub(crate) fn set_setting(db: &impl Database, name: &str, value: Option<&Value>) -> Result<()> {
+    if name.trim().is_empty() {
+        return Err(Error::InvalidInput("a setting needs a name".into()));
+    }
+    if name == PREAUTHORIZED_LIST {
+        return Err(Error::InvalidInput(format!(
+            "'{PREAUTHORIZED_LIST}' is kept by the store itself"
+        )));
+    }
+    let json = value.map(to_json).transpose()?;
+    db.write(|tx| put_setting(tx, name, json.as_deref()))
+}

@@ -1,0 +1,960 @@
+//! The [`Store`](crate::store::Store) operations, once for every SQL
+//! database: each is one [`Database::write`] transaction or one
+//! [`Database::read`], with the semantics of [`DocStore`](crate::store::DocStore).
+//!
+//! Statements use `$n` placeholders; the SQLite backend rewrites them.
+//! Every lookup goes through a primary key or an index, so the cost of an
+//! operation does not grow with the number of users. The exceptions are
+//! bounded by other things: `list_users` skips `offset` rows, the session
+//! limit check reads the sessions used within the idle timeout, and pruning
+//! reads the sessions that expired.
+
+use super::json::{from_json, to_json};
+use super::{Database, Dialect, Param, Row, Tx};
+use crate::error::{Error, Result};
+use crate::lockout::{LockState, LockoutPolicy};
+use crate::password;
+use crate::session::Session;
+use crate::store::document::roles_value;
+use crate::store::{AuditEvent, NewUser, PendingPassword, SessionLimits, Settings, UserUpdate};
+use crate::user::User;
+use crate::yaml::{Map, Value};
+
+/// The settings row that says the store keeps a pre-authorized list.
+pub(crate) const PREAUTHORIZED_LIST: &str = "preauthorized_list";
+
+/// The `users` columns [`UserRow::from_row`] reads, in its order.
+macro_rules! user_columns {
+    () => {
+        "username, email, first_name, last_name, name, password_hash, roles, \
+         password_hint, failed_login_attempts, logged_in, extra"
+    };
+}
+
+/// The `sessions` columns [`session_from_row`] reads, in its order.
+macro_rules! session_columns {
+    () => {
+        "id, username, created, expires, last_seen"
+    };
+}
+
+const SELECT_USER: &str = concat!(
+    "SELECT ",
+    user_columns!(),
+    " FROM users WHERE username = $1"
+);
+
+const SELECT_USER_BY_EMAIL: &str = concat!(
+    "SELECT ",
+    user_columns!(),
+    " FROM users WHERE email_key = $1"
+);
+
+// ---- conversions -----------------------------------------------------------------
+
+/// The key an email is compared by: trimmed and lower-cased, as `DocStore` does.
+pub(crate) fn fold_email(email: &str) -> String {
+    email.trim().to_lowercase()
+}
+
+/// The indexed key of a user's email; `None` for an empty one, which is never
+/// looked up (as in `DocStore`'s index).
+pub(crate) fn email_key(email: &str) -> Option<String> {
+    Some(fold_email(email)).filter(|k| !k.is_empty())
+}
+
+/// A text rendering of a scalar, as `DocStore` reads optional string fields.
+fn scalar_text(value: Option<&Value>) -> Option<String> {
+    match value? {
+        Value::Str(s) => Some(s.clone()),
+        Value::Int(i) => Some(i.to_string()),
+        Value::Float(f) => Some(f.to_string()),
+        _ => None,
+    }
+}
+
+/// Roles as the flows see them: a list, or a single string as a list of one.
+fn roles_of(value: Option<&Value>) -> Option<Vec<String>> {
+    match value? {
+        Value::Seq(items) => Some(
+            items
+                .iter()
+                .filter_map(|r| r.as_str().map(str::to_string))
+                .collect(),
+        ),
+        Value::Str(s) => Some(vec![s.clone()]),
+        _ => None,
+    }
+}
+
+fn count(n: i64) -> usize {
+    usize::try_from(n.max(0)).unwrap_or(usize::MAX)
+}
+
+fn sql_int(n: usize) -> i64 {
+    i64::try_from(n).unwrap_or(i64::MAX)
+}
+
+fn failures(n: i64) -> u32 {
+    u32::try_from(n.max(0)).unwrap_or(u32::MAX)
+}
+
+/// A `users` row.
+struct UserRow {
+    username: String,
+    email: Option<String>,
+    first_name: Option<String>,
+    last_name: Option<String>,
+    name: Option<String>,
+    password_hash: Option<String>,
+    roles: Option<String>,
+    password_hint: Option<String>,
+    failed_login_attempts: Option<i64>,
+    logged_in: Option<bool>,
+    extra: Option<String>,
+}
+
+impl UserRow {
+    /// Reads the columns of `user_columns!()`, in that order.
+    fn from_row(row: &Row) -> Result<Self> {
+        Ok(UserRow {
+            username: row.text(0)?,
+            email: row.opt_text(1)?,
+            first_name: row.opt_text(2)?,
+            last_name: row.opt_text(3)?,
+            name: row.opt_text(4)?,
+            password_hash: row.opt_text(5)?,
+            roles: row.opt_text(6)?,
+            password_hint: row.opt_text(7)?,
+            failed_login_attempts: row.opt_i64(8)?,
+            logged_in: row.opt_bool(9)?,
+            extra: row.opt_text(10)?,
+        })
+    }
+
+    fn extras(&self) -> Result<Map> {
+        match self.extra.as_deref().map(from_json).transpose()? {
+            None => Ok(Map::new()),
+            Some(Value::Map(m)) => Ok(m),
+            Some(other) => Err(super::corrupt(format!(
+                "users.extra of '{}' is {}, not a mapping",
+                self.username,
+                other.type_name()
+            ))),
+        }
+    }
+
+    fn roles_value(&self) -> Result<Option<Value>> {
+        self.roles.as_deref().map(from_json).transpose()
+    }
+
+    fn to_user(&self) -> Result<User> {
+        let extras = self.extras()?;
+        let text = |column: &Option<String>, key: &str| {
+            column.clone().or_else(|| scalar_text(extras.get(key)))
+        };
+        let roles = self.roles_value()?;
+        Ok(User {
+            username: self.username.clone(),
+            email: text(&self.email, "email"),
+            first_name: text(&self.first_name, "first_name"),
+            last_name: text(&self.last_name, "last_name"),
+            name: text(&self.name, "name"),
+            password_hash: text(&self.password_hash, "password"),
+            roles: roles_of(roles.as_ref().or_else(|| extras.get("roles"))),
+            password_hint: text(&self.password_hint, "password_hint"),
+        })
+    }
+
+    /// The record as `config.yaml` would hold it: the fields in the order
+    /// streamlit-authenticator registers them, then the other keys.
+    fn to_record(&self) -> Result<Map> {
+        let mut record = Map::new();
+        let mut put = |key: &str, value: Option<Value>| {
+            if let Some(v) = value {
+                record.insert(key, v);
+            }
+        };
+        put("email", self.email.clone().map(Value::Str));
+        put("logged_in", self.logged_in.map(Value::Bool));
+        put("first_name", self.first_name.clone().map(Value::Str));
+        put("last_name", self.last_name.clone().map(Value::Str));
+        put("password", self.password_hash.clone().map(Value::Str));
+        put("roles", self.roles_value()?);
+        put("password_hint", self.password_hint.clone().map(Value::Str));
+        put(
+            "failed_login_attempts",
+            self.failed_login_attempts.map(Value::Int),
+        );
+        put("name", self.name.clone().map(Value::Str));
+        for (key, value) in self.extras()? {
+            if record.get_value(&key).is_none() {
+                record.insert(key, value);
+            }
+        }
+        Ok(record)
+    }
+}
+
+fn session_from_row(row: &Row) -> Result<Session> {
+    Ok(Session {
+        id: row.text(0)?,
+        username: row.text(1)?,
+        created: row.f64(2)?,
+        expires: row.f64(3)?,
+        last_seen: row.f64(4)?,
+    })
+}
+
+fn lock_state_from_row(row: &Row) -> Result<LockState> {
+    Ok(LockState {
+        failures: failures(row.i64(0)?),
+        window_start: row.opt_f64(1)?,
+        locked_until: row.opt_f64(2)?,
+    })
+}
+
+// ---- shared steps ------------------------------------------------------------------
+
+/// Locks the user's row for the rest of the transaction (PostgreSQL; SQLite's
+/// transaction holds the database's write lock already). False if there is
+/// no such user.
+fn lock_user(tx: &mut dyn Tx, key: &str) -> Result<bool> {
+    let sql = match tx.dialect() {
+        Dialect::Sqlite => "SELECT 1 FROM users WHERE username = $1",
+        Dialect::Postgres => "SELECT 1 FROM users WHERE username = $1 FOR UPDATE",
+    };
+    Ok(!tx.query(sql, &[Param::Text(key)])?.is_empty())
+}
+
+fn user_exists(tx: &mut dyn Tx, key: &str) -> Result<bool> {
+    Ok(!tx
+        .query(
+            "SELECT 1 FROM users WHERE username = $1",
+            &[Param::Text(key)],
+        )?
+        .is_empty())
+}
+
+/// The owner of an email, compared by its folded key.
+fn email_owner(tx: &mut dyn Tx, email: &str) -> Result<Option<String>> {
+    let Some(key) = email_key(email) else {
+        return Ok(None);
+    };
+    let rows = tx.query(
+        "SELECT username FROM users WHERE email_key = $1",
+        &[Param::Text(&key)],
+    )?;
+    rows.first().map(|r| r.text(0)).transpose()
+}
+
+fn email_taken_by_other(tx: &mut dyn Tx, email: &str, key: &str) -> Result<bool> {
+    Ok(email_owner(tx, email)?.is_some_and(|owner| owner != key))
+}
+
+/// Sessions whose `last_seen` is at or before this bound are certainly idle
+/// at `now`: the bound sits a little below `now - idle_timeout`, so that
+/// rounding can never exclude a live one. Rows above it are checked exactly
+/// with [`Session::is_live`]'s arithmetic.
+fn idle_bound(now: f64, idle_timeout: f64) -> f64 {
+    let cut = now - idle_timeout;
+    let margin = 1e-6 * (now.abs() + idle_timeout.abs() + 1.0);
+    let bound = cut - margin;
+    if bound.is_nan() {
+        f64::NEG_INFINITY
+    } else {
+        bound
+    }
+}
+
+fn is_live(last_seen: f64, now: f64, idle_timeout: f64) -> bool {
+    now - last_seen < idle_timeout
+}
+
+/// Whether the user has a live session at `now`.
+fn has_live_session(tx: &mut dyn Tx, key: &str, now: f64, idle_timeout: f64) -> Result<bool> {
+    let rows = tx.query(
+        "SELECT MAX(last_seen) FROM sessions WHERE username = $1 AND expires > $2",
+        &[Param::Text(key), Param::real("now", now)?],
+    )?;
+    let latest = rows.first().map(|r| r.opt_f64(0)).transpose()?.flatten();
+    Ok(latest.is_some_and(|seen| is_live(seen, now, idle_timeout)))
+}
+
+/// The distinct users with a live session at `now`, through the
+/// `sessions_last_seen` index: only sessions seen within the idle timeout are read.
+fn live_users(tx: &mut dyn Tx, now: f64, idle_timeout: f64) -> Result<Vec<String>> {
+    let rows = tx.query(
+        "SELECT username, MAX(last_seen) FROM sessions \
+         WHERE last_seen > $1 AND expires > $2 GROUP BY username",
+        &[
+            Param::real("idle bound", idle_bound(now, idle_timeout))?,
+            Param::real("now", now)?,
+        ],
+    )?;
+    let mut users = Vec::with_capacity(rows.len());
+    for row in &rows {
+        if is_live(row.f64(1)?, now, idle_timeout) {
+            users.push(row.text(0)?);
+        }
+    }
+    Ok(users)
+}
+
+fn upsert_revoked(tx: &mut dyn Tx, key: &str, now: f64) -> Result<()> {
+    tx.execute(
+        "INSERT INTO revoked_before (username, revoked_at) VALUES ($1, $2) \
+         ON CONFLICT (username) DO UPDATE SET revoked_at = excluded.revoked_at",
+        &[Param::Text(key), Param::real("now", now)?],
+    )?;
+    Ok(())
+}
+
+fn upsert_lockout(tx: &mut dyn Tx, key: &str, state: &LockState) -> Result<()> {
+    tx.execute(
+        "INSERT INTO lockouts (username, failures, window_start, locked_until) \
+         VALUES ($1, $2, $3, $4) ON CONFLICT (username) DO UPDATE SET \
+         failures = excluded.failures, window_start = excluded.window_start, \
+         locked_until = excluded.locked_until",
+        &[
+            Param::Text(key),
+            Param::Int(i64::from(state.failures)),
+            Param::opt_real("window_start", state.window_start)?,
+            Param::opt_real("locked_until", state.locked_until)?,
+        ],
+    )?;
+    Ok(())
+}
+
+/// Refuses NaN times up front, so that an operation that would write
+/// nothing still answers the same for the same input.
+fn check_time(what: &str, t: f64) -> Result<()> {
+    Param::real(what, t).map(drop)
+}
+
+// ---- reads ---------------------------------------------------------------------
+
+pub(crate) fn user(db: &impl Database, username: &str) -> Result<Option<User>> {
+    let key = username.to_lowercase();
+    db.read(|tx| {
+        let rows = tx.query(SELECT_USER, &[Param::Text(&key)])?;
+        rows.first()
+            .map(|r| UserRow::from_row(r)?.to_user())
+            .transpose()
+    })
+}
+
+pub(crate) fn user_by_email(db: &impl Database, email: &str) -> Result<Option<User>> {
+    let Some(key) = email_key(email) else {
+        return Ok(None);
+    };
+    db.read(|tx| {
+        let rows = tx.query(SELECT_USER_BY_EMAIL, &[Param::Text(&key)])?;
+        rows.first()
+            .map(|r| UserRow::from_row(r)?.to_user())
+            .transpose()
+    })
+}
+
+pub(crate) fn user_record(db: &impl Database, username: &str) -> Result<Option<Value>> {
+    let key = username.to_lowercase();
+    db.read(|tx| {
+        let rows = tx.query(SELECT_USER, &[Param::Text(&key)])?;
+        rows.first()
+            .map(|r| UserRow::from_row(r)?.to_record().map(Value::Map))
+            .transpose()
+    })
+}
+
+/// A setting as text, as `DocStore` reads `cookie.name` and the like.
+fn setting_text(value: Option<&Value>) -> Option<String> {
+    match value? {
+        Value::Bool(b) => Some(if *b { "True" } else { "False" }.to_string()),
+        other => scalar_text(Some(other)),
+    }
+}
+
+pub(crate) fn settings(db: &impl Database) -> Result<Settings> {
+    let rows = db.read(|tx| {
+        tx.query(
+            "SELECT name, value FROM settings WHERE name IN \
+             ('cookie_name', 'cookie_key', 'cookie_expiry_days', 'api_key')",
+            &[],
+        )
+    })?;
+    let mut values = Map::new();
+    for row in &rows {
+        values.insert(row.text(0)?, from_json(&row.text(1)?)?);
+    }
+    Ok(Settings {
+        cookie_name: setting_text(values.get("cookie_name")),
+        cookie_key: setting_text(values.get("cookie_key")),
+        cookie_expiry_days: match values.get("cookie_expiry_days") {
+            Some(Value::Float(f)) => Some(*f),
+            #[allow(clippy::cast_precision_loss)]
+            Some(Value::Int(i)) => Some(*i as f64),
+            _ => None,
+        },
+        api_key: setting_text(values.get("api_key")),
+    })
+}
+
+pub(crate) fn lock_state(db: &impl Database, username: &str) -> Result<LockState> {
+    let key = username.to_lowercase();
+    db.read(|tx| {
+        let rows = tx.query(
+            "SELECT failures, window_start, locked_until FROM lockouts WHERE username = $1",
+            &[Param::Text(&key)],
+        )?;
+        rows.first()
+            .map(lock_state_from_row)
+            .transpose()
+            .map(Option::unwrap_or_default)
+    })
+}
+
+pub(crate) fn session(db: &impl Database, id: &str) -> Result<Option<Session>> {
+    db.read(|tx| {
+        let rows = tx.query(
+            concat!(
+                "SELECT ",
+                session_columns!(),
+                " FROM sessions WHERE id = $1"
+            ),
+            &[Param::Text(id)],
+        )?;
+        rows.first().map(session_from_row).transpose()
+    })
+}
+
+pub(crate) fn revoked_before(db: &impl Database, username: &str) -> Result<Option<f64>> {
+    let key = username.to_lowercase();
+    db.read(|tx| {
+        let rows = tx.query(
+            "SELECT revoked_at FROM revoked_before WHERE username = $1",
+            &[Param::Text(&key)],
+        )?;
+        rows.first().map(|r| r.f64(0)).transpose()
+    })
+}
+
+pub(crate) fn plaintext_passwords(db: &impl Database) -> Result<Vec<(String, String)>> {
+    db.read(|tx| {
+        // Served by the partial index `users_plaintext`: reads only the flagged rows.
+        let rows = tx.query(
+            "SELECT username, password_hash FROM users WHERE password_plain \
+             ORDER BY username",
+            &[],
+        )?;
+        rows.iter().map(|r| Ok((r.text(0)?, r.text(1)?))).collect()
+    })
+}
+
+pub(crate) fn preauthorized_emails(db: &impl Database) -> Result<Option<Vec<String>>> {
+    db.read(|tx| {
+        if preauthorized_mode(tx)?.is_none() {
+            return Ok(None);
+        }
+        let rows = tx.query("SELECT email FROM preauthorized_emails ORDER BY id", &[])?;
+        rows.iter()
+            .map(|r| r.text(0))
+            .collect::<Result<Vec<_>>>()
+            .map(Some)
+    })
+}
+
+/// What the store keeps of a pre-authorized list, as `DocStore` reads
+/// `pre-authorized.emails`: `None` for no list, `Some(true)` for a list of
+/// emails (which restricts registration), `Some(false)` for an `emails` key
+/// that is not a list (which lists nothing and, as in 0.4.2, restricts
+/// nothing).
+fn preauthorized_mode(tx: &mut dyn Tx) -> Result<Option<bool>> {
+    let rows = tx.query(
+        "SELECT value FROM settings WHERE name = $1",
+        &[Param::Text(PREAUTHORIZED_LIST)],
+    )?;
+    match rows.first() {
+        None => Ok(None),
+        Some(row) => Ok(Some(from_json(&row.text(0)?)? == Value::Bool(true))),
+    }
+}
+
+pub(crate) fn pending_password(
+    db: &impl Database,
+    username: &str,
+) -> Result<Option<PendingPassword>> {
+    let key = username.to_lowercase();
+    db.read(|tx| {
+        let rows = tx.query(
+            "SELECT hash, expires FROM pending_passwords WHERE username = $1",
+            &[Param::Text(&key)],
+        )?;
+        rows.first()
+            .map(|r| {
+                Ok(PendingPassword {
+                    hash: r.text(0)?,
+                    expires: r.f64(1)?,
+                })
+            })
+            .transpose()
+    })
+}
+
+pub(crate) fn list_users(db: &impl Database, offset: usize, limit: usize) -> Result<Vec<User>> {
+    if limit == 0 {
+        return Ok(Vec::new());
+    }
+    db.read(|tx| {
+        let rows = tx.query(
+            concat!(
+                "SELECT ",
+                user_columns!(),
+                " FROM users ORDER BY username LIMIT $1 OFFSET $2"
+            ),
+            &[Param::Int(sql_int(limit)), Param::Int(sql_int(offset))],
+        )?;
+        rows.iter()
+            .map(|r| UserRow::from_row(r)?.to_user())
+            .collect()
+    })
+}
+
+pub(crate) fn user_count(db: &impl Database) -> Result<usize> {
+    db.read(|tx| {
+        let rows = tx.query("SELECT n FROM user_count WHERE id = 1", &[])?;
+        Ok(count(
+            rows.first().map(|r| r.i64(0)).transpose()?.unwrap_or(0),
+        ))
+    })
+}
+
+pub(crate) fn recent_events(db: &impl Database, limit: usize) -> Result<Vec<AuditEvent>> {
+    if limit == 0 {
+        return Ok(Vec::new());
+    }
+    let mut events = db.read(|tx| {
+        let rows = tx.query(
+            "SELECT occurred_at, kind, username, detail FROM audit_events \
+             ORDER BY id DESC LIMIT $1",
+            &[Param::Int(sql_int(limit))],
+        )?;
+        rows.iter()
+            .map(|r| {
+                Ok(AuditEvent {
+                    time: r.f64(0)?,
+                    kind: r.text(1)?,
+                    username: r.opt_text(2)?,
+                    detail: r.opt_text(3)?,
+                })
+            })
+            .collect::<Result<Vec<_>>>()
+    })?;
+    events.reverse();
+    Ok(events)
+}
+
+// ---- writes ----------------------------------------------------------------------
+
+pub(crate) fn record_failure(
+    db: &impl Database,
+    username: &str,
+    policy: &LockoutPolicy,
+    now: f64,
+) -> Result<LockState> {
+    check_time("now", now)?;
+    let key = username.to_lowercase();
+    db.write(|tx| {
+        if !lock_user(tx, &key)? {
+            return Ok(LockState::default());
+        }
+        let rows = tx.query(
+            "SELECT failures, window_start, locked_until FROM lockouts WHERE username = $1",
+            &[Param::Text(&key)],
+        )?;
+        let old = rows
+            .first()
+            .map(lock_state_from_row)
+            .transpose()?
+            .unwrap_or_default();
+        let new = policy.record_failure(&old, now);
+        if new != old {
+            tx.execute(
+                "UPDATE users SET failed_login_attempts = $2 WHERE username = $1",
+                &[Param::Text(&key), Param::Int(i64::from(new.failures))],
+            )?;
+            upsert_lockout(tx, &key, &new)?;
+        }
+        Ok(new)
+    })
+}
+
+pub(crate) fn open_session(
+    db: &impl Database,
+    session: &Session,
+    limits: &SessionLimits,
+    now: f64,
+) -> Result<()> {
+    check_time("now", now)?;
+    check_time("idle_timeout", limits.idle_timeout)?;
+    for (what, t) in [
+        ("session created", session.created),
+        ("session expires", session.expires),
+        ("session last_seen", session.last_seen),
+    ] {
+        check_time(what, t)?;
+    }
+    let key = session.username.to_lowercase();
+    let limited = limits.single_session || limits.max_concurrent_users.is_some();
+    db.write(|tx| {
+        tx.lock_sessions(limited)?;
+        if !lock_user(tx, &key)? {
+            return Err(Error::UserNotFound(session.username.clone()));
+        }
+        if limits.single_session && has_live_session(tx, &key, now, limits.idle_timeout)? {
+            return Err(Error::SessionExists);
+        }
+        if let Some(max) = limits.max_concurrent_users {
+            let users = live_users(tx, now, limits.idle_timeout)?;
+            let already_in = users.contains(&key);
+            if !already_in && users.len() >= count(i64::from(max)) {
+                return Err(Error::TooManyUsers);
+            }
+        }
+        // Sessions that can no longer be resumed (`expires <= now`), through
+        // the `sessions_expires` index.
+        tx.execute(
+            "DELETE FROM sessions WHERE expires <= $1",
+            &[Param::real("now", now)?],
+        )?;
+        tx.execute(
+            "UPDATE users SET failed_login_attempts = 0, logged_in = $2 WHERE username = $1",
+            &[Param::Text(&key), Param::Bool(true)],
+        )?;
+        tx.execute(
+            "DELETE FROM lockouts WHERE username = $1",
+            &[Param::Text(&key)],
+        )?;
+        tx.execute(
+            "INSERT INTO sessions (id, username, created, expires, last_seen) \
+             VALUES ($1, $2, $3, $4, $5) ON CONFLICT (id) DO UPDATE SET \
+             username = excluded.username, created = excluded.created, \
+             expires = excluded.expires, last_seen = excluded.last_seen",
+            &[
+                Param::Text(&session.id),
+                Param::Text(&key),
+                Param::Real(session.created),
+                Param::Real(session.expires),
+                Param::Real(session.last_seen),
+            ],
+        )?;
+        Ok(())
+    })
+}
+
+pub(crate) fn touch_session(db: &impl Database, id: &str, now: f64) -> Result<()> {
+    check_time("now", now)?;
+    db.write(|tx| {
+        tx.lock_sessions(false)?;
+        tx.execute(
+            "UPDATE sessions SET last_seen = $2 WHERE id = $1",
+            &[Param::Text(id), Param::Real(now)],
+        )?;
+        Ok(())
+    })
+}
+
+pub(crate) fn close_session(
+    db: &impl Database,
+    id: &str,
+    now: f64,
+    idle_timeout: f64,
+) -> Result<Option<Session>> {
+    check_time("now", now)?;
+    check_time("idle_timeout", idle_timeout)?;
+    db.write(|tx| {
+        // The user's row is locked before the session's, the order every
+        // writer follows.
+        let rows = tx.query(
+            "SELECT username FROM sessions WHERE id = $1",
+            &[Param::Text(id)],
+        )?;
+        let Some(owner) = rows.first().map(|r| r.text(0)).transpose()? else {
+            return Ok(None);
+        };
+        let exists = lock_user(tx, &owner)?;
+        let rows = tx.query(
+            concat!(
+                "DELETE FROM sessions WHERE id = $1 RETURNING ",
+                session_columns!()
+            ),
+            &[Param::Text(id)],
+        )?;
+        let Some(closed) = rows.first().map(session_from_row).transpose()? else {
+            return Ok(None);
+        };
+        upsert_revoked(tx, &closed.username, now)?;
+        if exists && !has_live_session(tx, &closed.username, now, idle_timeout)? {
+            tx.execute(
+                "UPDATE users SET logged_in = $2 WHERE username = $1",
+                &[Param::Text(&closed.username), Param::Bool(false)],
+            )?;
+        }
+        Ok(Some(closed))
+    })
+}
+
+pub(crate) fn store_hashes(
+    db: &impl Database,
+    hashed: &[(String, String, String)],
+) -> Result<Vec<String>> {
+    if hashed.is_empty() {
+        return Ok(Vec::new());
+    }
+    // Rows are changed in key order, so that two concurrent calls lock them in
+    // the same order; a stable sort keeps repeated users in input order.
+    let mut order: Vec<(String, usize)> = hashed
+        .iter()
+        .enumerate()
+        .map(|(i, (username, _, _))| (username.to_lowercase(), i))
+        .collect();
+    order.sort_by(|a, b| a.0.cmp(&b.0));
+    let stored = db.write(|tx| {
+        let mut stored = vec![false; hashed.len()];
+        for (key, i) in &order {
+            let (_, plaintext, hash) = &hashed[*i];
+            let changed = tx.execute(
+                "UPDATE users SET password_hash = $3, password_plain = $4 \
+                 WHERE username = $1 AND password_hash = $2",
+                &[
+                    Param::Text(key),
+                    Param::Text(plaintext),
+                    Param::Text(hash),
+                    Param::Bool(!password::is_hash(hash)),
+                ],
+            )?;
+            stored[*i] = changed > 0;
+        }
+        Ok(stored)
+    })?;
+    Ok(hashed
+        .iter()
+        .zip(stored)
+        .filter(|(_, ok)| *ok)
+        .map(|((username, _, _), _)| username.clone())
+        .collect())
+}
+
+pub(crate) fn add_user(
+    db: &impl Database,
+    user: &NewUser,
+    consume_preauthorized: bool,
+) -> Result<()> {
+    let key = user.username.to_lowercase();
+    let roles = to_json(&roles_value(user.roles.as_deref()))?;
+    let email_index = email_key(&user.email);
+    db.write(|tx| {
+        if user_exists(tx, &key)? {
+            return Err(Error::UsernameTaken);
+        }
+        if email_taken_by_other(tx, &user.email, &key)? {
+            return Err(Error::EmailTaken);
+        }
+        if consume_preauthorized && preauthorized_mode(tx)? == Some(true) {
+            let removed = tx.execute(
+                "DELETE FROM preauthorized_emails WHERE email_key = $1",
+                &[Param::Text(&fold_email(&user.email))],
+            )?;
+            if removed == 0 {
+                // Another replica may have just registered this account and
+                // consumed the email; then say what it was.
+                if user_exists(tx, &key)? {
+                    return Err(Error::UsernameTaken);
+                }
+                if email_taken_by_other(tx, &user.email, &key)? {
+                    return Err(Error::EmailTaken);
+                }
+                return Err(Error::NotPreauthorized);
+            }
+        }
+        let plain = user
+            .password_hash
+            .as_deref()
+            .is_some_and(|p| !password::is_hash(p));
+        tx.execute(
+            "INSERT INTO users (username, email, email_key, first_name, last_name, \
+             password_hash, password_plain, roles, password_hint, logged_in) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+            &[
+                Param::Text(&key),
+                Param::Text(&user.email),
+                Param::opt_text(email_index.as_deref()),
+                Param::Text(&user.first_name),
+                Param::Text(&user.last_name),
+                Param::opt_text(user.password_hash.as_deref()),
+                Param::Bool(plain),
+                Param::Text(&roles),
+                Param::opt_text(user.password_hint.as_deref()),
+                Param::Bool(false),
+            ],
+        )?;
+        Ok(())
+    })
+}
+
+pub(crate) fn remove_user(db: &impl Database, username: &str) -> Result<bool> {
+    let key = username.to_lowercase();
+    // Sessions, lockout and pending password go with the row (ON DELETE
+    // CASCADE); revocations stay, as in `DocStore`.
+    db.write(|tx| {
+        Ok(tx.execute(
+            "DELETE FROM users WHERE username = $1",
+            &[Param::Text(&key)],
+        )? > 0)
+    })
+}
+
+pub(crate) fn update_user(db: &impl Database, username: &str, update: &UserUpdate) -> Result<()> {
+    let key = username.to_lowercase();
+    let roles = match update {
+        UserUpdate::Roles(r) => Some(to_json(&roles_value(r.as_deref()))?),
+        _ => None,
+    };
+    db.write(|tx| {
+        if !lock_user(tx, &key)? {
+            return Err(Error::UserNotFound(key.clone()));
+        }
+        let (sql, value) = match update {
+            UserUpdate::FirstName(v) => (
+                "UPDATE users SET first_name = $2 WHERE username = $1",
+                v.as_str(),
+            ),
+            UserUpdate::LastName(v) => (
+                "UPDATE users SET last_name = $2 WHERE username = $1",
+                v.as_str(),
+            ),
+            UserUpdate::Roles(_) => (
+                "UPDATE users SET roles = $2 WHERE username = $1",
+                roles.as_deref().unwrap_or("null"),
+            ),
+            UserUpdate::Email(v) => {
+                if email_taken_by_other(tx, v, &key)? {
+                    return Err(Error::EmailTaken);
+                }
+                let index = email_key(v);
+                tx.execute(
+                    "UPDATE users SET email = $2, email_key = $3 WHERE username = $1",
+                    &[
+                        Param::Text(&key),
+                        Param::Text(v),
+                        Param::opt_text(index.as_deref()),
+                    ],
+                )?;
+                return Ok(());
+            }
+        };
+        tx.execute(sql, &[Param::Text(&key), Param::Text(value)])?;
+        Ok(())
+    })
+}
+
+pub(crate) fn set_password(db: &impl Database, username: &str, hash: &str, now: f64) -> Result<()> {
+    check_time("now", now)?;
+    let key = username.to_lowercase();
+    db.write(|tx| {
+        if !lock_user(tx, &key)? {
+            return Err(Error::UserNotFound(key.clone()));
+        }
+        tx.execute(
+            "UPDATE users SET password_hash = $2, password_plain = $3 WHERE username = $1",
+            &[
+                Param::Text(&key),
+                Param::Text(hash),
+                Param::Bool(!password::is_hash(hash)),
+            ],
+        )?;
+        tx.execute(
+            "DELETE FROM sessions WHERE username = $1",
+            &[Param::Text(&key)],
+        )?;
+        tx.execute(
+            "DELETE FROM pending_passwords WHERE username = $1",
+            &[Param::Text(&key)],
+        )?;
+        upsert_revoked(tx, &key, now)
+    })
+}
+
+pub(crate) fn set_pending_password(
+    db: &impl Database,
+    username: &str,
+    pending: &PendingPassword,
+) -> Result<()> {
+    check_time("pending password expiry", pending.expires)?;
+    let key = username.to_lowercase();
+    db.write(|tx| {
+        if !lock_user(tx, &key)? {
+            return Err(Error::UserNotFound(key.clone()));
+        }
+        tx.execute(
+            "INSERT INTO pending_passwords (username, hash, expires) VALUES ($1, $2, $3) \
+             ON CONFLICT (username) DO UPDATE SET hash = excluded.hash, \
+             expires = excluded.expires",
+            &[
+                Param::Text(&key),
+                Param::Text(&pending.hash),
+                Param::Real(pending.expires),
+            ],
+        )?;
+        Ok(())
+    })
+}
+
+pub(crate) fn set_lock(db: &impl Database, username: &str, until: Option<f64>) -> Result<()> {
+    if let Some(t) = until {
+        check_time("lock end", t)?;
+    }
+    let key = username.to_lowercase();
+    db.write(|tx| {
+        if !lock_user(tx, &key)? {
+            return Err(Error::UserNotFound(key.clone()));
+        }
+        match until {
+            Some(t) => {
+                tx.execute(
+                    "INSERT INTO lockouts (username, failures, window_start, locked_until) \
+                     VALUES ($1, 0, NULL, $2) ON CONFLICT (username) DO UPDATE SET \
+                     locked_until = excluded.locked_until",
+                    &[Param::Text(&key), Param::Real(t)],
+                )?;
+            }
+            None => {
+                tx.execute(
+                    "DELETE FROM lockouts WHERE username = $1",
+                    &[Param::Text(&key)],
+                )?;
+                tx.execute(
+                    "UPDATE users SET failed_login_attempts = 0 WHERE username = $1",
+                    &[Param::Text(&key)],
+                )?;
+            }
+        }
+        Ok(())
+    })
+}
+
+pub(crate) fn record_event(db: &impl Database, event: &AuditEvent) -> Result<()> {
+    let time = Param::real("event time", event.time)?;
+    db.write(|tx| {
+        tx.execute(
+            "INSERT INTO audit_events (occurred_at, kind, username, detail) \
+             VALUES ($1, $2, $3, $4)",
+            &[
+                time,
+                Param::Text(&event.kind),
+                Param::opt_text(event.username.as_deref()),
+                Param::opt_text(event.detail.as_deref()),
+            ],
+        )?;
+        Ok(())
+    })
+}
