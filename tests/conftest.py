@@ -13,6 +13,8 @@ import bcrypt
 import pytest
 import yaml
 
+from tests.pg import pg_server  # noqa: F401 - a fixture
+
 # Low-cost hashes keep the suite fast; cost does not change any rule under test.
 _FAST_SALT = bcrypt.gensalt(rounds=4)
 PASSWORDS = {"jsmith": "abc", "rbriggs": "def"}

@@ -39,28 +39,57 @@ def known_captcha(monkeypatch: pytest.MonkeyPatch) -> str:
     return KNOWN_CAPTCHA
 
 
-class Mode:
-    """Path mode (a config.yaml file) or dict mode (the app's credentials dict)."""
+class StoredUsers:
+    """The users of a database store, read through authgate, as a mapping."""
 
-    def __init__(self, name: str, config_path: Path, cookie_name: str) -> None:
+    NAMES = ("jsmith", "rbriggs", "melsby", "melsby@gmail.com", "someone", "other")
+
+    def __init__(self, url: str) -> None:
+        self.store = _core.Store.open_url(url)
+
+    def __getitem__(self, name: str) -> dict[str, Any]:
+        record = self.store.user_record(name)
+        if record is None:
+            raise KeyError(name)
+        return record
+
+    def __contains__(self, name: object) -> bool:
+        return isinstance(name, str) and self.store.user_record(name) is not None
+
+    def snapshot(self) -> Any:
+        return [self.store.user_record(n) for n in self.NAMES], self.store.settings()
+
+
+class Mode:
+    """Where the users live: a config.yaml file (path mode), the app's dict
+    (dict mode), a SQLite file or a PostgreSQL database."""
+
+    def __init__(self, name: str, config_path: Path, cookie_name: str, db_url: str = "") -> None:
         self.name = name
         self.config_path = config_path
+        config = make_config()
         if name == "dict":
-            config = make_config()
             apps.CREDENTIALS.update(config["credentials"])
             apps.PREAUTHORIZED[:] = config["pre-authorized"]["emails"]
             self.source, self.init = "dict", {"cookie_name": cookie_name}
+        elif name in ("sqlite", "postgres"):
+            _core.Store.import_config(db_url, yaml.dump(config))
+            self.source, self.init = db_url, {}
         else:
             self.source, self.init = str(config_path), {}
 
-    def users(self) -> dict[str, Any]:
+    def users(self) -> Any:
         if self.name == "dict":
             return apps.CREDENTIALS["usernames"]
+        if self.name in ("sqlite", "postgres"):
+            return StoredUsers(self.source)
         return users(self.config_path)
 
     def snapshot(self) -> Any:
         if self.name == "dict":
             return copy.deepcopy((apps.CREDENTIALS, apps.PREAUTHORIZED))
+        if self.name in ("sqlite", "postgres"):
+            return StoredUsers(self.source).snapshot()
         return self.config_path.read_bytes()
 
     def register_kwargs(self) -> dict[str, Any]:
@@ -74,9 +103,14 @@ class Mode:
         return state(submit(at, username, password), "authentication_status")
 
 
-@pytest.fixture(params=["path", "dict"])
+@pytest.fixture(params=["path", "dict", "sqlite", "postgres"])
 def mode(request: pytest.FixtureRequest, config_path: Path, cookie_name: str) -> Mode:
-    return Mode(request.param, config_path, cookie_name)
+    url = ""
+    if request.param == "sqlite":
+        url = f"sqlite://{config_path.with_name('auth.db')}"
+    elif request.param == "postgres":
+        url = request.getfixturevalue("pg_server").fresh_database()
+    return Mode(request.param, config_path, cookie_name, url)
 
 
 def app(source: Any, widgets: list, init: dict | None = None) -> AppTest:

@@ -42,6 +42,11 @@ class Authenticate(AccountWidgets):
     section then supplies the cookie settings) or the credentials dict, which
     is changed in place as streamlit-authenticator changes it.
 
+    ``credentials`` may also be a database URL — ``sqlite:///path/to.db`` or
+    ``postgresql://user:password@host/db`` — or be left as it is and the URL
+    passed as ``store=``. A database keeps the cookie settings in its
+    ``settings`` table; the arguments are used where it has none.
+
     Extra keyword arguments: ``lockout_window`` and ``lockout_cooldown``
     (seconds; default 900 each), ``session_idle_timeout`` (seconds a session
     counts as live without activity; default 1800), ``lock_timeout``
@@ -107,6 +112,16 @@ class Authenticate(AccountWidgets):
         cookie_expiry_days: Any,
         api_key: str | None,
     ) -> tuple[Any, Any, Any, str | None]:
+        credentials = self.attrs.get("store", credentials)
+        if isinstance(credentials, str) and "://" in credentials:
+            # sqlite:///path.db or postgresql://…: settings live in the database.
+            self._store = _core.Store.open_url(credentials)
+            settings = self._store.settings()
+            cookie_name = settings["cookie_name"] or cookie_name
+            cookie_key = settings["cookie_key"] or cookie_key
+            if settings["cookie_expiry_days"] is not None:
+                cookie_expiry_days = settings["cookie_expiry_days"]
+            return cookie_name, cookie_key, cookie_expiry_days, api_key or settings["api_key"]
         if isinstance(credentials, (str, os.PathLike)):
             self.path = os.fspath(credentials)
             self._store = _core.Store.open(

@@ -35,7 +35,7 @@ def _free_port() -> int:
 
 
 class Server:
-    def __init__(self, app: Path, config: Path, **env_vars: str) -> None:
+    def __init__(self, app: Path, config: Path | str, **env_vars: str) -> None:
         self.port = _free_port()
         self.url = f"http://127.0.0.1:{self.port}/"
         env = dict(os.environ, AUTHGATE_CONFIG=str(config), **env_vars)

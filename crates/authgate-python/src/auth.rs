@@ -1,7 +1,5 @@
 //! `Authenticator`: the login flows, with the GIL released while they run.
 
-use std::sync::Arc;
-
 use authgate::account::{PreAuthorization, Registration};
 use authgate::auth::{self, AuthConfig, LoginRequest};
 use authgate::token::TokenKey;
@@ -73,9 +71,8 @@ impl Authenticator {
             })
             .map_err(|e| PyValueError::new_err(e.to_string()))?
             .with_plaintext_accepted(accept_plaintext);
-        let store: Arc<dyn authgate::store::Store> = store.inner.clone();
         Ok(Authenticator {
-            inner: auth::Authenticator::new(store, config),
+            inner: auth::Authenticator::new(store.inner.clone(), config),
         })
     }
 

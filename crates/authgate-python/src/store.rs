@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 use std::time::Duration;
 
-use authgate::store::{self, DocStore, OpenOptions, Store as _};
+use authgate::store::{self, DocStore, OpenOptions};
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 
@@ -15,7 +15,26 @@ use crate::errors::IntoPyResult;
 /// A store of users and sessions, shared by every `Authenticate` in the process.
 #[pyclass(module = "authgate._core", frozen)]
 pub struct Store {
-    pub(crate) inner: Arc<DocStore>,
+    pub(crate) inner: Arc<dyn store::Store>,
+    /// The same store when it is a config document (file or dict mode).
+    doc: Option<Arc<DocStore>>,
+}
+
+impl Store {
+    fn from_doc(doc: Arc<DocStore>) -> Self {
+        Store {
+            inner: doc.clone(),
+            doc: Some(doc),
+        }
+    }
+
+    fn doc(&self, what: &str) -> PyResult<&Arc<DocStore>> {
+        self.doc.as_ref().ok_or_else(|| {
+            pyo3::exceptions::PyTypeError::new_err(format!(
+                "{what} is only available for config.yaml and dict-mode stores"
+            ))
+        })
+    }
 }
 
 #[pymethods]
@@ -29,8 +48,37 @@ impl Store {
                 pyo3::exceptions::PyValueError::new_err("lock_timeout must be a positive number")
             })?,
         };
-        let inner = py.detach(|| store::open(&path, options)).py_err()?;
-        Ok(Store { inner })
+        let doc = py.detach(|| store::open(&path, options)).py_err()?;
+        Ok(Store::from_doc(doc))
+    }
+
+    /// Opens (or reuses) the store named by `url`: `sqlite:///path.db`,
+    /// `postgresql://…`, or the path of a config.yaml.
+    #[staticmethod]
+    fn open_url(py: Python<'_>, url: &str) -> PyResult<Self> {
+        if !url.contains("://") {
+            return Self::open(py, PathBuf::from(url), 10.0);
+        }
+        let inner = py.detach(|| store::open_url(url)).py_err()?;
+        Ok(Store { inner, doc: None })
+    }
+
+    /// Copies a config.yaml text (users, settings, pre-authorized emails and
+    /// authgate's state) into the empty database named by `url`; returns the
+    /// number of users.
+    #[staticmethod]
+    fn import_config(py: Python<'_>, url: &str, yaml_text: &str) -> PyResult<usize> {
+        py.detach(|| {
+            let origin = std::path::Path::new("<import>");
+            let value = authgate::yaml::parse(yaml_text, origin)?;
+            let doc = authgate::store::document::Document::from_value(
+                value,
+                authgate::store::document::Layout::Config,
+                origin,
+            )?;
+            store::import_into(url, &doc)
+        })
+        .py_err()
     }
 
     /// The store for dict-mode `credentials` named `key`: its users are
@@ -43,26 +91,24 @@ impl Store {
         let mut map = registry.lock().unwrap_or_else(PoisonError::into_inner);
         if let Some(existing) = map.get(key) {
             existing.replace_credentials(value).py_err()?;
-            return Ok(Store {
-                inner: Arc::clone(existing),
-            });
+            return Ok(Store::from_doc(Arc::clone(existing)));
         }
-        let inner = Arc::new(DocStore::in_memory(value).py_err()?);
-        map.insert(key.to_string(), Arc::clone(&inner));
-        Ok(Store { inner })
+        let doc = Arc::new(DocStore::in_memory(value).py_err()?);
+        map.insert(key.to_string(), Arc::clone(&doc));
+        Ok(Store::from_doc(doc))
     }
 
     /// The config file's path, or `None` in dict mode.
     #[getter]
     fn path(&self) -> Option<PathBuf> {
-        self.inner.path().map(PathBuf::from)
+        self.doc.as_ref().and_then(|d| d.path()).map(PathBuf::from)
     }
 
     /// How many times the file was parsed in this process: once, plus once
     /// per change on disk.
     #[getter]
-    fn loads(&self) -> u64 {
-        self.inner.loads()
+    fn loads(&self) -> PyResult<u64> {
+        Ok(self.doc("loads")?.loads())
     }
 
     /// `cookie` and `api_key` settings from the config.
@@ -102,17 +148,20 @@ impl Store {
     /// store); returns how many there are. Refuses at once if one is longer
     /// than 72 bytes.
     fn hash_plaintext_passwords_in_background(&self, py: Python<'_>) -> PyResult<usize> {
-        let store: Arc<dyn authgate::store::Store> = self.inner.clone();
-        py.detach(|| authgate::auto_hash::hash_in_background(&store))
+        py.detach(|| authgate::auto_hash::hash_in_background(&self.inner))
             .py_err()
     }
 
     /// The document as YAML, as it would be written.
     fn to_yaml(&self, py: Python<'_>) -> PyResult<String> {
-        py.detach(|| self.inner.to_yaml()).py_err()
+        let doc = self.doc("to_yaml")?;
+        py.detach(|| doc.to_yaml()).py_err()
     }
 
     fn __repr__(&self) -> String {
-        format!("Store({})", self.inner.origin().display())
+        match &self.doc {
+            Some(doc) => format!("Store({})", doc.origin().display()),
+            None => format!("Store({:?})", self.inner),
+        }
     }
 }

@@ -36,7 +36,7 @@ use std::sync::{Arc, Mutex, OnceLock};
 pub use doc_store::DocStore;
 pub use postgres::PostgresStore;
 pub use sqlite::SqliteStore;
-pub use url::open_url;
+pub use url::{import_into, open_url};
 
 use crate::error::Result;
 use crate::lockout::{LockState, LockoutPolicy};

@@ -126,6 +126,20 @@ pub fn open_url(source: &str) -> Result<Arc<dyn Store>> {
     Ok(Arc::clone(map.entry(key).or_insert(store)))
 }
 
+/// Copies a whole config document (users, settings, pre-authorized emails,
+/// sessions, lockouts) into the empty database named by `url`, in one
+/// transaction. Returns the number of users copied.
+pub fn import_into(url: &str, doc: &super::document::Document) -> Result<usize> {
+    match classify(url)? {
+        Target::Sqlite(path) => SqliteStore::open(&path)?.import_document(doc),
+        Target::Postgres => PostgresStore::connect(url)?.import_document(doc),
+        Target::File(path) => Err(Error::InvalidInput(format!(
+            "{} is a config file, not a database: copy the file instead",
+            path.display()
+        ))),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
