@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Prepares a fresh Debian machine with Rust and Python 3.11: a virtualenv in
 # .venv with the pinned Python packages, the authgate extension built in
-# release mode, and (with --browser) Debian's chromium for the browser tests.
+# release mode, and (with --browser) Debian's chromium and PostgreSQL server
+# binaries for the full test suite.
 # Safe to run again: each step is skipped when already done.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -25,10 +26,20 @@ fi
 echo "setup: building the authgate extension (release)"
 VIRTUAL_ENV="$VENV" PATH="$VENV/bin:$PATH" "$VENV/bin/maturin" develop --release -q
 
-if [ "$want_browser" = 1 ] && [ ! -x /usr/bin/chromium ]; then
-    echo "setup: installing Debian's chromium"
-    SUDO=""
-    [ "$(id -u)" = 0 ] || SUDO="sudo"
-    $SUDO apt-get update -q
-    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q chromium
+# The full test suite also needs Debian's chromium (browser tests) and the
+# PostgreSQL server binaries (the tests start their own server).
+if [ "$want_browser" = 1 ]; then
+    packages=""
+    [ -x /usr/bin/chromium ] || packages="$packages chromium"
+    if ! command -v initdb >/dev/null 2>&1 && ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then
+        packages="$packages postgresql"
+    fi
+    id -u postgres >/dev/null 2>&1 || packages="$packages postgresql"
+    if [ -n "$packages" ]; then
+        echo "setup: installing Debian packages:$packages"
+        SUDO=""
+        [ "$(id -u)" = 0 ] || SUDO="sudo"
+        $SUDO apt-get update -q
+        DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q $packages
+    fi
 fi
