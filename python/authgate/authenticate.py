@@ -18,6 +18,7 @@ from .account_widgets import AccountWidgets
 from .captcha import CaptchaField
 from .cookie import CookieJar
 from .exceptions import AuthenticateError, DeprecationError, LoginError, LogoutError
+from .guest_login import GuestLogin
 from .legacy import LOGIN_LOCATIONS, split_form_name
 from .validator import Validator
 
@@ -35,7 +36,7 @@ _LOGIN_FIELDS = {
 Location = Literal["main", "sidebar", "unrendered"]
 
 
-class Authenticate(AccountWidgets):
+class Authenticate(AccountWidgets, GuestLogin):
     """Login, logout and the re-authentication cookie, as in streamlit-authenticator.
 
     ``credentials`` is the path of a ``config.yaml`` file (its ``cookie``

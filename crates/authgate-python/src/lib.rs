@@ -10,6 +10,7 @@ mod captcha;
 mod convert;
 mod errors;
 mod hashing;
+mod oidc;
 mod store;
 
 /// The extension module.
@@ -19,6 +20,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     errors::register(m)?;
     hashing::register(m)?;
     captcha::register(m)?;
+    oidc::register(m)?;
     m.add_class::<store::Store>()?;
     m.add_class::<auth::Authenticator>()?;
     m.add_class::<auth::LoginResult>()?;

@@ -11,6 +11,7 @@
 //! - [`password`] is bcrypt, byte-compatible with Python's `bcrypt`.
 //! - [`token`] signs and checks cookie tokens, including 0.4.2's.
 //! - [`lockout`] and [`session`] are the rules for failed attempts and sessions.
+//! - [`oidc`] is OpenID Connect guest login: PKCE, state, nonce, signed ID tokens.
 //! - [`captcha`] draws captcha pictures and checks answers against a salted digest.
 //! - [`yaml`] reads and writes YAML exactly as PyYAML does.
 //!
@@ -35,6 +36,7 @@ pub mod captcha;
 pub mod clock;
 pub mod error;
 pub mod lockout;
+pub mod oidc;
 pub mod password;
 pub mod secret;
 pub mod session;
