@@ -144,7 +144,9 @@ impl Document {
         let mut root = self.root.clone();
         let mut usernames = Map::new();
         for (name, entry) in &self.users {
-            usernames.insert(name.as_str(), Value::Map(entry.clone()));
+            // The keys of a map of strings are distinct: no look-up needed
+            // (`Map::insert` scans, which made this quadratic).
+            usernames.push_unchecked(Value::Str(name.clone()), Value::Map(entry.clone()));
         }
         match self.layout {
             Layout::Config => {

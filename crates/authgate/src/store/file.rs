@@ -12,6 +12,12 @@ use std::time::{Duration, Instant};
 
 use crate::error::{Error, Result};
 
+/// Ending of the temporary file a replace writes.
+const TEMP_SUFFIX: &str = ".tmp";
+
+/// Random characters in a temporary file's name.
+const TEMP_RAND_LEN: usize = 6;
+
 /// What identifies one version of the file: if any part changes, re-read it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Fingerprint {
@@ -110,6 +116,10 @@ impl SharedFile {
     /// Replaces the file with `text` atomically: a reader sees the old file or
     /// the new one, never a mix, and a crash leaves one of the two.
     ///
+    /// The new text is written to `.authgate-<name>.XXXXXX.tmp` beside the
+    /// file and renamed over it. A writer killed before the rename leaves that
+    /// file behind; the next replace removes it, so at most one is ever left.
+    ///
     /// Call with the lock held.
     pub fn replace(&self, text: &str) -> Result<Fingerprint> {
         let dir = match self.path.parent() {
@@ -117,9 +127,12 @@ impl SharedFile {
             _ => Path::new("."),
         };
         let io = |e| Error::io(&self.path, e);
+        let prefix = self.temp_prefix();
+        self.remove_stale_temps(dir, &prefix);
         let mut tmp = tempfile::Builder::new()
-            .prefix(".authgate-")
-            .suffix(".tmp")
+            .prefix(&prefix)
+            .suffix(TEMP_SUFFIX)
+            .rand_bytes(TEMP_RAND_LEN)
             .tempfile_in(dir)
             .map_err(|e| Error::io(dir, e))?;
         if let Ok(meta) = fs::metadata(&self.path) {
@@ -135,6 +148,38 @@ impl SharedFile {
             let _ = d.sync_all();
         }
         Ok(fingerprint_of(&meta))
+    }
+
+    /// `.authgate-<file name>.`: temporary files of this config, and of no other
+    /// in the same directory (their random part has no dot).
+    fn temp_prefix(&self) -> std::ffi::OsString {
+        let mut prefix = std::ffi::OsString::from(".authgate-");
+        prefix.push(self.path.file_name().unwrap_or_default());
+        prefix.push(".");
+        prefix
+    }
+
+    /// Removes temporary files that writers of this config killed mid-write
+    /// left behind. With the lock held, no live writer of this config has
+    /// one. Best effort: a file that cannot be removed is only clutter.
+    fn remove_stale_temps(&self, dir: &Path, prefix: &std::ffi::OsStr) {
+        let Ok(entries) = fs::read_dir(dir) else {
+            return;
+        };
+        let prefix = prefix.as_encoded_bytes();
+        for entry in entries.flatten() {
+            let name = entry.file_name();
+            let stale = name
+                .as_encoded_bytes()
+                .strip_prefix(prefix)
+                .and_then(|rest| rest.strip_suffix(TEMP_SUFFIX.as_bytes()))
+                .is_some_and(|random| {
+                    random.len() == TEMP_RAND_LEN && random.iter().all(u8::is_ascii_alphanumeric)
+                });
+            if stale {
+                let _ = fs::remove_file(entry.path());
+            }
+        }
     }
 
     fn not_found_or_io(&self, e: std::io::Error) -> Error {

@@ -52,7 +52,9 @@ use postgres::{Client, Config, GenericClient, NoTls, Statement};
 
 use super::document::Document;
 use super::sql::{self, Cell, Database, Dialect, Param, Row, Tx};
+use super::AuditEvent;
 use crate::error::{Error, Result};
+use crate::session::Session;
 use crate::yaml::Value;
 
 /// Advisory lock that orders changes to which sessions are live
@@ -197,6 +199,40 @@ impl PostgresStore {
     /// [`Error::InvalidInput`] for an empty or reserved name; database errors.
     pub fn set_setting(&self, name: &str, value: Option<&Value>) -> Result<()> {
         sql::import::set_setting(&self.db, name, value)
+    }
+
+    /// The whole store as a `config.yaml` document — users with every key of
+    /// their record, the settings under the keys they had in the file, the
+    /// pre-authorized list, sessions, lockouts, pending passwords and
+    /// revocations — read from one consistent snapshot. Writing it to a file,
+    /// or importing it into an empty store, loses nothing.
+    ///
+    /// # Errors
+    ///
+    /// Database errors; [`Error::ConfigSchema`] if a stored record does not
+    /// fit the config schema (a hand edit of the database).
+    pub fn export_document(&self) -> Result<Document> {
+        sql::export::export_document(&self.db, std::path::Path::new(&self.db.location))
+    }
+
+    /// The sessions of one user, oldest first.
+    ///
+    /// # Errors
+    ///
+    /// Database errors.
+    pub fn sessions_of(&self, username: &str) -> Result<Vec<Session>> {
+        sql::export::sessions_of(&self.db, username)
+    }
+
+    /// Appends audit events, in order, in one transaction (for migrations;
+    /// apps record events through [`Store::record_event`](super::Store::record_event)).
+    /// Returns how many were appended.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidInput`] for an event whose time is NaN; database errors.
+    pub fn append_events(&self, events: &[AuditEvent]) -> Result<usize> {
+        sql::export::append_events(&self.db, events)
     }
 }
 

@@ -55,6 +55,7 @@
 //!   are kept under their own names.
 //! - `audit_events`: append-only, indexed by time.
 
+pub(crate) mod export;
 pub(crate) mod import;
 mod json;
 pub(crate) mod ops;

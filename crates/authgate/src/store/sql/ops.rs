@@ -44,6 +44,21 @@ const SELECT_USER: &str = concat!(
     " FROM users WHERE username = $1"
 );
 
+/// Every user, in username order (for exports).
+pub(super) const SELECT_ALL_USERS: &str =
+    concat!("SELECT ", user_columns!(), " FROM users ORDER BY username");
+
+/// A user's sessions, oldest first.
+pub(super) const SELECT_SESSIONS_OF: &str = concat!(
+    "SELECT ",
+    session_columns!(),
+    " FROM sessions WHERE username = $1 ORDER BY created, id"
+);
+
+/// Every session, by id (for exports).
+pub(super) const SELECT_ALL_SESSIONS: &str =
+    concat!("SELECT ", session_columns!(), " FROM sessions ORDER BY id");
+
 const SELECT_USER_BY_EMAIL: &str = concat!(
     "SELECT ",
     user_columns!(),
@@ -100,7 +115,7 @@ fn failures(n: i64) -> u32 {
 }
 
 /// A `users` row.
-struct UserRow {
+pub(super) struct UserRow {
     username: String,
     email: Option<String>,
     first_name: Option<String>,
@@ -116,7 +131,7 @@ struct UserRow {
 
 impl UserRow {
     /// Reads the columns of `user_columns!()`, in that order.
-    fn from_row(row: &Row) -> Result<Self> {
+    pub(super) fn from_row(row: &Row) -> Result<Self> {
         Ok(UserRow {
             username: row.text(0)?,
             email: row.opt_text(1)?,
@@ -168,7 +183,7 @@ impl UserRow {
 
     /// The record as `config.yaml` would hold it: the fields in the order
     /// streamlit-authenticator registers them, then the other keys.
-    fn to_record(&self) -> Result<Map> {
+    pub(super) fn to_record(&self) -> Result<Map> {
         let mut record = Map::new();
         let mut put = |key: &str, value: Option<Value>| {
             if let Some(v) = value {
@@ -196,7 +211,7 @@ impl UserRow {
     }
 }
 
-fn session_from_row(row: &Row) -> Result<Session> {
+pub(super) fn session_from_row(row: &Row) -> Result<Session> {
     Ok(Session {
         id: row.text(0)?,
         username: row.text(1)?,
@@ -206,7 +221,7 @@ fn session_from_row(row: &Row) -> Result<Session> {
     })
 }
 
-fn lock_state_from_row(row: &Row) -> Result<LockState> {
+pub(super) fn lock_state_from_row(row: &Row) -> Result<LockState> {
     Ok(LockState {
         failures: failures(row.i64(0)?),
         window_start: row.opt_f64(1)?,

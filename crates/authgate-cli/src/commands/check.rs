@@ -1,0 +1,118 @@
+//! `authgate check`: is this store usable, and what should be fixed?
+//!
+//! A `config.yaml` is parsed and checked against the streamlit-authenticator
+//! schema (errors name the line); a database is opened, which checks its
+//! schema version. Then, for any store, warnings about settings an app
+//! relies on. Checking never writes.
+
+use authgate::store::Settings;
+use clap::Args;
+
+use crate::backend::Backend;
+use crate::failure::{CliResult, Failure};
+use crate::location::{Create, Location};
+use crate::output::{count, outln, Out};
+use crate::snapshot::shared_emails;
+
+/// Check a config.yaml or a database.
+///
+/// A config.yaml is checked for YAML syntax (errors name the line) and the
+/// streamlit-authenticator schema; a database for its schema version. Then,
+/// for any store, warnings: a missing, default or short cookie key, a
+/// missing cookie name, plaintext passwords, users sharing an email. Checking
+/// never writes.
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// The store to check: a config.yaml path, sqlite:///path.db or
+    /// postgresql://user:password@host/dbname.
+    #[arg(value_name = "URL_OR_PATH")]
+    config: Option<String>,
+    /// The store to check, as every other command takes it.
+    #[arg(
+        long,
+        value_name = "URL_OR_PATH",
+        env = "AUTHGATE_STORE",
+        hide_env_values = true
+    )]
+    store: Option<String>,
+}
+
+/// Shortest cookie key that is not warned about.
+const MIN_COOKIE_KEY: usize = 16;
+
+/// Checks the store and prints `OK` and the warnings; exit 1 for an invalid
+/// store, 3 for one that cannot be read.
+pub fn run(args: CheckArgs) -> CliResult {
+    let Some(source) = args.config.or(args.store) else {
+        return Err(Failure::invalid(
+            "no store to check: pass a config.yaml path, sqlite:///path.db or \
+             postgresql://… (or --store, or set AUTHGATE_STORE)",
+        ));
+    };
+    let backend = Location::parse(&source)?.open(Create::No)?;
+    let store = backend.store();
+    let users = store.user_count()?;
+    let plaintext = store.plaintext_passwords()?.len();
+    let settings = store.settings()?;
+
+    let mut out = Out::new();
+    let users = count(users, "user", "users");
+    match backend.schema_version() {
+        Some(version) => outln!(
+            out,
+            "{}: OK, schema version {version}, {users}",
+            backend.name()
+        )?,
+        None => outln!(out, "{}: OK, {users}", backend.name())?,
+    }
+    for warning in warnings(&backend, &settings, plaintext)? {
+        outln!(out, "warning: {warning}")?;
+    }
+    Ok(())
+}
+
+/// What an operator should look at, worst first.
+fn warnings(backend: &Backend, settings: &Settings, plaintext: usize) -> CliResult<Vec<String>> {
+    let in_file = matches!(backend, Backend::Yaml(_));
+    let name = |file_key: &'static str, setting: &'static str| {
+        if in_file {
+            file_key.to_string()
+        } else {
+            format!("the {setting} setting")
+        }
+    };
+    let cookie_key = name("cookie.key", "cookie_key");
+    let mut warnings = Vec::new();
+    if plaintext > 0 {
+        warnings.push(format!(
+            "{}; they are hashed when an app first opens the {}",
+            count(plaintext, "plaintext password", "plaintext passwords"),
+            if in_file { "file" } else { "store" }
+        ));
+    }
+    match settings.cookie_key.as_deref() {
+        None => warnings.push(format!(
+            "{cookie_key} is missing; apps fall back to the key passed in code"
+        )),
+        Some("some_key") => {
+            warnings.push(format!("{cookie_key} is the well-known default 'some_key'"));
+        }
+        Some(k) if k.chars().count() < MIN_COOKIE_KEY => warnings.push(format!(
+            "{cookie_key} is shorter than {MIN_COOKIE_KEY} characters"
+        )),
+        Some(_) => {}
+    }
+    if settings.cookie_name.is_none() {
+        warnings.push(format!("{} is missing", name("cookie.name", "cookie_name")));
+    }
+    if let Backend::Yaml(store) = backend {
+        for (first, second) in store.read(shared_emails)? {
+            warnings.push(format!(
+                "users '{first}' and '{second}' share an email; a database keeps emails \
+                 unique, so `authgate migrate` to SQLite or PostgreSQL refuses this file \
+                 until one is changed"
+            ));
+        }
+    }
+    Ok(warnings)
+}

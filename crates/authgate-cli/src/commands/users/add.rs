@@ -1,0 +1,107 @@
+//! `authgate users add`: create an account with a password.
+
+use authgate::password;
+use authgate::store::NewUser;
+use clap::Args;
+
+use super::{key, record, roles_text};
+use crate::commands::StoreArg;
+use crate::failure::{CliResult, Failure};
+use crate::input;
+use crate::output::{outln, Out};
+
+/// Add a user with a password.
+///
+/// The password is prompted for without echo on a terminal, or read from the
+/// first line of standard input; never from an argument, which other users
+/// of the machine can see.
+#[derive(Debug, Args)]
+#[command(after_help = "\
+Example:
+  printf '%s\\n' \"$NEW_PASSWORD\" | authgate users add jsmith --store config.yaml \\
+      --email jsmith@example.com --first-name John --last-name Smith \\
+      --role admin --password-stdin")]
+pub struct AddArgs {
+    #[command(flatten)]
+    store: StoreArg,
+    /// The username; stored lower-cased.
+    name: String,
+    /// Email address; no other user may have it.
+    #[arg(long, value_name = "EMAIL")]
+    email: String,
+    /// First name.
+    #[arg(long, value_name = "NAME")]
+    first_name: String,
+    /// Last name.
+    #[arg(long, value_name = "NAME")]
+    last_name: String,
+    /// A role; repeat for several.
+    #[arg(long = "role", value_name = "ROLE")]
+    roles: Vec<String>,
+    /// Read the password from standard input even on a terminal.
+    #[arg(long)]
+    password_stdin: bool,
+}
+
+/// Checks the input, hashes the password and adds the user in one step.
+pub fn run(args: AddArgs) -> CliResult {
+    let username = key(&args.name);
+    if username.is_empty() || username.chars().any(char::is_whitespace) {
+        return Err(Failure::invalid(
+            "a username must be non-empty and contain no spaces",
+        ));
+    }
+    let email = args.email.trim();
+    if !email.contains('@') || email.chars().any(char::is_whitespace) {
+        return Err(Failure::invalid(format!(
+            "'{email}' is not an email address"
+        )));
+    }
+    let (first_name, last_name) = (args.first_name.trim(), args.last_name.trim());
+    if first_name.is_empty() || last_name.is_empty() {
+        return Err(Failure::invalid("first and last name must not be empty"));
+    }
+    let roles = args
+        .roles
+        .iter()
+        .map(|r| r.trim().to_string())
+        .collect::<Vec<_>>();
+    if roles.iter().any(String::is_empty) {
+        return Err(Failure::invalid("a role must not be empty"));
+    }
+    // Open first: a missing store is reported before a password is asked for.
+    let backend = args.store.open()?;
+    let store = backend.store();
+    if store.user(&username)?.is_some() {
+        return Err(taken_username(&username));
+    }
+    let hash = password::hash(&input::new_password(args.password_stdin)?)?;
+    let user = NewUser {
+        username: username.clone(),
+        email: email.to_string(),
+        first_name: first_name.to_string(),
+        last_name: last_name.to_string(),
+        password_hash: Some(hash),
+        roles: (!roles.is_empty()).then_some(roles),
+        password_hint: None,
+    };
+    store.add_user(&user, false).map_err(|e| match e {
+        authgate::Error::UsernameTaken => taken_username(&username),
+        authgate::Error::EmailTaken => {
+            Failure::invalid(format!("another user already has the email '{email}'"))
+        }
+        other => other.into(),
+    })?;
+    record(store, "user_added", &username);
+    let mut out = Out::new();
+    outln!(
+        out,
+        "added user '{username}' to {} (roles: {})",
+        backend.name(),
+        roles_text(user.roles.as_deref())
+    )
+}
+
+fn taken_username(username: &str) -> Failure {
+    Failure::invalid(format!("user '{username}' already exists"))
+}

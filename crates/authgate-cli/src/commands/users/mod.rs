@@ -1,0 +1,126 @@
+//! `authgate users …`: list, show, add, remove, lock, unlock and change the
+//! roles of accounts. Password hashes are never printed.
+//!
+//! Every change is one atomic store operation (the same the apps use, under
+//! the same locks), and is recorded in the store's audit trail with the
+//! detail `authgate CLI`.
+
+mod add;
+mod list;
+mod lock;
+mod remove;
+mod roles;
+mod show;
+mod unlock;
+
+use std::io::Write;
+
+use authgate::clock::{Clock, SystemClock};
+use authgate::store::{AuditEvent, Store};
+use authgate::user::User;
+use clap::{Args, Subcommand};
+use serde::Serialize;
+
+use crate::failure::{CliResult, Failure};
+
+/// Manage user accounts.
+#[derive(Debug, Args)]
+pub struct UsersArgs {
+    #[command(subcommand)]
+    command: UsersCommand,
+}
+
+#[derive(Debug, Subcommand)]
+enum UsersCommand {
+    List(list::ListArgs),
+    Show(show::ShowArgs),
+    Add(add::AddArgs),
+    Remove(remove::RemoveArgs),
+    Lock(lock::LockArgs),
+    Unlock(unlock::UnlockArgs),
+    Roles(roles::RolesArgs),
+}
+
+/// Runs the subcommand.
+pub fn run(args: UsersArgs) -> CliResult {
+    match args.command {
+        UsersCommand::List(args) => list::run(args),
+        UsersCommand::Show(args) => show::run(args),
+        UsersCommand::Add(args) => add::run(args),
+        UsersCommand::Remove(args) => remove::run(args),
+        UsersCommand::Lock(args) => lock::run(args),
+        UsersCommand::Unlock(args) => unlock::run(args),
+        UsersCommand::Roles(args) => roles::run(args),
+    }
+}
+
+/// A user as printed: everything but the password hash, of which only its
+/// presence is told.
+#[derive(Debug, Serialize)]
+struct UserView {
+    username: String,
+    email: Option<String>,
+    first_name: Option<String>,
+    last_name: Option<String>,
+    /// The single `name` of configs older than streamlit-authenticator 0.4.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    name: Option<String>,
+    roles: Option<Vec<String>>,
+    password_set: bool,
+}
+
+impl From<User> for UserView {
+    fn from(user: User) -> Self {
+        UserView {
+            password_set: user.password_hash.is_some(),
+            username: user.username,
+            email: user.email,
+            first_name: user.first_name,
+            last_name: user.last_name,
+            name: user.name,
+            roles: user.roles,
+        }
+    }
+}
+
+/// Roles as text: `admin, editor`, or `none`.
+fn roles_text(roles: Option<&[String]>) -> String {
+    match roles {
+        Some(roles) if !roles.is_empty() => roles.join(", "),
+        _ => "none".to_string(),
+    }
+}
+
+/// The key a username is stored under.
+fn key(username: &str) -> String {
+    username.trim().to_lowercase()
+}
+
+/// The user, or a "not found" refusal.
+fn existing(store: &dyn Store, username: &str) -> CliResult<User> {
+    store
+        .user(username)?
+        .ok_or_else(|| Failure::invalid(format!("user '{}' not found", key(username))))
+}
+
+/// The current time, Unix seconds.
+fn now() -> f64 {
+    SystemClock.now()
+}
+
+/// Records an operator's change in the audit trail. The change is made
+/// already, so a failure to record it is a warning, not an error.
+fn record(store: &dyn Store, kind: &str, username: &str) {
+    let event = AuditEvent {
+        time: now(),
+        kind: kind.to_string(),
+        username: Some(username.to_string()),
+        detail: Some("authgate CLI".to_string()),
+    };
+    if let Err(e) = store.record_event(&event) {
+        let _ = writeln!(
+            std::io::stderr(),
+            "authgate: warning: the change was made but not recorded in the audit trail: {e}"
+        );
+    }
+}

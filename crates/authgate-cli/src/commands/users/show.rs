@@ -1,0 +1,112 @@
+//! `authgate users show`: one account, its lock and its sessions.
+
+use authgate::session::SessionPolicy;
+use clap::Args;
+use serde::Serialize;
+
+use super::{existing, now, roles_text, UserView};
+use crate::commands::StoreArg;
+use crate::failure::CliResult;
+use crate::output::{outln, utc, Out};
+
+/// Show one user: details, failed logins, lock and sessions.
+///
+/// The password hash is never shown: only whether one is set.
+#[derive(Debug, Args)]
+pub struct ShowArgs {
+    #[command(flatten)]
+    store: StoreArg,
+    /// The username (case-insensitive).
+    name: String,
+    /// Print JSON (times as Unix seconds) instead of text.
+    #[arg(long)]
+    json: bool,
+}
+
+/// What `show --json` prints.
+#[derive(Debug, Serialize)]
+struct ShowView {
+    #[serde(flatten)]
+    user: UserView,
+    password_hint: Option<String>,
+    /// Failed logins in the current lockout window.
+    failed_attempts: u32,
+    /// Whether password logins are refused now.
+    locked: bool,
+    /// When the lock ends; `None` while locked means until unlocked.
+    locked_until: Option<f64>,
+    /// Sessions that have not expired.
+    open_sessions: usize,
+    /// Open sessions used within the default idle timeout (30 minutes).
+    active_sessions: usize,
+    /// When a session of the user was last used.
+    last_seen: Option<f64>,
+}
+
+/// Prints the user.
+pub fn run(args: ShowArgs) -> CliResult {
+    let backend = args.store.open()?;
+    let store = backend.store();
+    let user = existing(store, &args.name)?;
+    let lock = store.lock_state(&user.username)?;
+    let sessions = backend.sessions_of(&user.username)?;
+    let now = now();
+    let idle = SessionPolicy::default().idle_timeout;
+    let open: Vec<_> = sessions.iter().filter(|s| s.is_valid(now)).collect();
+    let lock_end = lock.locked_until.filter(|until| *until > now);
+    let view = ShowView {
+        password_hint: user.password_hint.clone(),
+        failed_attempts: lock.failures,
+        locked: lock_end.is_some(),
+        locked_until: lock_end.filter(|until| until.is_finite()),
+        open_sessions: open.len(),
+        active_sessions: open.iter().filter(|s| s.is_live(now, idle)).count(),
+        last_seen: open.iter().map(|s| s.last_seen).reduce(f64::max),
+        user: UserView::from(user),
+    };
+    let mut out = Out::new();
+    if args.json {
+        return out.json(&view);
+    }
+    let text = |v: &Option<String>| v.clone().unwrap_or_else(|| "-".into());
+    let user = &view.user;
+    outln!(out, "username:       {}", user.username)?;
+    outln!(out, "email:          {}", text(&user.email))?;
+    outln!(out, "first name:     {}", text(&user.first_name))?;
+    outln!(out, "last name:      {}", text(&user.last_name))?;
+    if user.name.is_some() {
+        outln!(out, "name:           {}", text(&user.name))?;
+    }
+    outln!(out, "roles:          {}", roles_text(user.roles.as_deref()))?;
+    outln!(
+        out,
+        "password:       {}",
+        if user.password_set {
+            "set"
+        } else {
+            "none (cannot log in with a password)"
+        }
+    )?;
+    if view.password_hint.is_some() {
+        outln!(out, "password hint:  {}", text(&view.password_hint))?;
+    }
+    outln!(out, "failed logins:  {}", view.failed_attempts)?;
+    let locked = match (view.locked, view.locked_until) {
+        (false, _) => "no".to_string(),
+        (true, Some(until)) => format!("until {}", utc(until)),
+        (true, None) => "until unlocked (authgate users unlock)".to_string(),
+    };
+    outln!(out, "locked:         {locked}")?;
+    let sessions = match view.last_seen {
+        None => "none open".to_string(),
+        Some(seen) => format!(
+            "{} open, {} active in the last {} minutes, last used {}",
+            view.open_sessions,
+            view.active_sessions,
+            idle / 60.0,
+            utc(seen)
+        ),
+    };
+    outln!(out, "sessions:       {sessions}")?;
+    Ok(())
+}
