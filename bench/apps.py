@@ -38,6 +38,15 @@ def record_error(name: str, error: BaseException) -> None:
         ERRORS.append((name, f"{type(error).__name__}: {error}{where}"))
 
 
+def take() -> tuple[list[tuple[str, float]], list[tuple[str, str]]]:
+    """Everything recorded since the last call, samples and errors."""
+    with _LOCK:
+        taken = list(SAMPLES), list(ERRORS)
+        SAMPLES.clear()
+        ERRORS.clear()
+    return taken
+
+
 def timed(active: bool, name: str, call: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
     """Calls ``call``; when ``active``, records its duration or its error under ``name``.
 
@@ -63,7 +72,8 @@ def session_app(module: str, source: str, init: dict[str, object]) -> None:
     """A README-style app: login, then update details and logout, or a register form.
 
     Records ``rerun`` (``Authenticate`` + ``login()`` in a run that starts
-    logged in), ``build`` and ``form`` (``Authenticate`` alone, and up to the
+    logged in), ``form_only`` (``login()`` rendering the form, nothing
+    submitted), ``build`` and ``form`` (``Authenticate`` alone, and up to the
     rendered login form, in a ``render`` run), and the operation named by the
     driver's action.
     """
@@ -79,14 +89,18 @@ def session_app(module: str, source: str, init: dict[str, object]) -> None:
     logged_in = bool(st.session_state.get("authentication_status"))
     start = time.perf_counter()
     authenticator = apps.timed(action == "render", "build", lib.Authenticate, source, **init)
+    submitted = not logged_in and action in ("login_ok", "login_fail")
+    called = time.perf_counter()
     try:
-        submitted = not logged_in and action in ("login_ok", "login_fail")
         apps.timed(submitted, action, authenticator.login)
     finally:
+        now = time.perf_counter()
         if logged_in:
-            apps.record("rerun", time.perf_counter() - start)
-        elif action == "render":
-            apps.record("form", time.perf_counter() - start)
+            apps.record("rerun", now - start)
+        elif not submitted:
+            apps.record("form_only", now - called)
+        if action == "render":
+            apps.record("form", now - start)
     if st.session_state.get("authentication_status"):
         username = st.session_state["username"]
         ok = apps.timed(action == "update", "update", authenticator.update_user_details, username)

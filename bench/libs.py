@@ -19,6 +19,9 @@ class Library:
     module: str
     distribution: str
     init: dict[str, Any] = field(default_factory=dict)
+    # Hashes plaintext passwords inside Authenticate(), in memory, and leaves the
+    # file as it is until its next write (0.4.2: AuthenticationModel.__init__).
+    hashes_in_memory: bool = False
 
     def load(self) -> Any:
         return importlib.import_module(self.module)
@@ -53,5 +56,6 @@ SA042 = Library(
     "streamlit_authenticator",
     "streamlit-authenticator",
     {"login_sleep_time": 0},
+    hashes_in_memory=True,
 )
 LIBRARIES = {lib.key: lib for lib in (AUTHGATE, SA042)}

@@ -6,10 +6,14 @@ import importlib.util
 import os
 import platform
 import subprocess
+import threading
+import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
+
+import bcrypt
 
 
 def _cpu_model() -> str:
@@ -28,6 +32,29 @@ def load_average() -> str:
         return " ".join(Path("/proc/loadavg").read_text().split()[:3])
     except OSError:
         return "unknown"
+
+
+def parallel_speedup(rounds: int = 2) -> float:
+    """How much faster bcrypt (which releases the GIL) runs on one thread per core than
+    on one thread: ``cores()`` when the cores are free, about 1 when others use them."""
+    salt = bcrypt.gensalt(10)
+    n = cores()
+
+    def work() -> None:
+        for _ in range(rounds):
+            bcrypt.hashpw(b"machine check", salt)
+
+    start = time.perf_counter()
+    for _ in range(n):
+        work()
+    serial = time.perf_counter() - start
+    threads = [threading.Thread(target=work) for _ in range(n)]
+    start = time.perf_counter()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return serial / (time.perf_counter() - start)
 
 
 def cores() -> int:
@@ -82,6 +109,7 @@ class Machine:
     sa042: str
     date: str
     load_before: str
+    speedup_before: float
 
     @classmethod
     def detect(cls) -> Machine:
@@ -95,6 +123,7 @@ class Machine:
             sa042=_version("streamlit-authenticator"),
             date=datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
             load_before=load_average(),
+            speedup_before=parallel_speedup(),
         )
 
     def lines(self) -> list[str]:
@@ -106,4 +135,7 @@ class Machine:
             f"- Date: {self.date}",
             f"- Load average (1, 5, 15 min) before the run: {self.load_before}; "
             f"after: {load_average()}",
+            f"- Free cores: bcrypt on {self.cores} threads ran {self.speedup_before:.2f}× as "
+            f"fast as on one before the run, {parallel_speedup():.2f}× after "
+            f"(ideal {self.cores}×; less means other processes were using the cores)",
         ]

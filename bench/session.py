@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from streamlit.testing.v1 import AppTest
@@ -19,10 +20,17 @@ class ActionFailed(RuntimeError):
 class Session:
     """One browser tab of the README app, for one library, on one config source."""
 
-    def __init__(self, lib: Library, source: str, timeout: float) -> None:
+    def __init__(
+        self,
+        lib: Library,
+        source: str,
+        timeout: float,
+        on_action: Callable[[str], None] | None = None,
+    ) -> None:
         self.at = AppTest.from_function(
             apps.session_app, args=(lib.module, source, lib.init), default_timeout=timeout
         )
+        self.on_action = on_action
 
     # ---- actions ------------------------------------------------------------------
 
@@ -98,6 +106,8 @@ class Session:
     # ---- plumbing -----------------------------------------------------------------
 
     def run(self, action: str) -> None:
+        if self.on_action is not None:
+            self.on_action(action)
         self.at.session_state[apps.ACTION] = action
         self.at.run()
         if self.at.exception:

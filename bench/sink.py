@@ -30,10 +30,7 @@ class Sink:
 
     def drain(self) -> dict[str, list[float]]:
         """Moves what the scripts recorded since the last drain; returns the samples."""
-        with apps._LOCK:
-            samples, errors = list(apps.SAMPLES), list(apps.ERRORS)
-            apps.SAMPLES.clear()
-            apps.ERRORS.clear()
+        samples, errors = apps.take()
         taken: dict[str, list[float]] = {}
         for name, seconds in samples:
             self.sample(name, seconds)
