@@ -48,6 +48,20 @@ def _form(location: str, key: str, clear_on_submit: bool) -> Any:
     return container.form(key=key, clear_on_submit=clear_on_submit)
 
 
+def _titled_form(
+    location: Any, fields: Any, key: str, clear_on_submit: bool, title: str
+) -> tuple[Any, dict[str, str]]:
+    """The widget's form with its title; reads 0.2-style calls
+    (``widget('Form name', 'main')``) too. Returns the form and the labels."""
+    location, fields, legacy_fields, _ = split_form_name(
+        location, fields, None, FORM_LOCATIONS, depth=2
+    )
+    fields = {**(fields or {}), **(legacy_fields or {})}
+    form = _form(location, key, clear_on_submit)
+    form.subheader(fields.get("Form name", title))
+    return form, fields
+
+
 def _label(fields: dict[str, str], name: str) -> str:
     return fields.get(name, name)
 
@@ -191,10 +205,7 @@ class AccountWidgets:
         """Renders the reset password form for a logged-in user; ``True`` on success."""
         if not st.session_state.get("authentication_status"):
             raise ResetError("User must be logged in to use the reset password widget")
-        location, fields, legacy_fields, _ = split_form_name(location, fields, None, FORM_LOCATIONS)
-        fields = {**(fields or {}), **(legacy_fields or {})}
-        form = _form(location, key, clear_on_submit)
-        form.subheader(fields.get("Form name", "Reset password"))
+        form, fields = _titled_form(location, fields, key, clear_on_submit, "Reset password")
         current = form.text_input(
             _label(fields, "Current password"), type="password", autocomplete="off"
         )
@@ -243,10 +254,7 @@ class AccountWidgets:
         unknown username. The current password keeps working until the new one is
         first used or expires (24 hours).
         """
-        location, fields, legacy_fields, _ = split_form_name(location, fields, None, FORM_LOCATIONS)
-        fields = {**(fields or {}), **(legacy_fields or {})}
-        form = _form(location, key, clear_on_submit)
-        form.subheader(fields.get("Form name", "Forgot password"))
+        form, fields = _titled_form(location, fields, key, clear_on_submit, "Forgot password")
         username = form.text_input(_label(fields, "Username"), autocomplete="off")
         captcha_field = CaptchaField.render(form, f"{key}-captcha", fields) if captcha else None
         if not form.form_submit_button(_label(fields, "Submit")):
@@ -291,10 +299,7 @@ class AccountWidgets:
 
         Returns ``(username, email)``; ``(False, email)`` when no user has the email.
         """
-        location, fields, legacy_fields, _ = split_form_name(location, fields, None, FORM_LOCATIONS)
-        fields = {**(fields or {}), **(legacy_fields or {})}
-        form = _form(location, key, clear_on_submit)
-        form.subheader(fields.get("Form name", "Forgot username"))
+        form, fields = _titled_form(location, fields, key, clear_on_submit, "Forgot username")
         email = form.text_input(_label(fields, "Email"), autocomplete="off")
         captcha_field = CaptchaField.render(form, f"{key}-captcha", fields) if captcha else None
         if not form.form_submit_button(_label(fields, "Submit")):
@@ -326,10 +331,7 @@ class AccountWidgets:
         """Renders the update details form for a logged-in user; ``True`` on success."""
         if not st.session_state.get("authentication_status"):
             raise UpdateError("User must be logged in to use the update user details widget")
-        location, fields, legacy_fields, _ = split_form_name(location, fields, None, FORM_LOCATIONS)
-        fields = {**(fields or {}), **(legacy_fields or {})}
-        form = _form(location, key, clear_on_submit)
-        form.subheader(fields.get("Form name", "Update user details"))
+        form, fields = _titled_form(location, fields, key, clear_on_submit, "Update user details")
         choices = {
             _label(fields, "First name"): "first_name",
             _label(fields, "Last name"): "last_name",

@@ -16,13 +16,20 @@ LOGIN_LOCATIONS = ("main", "sidebar", "unrendered")
 
 
 def split_form_name(
-    location: Any, following: Any, fields: dict[str, str] | None, allowed: tuple[str, ...]
+    location: Any,
+    following: Any,
+    fields: dict[str, str] | None,
+    allowed: tuple[str, ...],
+    *,
+    depth: int = 1,
 ) -> tuple[Any, Any, dict[str, str] | None, bool]:
     """Returns ``(location, following, fields, legacy)``.
 
     When ``location`` is a string that is not a location, it is the old form
     name: it becomes ``fields['Form name']``, and ``following`` (the old
-    location argument) becomes the location when it is one.
+    location argument) becomes the location when it is one. ``depth`` is how
+    many authgate frames lie between the app's call and this one, so the
+    warning points at the app's line.
     """
     if not isinstance(location, str) or location in allowed:
         return location, following, fields, False
@@ -30,7 +37,7 @@ def split_form_name(
         f"Passing the form name ({location!r}) as the first argument is the "
         "streamlit-authenticator 0.2 API; pass fields={'Form name': ...} instead.",
         DeprecationWarning,
-        stacklevel=3,
+        stacklevel=2 + depth,
     )
     fields = {**(fields or {}), "Form name": location}
     if isinstance(following, str) and following in allowed:
