@@ -129,3 +129,23 @@ def test_a_config_written_by_0_4_2_loads_in_authgate(tmp_path: Path) -> None:
     assert yaml.safe_load(path.read_text())["credentials"]["usernames"]["jsmith"]["logged_in"]
     at = submit(start(path), "jsmith", "abc")
     assert state(at, "authentication_status") is True
+
+
+def test_validator_rules_match_0_4_2() -> None:
+    import authgate
+
+    ours, theirs = authgate.Validator(), sa.Validator()
+    samples = [
+        "Abcdef1!", "abc", "jsmith", "j@x.io", "John Smith", "Zoë-Ann", "O'Neil", "",
+        "x" * 30, "Aa1!" * 5 + "Z", "ABCDEFGH1!", "name@domain", "a_b-c", "über",
+    ]  # fmt: skip
+    methods = [
+        "validate_email", "validate_name", "validate_password",
+        "validate_username", "diagnose_password", "validate_length",
+    ]  # fmt: skip
+    for sample in samples:
+        for method in methods:
+            assert getattr(ours, method)(sample) == getattr(theirs, method)(sample), (
+                method,
+                sample,
+            )
