@@ -114,27 +114,26 @@ class Authenticate(AccountWidgets, GuestLogin):
         api_key: str | None,
     ) -> tuple[Any, Any, Any, str | None]:
         credentials = self.attrs.get("store", credentials)
-        if isinstance(credentials, str) and "://" in credentials:
-            # sqlite:///path.db or postgresql://…: settings live in the database.
-            self._store = _core.Store.open_url(credentials)
-            settings = self._store.settings()
-            cookie_name = settings["cookie_name"] or cookie_name
-            cookie_key = settings["cookie_key"] or cookie_key
-            if settings["cookie_expiry_days"] is not None:
-                cookie_expiry_days = settings["cookie_expiry_days"]
-            return cookie_name, cookie_key, cookie_expiry_days, api_key or settings["api_key"]
         if isinstance(credentials, (str, os.PathLike)):
-            self.path = os.fspath(credentials)
-            self._store = _core.Store.open(
-                self.path, lock_timeout=self.attrs.get("lock_timeout", 10.0)
-            )
-            # As in 0.4.2, path mode takes the cookie settings from the file.
+            source = os.fspath(credentials)
+            if "://" in source:
+                # sqlite:///path.db or postgresql://…: settings live in the database.
+                self._store = _core.Store.open_url(source)
+            else:
+                self.path = source
+                self._store = _core.Store.open(
+                    source, lock_timeout=self.attrs.get("lock_timeout", 10.0)
+                )
+            # As in 0.4.2's path mode, the store's cookie settings win over the arguments.
             settings = self._store.settings()
-            cookie_name = settings["cookie_name"] or cookie_name
-            cookie_key = settings["cookie_key"] or cookie_key
             if settings["cookie_expiry_days"] is not None:
                 cookie_expiry_days = settings["cookie_expiry_days"]
-            return cookie_name, cookie_key, cookie_expiry_days, api_key or settings["api_key"]
+            return (
+                settings["cookie_name"] or cookie_name,
+                settings["cookie_key"] or cookie_key,
+                cookie_expiry_days,
+                api_key or settings["api_key"],
+            )
         if isinstance(credentials, dict):
             self.path = None
             _check_type("cookie_name", cookie_name, str)
