@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import itertools
+import json
+import subprocess
+import sys
 import time
 import types
 from collections.abc import Callable, Iterator
@@ -110,3 +113,49 @@ def pending_cookie_op(at: Any) -> dict[str, Any] | None:
 
 
 Recorder = Callable[[dict[str, Any]], None]
+
+
+def _state_rows(config: Path, query: str, *args: str) -> list[list[Any]]:
+    """Rows of the state database authgate keeps beside a config file.
+
+    Read in a child process: a second copy of SQLite in this process (Python's
+    next to authgate's) would break the POSIX locks of authgate's connections
+    when it closes the file.
+    """
+    db = Path(f"{config}.state.db")
+    if not db.exists():
+        return []
+    return json.loads(_sqlite_child(db, query, *args))
+
+
+def _sqlite_child(db: Path, query: str, *args: str) -> str:
+    script = (
+        "import json, sqlite3, sys\n"
+        "conn = sqlite3.connect(sys.argv[1])\n"
+        "rows = conn.execute(sys.argv[2], sys.argv[3:]).fetchall()\n"
+        "conn.commit()\n"
+        "print(json.dumps(rows))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script, str(db), query, *args],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return done.stdout
+
+
+def stored_sessions(config: Path) -> dict[str, str]:
+    """Session id -> username, as stored beside `config`."""
+    return dict(_state_rows(config, "SELECT id, username FROM sessions"))
+
+
+def stored_failures(config: Path, username: str) -> int:
+    """The user's counted failed logins, as stored beside `config`."""
+    rows = _state_rows(config, "SELECT failures FROM lockouts WHERE username = ?", username)
+    return rows[0][0] if rows else 0
+
+
+def drop_stored_session(config: Path, session_id: str) -> None:
+    """Ends a session the way another replica's logout would."""
+    _sqlite_child(Path(f"{config}.state.db"), "DELETE FROM sessions WHERE id = ?", session_id)

@@ -8,9 +8,8 @@ import time
 from pathlib import Path
 
 import jwt
-import yaml
 
-from tests.conftest import pending_cookie_op
+from tests.conftest import drop_stored_session, pending_cookie_op
 from tests.test_login import KEY, start, state, submit
 
 
@@ -118,9 +117,7 @@ def test_legacy_cookie_is_refused_after_its_user_logged_out(
 def test_session_revoked_elsewhere_logs_this_session_out(config_path: Path) -> None:
     at = submit(start(config_path), "jsmith", "abc")
     sid = state(at, "_authgate_session_id")
-    data = yaml.safe_load(config_path.read_text())
-    del data["authgate"]["sessions"][sid]
-    config_path.write_text(yaml.dump(data))
+    drop_stored_session(config_path, sid)
     at = at.run()
     assert state(at, "authentication_status") is None
     assert [t.label for t in at.text_input] == ["Username", "Password"]

@@ -20,7 +20,7 @@ import yaml
 from streamlit.testing.v1 import AppTest
 
 from tests.apps import CALLS, CREDENTIALS
-from tests.conftest import make_config, pending_cookie_op, write_yaml
+from tests.conftest import make_config, pending_cookie_op, stored_sessions, write_yaml
 from tests.oidc_provider import CLIENT_ID, CLIENT_SECRET, OidcProvider
 
 COOKIE_KEY = make_config()["cookie"]["key"]
@@ -151,7 +151,9 @@ def test_guest_login_logs_in_stores_the_guest_and_queues_the_cookie(
     assert "password" not in guest
     assert guest["email"] == "ann.lee@example.com"
     assert (guest["first_name"], guest["last_name"]) == ("Ann", "Lee")
-    assert guest["logged_in"] is True and guest["roles"] == ["viewer"]
+    assert guest["roles"] == ["viewer"]
+    sid = at.session_state["_authgate_session_id"]
+    assert stored_sessions(config_path) == {sid: "ann.lee@example.com"}
 
     op = pending_cookie_op(at)
     assert op is not None and op["name"] == "authgate_test"

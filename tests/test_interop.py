@@ -89,7 +89,8 @@ def test_a_config_written_by_authgate_loads_in_0_4_2(tmp_path: Path) -> None:
     at = submit(at, "jsmith", "abc")
     assert state(at, "authentication_status") is True
     text = path.read_text()
-    assert "authgate:" in text
+    assert "$2b$" in text, "authgate wrote the hashes"
+    assert "\nauthgate:" not in text, "and nothing of its own"
     assert sa_login(path, "jsmith", "abc") == "sa_login=True"
     assert sa_login(path, "rbriggs", "nope") == "sa_login=False"
 

@@ -16,6 +16,8 @@ from tests.conftest import (
     fast_hash,
     make_config,
     pending_cookie_op,
+    stored_failures,
+    stored_sessions,
     wait_until_hashed,
     write_yaml,
 )
@@ -79,9 +81,8 @@ def test_login_ok_sets_session_state_and_the_file(config_path: Path) -> None:
     assert state(at, "roles") == ["admin", "editor", "viewer"]
     assert "Welcome John Smith" in [m.value for m in at.markdown]
     assert len(at.text_input) == 0, "the form is gone once logged in"
-    record = user(config_path, "jsmith")
-    assert record["logged_in"] is True
-    assert record["failed_login_attempts"] == 0
+    sid = state(at, "_authgate_session_id")
+    assert stored_sessions(config_path) == {sid: "jsmith"}
     op = pending_cookie_op(at)
     assert op is not None and op["name"] == "authgate_test"
     claims = jwt.decode(op["value"], KEY, algorithms=["HS256"])
@@ -98,11 +99,11 @@ def test_wrong_password_counts_a_failure_and_shows_the_hint(config_path: Path) -
     assert state(at, "password_hint") == "the letter after c"
     at = at.run()
     assert at.text_input[1].help == "the letter after c"
-    assert user(config_path, "rbriggs")["failed_login_attempts"] == 1
+    assert stored_failures(config_path, "rbriggs") == 1
     at = submit(at, "rbriggs", "def")
     assert state(at, "authentication_status") is True
     assert state(at, "password_hint") is None
-    assert user(config_path, "rbriggs")["failed_login_attempts"] == 0
+    assert stored_failures(config_path, "rbriggs") == 0
 
 
 def test_unknown_user_is_refused_and_nothing_is_written(config_path: Path) -> None:
@@ -123,14 +124,14 @@ def test_lockout_refuses_even_the_right_password_then_ends(config_path: Path) ->
     at = submit(at, "jsmith", "bad1")
     at = submit(at, "jsmith", "bad2")
     assert state(at, "authentication_status") is False
-    assert user(config_path, "jsmith")["failed_login_attempts"] == 2
+    assert stored_failures(config_path, "jsmith") == 2
     at = submit(at, "jsmith", "abc")
     assert "Maximum number of login attempts exceeded" in [e.value for e in at.error]
     assert state(at, "authentication_status") is not True
     time.sleep(1.6)
     at = submit(at, "jsmith", "abc")
     assert state(at, "authentication_status") is True
-    assert user(config_path, "jsmith")["failed_login_attempts"] == 0
+    assert stored_failures(config_path, "jsmith") == 0
 
 
 def test_lockout_of_one_user_leaves_others_alone(config_path: Path) -> None:
@@ -145,15 +146,14 @@ def test_lockout_of_one_user_leaves_others_alone(config_path: Path) -> None:
 def test_logout_clears_state_file_and_cookie(config_path: Path) -> None:
     at = submit(start(config_path), "jsmith", "abc")
     sid = state(at, "_authgate_session_id")
-    assert sid in stored(config_path)["authgate"]["sessions"]
+    assert sid in stored_sessions(config_path)
     at.button(key="Logout").click()
     at = at.run()
     assert not at.exception
     for key in ("name", "username", "authentication_status", "email", "roles"):
         assert state(at, key) is None
     assert state(at, "logout") is True
-    assert user(config_path, "jsmith")["logged_in"] is False
-    assert sid not in (stored(config_path)["authgate"].get("sessions") or {})
+    assert sid not in stored_sessions(config_path)
     op = pending_cookie_op(at)
     assert op is not None and op["value"] is None
     assert [t.label for t in at.text_input] == ["Username", "Password"]
@@ -291,6 +291,18 @@ def test_auto_hash_false_leaves_plaintext_and_refuses_it(tmp_path: Path) -> None
     assert stored(path)["credentials"]["usernames"]["jsmith"]["password"] == "abc"
     at = submit(at, "jsmith", "abc")
     assert any("not a valid bcrypt hash" in e.value for e in at.error)
+
+
+def test_logins_logouts_and_failures_never_rewrite_the_config(config_path: Path) -> None:
+    before = config_path.read_bytes()
+    at = submit(start(config_path), "jsmith", "wrong")
+    at = submit(at, "jsmith", "abc")
+    assert state(at, "authentication_status") is True
+    at.button(key="Logout").click()
+    at = at.run()
+    assert state(at, "authentication_status") is None
+    assert config_path.read_bytes() == before, "only the state database beside it changed"
+    assert stored_sessions(config_path) == {}
 
 
 # ---- dict mode ------------------------------------------------------------------

@@ -49,7 +49,7 @@ impl Backend {
     /// Everything the store holds but its audit trail, as a config document.
     pub fn export(&self) -> Result<Document> {
         match self {
-            Backend::Yaml(s) => s.read(Document::clone),
+            Backend::Yaml(s) => s.export_document(),
             Backend::Sqlite(s) => s.export_document(),
             Backend::Postgres(s) => s.export_document(),
         }
@@ -75,7 +75,14 @@ impl Backend {
         match self {
             Backend::Yaml(s) => {
                 let key = username.to_lowercase();
-                s.read(|d| d.sessions_of(&key).cloned().collect())
+                let mut sessions: Vec<Session> = s
+                    .state()?
+                    .sessions
+                    .into_values()
+                    .filter(|session| session.username == key)
+                    .collect();
+                sessions.sort_by(|a, b| a.created.total_cmp(&b.created).then(a.id.cmp(&b.id)));
+                Ok(sessions)
             }
             Backend::Sqlite(s) => s.sessions_of(username),
             Backend::Postgres(s) => s.sessions_of(username),

@@ -122,6 +122,12 @@ fn attempt_writes(store: &dyn Store, with_add: bool) -> Vec<(&'static str, authg
     attempts
 }
 
+/// Whether a write of [`attempt_writes`] changes only authgate's state, which
+/// a config-file store keeps in its state database rather than in the file.
+fn is_state_write(what: &str) -> bool {
+    matches!(what, "record_failure" | "open_session")
+}
+
 /// What the writes of [`attempt_writes`] would change.
 #[derive(Debug, PartialEq)]
 struct Facts {
@@ -172,6 +178,15 @@ fn lock_holder_child() {
                 "BEGIN IMMEDIATE; UPDATE users SET last_name = 'Holder' WHERE username = 'bob';",
             )
             .expect("take the write lock");
+            robust::announce_ready();
+            robust::wait_for_eof();
+            drop(conn);
+        }
+        "sqlite-begin" => {
+            let conn = rusqlite::Connection::open(path).expect("open the database");
+            // Takes the write lock and holds it without changing anything.
+            conn.execute_batch("BEGIN IMMEDIATE;")
+                .expect("take the write lock");
             robust::announce_ready();
             robust::wait_for_eof();
             drop(conn);
@@ -291,8 +306,18 @@ fn yaml_on_a_full_disk_fails_clearly_and_changes_nothing() {
     let before = facts(&store);
     let filler = fill(fs.path());
 
+    let state_db = fs.path().join("config.yaml.state.db");
     for (what, result) in attempt_writes(&store, true) {
         let err = result.expect_err(&format!("{what} on a full disk must fail"));
+        if is_state_write(what) {
+            // Sessions and failed attempts live in the state database beside the file.
+            let Error::Database { location, message } = &err else {
+                panic!("{what} on a full disk: expected Error::Database naming the state database, got {err:?}");
+            };
+            assert_eq!(location, &state_db.display().to_string(), "{what}");
+            assert!(message.contains("full"), "{what}: {err}");
+            continue;
+        }
         let Error::Io { path: p, source } = &err else {
             panic!("{what} on a full disk: expected Error::Io naming config.yaml, got {err:?}");
         };
@@ -429,11 +454,6 @@ fn yaml_lock_held_by_another_process_times_out_and_changes_nothing() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("config.yaml");
     std::fs::write(&path, CONFIG).unwrap();
-    let mut holder = lock_holder(
-        "yaml-lock",
-        &dir.path().join("config.yaml.lock"),
-        dir.path(),
-    );
     let store = DocStore::open_file(
         &path,
         OpenOptions {
@@ -441,8 +461,33 @@ fn yaml_lock_held_by_another_process_times_out_and_changes_nothing() {
         },
     )
     .expect("opening needs no lock");
+    // Creates the state database beside the file.
     let before = facts(&store);
-    assert_lock_timeouts(&store, "config.yaml.lock", "yaml", true);
+    let mut file_holder = lock_holder(
+        "yaml-lock",
+        &dir.path().join("config.yaml.lock"),
+        dir.path(),
+    );
+    let mut state_holder = lock_holder(
+        "sqlite-begin",
+        &dir.path().join("config.yaml.state.db"),
+        dir.path(),
+    );
+    for (what, result) in attempt_writes(&store, true) {
+        let err = result.expect_err(&format!("{what} while locked must fail"));
+        let Error::LockTimeout { path: held, .. } = &err else {
+            panic!("{what} while locked: expected Error::LockTimeout, got {err:?}");
+        };
+        let expected = if is_state_write(what) {
+            "config.yaml.state.db"
+        } else {
+            "config.yaml.lock"
+        };
+        assert!(
+            held.ends_with(expected) && err.to_string().contains("timed out"),
+            "{what}: the error names {expected}: {err}"
+        );
+    }
     assert_eq!(
         std::fs::read_to_string(&path).unwrap(),
         CONFIG,
@@ -451,16 +496,26 @@ fn yaml_lock_held_by_another_process_times_out_and_changes_nothing() {
     assert_eq!(facts(&store), before);
     assert_eq!(robust::temp_files(dir.path()), Vec::<String>::new());
 
-    holder.close_stdin();
-    holder.wait_success();
+    // The file's lock does not hold up logins: they write only the state.
+    state_holder.close_stdin();
+    state_holder.wait_success();
     assert_eq!(
         store
             .record_failure("alice", &policy(), 2.0)
             .unwrap()
             .failures,
         1,
-        "once the other process let go, writes go through"
+        "a failed attempt is counted while another process holds the file's lock"
     );
+    assert!(store
+        .update_user("bob", &UserUpdate::LastName("Changed".into()))
+        .is_err());
+
+    file_holder.close_stdin();
+    file_holder.wait_success();
+    store
+        .update_user("bob", &UserUpdate::LastName("Changed".into()))
+        .expect("once the other process let go, writes go through");
 }
 
 #[test]

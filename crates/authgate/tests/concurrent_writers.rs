@@ -1,13 +1,15 @@
 //! Two processes writing one config.yaml at once never lose an update.
 //!
 //! The test re-runs this test binary as child processes (selected by an
-//! environment variable); each child counts failures through its own store.
+//! environment variable); each child counts failures (kept in the state
+//! database beside the file) and adds users (kept in the file) through its
+//! own store.
 
 use std::path::Path;
 use std::process::{Command, Stdio};
 
 use authgate::lockout::LockoutPolicy;
-use authgate::store::{DocStore, OpenOptions, Store};
+use authgate::store::{DocStore, NewUser, OpenOptions, Store, UserUpdate};
 
 const CHILD_ENV: &str = "AUTHGATE_TEST_WRITER";
 const WRITES: u32 = 40;
@@ -49,6 +51,21 @@ fn child_writer() {
         store
             .record_failure(own_user, &policy, now)
             .expect("own user");
+        let name = format!("{own_user}-{i}");
+        store
+            .add_user(
+                &NewUser {
+                    email: format!("{name}@example.com"),
+                    username: name,
+                    first_name: "F".into(),
+                    last_name: "L".into(),
+                    password_hash: None,
+                    roles: None,
+                    password_hint: None,
+                },
+                false,
+            )
+            .expect("add a user");
     }
 }
 
@@ -73,18 +90,16 @@ fn two_processes_never_lose_each_others_updates() {
         assert!(child.wait().unwrap().success(), "a writer failed");
     }
     let store = DocStore::open_file(&path, OpenOptions::default()).unwrap();
-    let count = |user: &str| {
-        store
-            .read(|d| {
-                d.user_entry(user)
-                    .and_then(|e| e.get("failed_login_attempts"))
-                    .and_then(authgate::yaml::Value::as_i64)
-            })
-            .unwrap()
-    };
+    let count = |user: &str| store.lock_state(user).unwrap().failures;
     // alice: WRITES from each child on the shared user, plus WRITES from her own child.
-    assert_eq!(count("alice"), Some(i64::from(3 * WRITES)));
-    assert_eq!(count("bob"), Some(i64::from(WRITES)));
+    assert_eq!(count("alice"), 3 * WRITES);
+    assert_eq!(count("bob"), WRITES);
+    assert_eq!(store.user_count().unwrap(), 2 + 2 * WRITES as usize);
+    for user in ["alice", "bob"] {
+        for i in 0..WRITES {
+            assert!(store.user(&format!("{user}-{i}")).unwrap().is_some());
+        }
+    }
     let text = std::fs::read_to_string(&path).unwrap();
     assert!(text.contains("my_app_setting: kept"));
     let leftovers: Vec<_> = std::fs::read_dir(dir.path())
@@ -127,7 +142,7 @@ fn a_lock_held_too_long_is_a_clear_error_and_changes_nothing() {
     };
     let store = DocStore::open_file(&path, options).unwrap();
     let err = store
-        .record_failure("alice", &LockoutPolicy::new(None), 1.0)
+        .update_user("alice", &UserUpdate::LastName("Changed".into()))
         .unwrap_err();
     assert!(
         matches!(err, authgate::Error::LockTimeout { .. }),

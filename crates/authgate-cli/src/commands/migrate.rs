@@ -354,7 +354,7 @@ fn write_document(target: Target, source: &Snapshot) -> CliResult<Backend> {
 fn write_yaml(path: &Path, config: &Value) -> CliResult<Backend> {
     let options = OpenOptions::default();
     let file = SharedFile::new(path, options.lock_timeout);
-    let _lock = file.lock()?;
+    let lock = file.lock()?;
     match file.read() {
         Ok((text, _)) => {
             let current = Document::from_value(yaml::parse(&text, path)?, Layout::Config, path)?;
@@ -369,6 +369,9 @@ fn write_yaml(path: &Path, config: &Value) -> CliResult<Backend> {
         Err(e) => return Err(e.into()),
     }
     file.replace(&yaml::emit(config))?;
+    // Opening hands the state (under the `authgate` key) to the state
+    // database beside the file, which takes the file's lock itself.
+    drop(lock);
     Ok(Backend::Yaml(DocStore::open_file(path, options)?))
 }
 

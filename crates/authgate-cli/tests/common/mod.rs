@@ -7,8 +7,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
-use authgate::store::document::{Document, Layout};
-use authgate::store::AuditEvent;
+use authgate::store::{AuditEvent, DocStore, OpenOptions};
 use authgate::yaml;
 
 /// What a run of the command left.
@@ -209,9 +208,10 @@ pub fn read_events(config: &Path) -> Vec<AuditEvent> {
 /// The config file as authgate reads it, written back canonically: two
 /// files hold the same data exactly when these are equal.
 pub fn canonical(config: &Path) -> String {
-    let text = std::fs::read_to_string(config).expect("read config");
-    let value = yaml::parse(&text, config).expect("parse config");
-    let doc = Document::from_value(value, Layout::Config, config).expect("a config");
+    // The state lives in the state database beside the file; the export
+    // puts it back under the `authgate` key.
+    let store = DocStore::open_file(config, OpenOptions::default()).expect("open config");
+    let doc = store.export_document().expect("export config");
     yaml::emit(&doc.to_value())
 }
 

@@ -1,11 +1,12 @@
 //! [`Store`] over a config document, in a file or in memory.
 
 use std::path::{Path, PathBuf};
-use std::sync::{Mutex, PoisonError, RwLock};
+use std::sync::{Mutex, OnceLock, PoisonError, RwLock};
 
 use super::audit::AuditLog;
 use super::document::{roles_value, Document, Layout};
 use super::file::{Fingerprint, SharedFile};
+use super::sqlite::SqliteStore;
 use super::{
     AuditEvent, NewUser, OpenOptions, PendingPassword, SessionLimits, Settings, Store, UserUpdate,
 };
@@ -21,6 +22,16 @@ use crate::yaml::{self, Value};
 /// fingerprint (one `stat`) and re-parses only if another process changed it.
 /// A write takes the process mutex and the cross-process lock, re-reads the
 /// file if it changed, applies the change and replaces the file atomically.
+///
+/// Beside a file, authgate's own state — sessions, failed attempts and locks,
+/// pending passwords, revocations — lives in a SQLite database,
+/// `<config>.state.db`, so that a login, a logout or a failed attempt is one
+/// small transaction instead of a rewrite of the whole file: the file changes
+/// only when users or settings do. (streamlit-authenticator 0.4.2 also wrote
+/// `logged_in` and `failed_login_attempts` into the file on every login; they
+/// are left as they are.) A config that carries state under the `authgate`
+/// key, as `authgate migrate` writes it, hands it to the state database when
+/// the store opens. In dict mode the state stays in memory.
 #[derive(Debug)]
 pub struct DocStore {
     file: Option<SharedFile>,
@@ -28,6 +39,10 @@ pub struct DocStore {
     writer: Mutex<()>,
     audit: AuditLog,
     loads: std::sync::atomic::AtomicU64,
+    /// Where the state database is (file mode), and how long to wait for it.
+    state_path: Option<(PathBuf, OpenOptions)>,
+    /// The state database, opened on first use.
+    state_db: OnceLock<SqliteStore>,
 }
 
 #[derive(Debug)]
@@ -42,7 +57,7 @@ impl DocStore {
     pub fn open_file(path: &Path, options: OpenOptions) -> Result<Self> {
         let file = SharedFile::new(path, options.lock_timeout);
         let (doc, fingerprint) = load(&file)?;
-        Ok(DocStore {
+        let store = DocStore {
             audit: AuditLog::beside(path),
             file: Some(file),
             loaded: RwLock::new(Loaded {
@@ -51,7 +66,64 @@ impl DocStore {
             }),
             writer: Mutex::new(()),
             loads: 1.into(),
+            state_path: Some((state_path(path), options)),
+            state_db: OnceLock::new(),
+        };
+        store.absorb_state()?;
+        Ok(store)
+    }
+
+    /// The state database of a file store; `None` in dict mode.
+    fn state_db(&self) -> Result<Option<&SqliteStore>> {
+        let Some((path, options)) = &self.state_path else {
+            return Ok(None);
+        };
+        if let Some(db) = self.state_db.get() {
+            return Ok(Some(db));
+        }
+        let db = SqliteStore::open_state(path, *options)?;
+        Ok(Some(self.state_db.get_or_init(|| db)))
+    }
+
+    /// Moves state kept in the file (under the `authgate` key) into the
+    /// state database, and drops it from the file.
+    fn absorb_state(&self) -> Result<()> {
+        if self.read(|d| d.state.is_empty())? {
+            return Ok(());
+        }
+        let Some(db) = self.state_db()? else {
+            return Ok(());
+        };
+        self.write(|d| {
+            if d.state.is_empty() {
+                return Ok(());
+            }
+            db.import_state(&d.state)?;
+            d.state = super::document::State::default();
+            d.mark_dirty();
+            Ok(())
         })
+    }
+
+    /// Whether the user is in the document.
+    fn has_user(&self, key: &str) -> Result<bool> {
+        self.read(|d| d.user_entry(key).is_some())
+    }
+
+    /// Every session, lockout, pending password and revocation, wherever
+    /// this store keeps them.
+    pub fn state(&self) -> Result<super::document::State> {
+        match self.state_db()? {
+            Some(db) => db.export_state(),
+            None => self.read(|d| d.state.clone()),
+        }
+    }
+
+    /// The document with its state, as `authgate migrate` copies it.
+    pub fn export_document(&self) -> Result<Document> {
+        let mut doc = self.read(Document::clone)?;
+        doc.state = self.state()?;
+        Ok(doc)
     }
 
     /// A store over dict-mode credentials (`{'usernames': {...}}`), kept in memory.
@@ -66,6 +138,8 @@ impl DocStore {
             writer: Mutex::new(()),
             audit: AuditLog::in_memory(),
             loads: 1.into(),
+            state_path: None,
+            state_db: OnceLock::new(),
         })
     }
 
@@ -164,6 +238,13 @@ impl DocStore {
     }
 }
 
+/// `<config>.state.db`, beside the config file.
+fn state_path(config: &Path) -> PathBuf {
+    let mut name = config.as_os_str().to_owned();
+    name.push(".state.db");
+    PathBuf::from(name)
+}
+
 fn load(file: &SharedFile) -> Result<(Document, Fingerprint)> {
     let (text, fingerprint) = file.read()?;
     let value = yaml::parse(&text, file.path())?;
@@ -214,6 +295,9 @@ impl Store for DocStore {
 
     fn lock_state(&self, username: &str) -> Result<LockState> {
         let key = username.to_lowercase();
+        if let Some(db) = self.state_db()? {
+            return db.lock_state(&key);
+        }
         self.read(|d| d.state.lockouts.get(&key).cloned().unwrap_or_default())
     }
 
@@ -224,6 +308,12 @@ impl Store for DocStore {
         now: f64,
     ) -> Result<LockState> {
         let key = username.to_lowercase();
+        if let Some(db) = self.state_db()? {
+            if !self.has_user(&key)? {
+                return Ok(LockState::default());
+            }
+            return db.record_failure(&key, policy, now);
+        }
         self.write(|d| {
             if d.user_entry(&key).is_none() {
                 return Ok(LockState::default());
@@ -243,6 +333,12 @@ impl Store for DocStore {
     }
 
     fn open_session(&self, session: &Session, limits: &SessionLimits, now: f64) -> Result<()> {
+        if let Some(db) = self.state_db()? {
+            if !self.has_user(&session.username)? {
+                return Err(Error::UserNotFound(session.username.clone()));
+            }
+            return db.open_session(session, limits, now);
+        }
         self.write(|d| {
             if d.user_entry(&session.username).is_none() {
                 return Err(Error::UserNotFound(session.username.clone()));
@@ -279,10 +375,16 @@ impl Store for DocStore {
     }
 
     fn session(&self, id: &str) -> Result<Option<Session>> {
+        if let Some(db) = self.state_db()? {
+            return db.session(id);
+        }
         self.read(|d| d.state.sessions.get(id).cloned())
     }
 
     fn touch_session(&self, id: &str, now: f64) -> Result<()> {
+        if let Some(db) = self.state_db()? {
+            return db.touch_session(id, now);
+        }
         self.write(|d| {
             if let Some(s) = d.state.sessions.get_mut(id) {
                 s.last_seen = now;
@@ -293,6 +395,9 @@ impl Store for DocStore {
     }
 
     fn close_session(&self, id: &str, now: f64, idle_timeout: f64) -> Result<Option<Session>> {
+        if let Some(db) = self.state_db()? {
+            return db.close_session(id, now, idle_timeout);
+        }
         self.write(|d| {
             let Some(closed) = d.state.sessions.remove(id) else {
                 return Ok(None);
@@ -311,6 +416,9 @@ impl Store for DocStore {
 
     fn revoked_before(&self, username: &str) -> Result<Option<f64>> {
         let key = username.to_lowercase();
+        if let Some(db) = self.state_db()? {
+            return db.revoked_before(&key);
+        }
         self.read(|d| d.state.revoked_before.get(&key).copied())
     }
 
@@ -355,6 +463,11 @@ impl Store for DocStore {
     }
 
     fn remove_user(&self, username: &str) -> Result<bool> {
+        if let Some(db) = self.state_db()? {
+            // State first: a crash in between leaves a user logged out, not
+            // sessions of a removed user.
+            db.remove_user(username)?;
+        }
         self.write(|d| Ok(d.remove_user(username)))
     }
 
@@ -380,11 +493,23 @@ impl Store for DocStore {
 
     fn set_password(&self, username: &str, hash: &str, now: f64) -> Result<()> {
         let key = username.to_lowercase();
+        let state_db = self.state_db()?;
+        if let Some(db) = state_db {
+            if !self.has_user(&key)? {
+                return Err(Error::UserNotFound(key));
+            }
+            // Sessions end before the password changes: a crash in between
+            // logs the user out rather than keeping old cookies alive.
+            db.set_password(&key, hash, now)?;
+        }
         self.write(|d| {
             if d.user_entry(&key).is_none() {
                 return Err(Error::UserNotFound(key.clone()));
             }
             d.set_user_field(&key, "password", Value::Str(hash.to_string()))?;
+            if state_db.is_some() {
+                return Ok(());
+            }
             d.state.sessions.retain(|_, s| s.username != key);
             d.state.pending_passwords.remove(&key);
             d.state.revoked_before.insert(key.clone(), now);
@@ -394,6 +519,12 @@ impl Store for DocStore {
 
     fn set_pending_password(&self, username: &str, pending: &PendingPassword) -> Result<()> {
         let key = username.to_lowercase();
+        if let Some(db) = self.state_db()? {
+            if !self.has_user(&key)? {
+                return Err(Error::UserNotFound(key));
+            }
+            return db.set_pending_password(&key, pending);
+        }
         self.write(|d| {
             if d.user_entry(&key).is_none() {
                 return Err(Error::UserNotFound(key.clone()));
@@ -408,6 +539,9 @@ impl Store for DocStore {
 
     fn pending_password(&self, username: &str) -> Result<Option<PendingPassword>> {
         let key = username.to_lowercase();
+        if let Some(db) = self.state_db()? {
+            return db.pending_password(&key);
+        }
         self.read(|d| d.state.pending_passwords.get(&key).cloned())
     }
 
@@ -421,6 +555,12 @@ impl Store for DocStore {
 
     fn set_lock(&self, username: &str, until: Option<f64>) -> Result<()> {
         let key = username.to_lowercase();
+        if let Some(db) = self.state_db()? {
+            if !self.has_user(&key)? {
+                return Err(Error::UserNotFound(key));
+            }
+            return db.set_lock(&key, until);
+        }
         self.write(|d| {
             if d.user_entry(&key).is_none() {
                 return Err(Error::UserNotFound(key.clone()));

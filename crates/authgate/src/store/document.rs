@@ -403,7 +403,8 @@ impl Document {
 }
 
 impl State {
-    fn is_empty(&self) -> bool {
+    /// Whether there is no state at all.
+    pub fn is_empty(&self) -> bool {
         self.sessions.is_empty()
             && self.lockouts.is_empty()
             && self.revoked_before.is_empty()

@@ -103,8 +103,11 @@ pub fn session_ids(kind: Kind, location: &str) -> BTreeSet<String> {
     match kind {
         Kind::Yaml => DocStore::open_file(Path::new(location), OpenOptions::default())
             .unwrap_or_else(|e| panic!("{location} must open: {e}"))
-            .read(|d| d.state.sessions.keys().cloned().collect())
-            .expect("read the document"),
+            .state()
+            .expect("read the state")
+            .sessions
+            .into_keys()
+            .collect(),
         Kind::Sqlite => {
             let conn = rusqlite::Connection::open(location).expect("open the SQLite file");
             let mut stmt = conn

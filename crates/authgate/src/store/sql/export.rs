@@ -15,7 +15,7 @@ use super::ops::{
     lock_state_from_row, session_from_row, UserRow, PREAUTHORIZED_LIST, SELECT_ALL_SESSIONS,
     SELECT_ALL_USERS, SELECT_SESSIONS_OF,
 };
-use super::{Database, Dialect, Param};
+use super::{Database, Dialect, Param, Tx};
 use crate::error::Result;
 use crate::session::Session;
 use crate::store::document::{Document, Layout, State};
@@ -63,34 +63,41 @@ pub(crate) fn export_document(db: &impl Database, origin: &Path) -> Result<Docum
             .map(|row| row.text(0).map(Value::Str))
             .collect::<Result<Vec<_>>>()?;
 
-        let mut state = State::default();
-        for row in tx.query(SELECT_ALL_SESSIONS, &[])? {
-            let session = session_from_row(&row)?;
-            state.sessions.insert(session.id.clone(), session);
-        }
-        for row in tx.query(
-            "SELECT failures, window_start, locked_until, username FROM lockouts",
-            &[],
-        )? {
-            state
-                .lockouts
-                .insert(row.text(3)?, lock_state_from_row(&row)?);
-        }
-        for row in tx.query("SELECT username, hash, expires FROM pending_passwords", &[])? {
-            let pending = PendingPassword {
-                hash: row.text(1)?,
-                expires: row.f64(2)?,
-            };
-            state.pending_passwords.insert(row.text(0)?, pending);
-        }
-        for row in tx.query("SELECT username, revoked_at FROM revoked_before", &[])? {
-            state.revoked_before.insert(row.text(0)?, row.f64(1)?);
-        }
+        let state = read_state(tx)?;
         Ok((config_root(users, settings, preauthorized), state))
     })?;
     let mut doc = Document::from_value(Value::Map(root), Layout::Config, origin)?;
     doc.state = state;
     Ok(doc)
+}
+
+/// authgate's state tables (sessions, lockouts, pending passwords,
+/// revocations) as a [`State`].
+pub(crate) fn read_state(tx: &mut dyn Tx) -> Result<State> {
+    let mut state = State::default();
+    for row in tx.query(SELECT_ALL_SESSIONS, &[])? {
+        let session = session_from_row(&row)?;
+        state.sessions.insert(session.id.clone(), session);
+    }
+    for row in tx.query(
+        "SELECT failures, window_start, locked_until, username FROM lockouts",
+        &[],
+    )? {
+        state
+            .lockouts
+            .insert(row.text(3)?, lock_state_from_row(&row)?);
+    }
+    for row in tx.query("SELECT username, hash, expires FROM pending_passwords", &[])? {
+        let pending = PendingPassword {
+            hash: row.text(1)?,
+            expires: row.f64(2)?,
+        };
+        state.pending_passwords.insert(row.text(0)?, pending);
+    }
+    for row in tx.query("SELECT username, revoked_at FROM revoked_before", &[])? {
+        state.revoked_before.insert(row.text(0)?, row.f64(1)?);
+    }
+    Ok(state)
 }
 
 /// The top-level mapping of a config file, rebuilt from what

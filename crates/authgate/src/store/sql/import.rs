@@ -15,7 +15,7 @@ use super::ops::{email_key, fold_email, PREAUTHORIZED_LIST};
 use super::{Database, Param};
 use crate::error::{Error, Result};
 use crate::password;
-use crate::store::document::{Document, STATE_KEY};
+use crate::store::document::{Document, State, STATE_KEY};
 use crate::yaml::{self, Map, Value};
 
 /// A user row ready to insert.
@@ -239,60 +239,78 @@ pub(crate) fn import_document(db: &impl Database, doc: &Document) -> Result<usiz
                 ],
             )?;
         }
-        for (id, s) in &state.sessions {
-            let owner = s.username.to_lowercase();
-            if !users.contains(owner.as_str()) {
-                continue;
-            }
-            tx.execute(
-                "INSERT INTO sessions (id, username, created, expires, last_seen) \
-                 VALUES ($1, $2, $3, $4, $5)",
-                &[
-                    Param::Text(id),
-                    Param::Text(&owner),
-                    Param::real("session created", s.created)?,
-                    Param::real("session expires", s.expires)?,
-                    Param::real("session last_seen", s.last_seen)?,
-                ],
-            )?;
-        }
-        for (name, l) in &state.lockouts {
-            if !users.contains(name.as_str()) {
-                continue;
-            }
-            tx.execute(
-                "INSERT INTO lockouts (username, failures, window_start, locked_until) \
-                 VALUES ($1, $2, $3, $4)",
-                &[
-                    Param::Text(name),
-                    Param::Int(i64::from(l.failures)),
-                    Param::opt_real("lockout window_start", l.window_start)?,
-                    Param::opt_real("lockout locked_until", l.locked_until)?,
-                ],
-            )?;
-        }
-        for (name, p) in &state.pending_passwords {
-            if !users.contains(name.as_str()) {
-                continue;
-            }
-            tx.execute(
-                "INSERT INTO pending_passwords (username, hash, expires) VALUES ($1, $2, $3)",
-                &[
-                    Param::Text(name),
-                    Param::Text(&p.hash),
-                    Param::real("pending password expiry", p.expires)?,
-                ],
-            )?;
-        }
-        for (name, t) in &state.revoked_before {
-            tx.execute(
-                "INSERT INTO revoked_before (username, revoked_at) VALUES ($1, $2) \
-                 ON CONFLICT (username) DO UPDATE SET revoked_at = excluded.revoked_at",
-                &[Param::Text(name), Param::real("revoked_before", *t)?],
-            )?;
-        }
+        write_state(tx, state, |name| users.contains(name))?;
         Ok(rows.len())
     })
+}
+
+/// Writes `state` into the state tables, replacing rows with the same key;
+/// sessions, lockouts and pending passwords of users `keep` refuses are
+/// left out (revocations are kept for every name).
+pub(crate) fn write_state(
+    tx: &mut dyn super::Tx,
+    state: &State,
+    keep: impl Fn(&str) -> bool,
+) -> Result<()> {
+    for (id, s) in &state.sessions {
+        let owner = s.username.to_lowercase();
+        if !keep(&owner) {
+            continue;
+        }
+        tx.execute(
+            "INSERT INTO sessions (id, username, created, expires, last_seen) \
+             VALUES ($1, $2, $3, $4, $5) ON CONFLICT (id) DO UPDATE SET \
+             username = excluded.username, created = excluded.created, \
+             expires = excluded.expires, last_seen = excluded.last_seen",
+            &[
+                Param::Text(id),
+                Param::Text(&owner),
+                Param::real("session created", s.created)?,
+                Param::real("session expires", s.expires)?,
+                Param::real("session last_seen", s.last_seen)?,
+            ],
+        )?;
+    }
+    for (name, l) in &state.lockouts {
+        if !keep(name) {
+            continue;
+        }
+        tx.execute(
+            "INSERT INTO lockouts (username, failures, window_start, locked_until) \
+             VALUES ($1, $2, $3, $4) ON CONFLICT (username) DO UPDATE SET \
+             failures = excluded.failures, window_start = excluded.window_start, \
+             locked_until = excluded.locked_until",
+            &[
+                Param::Text(name),
+                Param::Int(i64::from(l.failures)),
+                Param::opt_real("lockout window_start", l.window_start)?,
+                Param::opt_real("lockout locked_until", l.locked_until)?,
+            ],
+        )?;
+    }
+    for (name, p) in &state.pending_passwords {
+        if !keep(name) {
+            continue;
+        }
+        tx.execute(
+            "INSERT INTO pending_passwords (username, hash, expires) VALUES ($1, $2, $3) \
+             ON CONFLICT (username) DO UPDATE SET hash = excluded.hash, \
+             expires = excluded.expires",
+            &[
+                Param::Text(name),
+                Param::Text(&p.hash),
+                Param::real("pending password expiry", p.expires)?,
+            ],
+        )?;
+    }
+    for (name, t) in &state.revoked_before {
+        tx.execute(
+            "INSERT INTO revoked_before (username, revoked_at) VALUES ($1, $2) \
+             ON CONFLICT (username) DO UPDATE SET revoked_at = excluded.revoked_at",
+            &[Param::Text(name), Param::real("revoked_before", *t)?],
+        )?;
+    }
+    Ok(())
 }
 
 fn put_setting(tx: &mut dyn super::Tx, name: &str, json: Option<&str>) -> Result<()> {

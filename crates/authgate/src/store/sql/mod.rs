@@ -77,6 +77,14 @@ pub(crate) const SQLITE_MIGRATIONS: &[Migration] = &[Migration {
     sql: include_str!("sqlite/0001_initial.sql"),
 }];
 
+/// The migrations of the state database beside a `config.yaml`
+/// ([`super::DocStore`]): the state tables of [`SQLITE_MIGRATIONS`], without
+/// `users` and therefore without foreign keys.
+pub(crate) const STATE_MIGRATIONS: &[Migration] = &[Migration {
+    version: 1,
+    sql: include_str!("state/0001_initial.sql"),
+}];
+
 /// PostgreSQL's migrations, oldest first.
 pub(crate) const POSTGRES_MIGRATIONS: &[Migration] = &[Migration {
     version: 1,
@@ -278,6 +286,12 @@ pub(crate) trait Tx {
     /// sessions are live: exclusive to check session limits, shared to add or
     /// revive a session. A no-op where writes are serialized anyway (SQLite).
     fn lock_sessions(&mut self, exclusive: bool) -> Result<()>;
+    /// Whether this database holds the `users` table. The state database
+    /// beside a `config.yaml` does not: its users live in the file, which
+    /// the caller checks, so steps that lock or update a user's row skip it.
+    fn keeps_users(&self) -> bool {
+        true
+    }
 }
 
 /// A database that runs closures in transactions.

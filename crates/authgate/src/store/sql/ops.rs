@@ -233,8 +233,11 @@ pub(super) fn lock_state_from_row(row: &Row) -> Result<LockState> {
 
 /// Locks the user's row for the rest of the transaction (PostgreSQL; SQLite's
 /// transaction holds the database's write lock already). False if there is
-/// no such user.
+/// no such user. Without a `users` table the caller has checked the user.
 fn lock_user(tx: &mut dyn Tx, key: &str) -> Result<bool> {
+    if !tx.keeps_users() {
+        return Ok(true);
+    }
     let sql = match tx.dialect() {
         Dialect::Sqlite => "SELECT 1 FROM users WHERE username = $1",
         Dialect::Postgres => "SELECT 1 FROM users WHERE username = $1 FOR UPDATE",
@@ -243,6 +246,9 @@ fn lock_user(tx: &mut dyn Tx, key: &str) -> Result<bool> {
 }
 
 fn user_exists(tx: &mut dyn Tx, key: &str) -> Result<bool> {
+    if !tx.keeps_users() {
+        return Ok(true);
+    }
     Ok(!tx
         .query(
             "SELECT 1 FROM users WHERE username = $1",
@@ -593,10 +599,12 @@ pub(crate) fn record_failure(
             .unwrap_or_default();
         let new = policy.record_failure(&old, now);
         if new != old {
-            tx.execute(
-                "UPDATE users SET failed_login_attempts = $2 WHERE username = $1",
-                &[Param::Text(&key), Param::Int(i64::from(new.failures))],
-            )?;
+            if tx.keeps_users() {
+                tx.execute(
+                    "UPDATE users SET failed_login_attempts = $2 WHERE username = $1",
+                    &[Param::Text(&key), Param::Int(i64::from(new.failures))],
+                )?;
+            }
             upsert_lockout(tx, &key, &new)?;
         }
         Ok(new)
@@ -641,10 +649,12 @@ pub(crate) fn open_session(
             "DELETE FROM sessions WHERE expires <= $1",
             &[Param::real("now", now)?],
         )?;
-        tx.execute(
-            "UPDATE users SET failed_login_attempts = 0, logged_in = $2 WHERE username = $1",
-            &[Param::Text(&key), Param::Bool(true)],
-        )?;
+        if tx.keeps_users() {
+            tx.execute(
+                "UPDATE users SET failed_login_attempts = 0, logged_in = $2 WHERE username = $1",
+                &[Param::Text(&key), Param::Bool(true)],
+            )?;
+        }
         tx.execute(
             "DELETE FROM lockouts WHERE username = $1",
             &[Param::Text(&key)],
@@ -708,7 +718,8 @@ pub(crate) fn close_session(
             return Ok(None);
         };
         upsert_revoked(tx, &closed.username, now)?;
-        if exists && !has_live_session(tx, &closed.username, now, idle_timeout)? {
+        if exists && tx.keeps_users() && !has_live_session(tx, &closed.username, now, idle_timeout)?
+        {
             tx.execute(
                 "UPDATE users SET logged_in = $2 WHERE username = $1",
                 &[Param::Text(&closed.username), Param::Bool(false)],
@@ -821,6 +832,16 @@ pub(crate) fn remove_user(db: &impl Database, username: &str) -> Result<bool> {
     // Sessions, lockout and pending password go with the row (ON DELETE
     // CASCADE); revocations stay, as in `DocStore`.
     db.write(|tx| {
+        if !tx.keeps_users() {
+            for sql in [
+                "DELETE FROM sessions WHERE username = $1",
+                "DELETE FROM lockouts WHERE username = $1",
+                "DELETE FROM pending_passwords WHERE username = $1",
+            ] {
+                tx.execute(sql, &[Param::Text(&key)])?;
+            }
+            return Ok(true);
+        }
         Ok(tx.execute(
             "DELETE FROM users WHERE username = $1",
             &[Param::Text(&key)],
@@ -879,14 +900,16 @@ pub(crate) fn set_password(db: &impl Database, username: &str, hash: &str, now: 
         if !lock_user(tx, &key)? {
             return Err(Error::UserNotFound(key.clone()));
         }
-        tx.execute(
-            "UPDATE users SET password_hash = $2, password_plain = $3 WHERE username = $1",
-            &[
-                Param::Text(&key),
-                Param::Text(hash),
-                Param::Bool(!password::is_hash(hash)),
-            ],
-        )?;
+        if tx.keeps_users() {
+            tx.execute(
+                "UPDATE users SET password_hash = $2, password_plain = $3 WHERE username = $1",
+                &[
+                    Param::Text(&key),
+                    Param::Text(hash),
+                    Param::Bool(!password::is_hash(hash)),
+                ],
+            )?;
+        }
         tx.execute(
             "DELETE FROM sessions WHERE username = $1",
             &[Param::Text(&key)],
@@ -947,10 +970,12 @@ pub(crate) fn set_lock(db: &impl Database, username: &str, until: Option<f64>) -
                     "DELETE FROM lockouts WHERE username = $1",
                     &[Param::Text(&key)],
                 )?;
-                tx.execute(
-                    "UPDATE users SET failed_login_attempts = 0 WHERE username = $1",
-                    &[Param::Text(&key)],
-                )?;
+                if tx.keeps_users() {
+                    tx.execute(
+                        "UPDATE users SET failed_login_attempts = 0 WHERE username = $1",
+                        &[Param::Text(&key)],
+                    )?;
+                }
             }
         }
         Ok(())
@@ -960,6 +985,12 @@ pub(crate) fn set_lock(db: &impl Database, username: &str, until: Option<f64>) -
 pub(crate) fn record_event(db: &impl Database, event: &AuditEvent) -> Result<()> {
     let time = Param::real("event time", event.time)?;
     db.write(|tx| {
+        if tx.dialect() == Dialect::Postgres {
+            // An audit event need not wait for the WAL flush: a server crash
+            // can lose the last events, never the changes they describe,
+            // which commit durably in their own transactions.
+            tx.execute("SET LOCAL synchronous_commit TO OFF", &[])?;
+        }
         tx.execute(
             "INSERT INTO audit_events (occurred_at, kind, username, detail) \
              VALUES ($1, $2, $3, $4)",
