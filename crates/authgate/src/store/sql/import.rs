@@ -11,7 +11,10 @@
 use std::collections::{BTreeSet, HashMap};
 
 use super::json::to_json;
-use super::ops::{email_key, fold_email, PREAUTHORIZED_LIST};
+use super::ops::{
+    email_key, fold_email, upsert_lockout, upsert_pending, upsert_revoked, upsert_session,
+    PREAUTHORIZED_LIST,
+};
 use super::{Database, Param};
 use crate::error::{Error, Result};
 use crate::password;
@@ -252,63 +255,24 @@ pub(crate) fn write_state(
     state: &State,
     keep: impl Fn(&str) -> bool,
 ) -> Result<()> {
-    for (id, s) in &state.sessions {
+    for s in state.sessions.values() {
         let owner = s.username.to_lowercase();
-        if !keep(&owner) {
-            continue;
+        if keep(&owner) {
+            upsert_session(tx, s, &owner)?;
         }
-        tx.execute(
-            "INSERT INTO sessions (id, username, created, expires, last_seen) \
-             VALUES ($1, $2, $3, $4, $5) ON CONFLICT (id) DO UPDATE SET \
-             username = excluded.username, created = excluded.created, \
-             expires = excluded.expires, last_seen = excluded.last_seen",
-            &[
-                Param::Text(id),
-                Param::Text(&owner),
-                Param::real("session created", s.created)?,
-                Param::real("session expires", s.expires)?,
-                Param::real("session last_seen", s.last_seen)?,
-            ],
-        )?;
     }
-    for (name, l) in &state.lockouts {
-        if !keep(name) {
-            continue;
-        }
-        tx.execute(
-            "INSERT INTO lockouts (username, failures, window_start, locked_until) \
-             VALUES ($1, $2, $3, $4) ON CONFLICT (username) DO UPDATE SET \
-             failures = excluded.failures, window_start = excluded.window_start, \
-             locked_until = excluded.locked_until",
-            &[
-                Param::Text(name),
-                Param::Int(i64::from(l.failures)),
-                Param::opt_real("lockout window_start", l.window_start)?,
-                Param::opt_real("lockout locked_until", l.locked_until)?,
-            ],
-        )?;
+    for (name, l) in state.lockouts.iter().filter(|(name, _)| keep(name)) {
+        upsert_lockout(tx, name, l)?;
     }
-    for (name, p) in &state.pending_passwords {
-        if !keep(name) {
-            continue;
-        }
-        tx.execute(
-            "INSERT INTO pending_passwords (username, hash, expires) VALUES ($1, $2, $3) \
-             ON CONFLICT (username) DO UPDATE SET hash = excluded.hash, \
-             expires = excluded.expires",
-            &[
-                Param::Text(name),
-                Param::Text(&p.hash),
-                Param::real("pending password expiry", p.expires)?,
-            ],
-        )?;
+    for (name, p) in state
+        .pending_passwords
+        .iter()
+        .filter(|(name, _)| keep(name))
+    {
+        upsert_pending(tx, name, p)?;
     }
     for (name, t) in &state.revoked_before {
-        tx.execute(
-            "INSERT INTO revoked_before (username, revoked_at) VALUES ($1, $2) \
-             ON CONFLICT (username) DO UPDATE SET revoked_at = excluded.revoked_at",
-            &[Param::Text(name), Param::real("revoked_before", *t)?],
-        )?;
+        upsert_revoked(tx, name, *t)?;
     }
     Ok(())
 }

@@ -322,7 +322,7 @@ fn live_users(tx: &mut dyn Tx, now: f64, idle_timeout: f64) -> Result<Vec<String
     Ok(users)
 }
 
-fn upsert_revoked(tx: &mut dyn Tx, key: &str, now: f64) -> Result<()> {
+pub(super) fn upsert_revoked(tx: &mut dyn Tx, key: &str, now: f64) -> Result<()> {
     tx.execute(
         "INSERT INTO revoked_before (username, revoked_at) VALUES ($1, $2) \
          ON CONFLICT (username) DO UPDATE SET revoked_at = excluded.revoked_at",
@@ -331,7 +331,7 @@ fn upsert_revoked(tx: &mut dyn Tx, key: &str, now: f64) -> Result<()> {
     Ok(())
 }
 
-fn upsert_lockout(tx: &mut dyn Tx, key: &str, state: &LockState) -> Result<()> {
+pub(super) fn upsert_lockout(tx: &mut dyn Tx, key: &str, state: &LockState) -> Result<()> {
     tx.execute(
         "INSERT INTO lockouts (username, failures, window_start, locked_until) \
          VALUES ($1, $2, $3, $4) ON CONFLICT (username) DO UPDATE SET \
@@ -342,6 +342,38 @@ fn upsert_lockout(tx: &mut dyn Tx, key: &str, state: &LockState) -> Result<()> {
             Param::Int(i64::from(state.failures)),
             Param::opt_real("window_start", state.window_start)?,
             Param::opt_real("locked_until", state.locked_until)?,
+        ],
+    )?;
+    Ok(())
+}
+
+/// Stores `session` under `owner` (its lower-cased username).
+pub(super) fn upsert_session(tx: &mut dyn Tx, session: &Session, owner: &str) -> Result<()> {
+    tx.execute(
+        "INSERT INTO sessions (id, username, created, expires, last_seen) \
+         VALUES ($1, $2, $3, $4, $5) ON CONFLICT (id) DO UPDATE SET \
+         username = excluded.username, created = excluded.created, \
+         expires = excluded.expires, last_seen = excluded.last_seen",
+        &[
+            Param::Text(&session.id),
+            Param::Text(owner),
+            Param::real("session created", session.created)?,
+            Param::real("session expires", session.expires)?,
+            Param::real("session last_seen", session.last_seen)?,
+        ],
+    )?;
+    Ok(())
+}
+
+pub(super) fn upsert_pending(tx: &mut dyn Tx, key: &str, pending: &PendingPassword) -> Result<()> {
+    tx.execute(
+        "INSERT INTO pending_passwords (username, hash, expires) VALUES ($1, $2, $3) \
+         ON CONFLICT (username) DO UPDATE SET hash = excluded.hash, \
+         expires = excluded.expires",
+        &[
+            Param::Text(key),
+            Param::Text(&pending.hash),
+            Param::real("pending password expiry", pending.expires)?,
         ],
     )?;
     Ok(())
@@ -659,20 +691,7 @@ pub(crate) fn open_session(
             "DELETE FROM lockouts WHERE username = $1",
             &[Param::Text(&key)],
         )?;
-        tx.execute(
-            "INSERT INTO sessions (id, username, created, expires, last_seen) \
-             VALUES ($1, $2, $3, $4, $5) ON CONFLICT (id) DO UPDATE SET \
-             username = excluded.username, created = excluded.created, \
-             expires = excluded.expires, last_seen = excluded.last_seen",
-            &[
-                Param::Text(&session.id),
-                Param::Text(&key),
-                Param::Real(session.created),
-                Param::Real(session.expires),
-                Param::Real(session.last_seen),
-            ],
-        )?;
-        Ok(())
+        upsert_session(tx, session, &key)
     })
 }
 
@@ -933,17 +952,7 @@ pub(crate) fn set_pending_password(
         if !lock_user(tx, &key)? {
             return Err(Error::UserNotFound(key.clone()));
         }
-        tx.execute(
-            "INSERT INTO pending_passwords (username, hash, expires) VALUES ($1, $2, $3) \
-             ON CONFLICT (username) DO UPDATE SET hash = excluded.hash, \
-             expires = excluded.expires",
-            &[
-                Param::Text(&key),
-                Param::Text(&pending.hash),
-                Param::Real(pending.expires),
-            ],
-        )?;
-        Ok(())
+        upsert_pending(tx, &key, pending)
     })
 }
 
