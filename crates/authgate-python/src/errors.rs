@@ -88,6 +88,13 @@ create_exception!(
     AuthgateError,
     "The store could not be read or written."
 );
+create_exception!(
+    _core,
+    OidcError,
+    AuthgateError,
+    "An OpenID Connect login was refused: bad configuration, provider trouble, a \
+     bad state or ID token, or an email owned by a password user."
+);
 
 /// Converts a core error into its Python exception.
 pub fn to_py(err: Error) -> PyErr {
@@ -112,6 +119,7 @@ pub fn to_py(err: Error) -> PyErr {
             StoreError::new_err(msg)
         }
         Error::SchemaTooNew { .. } => ConfigError::new_err(msg),
+        Error::Oidc(_) => OidcError::new_err(msg),
         _ => AuthgateError::new_err(msg),
     }
 }
@@ -145,5 +153,6 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("NotPreauthorized", py.get_type::<NotPreauthorized>())?;
     m.add("ConfigError", py.get_type::<ConfigError>())?;
     m.add("StoreError", py.get_type::<StoreError>())?;
+    m.add("OidcError", py.get_type::<OidcError>())?;
     Ok(())
 }

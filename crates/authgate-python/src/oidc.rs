@@ -1,39 +1,23 @@
 //! OpenID Connect guest login for Python: `OidcClient`, with the GIL
 //! released around every request to the provider and every store write.
 //!
-//! Errors of the flow raise `OidcError` (a subclass of `AuthgateError`)
-//! with the core's message; errors of the core (limits, store) raise their
-//! usual classes (`TooManyUsers`, `SessionExists`, `StoreError`, …).
+//! Errors go through the one mapping in [`crate::errors`]: refusals of the
+//! flow (`authgate::Error::Oidc`) raise `OidcError` (a subclass of
+//! `AuthgateError`) with the core's message; other errors of the core
+//! (limits, store) raise their usual classes (`TooManyUsers`,
+//! `SessionExists`, `StoreError`, …).
 
 use std::path::PathBuf;
 
 use authgate::clock::{Clock, SystemClock};
-use authgate::oidc::{
-    self, Callback, ClientConfig, GuestLoginRequest, OidcError as CoreOidcError, StateOwner,
-};
+use authgate::oidc::{self, Callback, ClientConfig, GuestLoginRequest, StateOwner};
 use authgate::session::SessionPolicy;
-use pyo3::create_exception;
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 
 use crate::convert;
-use crate::errors::{self, AuthgateError, IntoPyResult};
+use crate::errors::IntoPyResult;
 use crate::store::Store;
-
-create_exception!(
-    _core,
-    OidcError,
-    AuthgateError,
-    "An OpenID Connect login was refused: bad configuration, provider trouble, a \
-     bad state or ID token, or an email owned by a password user."
-);
-
-fn to_py(err: CoreOidcError) -> PyErr {
-    match err {
-        CoreOidcError::Core(e) => errors::to_py(e),
-        other => OidcError::new_err(other.to_string()),
-    }
-}
 
 /// A login that finished: the guest, their new session.
 #[pyclass(module = "authgate._core", frozen, get_all)]
@@ -86,7 +70,7 @@ impl OidcClient {
     #[pyo3(signature = (name, settings))]
     fn new(name: Option<&str>, settings: &Bound<'_, PyAny>) -> PyResult<Self> {
         let settings = convert::from_py(settings)?;
-        let config = ClientConfig::from_settings(name, &settings).map_err(to_py)?;
+        let config = ClientConfig::from_settings(name, &settings).py_err()?;
         Ok(OidcClient {
             inner: oidc::OidcClient::new(config),
         })
@@ -98,7 +82,7 @@ impl OidcClient {
     fn begin(&self, py: Python<'_>, binding: &str) -> PyResult<(String, String, f64)> {
         let request = py
             .detach(|| self.inner.begin(binding, SystemClock.now()))
-            .map_err(to_py)?;
+            .py_err()?;
         Ok((request.url, request.state, request.expires))
     }
 
@@ -159,7 +143,7 @@ impl OidcClient {
                     SystemClock.now(),
                 )
             })
-            .map_err(to_py)?;
+            .py_err()?;
         Ok(GuestLoginResult {
             user: crate::auth::user_dict(py, &guest.user)?.unbind(),
             session_id: guest.session.id,
@@ -193,10 +177,10 @@ fn oauth2_settings(py: Python<'_>, path: PathBuf) -> PyResult<Option<Bound<'_, P
     section.map(|s| convert::to_py(py, &s)).transpose()
 }
 
-/// Adds `OidcClient`, `GuestLoginResult`, `OidcError`, `new_browser_binding`
-/// and `oauth2_settings` to the module.
+/// Adds `OidcClient`, `GuestLoginResult`, `new_browser_binding` and
+/// `oauth2_settings` to the module (`OidcError` is added with the other
+/// exceptions, by [`crate::errors::register`]).
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
-    m.add("OidcError", m.py().get_type::<OidcError>())?;
     m.add_class::<OidcClient>()?;
     m.add_class::<GuestLoginResult>()?;
     m.add_function(wrap_pyfunction!(new_browser_binding, m)?)?;

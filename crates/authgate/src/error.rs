@@ -7,6 +7,8 @@
 
 use std::path::PathBuf;
 
+use crate::oidc::OidcFailure;
+
 /// Everything that can go wrong in authgate.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
@@ -121,6 +123,14 @@ pub enum Error {
         #[source]
         source: std::io::Error,
     },
+
+    // ---- OpenID Connect ----------------------------------------------------------
+    /// An OpenID Connect guest login was refused: bad `oauth2` settings,
+    /// provider trouble, a bad `state` or ID token, or an email owned by a
+    /// password user. Errors of the core met on the way (limits, store) are
+    /// their own variants, not this one.
+    #[error(transparent)]
+    Oidc(#[from] OidcFailure),
 }
 
 impl Error {

@@ -10,7 +10,7 @@ use authgate::auth::{AuthConfig, Authenticator};
 use authgate::clock::FakeClock;
 use authgate::oidc::{
     guest_login, pkce_challenge, Callback, ClientConfig, GuestLoginRequest, HttpResponse,
-    OidcClient, OidcError, StateOwner, Transport,
+    OidcClient, OidcFailure, StateOwner, Transport,
 };
 use authgate::store::{DocStore, Store};
 use authgate::token::TokenKey;
@@ -86,7 +86,7 @@ impl std::fmt::Debug for FakeProvider {
     }
 }
 
-fn respond(status: u16, body: &serde_json::Value) -> Result<HttpResponse, OidcError> {
+fn respond(status: u16, body: &serde_json::Value) -> Result<HttpResponse, Error> {
     Ok(HttpResponse {
         status,
         body: body.to_string().into_bytes(),
@@ -168,7 +168,7 @@ impl FakeProvider {
 }
 
 impl Transport for FakeProvider {
-    fn get(&self, _what: &'static str, url: &Url) -> Result<HttpResponse, OidcError> {
+    fn get(&self, _what: &'static str, url: &Url) -> Result<HttpResponse, Error> {
         if url.as_str() == format!("{}/.well-known/openid-configuration", self.base) {
             return respond(
                 200,
@@ -196,7 +196,7 @@ impl Transport for FakeProvider {
         _what: &'static str,
         url: &Url,
         form: &[(&str, &str)],
-    ) -> Result<HttpResponse, OidcError> {
+    ) -> Result<HttpResponse, Error> {
         assert_eq!(url.as_str(), format!("{}/token", self.base));
         let form: HashMap<&str, &str> = form.iter().copied().collect();
         if let Some((status, error)) = self.script.lock().unwrap().token_error {
@@ -255,7 +255,7 @@ fn start(provider: &FakeProvider, client: &OidcClient) -> String {
     state
 }
 
-fn finish(client: &OidcClient, state: &str) -> Result<authgate::oidc::Identity, OidcError> {
+fn finish(client: &OidcClient, state: &str) -> Result<authgate::oidc::Identity, Error> {
     client.complete(
         &Callback {
             state,
@@ -324,13 +324,13 @@ fn a_state_is_used_once_and_only_by_its_browser() {
     finish(&client, &state).unwrap();
     assert!(matches!(
         finish(&client, &state),
-        Err(OidcError::StateMismatch)
+        Err(Error::Oidc(OidcFailure::StateMismatch))
     ));
 
     // Forged state.
     assert!(matches!(
         finish(&client, "forged-state-value"),
-        Err(OidcError::StateMismatch)
+        Err(Error::Oidc(OidcFailure::StateMismatch))
     ));
 
     // Started in another browser: refused, and used up all the same.
@@ -343,11 +343,11 @@ fn a_state_is_used_once_and_only_by_its_browser() {
     };
     assert!(matches!(
         client.complete(&other, NOW + 5.0),
-        Err(OidcError::StateMismatch)
+        Err(Error::Oidc(OidcFailure::StateMismatch))
     ));
     assert!(matches!(
         finish(&client, &state),
-        Err(OidcError::StateMismatch)
+        Err(Error::Oidc(OidcFailure::StateMismatch))
     ));
 
     // Expired.
@@ -360,7 +360,7 @@ fn a_state_is_used_once_and_only_by_its_browser() {
     };
     assert!(matches!(
         client.complete(&late, NOW + 601.0),
-        Err(OidcError::StateMismatch)
+        Err(Error::Oidc(OidcFailure::StateMismatch))
     ));
 
     // Started by another client of the same provider.
@@ -379,7 +379,7 @@ fn a_state_is_used_once_and_only_by_its_browser() {
     assert_eq!(other_client.state_owner(&state, NOW), StateOwner::Other);
     assert!(matches!(
         finish(&other_client, &state),
-        Err(OidcError::StateMismatch)
+        Err(Error::Oidc(OidcFailure::StateMismatch))
     ));
 }
 
@@ -537,7 +537,7 @@ impl MicrosoftStandIn {
 }
 
 impl Transport for MicrosoftStandIn {
-    fn get(&self, what: &'static str, url: &Url) -> Result<HttpResponse, OidcError> {
+    fn get(&self, what: &'static str, url: &Url) -> Result<HttpResponse, Error> {
         self.inner.get(what, &self.map(url))
     }
 
@@ -546,7 +546,7 @@ impl Transport for MicrosoftStandIn {
         what: &'static str,
         url: &Url,
         form: &[(&str, &str)],
-    ) -> Result<HttpResponse, OidcError> {
+    ) -> Result<HttpResponse, Error> {
         self.inner.post_form(what, &self.map(url), form)
     }
 }
@@ -569,7 +569,7 @@ fn provider_and_token_endpoint_errors_name_only_standard_codes() {
     // The state is used up by that answer.
     assert!(matches!(
         finish(&client, &state),
-        Err(OidcError::StateMismatch)
+        Err(Error::Oidc(OidcFailure::StateMismatch))
     ));
 
     let state = start(&provider, &client);
@@ -620,7 +620,7 @@ fn guest(
     store: &dyn Store,
     provider: &Arc<FakeProvider>,
     req: &GuestLoginRequest<'_>,
-) -> Result<authgate::oidc::GuestSession, OidcError> {
+) -> Result<authgate::oidc::GuestSession, Error> {
     let client = client(provider);
     let state = start(provider, &client);
     let callback = Callback {
@@ -717,10 +717,7 @@ fn session_limits_apply_to_guests() {
     auth.login(&jsmith).unwrap();
     let provider = FakeProvider::new("limits");
     let err = guest(store.as_ref(), &provider, &request(None, Some(1))).unwrap_err();
-    assert!(
-        matches!(err, OidcError::Core(Error::TooManyUsers)),
-        "{err:?}"
-    );
+    assert!(matches!(err, Error::TooManyUsers), "{err:?}");
     assert_eq!(
         err.to_string(),
         "Maximum number of concurrent users exceeded"
@@ -732,10 +729,7 @@ fn session_limits_apply_to_guests() {
         ..request(None, None)
     };
     let err = guest(store.as_ref(), &provider, &single).unwrap_err();
-    assert!(
-        matches!(err, OidcError::Core(Error::SessionExists)),
-        "{err:?}"
-    );
+    assert!(matches!(err, Error::SessionExists), "{err:?}");
 }
 
 #[test]

@@ -8,10 +8,10 @@ use std::time::Duration;
 
 use url::Url;
 
-use super::error::OidcError;
+use super::error::OidcFailure;
 use super::http::checked_url;
 use super::pkce::SecretString;
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::store::file::{Fingerprint, SharedFile};
 use crate::yaml::{self, Value};
 
@@ -127,30 +127,31 @@ impl ClientConfig {
     ///
     /// # Errors
     ///
-    /// [`OidcError::Config`] naming the key that is missing or wrong.
-    pub fn from_settings(name: Option<&str>, settings: &Value) -> Result<Self, OidcError> {
+    /// [`Error::Oidc`] with [`OidcFailure::Config`] naming the key that is
+    /// missing or wrong.
+    pub fn from_settings(name: Option<&str>, settings: &Value) -> Result<Self> {
         let label = name.unwrap_or("provider");
-        let map = settings.as_map().ok_or_else(|| {
-            OidcError::Config(format!("oauth2.{label} must be a mapping of settings"))
-        })?;
-        let text = |key: &str| -> Result<Option<String>, OidcError> {
+        let map = settings
+            .as_map()
+            .ok_or_else(|| config_error(format!("oauth2.{label} must be a mapping of settings")))?;
+        let text = |key: &str| -> Result<Option<String>> {
             match map.get(key) {
                 None | Some(Value::Null) => Ok(None),
                 Some(Value::Str(s)) if s.trim().is_empty() => Ok(None),
                 Some(Value::Str(s)) => Ok(Some(s.trim().to_owned())),
-                Some(other) => Err(OidcError::Config(format!(
+                Some(other) => Err(config_error(format!(
                     "oauth2.{label}.{key} must be a string, not {}",
                     other.type_name()
                 ))),
             }
         };
-        let required = |key: &str| -> Result<String, OidcError> {
-            text(key)?.ok_or_else(|| OidcError::Config(format!("oauth2.{label}.{key} is missing")))
+        let required = |key: &str| -> Result<String> {
+            text(key)?.ok_or_else(|| config_error(format!("oauth2.{label}.{key} is missing")))
         };
 
         let client_id = required("client_id")?;
         if client_id.chars().any(char::is_control) || client_id.len() > 512 {
-            return Err(OidcError::Config(format!(
+            return Err(config_error(format!(
                 "oauth2.{label}.client_id is not a valid client id"
             )));
         }
@@ -167,7 +168,7 @@ impl ClientConfig {
                     tenant_id: microsoft_tenant(label, text("tenant_id")?)?,
                 },
                 _ => {
-                    return Err(OidcError::Config(format!(
+                    return Err(config_error(format!(
                         "oauth2.{label} needs server_metadata_url or issuer \
                          (only google and microsoft are known by name)"
                     )))
@@ -198,7 +199,7 @@ impl ClientConfig {
             None | Some(Value::Null) => false,
             Some(Value::Bool(b)) => *b,
             Some(_) => {
-                return Err(OidcError::Config(format!(
+                return Err(config_error(format!(
                     "oauth2.{label}.allow_unverified_email must be true or false"
                 )))
             }
@@ -251,11 +252,16 @@ pub fn oauth2_section(path: &Path) -> Result<Option<Value>> {
     Ok(section)
 }
 
+/// A bad `oauth2` setting, described by `message`.
+fn config_error(message: String) -> Error {
+    Error::Oidc(OidcFailure::Config(message))
+}
+
 /// A tenant is a GUID, a domain, or `common`/`organizations`/`consumers`:
 /// letters, digits, `.` and `-` only, so it cannot change the URL's path.
-fn microsoft_tenant(label: &str, tenant: Option<String>) -> Result<String, OidcError> {
+fn microsoft_tenant(label: &str, tenant: Option<String>) -> Result<String> {
     let tenant = tenant.ok_or_else(|| {
-        OidcError::Config(format!(
+        config_error(format!(
             "oauth2.{label}.tenant_id is missing (use 'common' to accept any Microsoft account)"
         ))
     })?;
@@ -268,15 +274,15 @@ fn microsoft_tenant(label: &str, tenant: Option<String>) -> Result<String, OidcE
     if ok {
         Ok(tenant)
     } else {
-        Err(OidcError::Config(format!(
+        Err(config_error(format!(
             "oauth2.{label}.tenant_id must be a tenant GUID or domain, or common, organizations or consumers"
         )))
     }
 }
 
-fn scopes(label: &str, value: Option<&Value>) -> Result<Vec<String>, OidcError> {
+fn scopes(label: &str, value: Option<&Value>) -> Result<Vec<String>> {
     let bad = || {
-        OidcError::Config(format!(
+        config_error(format!(
             "oauth2.{label}.scope must be a space-separated string or a list of scopes"
         ))
     };
@@ -362,7 +368,7 @@ mod tests {
         for bad in [s("../evil"), s("a/b"), s("x?y"), Value::Null] {
             assert!(matches!(
                 ClientConfig::from_settings(Some("microsoft"), &base(bad)),
-                Err(OidcError::Config(_))
+                Err(Error::Oidc(OidcFailure::Config(_)))
             ));
         }
     }

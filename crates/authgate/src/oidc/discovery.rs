@@ -5,8 +5,9 @@ use serde::Deserialize;
 use url::Url;
 
 use super::config::{Provider, GOOGLE_ISSUER, GOOGLE_ISSUER_BARE, MICROSOFT_LOGIN};
-use super::error::OidcError;
+use super::error::OidcFailure;
 use super::http::checked_url;
+use crate::error::{Error, Result};
 
 /// The placeholder Microsoft's multi-tenant documents put in their issuer.
 const TENANT_PLACEHOLDER: &str = "{tenantid}";
@@ -103,15 +104,14 @@ impl ProviderMetadata {
     ///
     /// # Errors
     ///
-    /// [`OidcError::Metadata`] saying which field is wrong.
-    pub fn parse(
-        provider: &Provider,
-        body: &[u8],
-        has_client_secret: bool,
-    ) -> Result<Self, OidcError> {
-        let bad = |detail: String| OidcError::Metadata {
-            what: "discovery document",
-            detail,
+    /// [`Error::Oidc`] with [`OidcFailure::Metadata`] saying which field is
+    /// wrong.
+    pub fn parse(provider: &Provider, body: &[u8], has_client_secret: bool) -> Result<Self> {
+        let bad = |detail: String| {
+            Error::Oidc(OidcFailure::Metadata {
+                what: "discovery document",
+                detail,
+            })
         };
         let raw: RawMetadata = serde_json::from_slice(body)
             .map_err(|_| bad("not a JSON object of the expected shape".to_owned()))?;
@@ -121,9 +121,9 @@ impl ProviderMetadata {
                 .ok_or_else(|| bad(format!("{name} is missing")))
         };
         let issuer = field("issuer", raw.issuer)?;
-        let endpoint = |name: &str, value: Option<String>| -> Result<Url, OidcError> {
+        let endpoint = |name: &str, value: Option<String>| -> Result<Url> {
             checked_url(name, &field(name, value)?).map_err(|e| match e {
-                OidcError::Config(detail) => bad(detail),
+                Error::Oidc(OidcFailure::Config(detail)) => bad(detail),
                 other => other,
             })
         };

@@ -1,8 +1,16 @@
 //! Why an OpenID Connect login was refused.
+//!
+//! [`OidcFailure`] is not an error type of its own: it is carried by
+//! [`crate::Error::Oidc`], a variant of the one error type of the core, and
+//! every function of [`crate::oidc`] returns [`crate::Result`].
 
 use crate::error::Error;
 
-/// Everything that can stop an OpenID Connect guest login.
+/// The refusals of an OpenID Connect guest login, carried by
+/// [`Error::Oidc`].
+///
+/// Errors of the core met on the way (limits, store, randomness) are not
+/// here: they are the other variants of [`Error`].
 ///
 /// Messages are meant for the person logging in and for the operator's log:
 /// they say what went wrong in fixed words and never contain the client
@@ -11,7 +19,7 @@ use crate::error::Error;
 /// shown only if it is one of the standard OAuth error codes.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
-pub enum OidcError {
+pub enum OidcFailure {
     /// The `oauth2` settings are missing a value or hold a bad one.
     #[error("OAuth2 configuration error: {0}")]
     Config(String),
@@ -51,27 +59,33 @@ pub enum OidcError {
     /// A user with a password already has this email (as 0.4.2 says it).
     #[error("User already exists")]
     UserExists,
-    /// An error of the core: store, limits, randomness.
-    #[error(transparent)]
-    Core(#[from] Error),
 }
 
-impl OidcError {
+impl OidcFailure {
     /// A short name of the refusal for the audit trail (never a secret).
     #[must_use]
     pub fn audit_reason(&self) -> &'static str {
         match self {
-            OidcError::Config(_) => "config",
-            OidcError::Http { .. } => "provider_unreachable",
-            OidcError::Metadata { .. } => "provider_metadata",
-            OidcError::StateMismatch => "state_mismatch",
-            OidcError::ProviderRefused(_) => "provider_refused",
-            OidcError::TokenRefused(_) => "code_refused",
-            OidcError::IdTokenRefused(reason) => reason,
-            OidcError::EmailNotVerified => "email_not_verified",
-            OidcError::UserExists => "user_exists",
-            OidcError::Core(_) => "core",
+            OidcFailure::Config(_) => "config",
+            OidcFailure::Http { .. } => "provider_unreachable",
+            OidcFailure::Metadata { .. } => "provider_metadata",
+            OidcFailure::StateMismatch => "state_mismatch",
+            OidcFailure::ProviderRefused(_) => "provider_refused",
+            OidcFailure::TokenRefused(_) => "code_refused",
+            OidcFailure::IdTokenRefused(reason) => reason,
+            OidcFailure::EmailNotVerified => "email_not_verified",
+            OidcFailure::UserExists => "user_exists",
         }
+    }
+}
+
+/// A short name of why an OpenID Connect login failed, for the audit trail:
+/// [`OidcFailure::audit_reason`] for a refusal of the flow, `core` for any
+/// other error (limits, store, randomness).
+pub(crate) fn audit_reason(err: &Error) -> &'static str {
+    match err {
+        Error::Oidc(failure) => failure.audit_reason(),
+        _ => "core",
     }
 }
 
@@ -131,14 +145,25 @@ mod tests {
 
     #[test]
     fn messages_are_fixed_words() {
-        assert_eq!(OidcError::UserExists.to_string(), "User already exists");
+        assert_eq!(OidcFailure::UserExists.to_string(), "User already exists");
         assert_eq!(
-            OidcError::IdTokenRefused("wrong audience").to_string(),
+            OidcFailure::IdTokenRefused("wrong audience").to_string(),
             "ID token refused: wrong audience"
         );
         assert_eq!(
-            OidcError::IdTokenRefused("wrong audience").audit_reason(),
+            OidcFailure::IdTokenRefused("wrong audience").audit_reason(),
             "wrong audience"
         );
+    }
+
+    #[test]
+    fn the_core_error_shows_the_refusal_as_is() {
+        let err = Error::from(OidcFailure::UserExists);
+        assert_eq!(err.to_string(), "User already exists");
+        assert_eq!(audit_reason(&err), "user_exists");
+        let err = Error::from(OidcFailure::IdTokenRefused("expired"));
+        assert_eq!(err.to_string(), "ID token refused: expired");
+        assert_eq!(audit_reason(&err), "expired");
+        assert_eq!(audit_reason(&Error::TooManyUsers), "core");
     }
 }

@@ -1,13 +1,13 @@
 //! The guest account of a verified identity, and its session.
 
 use crate::auth::{Authenticator, Login};
-use crate::error::Error;
+use crate::error::{Error, Result};
 use crate::secret;
 use crate::session::{Session, SessionPolicy};
 use crate::store::{AuditEvent, NewUser, SessionLimits, Store, UserUpdate};
 use crate::user::User;
 
-use super::error::OidcError;
+use super::error::{audit_reason, OidcFailure};
 use super::verify::Identity;
 use super::{Callback, OidcClient};
 
@@ -62,13 +62,13 @@ pub struct GuestSession {
 ///
 /// The guest's username is their email address, lower-cased. A returning
 /// guest's names and roles are refreshed. An address that belongs to a
-/// user with a password is refused with [`OidcError::UserExists`], so an
+/// user with a password is refused with [`OidcFailure::UserExists`], so an
 /// identity provider can never log anyone into a password account.
 ///
 /// # Errors
 ///
-/// Those of [`OidcClient::complete`]; [`OidcError::UserExists`];
-/// [`OidcError::Core`] with [`Error::TooManyUsers`] or
+/// Those of [`OidcClient::complete`]; [`Error::Oidc`] with
+/// [`OidcFailure::UserExists`]; [`Error::TooManyUsers`] or
 /// [`Error::SessionExists`] when the limits refuse, or a store error.
 pub fn guest_login(
     store: &dyn Store,
@@ -76,7 +76,7 @@ pub fn guest_login(
     callback: &Callback<'_>,
     request: &GuestLoginRequest<'_>,
     now: f64,
-) -> Result<GuestSession, OidcError> {
+) -> Result<GuestSession> {
     // Who it was, once the provider vouched for them: kept for the audit
     // trail even when the login is refused afterwards.
     let mut who = None;
@@ -88,7 +88,7 @@ pub fn guest_login(
         });
     let (kind, detail) = match &result {
         Ok(_) => ("login", "oidc".to_owned()),
-        Err(e) => ("login_refused", format!("oidc: {}", e.audit_reason())),
+        Err(e) => ("login_refused", format!("oidc: {}", audit_reason(e))),
     };
     // Best effort, as for every audit event: a full disk must not stop logins.
     let _ = store.record_event(&AuditEvent {
@@ -113,7 +113,7 @@ impl Authenticator {
         client: &OidcClient,
         callback: &Callback<'_>,
         request: &GuestLoginRequest<'_>,
-    ) -> Result<Login, OidcError> {
+    ) -> Result<Login> {
         let guest = guest_login(self.store().as_ref(), client, callback, request, self.now())?;
         let token = if request.cookie_expiry_days > 0.0 {
             Some(self.issue_token(&guest.user, &guest.session)?)
@@ -128,15 +128,14 @@ impl Authenticator {
     }
 }
 
-fn check_request(request: &GuestLoginRequest<'_>) -> Result<(), OidcError> {
+fn check_request(request: &GuestLoginRequest<'_>) -> Result<()> {
     let ok = |v: f64| v.is_finite() && v >= 0.0;
     if ok(request.cookie_expiry_days) && ok(request.idle_timeout) {
         Ok(())
     } else {
         Err(Error::InvalidInput(
             "cookie_expiry_days and idle_timeout must be non-negative numbers".into(),
-        )
-        .into())
+        ))
     }
 }
 
@@ -145,11 +144,11 @@ fn sign_in(
     identity: Identity,
     request: &GuestLoginRequest<'_>,
     now: f64,
-) -> Result<GuestSession, OidcError> {
+) -> Result<GuestSession> {
     let username = identity.email.clone();
     let roles = request.roles.map(<[String]>::to_vec);
     match store.user(&username)? {
-        Some(user) if user.password_hash.is_some() => return Err(OidcError::UserExists),
+        Some(user) if user.password_hash.is_some() => return Err(OidcFailure::UserExists.into()),
         Some(user) => refresh_guest(store, &user, &identity, roles.as_ref())?,
         None => add_guest(store, &username, &identity, roles)?,
     }
@@ -187,10 +186,10 @@ fn add_guest(
     username: &str,
     identity: &Identity,
     roles: Option<Vec<String>>,
-) -> Result<(), OidcError> {
+) -> Result<()> {
     // Another account may have this address without it being its username.
     if store.user_by_email(username)?.is_some() {
-        return Err(OidcError::UserExists);
+        return Err(OidcFailure::UserExists.into());
     }
     let guest = NewUser {
         username: username.to_owned(),
@@ -206,9 +205,9 @@ fn add_guest(
         // Added meanwhile: fine if by another login of this guest, else refused.
         Err(Error::UsernameTaken | Error::EmailTaken) => match store.user(username)? {
             Some(user) if user.password_hash.is_none() => Ok(()),
-            _ => Err(OidcError::UserExists),
+            _ => Err(OidcFailure::UserExists.into()),
         },
-        Err(e) => Err(e.into()),
+        Err(e) => Err(e),
     }
 }
 
@@ -217,7 +216,7 @@ fn refresh_guest(
     user: &User,
     identity: &Identity,
     roles: Option<&Vec<String>>,
-) -> Result<(), OidcError> {
+) -> Result<()> {
     let mut updates = Vec::new();
     if user.first_name.as_deref().unwrap_or_default() != identity.first_name {
         updates.push(UserUpdate::FirstName(identity.first_name.clone()));

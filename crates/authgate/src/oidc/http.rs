@@ -13,7 +13,8 @@ use std::time::Duration;
 
 use url::{Host, Url};
 
-use super::error::OidcError;
+use super::error::OidcFailure;
+use crate::error::{Error, Result};
 
 /// The most a discovery document, key set or token response may weigh.
 pub const MAX_RESPONSE_BYTES: u64 = 512 * 1024;
@@ -47,9 +48,9 @@ pub trait Transport: Send + Sync + fmt::Debug {
     ///
     /// # Errors
     ///
-    /// [`OidcError::Http`] if no response arrives; an HTTP error status is a
-    /// response, not an error.
-    fn get(&self, what: &'static str, url: &Url) -> Result<HttpResponse, OidcError>;
+    /// [`Error::Oidc`] with [`OidcFailure::Http`] if no response arrives; an
+    /// HTTP error status is a response, not an error.
+    fn get(&self, what: &'static str, url: &Url) -> Result<HttpResponse>;
 
     /// `POST url` with an `application/x-www-form-urlencoded` body.
     ///
@@ -61,7 +62,7 @@ pub trait Transport: Send + Sync + fmt::Debug {
         what: &'static str,
         url: &Url,
         form: &[(&str, &str)],
-    ) -> Result<HttpResponse, OidcError>;
+    ) -> Result<HttpResponse>;
 }
 
 /// The real transport: a ureq agent with rustls.
@@ -91,7 +92,7 @@ impl Default for UreqTransport {
 }
 
 impl Transport for UreqTransport {
-    fn get(&self, what: &'static str, url: &Url) -> Result<HttpResponse, OidcError> {
+    fn get(&self, what: &'static str, url: &Url) -> Result<HttpResponse> {
         let response = self
             .agent
             .get(url.as_str())
@@ -105,7 +106,7 @@ impl Transport for UreqTransport {
         what: &'static str,
         url: &Url,
         form: &[(&str, &str)],
-    ) -> Result<HttpResponse, OidcError> {
+    ) -> Result<HttpResponse> {
         let response = self
             .agent
             .post(url.as_str())
@@ -118,7 +119,7 @@ impl Transport for UreqTransport {
 fn read(
     what: &'static str,
     response: Result<ureq::http::Response<ureq::Body>, ureq::Error>,
-) -> Result<HttpResponse, OidcError> {
+) -> Result<HttpResponse> {
     let mut response = response.map_err(|e| transport_error(what, &e))?;
     let status = response.status().as_u16();
     let body = response
@@ -132,7 +133,7 @@ fn read(
 
 /// Describes a ureq error in fixed words. ureq's own messages may quote
 /// parts of a request; they are not passed on.
-fn transport_error(what: &'static str, err: &ureq::Error) -> OidcError {
+fn transport_error(what: &'static str, err: &ureq::Error) -> OidcFailure {
     let detail = match err {
         ureq::Error::Timeout(_) => "timed out",
         ureq::Error::HostNotFound => "host not found",
@@ -144,7 +145,7 @@ fn transport_error(what: &'static str, err: &ureq::Error) -> OidcError {
         ureq::Error::BadUri(_) => "bad URL",
         _ => "request failed",
     };
-    OidcError::Http {
+    OidcFailure::Http {
         what,
         detail: detail.to_owned(),
     }
@@ -158,9 +159,10 @@ fn transport_error(what: &'static str, err: &ureq::Error) -> OidcError {
 ///
 /// # Errors
 ///
-/// [`OidcError::Config`] naming `what` if it is not such a URL.
-pub fn checked_url(what: &str, text: &str) -> Result<Url, OidcError> {
-    let bad = |why: &str| OidcError::Config(format!("{what} {why}"));
+/// [`Error::Oidc`] with [`OidcFailure::Config`] naming `what` if it is not
+/// such a URL.
+pub fn checked_url(what: &str, text: &str) -> Result<Url> {
+    let bad = |why: &str| Error::Oidc(OidcFailure::Config(format!("{what} {why}")));
     let url = Url::parse(text.trim()).map_err(|_| bad("is not a valid URL"))?;
     match url.scheme() {
         "https" => {}

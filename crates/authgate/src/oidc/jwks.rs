@@ -8,7 +8,8 @@ use base64::Engine as _;
 use jsonwebtoken::DecodingKey;
 use serde_json::Value;
 
-use super::error::OidcError;
+use super::error::OidcFailure;
+use crate::error::{Error, Result};
 
 /// Smallest RSA modulus accepted, in bits.
 pub const MIN_RSA_BITS: usize = 2048;
@@ -71,12 +72,14 @@ impl KeySet {
     ///
     /// # Errors
     ///
-    /// [`OidcError::Metadata`] if the document is not a key set or holds no
-    /// usable key.
-    pub fn parse(body: &[u8]) -> Result<Self, OidcError> {
-        let bad = |detail: &str| OidcError::Metadata {
-            what: "key set",
-            detail: detail.to_owned(),
+    /// [`Error::Oidc`] with [`OidcFailure::Metadata`] if the document is not a
+    /// key set or holds no usable key.
+    pub fn parse(body: &[u8]) -> Result<Self> {
+        let bad = |detail: &str| {
+            Error::Oidc(OidcFailure::Metadata {
+                what: "key set",
+                detail: detail.to_owned(),
+            })
         };
         let doc: Value = serde_json::from_slice(body).map_err(|_| bad("not JSON"))?;
         let keys = doc

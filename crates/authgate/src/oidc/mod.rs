@@ -32,6 +32,10 @@
 //! `tid`), and any issuer with a discovery document. All endpoints must be
 //! `https` (`http` only to localhost).
 //!
+//! Errors are the core's one [`Error`]: a refusal of the flow is
+//! [`Error::Oidc`] with an [`OidcFailure`] saying why; an error of the core
+//! met on the way (limits, store, randomness) is its own variant.
+//!
 //! No secret — client secret, code, tokens, verifier, nonce, state,
 //! binding — appears in a `Debug` output or an error message.
 //!
@@ -57,7 +61,7 @@ use zeroize::Zeroizing;
 
 pub use config::{oauth2_section, ClientConfig, Provider, DEFAULT_SCOPES, GOOGLE_ISSUER};
 pub use discovery::{IssuerRule, ProviderMetadata};
-pub use error::OidcError;
+pub use error::OidcFailure;
 pub use guest::{guest_login, GuestLoginRequest, GuestSession};
 pub use http::{checked_url, HttpResponse, Transport, UreqTransport, MAX_RESPONSE_BYTES};
 pub use jwks::{KeyChoice, KeySet, SigningKey, MAX_RSA_BITS, MIN_RSA_BITS};
@@ -206,9 +210,9 @@ impl OidcClient {
     ///
     /// # Errors
     ///
-    /// [`OidcError::Http`] if it cannot be fetched, [`OidcError::Metadata`]
-    /// if it is unusable.
-    pub fn metadata(&self) -> Result<ProviderMetadata, OidcError> {
+    /// [`Error::Oidc`] with [`OidcFailure::Http`] if it cannot be fetched,
+    /// [`OidcFailure::Metadata`] if it is unusable.
+    pub fn metadata(&self) -> Result<ProviderMetadata> {
         static CACHE: UrlCache<[u8]> = OnceLock::new();
         let url = self.config.provider.metadata_url();
         let cache = CACHE.get_or_init(Default::default);
@@ -234,7 +238,7 @@ impl OidcClient {
         self.parse_metadata(&body)
     }
 
-    fn parse_metadata(&self, body: &[u8]) -> Result<ProviderMetadata, OidcError> {
+    fn parse_metadata(&self, body: &[u8]) -> Result<ProviderMetadata> {
         ProviderMetadata::parse(
             &self.config.provider,
             body,
@@ -247,13 +251,13 @@ impl OidcClient {
     ///
     /// # Errors
     ///
-    /// [`OidcError::Core`] with [`Error::InvalidInput`] for an empty or
-    /// oversized binding; the errors of [`OidcClient::metadata`].
-    pub fn begin(&self, binding: &str, now: f64) -> Result<AuthorizationRequest, OidcError> {
+    /// [`Error::InvalidInput`] for an empty or oversized binding; the errors
+    /// of [`OidcClient::metadata`].
+    pub fn begin(&self, binding: &str, now: f64) -> Result<AuthorizationRequest> {
         if binding.is_empty() || binding.len() > 256 {
-            return Err(
-                Error::InvalidInput("the browser binding must be 1 to 256 bytes".into()).into(),
-            );
+            return Err(Error::InvalidInput(
+                "the browser binding must be 1 to 256 bytes".into(),
+            ));
         }
         let metadata = self.metadata()?;
         let state = random_token()?;
@@ -304,27 +308,28 @@ impl OidcClient {
     ///
     /// # Errors
     ///
-    /// [`OidcError::StateMismatch`] for a `state` that is unknown, used,
+    /// [`Error::Oidc`] with:
+    /// [`OidcFailure::StateMismatch`] for a `state` that is unknown, used,
     /// expired, of another client or of another browser;
-    /// [`OidcError::ProviderRefused`] if the redirect carries an error;
-    /// [`OidcError::TokenRefused`] if the token endpoint refuses the code;
-    /// [`OidcError::IdTokenRefused`] or [`OidcError::EmailNotVerified`] if the
-    /// ID token fails a check; [`OidcError::Http`] and
-    /// [`OidcError::Metadata`] for provider trouble.
-    pub fn complete(&self, callback: &Callback<'_>, now: f64) -> Result<Identity, OidcError> {
-        let pending = pending::take(callback.state, now).ok_or(OidcError::StateMismatch)?;
+    /// [`OidcFailure::ProviderRefused`] if the redirect carries an error;
+    /// [`OidcFailure::TokenRefused`] if the token endpoint refuses the code;
+    /// [`OidcFailure::IdTokenRefused`] or [`OidcFailure::EmailNotVerified`] if
+    /// the ID token fails a check; [`OidcFailure::Http`] and
+    /// [`OidcFailure::Metadata`] for provider trouble.
+    pub fn complete(&self, callback: &Callback<'_>, now: f64) -> Result<Identity> {
+        let pending = pending::take(callback.state, now).ok_or(OidcFailure::StateMismatch)?;
         if pending.client != self.fingerprint()
             || !pending::binding_matches(&pending, callback.bindings)
         {
-            return Err(OidcError::StateMismatch);
+            return Err(OidcFailure::StateMismatch.into());
         }
         if let Some(error) = callback.error {
-            return Err(OidcError::ProviderRefused(oauth_error_code(error)));
+            return Err(OidcFailure::ProviderRefused(oauth_error_code(error)).into());
         }
         let code = callback
             .code
             .filter(|c| !c.is_empty() && c.len() <= MAX_CODE_LEN)
-            .ok_or_else(|| OidcError::ProviderRefused("no authorization code".to_owned()))?;
+            .ok_or_else(|| OidcFailure::ProviderRefused("no authorization code".to_owned()))?;
         let metadata = self.metadata()?;
         let id_token = self.exchange(&metadata, code, &pending)?;
         let kid = verify::header_kid(&id_token)?;
@@ -349,7 +354,7 @@ impl OidcClient {
         metadata: &ProviderMetadata,
         code: &str,
         pending: &Pending,
-    ) -> Result<Zeroizing<String>, OidcError> {
+    ) -> Result<Zeroizing<String>> {
         let mut form = vec![
             ("grant_type", "authorization_code"),
             ("code", code),
@@ -371,7 +376,7 @@ impl OidcClient {
                 .and_then(|j| j.get("error"))
                 .and_then(serde_json::Value::as_str);
             return Err(match code {
-                Some(code) => OidcError::TokenRefused(oauth_error_code(code)),
+                Some(code) => Error::Oidc(OidcFailure::TokenRefused(oauth_error_code(code))),
                 None => http_status("token", response.status),
             });
         }
@@ -379,12 +384,14 @@ impl OidcClient {
             .as_ref()
             .and_then(|j| j.get("id_token"))
             .and_then(serde_json::Value::as_str)
-            .ok_or_else(|| OidcError::TokenRefused("the response holds no ID token".to_owned()))?;
+            .ok_or_else(|| {
+                OidcFailure::TokenRefused("the response holds no ID token".to_owned())
+            })?;
         Ok(Zeroizing::new(id_token.to_owned()))
     }
 
     /// The key a token naming `kid` is to be verified with.
-    fn signing_key(&self, jwks_uri: &Url, kid: Option<&str>) -> Result<SigningKey, OidcError> {
+    fn signing_key(&self, jwks_uri: &Url, kid: Option<&str>) -> Result<SigningKey> {
         static CACHE: UrlCache<KeySet> = OnceLock::new();
         let cache = CACHE.get_or_init(Default::default);
         let cached = lock(cache)
@@ -396,7 +403,7 @@ impl OidcClient {
                 KeyChoice::Found(key) => return Ok(key.clone()),
                 KeyChoice::Ambiguous => return Err(ambiguous()),
                 KeyChoice::UnknownKid if fetched.elapsed() < self.jwks_refetch_interval => {
-                    return Err(OidcError::IdTokenRefused("unknown signing key"));
+                    return Err(OidcFailure::IdTokenRefused("unknown signing key").into());
                 }
                 KeyChoice::UnknownKid => {}
             }
@@ -410,7 +417,7 @@ impl OidcClient {
         match keys.choose(kid) {
             KeyChoice::Found(key) => Ok(key.clone()),
             KeyChoice::Ambiguous => Err(ambiguous()),
-            KeyChoice::UnknownKid => Err(OidcError::IdTokenRefused("unknown signing key")),
+            KeyChoice::UnknownKid => Err(OidcFailure::IdTokenRefused("unknown signing key").into()),
         }
     }
 
@@ -426,15 +433,15 @@ impl OidcClient {
     }
 }
 
-fn ambiguous() -> OidcError {
-    OidcError::IdTokenRefused("no key id and several keys")
+fn ambiguous() -> Error {
+    Error::Oidc(OidcFailure::IdTokenRefused("no key id and several keys"))
 }
 
-fn http_status(what: &'static str, status: u16) -> OidcError {
-    OidcError::Http {
+fn http_status(what: &'static str, status: u16) -> Error {
+    Error::Oidc(OidcFailure::Http {
         what,
         detail: format!("HTTP status {status}"),
-    }
+    })
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {

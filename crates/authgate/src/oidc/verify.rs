@@ -5,8 +5,9 @@ use jsonwebtoken::{Algorithm, Validation};
 use serde_json::{Map, Value};
 
 use super::discovery::IssuerRule;
-use super::error::OidcError;
+use super::error::OidcFailure;
 use super::jwks::SigningKey;
+use crate::error::{Error, Result};
 use crate::secret::constant_time_eq;
 
 /// Seconds of clock difference tolerated between us and the provider.
@@ -55,16 +56,17 @@ pub struct Expected<'a> {
 ///
 /// # Errors
 ///
-/// [`OidcError::IdTokenRefused`] if the token is too long or malformed, or is
-/// not signed with RS256 (`none`, HMAC and the rest are refused here).
-pub fn header_kid(id_token: &str) -> Result<Option<String>, OidcError> {
+/// [`Error::Oidc`] with [`OidcFailure::IdTokenRefused`] if the token is too
+/// long or malformed, or is not signed with RS256 (`none`, HMAC and the rest
+/// are refused here).
+pub fn header_kid(id_token: &str) -> Result<Option<String>> {
     if id_token.len() > MAX_ID_TOKEN_LEN {
-        return Err(OidcError::IdTokenRefused("too long"));
+        return Err(OidcFailure::IdTokenRefused("too long").into());
     }
     let header = jsonwebtoken::decode_header(id_token)
-        .map_err(|_| OidcError::IdTokenRefused("malformed"))?;
+        .map_err(|_| OidcFailure::IdTokenRefused("malformed"))?;
     if header.alg != Algorithm::RS256 {
-        return Err(OidcError::IdTokenRefused("not signed with RS256"));
+        return Err(OidcFailure::IdTokenRefused("not signed with RS256").into());
     }
     Ok(header.kid)
 }
@@ -82,14 +84,14 @@ pub fn header_kid(id_token: &str) -> Result<Option<String>, OidcError> {
 ///
 /// # Errors
 ///
-/// [`OidcError::IdTokenRefused`] with the failed check, or
-/// [`OidcError::EmailNotVerified`].
+/// [`Error::Oidc`] with [`OidcFailure::IdTokenRefused`] naming the failed
+/// check, or with [`OidcFailure::EmailNotVerified`].
 pub fn verify_id_token(
     id_token: &str,
     key: &SigningKey,
     expected: &Expected<'_>,
     allow_unverified_email: bool,
-) -> Result<Identity, OidcError> {
+) -> Result<Identity> {
     header_kid(id_token)?;
     // jsonwebtoken checks the signature only; every claim is checked below,
     // against our clock.
@@ -104,25 +106,25 @@ pub fn verify_id_token(
             .map_err(|e| {
                 use jsonwebtoken::errors::ErrorKind;
                 match e.kind() {
-                    ErrorKind::InvalidSignature => OidcError::IdTokenRefused("bad signature"),
-                    _ => OidcError::IdTokenRefused("malformed"),
+                    ErrorKind::InvalidSignature => OidcFailure::IdTokenRefused("bad signature"),
+                    _ => OidcFailure::IdTokenRefused("malformed"),
                 }
             })?;
     check_claims(&data.claims, expected)?;
     identity(&data.claims, allow_unverified_email)
 }
 
-fn check_claims(claims: &Map<String, Value>, expected: &Expected<'_>) -> Result<(), OidcError> {
-    let refuse = OidcError::IdTokenRefused;
+fn check_claims(claims: &Map<String, Value>, expected: &Expected<'_>) -> Result<()> {
+    let refuse = |reason: &'static str| Error::Oidc(OidcFailure::IdTokenRefused(reason));
     let string = |name: &str| claims.get(name).and_then(Value::as_str);
-    let number = |name: &str| -> Result<Option<f64>, OidcError> {
+    let number = |name: &str| -> Result<Option<f64>> {
         match claims.get(name) {
             None => Ok(None),
             Some(v) => v
                 .as_f64()
                 .filter(|n| n.is_finite())
                 .map(Some)
-                .ok_or(OidcError::IdTokenRefused("malformed time claim")),
+                .ok_or(refuse("malformed time claim")),
         }
     };
 
@@ -170,7 +172,7 @@ fn check_claims(claims: &Map<String, Value>, expected: &Expected<'_>) -> Result<
     }
 }
 
-fn identity(claims: &Map<String, Value>, allow_unverified: bool) -> Result<Identity, OidcError> {
+fn identity(claims: &Map<String, Value>, allow_unverified: bool) -> Result<Identity> {
     let string = |name: &str| {
         claims
             .get(name)
@@ -200,15 +202,15 @@ fn identity(claims: &Map<String, Value>, allow_unverified: bool) -> Result<Ident
         }
         None => match string("upn").filter(|_| is_microsoft) {
             Some(upn) => (upn, true),
-            None => return Err(OidcError::EmailNotVerified),
+            None => return Err(OidcFailure::EmailNotVerified.into()),
         },
     };
     if !verified && !allow_unverified {
-        return Err(OidcError::EmailNotVerified);
+        return Err(OidcFailure::EmailNotVerified.into());
     }
     let email = email.to_lowercase();
     if !plausible_email(&email) {
-        return Err(OidcError::IdTokenRefused("malformed email"));
+        return Err(OidcFailure::IdTokenRefused("malformed email").into());
     }
 
     let (first_name, last_name) = match (string("given_name"), string("family_name")) {
@@ -265,7 +267,7 @@ mod tests {
         })
     }
 
-    fn check(v: Value) -> Result<(), OidcError> {
+    fn check(v: Value) -> Result<()> {
         let rule = IssuerRule::Exact(vec!["https://idp.example.com".into()]);
         let expected = Expected {
             issuer: &rule,
@@ -278,7 +280,7 @@ mod tests {
 
     fn refused(v: Value) -> &'static str {
         match check(v) {
-            Err(OidcError::IdTokenRefused(reason)) => reason,
+            Err(Error::Oidc(OidcFailure::IdTokenRefused(reason))) => reason,
             other => panic!("expected a refusal, got {other:?}"),
         }
     }
@@ -352,17 +354,17 @@ mod tests {
         let unverified = with("email_verified", json!(false));
         assert!(matches!(
             identity(&claims(unverified.clone()), false),
-            Err(OidcError::EmailNotVerified)
+            Err(Error::Oidc(OidcFailure::EmailNotVerified))
         ));
         assert!(!identity(&claims(unverified), true).unwrap().email_verified);
         assert!(matches!(
             identity(&claims(without("email")), true),
-            Err(OidcError::EmailNotVerified)
+            Err(Error::Oidc(OidcFailure::EmailNotVerified))
         ));
         assert!(identity(&claims(with("email_verified", json!("true"))), false).is_ok());
         assert!(matches!(
             identity(&claims(with("email", json!("a@b@c"))), false),
-            Err(OidcError::IdTokenRefused("malformed email"))
+            Err(Error::Oidc(OidcFailure::IdTokenRefused("malformed email")))
         ));
     }
 
@@ -383,7 +385,7 @@ mod tests {
         // An admin-typed email is not proof of ownership (the nOAuth issue)…
         assert!(matches!(
             ms(json!({"email": "ceo@victim.example"})),
-            Err(OidcError::EmailNotVerified)
+            Err(Error::Oidc(OidcFailure::EmailNotVerified))
         ));
         // …unless Microsoft says the domain is verified,
         let id = ms(json!({"email": "Ann@Contoso.com", "xms_edov": true})).unwrap();
@@ -405,22 +407,24 @@ mod tests {
         let hs256 = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2ln";
         assert!(matches!(
             header_kid(hs256),
-            Err(OidcError::IdTokenRefused("not signed with RS256"))
+            Err(Error::Oidc(OidcFailure::IdTokenRefused(
+                "not signed with RS256"
+            )))
         ));
         // {"alg":"none"}: not even an algorithm to jsonwebtoken.
         let none = "eyJhbGciOiJub25lIn0.eyJzdWIiOiIxIn0.";
         assert!(matches!(
             header_kid(none),
-            Err(OidcError::IdTokenRefused(_))
+            Err(Error::Oidc(OidcFailure::IdTokenRefused(_)))
         ));
         assert!(matches!(
             header_kid("garbage"),
-            Err(OidcError::IdTokenRefused("malformed"))
+            Err(Error::Oidc(OidcFailure::IdTokenRefused("malformed")))
         ));
         let long = "a".repeat(MAX_ID_TOKEN_LEN + 1);
         assert!(matches!(
             header_kid(&long),
-            Err(OidcError::IdTokenRefused("too long"))
+            Err(Error::Oidc(OidcFailure::IdTokenRefused("too long")))
         ));
     }
 }
