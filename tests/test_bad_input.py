@@ -141,3 +141,11 @@ def test_exceptions_importable_from_both_places() -> None:
     ):
         assert getattr(stauth, name) is getattr(utilities, name)
     assert str(stauth.CredentialsError("password")) == "Password is incorrect"
+
+
+def test_a_bcrypt_cost_out_of_range_is_refused_with_the_range() -> None:
+    store = _core.Store.in_memory("bad-cost", {"usernames": {}})
+    for cost in (3, 32):
+        with pytest.raises(ValueError, match="between 4 and 31"):
+            _core.Authenticator(store, "k", hash_cost=cost)
+    _core.Authenticator(store, "k", hash_cost=4)

@@ -75,6 +75,7 @@ class Authenticator:
         lockout_cooldown: float | None = None,
         idle_timeout: float | None = None,
         accept_plaintext: bool = False,
+        hash_cost: int | None = None,
     ) -> None: ...
     def login(
         self,

@@ -48,7 +48,9 @@ pub struct Authenticator {
 #[pymethods]
 impl Authenticator {
     #[new]
-    #[pyo3(signature = (store, cookie_key, cookie_expiry_days = 30.0, *, lockout_window = None, lockout_cooldown = None, idle_timeout = None, accept_plaintext = false))]
+    // Python keyword arguments, each optional: a builder would not be Pythonic.
+    #[allow(clippy::too_many_arguments)]
+    #[pyo3(signature = (store, cookie_key, cookie_expiry_days = 30.0, *, lockout_window = None, lockout_cooldown = None, idle_timeout = None, accept_plaintext = false, hash_cost = None))]
     fn new(
         store: &Store,
         cookie_key: &str,
@@ -57,6 +59,7 @@ impl Authenticator {
         lockout_cooldown: Option<f64>,
         idle_timeout: Option<f64>,
         accept_plaintext: bool,
+        hash_cost: Option<u32>,
     ) -> PyResult<Self> {
         let defaults = AuthConfig::new(TokenKey::new(cookie_key), cookie_expiry_days)
             .map_err(|e| PyValueError::new_err(e.to_string()))?;
@@ -69,6 +72,7 @@ impl Authenticator {
             .and_then(|c| {
                 c.with_idle_timeout(idle_timeout.unwrap_or(defaults.sessions.idle_timeout))
             })
+            .and_then(|c| c.with_hash_cost(hash_cost.unwrap_or(defaults.hash_cost)))
             .map_err(|e| PyValueError::new_err(e.to_string()))?
             .with_plaintext_accepted(accept_plaintext);
         Ok(Authenticator {

@@ -128,7 +128,7 @@ impl Authenticator {
             email: email.to_string(),
             first_name: reg.first_name.trim().to_string(),
             last_name: reg.last_name.trim().to_string(),
-            password_hash: Some(password::hash(password)?),
+            password_hash: Some(self.hash_new(password)?),
             roles: reg.roles.map(<[String]>::to_vec),
             password_hint: reg
                 .password_hint
@@ -180,7 +180,7 @@ impl Authenticator {
                 .record_failure(&username, &policy, self.now())?;
             return Err(Error::InvalidCredentials);
         }
-        let new_hash = password::hash(new)?;
+        let new_hash = self.hash_new(new)?;
         self.store()
             .set_password(&username, &new_hash, self.now())?;
         self.audit("password_reset", Some(&username), None);
@@ -203,7 +203,7 @@ impl Authenticator {
         }
         let password = secret::random_password(RANDOM_PASSWORD_LEN)?;
         let pending = PendingPassword {
-            hash: password::hash(&password)?,
+            hash: self.hash_new(&password)?,
             expires: self.now() + PENDING_PASSWORD_TTL,
         };
         self.store().set_pending_password(&username, &pending)?;

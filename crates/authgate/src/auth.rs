@@ -33,6 +33,9 @@ pub struct AuthConfig {
     /// Whether a stored password that is still plaintext (auto-hashing has
     /// not reached it yet) may be compared directly.
     pub accept_plaintext: bool,
+    /// bcrypt cost of the passwords this authenticator hashes (register,
+    /// reset, forgot password); [`password::DEFAULT_COST`] unless set.
+    pub hash_cost: u32,
 }
 
 impl AuthConfig {
@@ -53,6 +56,7 @@ impl AuthConfig {
             lockout_window: LockoutPolicy::DEFAULT_WINDOW,
             lockout_cooldown: LockoutPolicy::DEFAULT_COOLDOWN,
             accept_plaintext: false,
+            hash_cost: password::DEFAULT_COST,
         })
     }
 
@@ -67,6 +71,29 @@ impl AuthConfig {
     pub fn with_lockout(mut self, window: f64, cooldown: f64) -> Result<Self> {
         self.lockout_window = non_negative("lockout_window", window)?;
         self.lockout_cooldown = non_negative("lockout_cooldown", cooldown)?;
+        Ok(self)
+    }
+
+    /// Sets the bcrypt cost of new password hashes (4 to 31; each step
+    /// doubles the work). Stored hashes keep their own cost.
+    ///
+    /// ```
+    /// use authgate::auth::AuthConfig;
+    /// use authgate::token::TokenKey;
+    /// let config = AuthConfig::new(TokenKey::new("k"), 30.0)?.with_hash_cost(13)?;
+    /// assert_eq!(config.hash_cost, 13);
+    /// assert!(AuthConfig::new(TokenKey::new("k"), 30.0)?.with_hash_cost(3).is_err());
+    /// # Ok::<(), authgate::Error>(())
+    /// ```
+    pub fn with_hash_cost(mut self, cost: u32) -> Result<Self> {
+        if !(password::MIN_COST..=password::MAX_COST).contains(&cost) {
+            return Err(Error::InvalidInput(format!(
+                "bcrypt cost must be between {} and {}, not {cost}",
+                password::MIN_COST,
+                password::MAX_COST
+            )));
+        }
+        self.hash_cost = cost;
         Ok(self)
     }
 
@@ -220,6 +247,11 @@ impl Authenticator {
             .ok_or_else(|| Error::UserNotFound(username.to_string()))?;
         let limits = self.limits(None, false);
         self.open_session(user, &limits, self.now())
+    }
+
+    /// A new hash of `password` at this authenticator's cost.
+    pub(crate) fn hash_new(&self, password: &str) -> Result<String> {
+        password::hash_with_cost(password, self.config.hash_cost)
     }
 
     /// The current time of this authenticator's clock.

@@ -175,3 +175,40 @@ fn single_session_and_concurrent_users_count_live_sessions_only() {
     clock.advance(31.0 * 60.0);
     assert!(auth.login(&req).is_ok());
 }
+
+#[test]
+fn new_passwords_are_hashed_at_the_configured_cost() {
+    let store = Arc::new(DocStore::in_memory(credentials()).unwrap());
+    let config = AuthConfig::new(TokenKey::new("key"), 30.0)
+        .and_then(|c| c.with_hash_cost(5))
+        .unwrap();
+    let auth = Authenticator::new(store.clone(), config);
+    let user = auth
+        .register(&authgate::account::Registration {
+            username: "ann",
+            email: "ann@example.com",
+            first_name: "Ann",
+            last_name: "Lee",
+            password: "Secret-123",
+            password_repeat: "Secret-123",
+            password_hint: None,
+            pre_authorized: authgate::account::PreAuthorization::Anyone,
+            domains: None,
+            roles: None,
+        })
+        .unwrap();
+    let stored = authgate::store::Store::user(store.as_ref(), &user.username)
+        .unwrap()
+        .and_then(|u| u.password_hash)
+        .expect("a hash");
+    assert!(stored.starts_with("$2b$05$"), "{stored}");
+    auth.login(&login("ann", "Secret-123", None))
+        .expect("logs in");
+    // The default stays 12; out-of-range costs are refused with the range.
+    let defaults = AuthConfig::new(TokenKey::new("key"), 30.0).unwrap();
+    assert_eq!(defaults.hash_cost, 12);
+    for bad in [3, 32] {
+        let err = defaults.clone().with_hash_cost(bad).unwrap_err();
+        assert!(err.to_string().contains("between 4 and 31"), "{err}");
+    }
+}
