@@ -16,6 +16,7 @@ import bcrypt
 
 PASSWORD = "bench-pass"
 WRONG_PASSWORD = "wrong-pass"
+REGISTER_PASSWORD = "Bench-pass1!"  # new users (hashed at cost 12 by the library)
 COOKIE_KEY = "bench-cookie-key-0123456789abcdef"
 COOKIE_NAME = "authgate_bench"
 # Every plaintext password of the start-up figure contains this marker, so a

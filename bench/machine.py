@@ -15,6 +15,8 @@ from pathlib import Path
 
 import bcrypt
 
+from bench.pg import session_options
+
 
 def _cpu_model() -> str:
     try:
@@ -138,4 +140,5 @@ class Machine:
             f"- Free cores: bcrypt on {self.cores} threads ran {self.speedup_before:.2f}× as "
             f"fast as on one before the run, {parallel_speedup():.2f}× after "
             f"(ideal {self.cores}×; less means other processes were using the cores)",
+            f"- PostgreSQL session options: {session_options() or 'none (server defaults)'}",
         ]

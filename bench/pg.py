@@ -16,11 +16,20 @@ import shutil
 import socket
 import subprocess
 import tempfile
+import urllib.parse
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 ENV_URL = "AUTHGATE_BENCH_POSTGRES_URL"
+# Session settings for every connection authgate opens, e.g. "-c synchronous_commit=off"
+# (commits stop waiting for the WAL flush: a server crash can lose the last few
+# hundred ms of commits, never consistency). Empty: the server's defaults.
+ENV_OPTIONS = "AUTHGATE_BENCH_POSTGRES_OPTIONS"
+
+
+def session_options() -> str:
+    return os.environ.get(ENV_OPTIONS, "").strip()
 
 
 def _bin_dir() -> Path | None:
@@ -66,7 +75,9 @@ class PgServer:
             check=True,
             capture_output=True,
         )
-        return f"{self.base_url}/{name}"
+        options = session_options()
+        suffix = f"?options={urllib.parse.quote(options)}" if options else ""
+        return f"{self.base_url}/{name}{suffix}"
 
 
 @contextmanager

@@ -3,22 +3,26 @@
 from __future__ import annotations
 
 import shutil
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 import bcrypt
 
+from bench import bulk
 from bench.data import PASSWORD, hash_pool, hashed_config, plaintext_config, username, write_config
+from bench.sink import Sink
 from bench.spec import JobSpec
 from bench.stores import StoreTarget
 
 QUICK_SA042_MAX = 10_000  # --quick: 0.4.2's reruns at 1,000 and 10,000 users
 QUICK_SA042_OPS_MAX = 1_000  # --quick: 0.4.2's operations at 1,000 users only
 CONCURRENT_SESSIONS = 8
+SCALE_YAML_MAX = 100_000  # the scale job's config.yaml rows (context only) stop here
 
 
-KINDS = ("session", "concurrency", "startup", "memory")
+KINDS = ("session", "concurrency", "startup", "memory", "scale")
 
 
 @dataclass(frozen=True)
@@ -42,6 +46,20 @@ class Settings:
         return (1_000, 10_000) if self.quick else (10_000, 1_000_000)
 
     @property
+    def scale_sizes(self) -> tuple[int, ...]:
+        """Users in the scale job (the issue's 1,000 / 100,000 / 1,000,000)."""
+        return (1_000, 10_000) if self.quick else (1_000, 100_000, 1_000_000)
+
+    @property
+    def scale_reps(self) -> int:
+        return 21 if self.quick else 101
+
+    @property
+    def scale_registers(self) -> int:
+        """Registrations in the scale job (each costs three cost-12 hashes)."""
+        return 3 if self.quick else 9
+
+    @property
     def memory_sizes(self) -> tuple[int, ...]:
         return tuple(s for s in self.sizes if s >= 10_000) or self.sizes[-1:]
 
@@ -61,6 +79,8 @@ class Dataset:
         self._hash12 = ""
         self._made: dict[str, Path] = {}
         self.databases: dict[tuple[str, int], str] = {}  # (store, users) -> loaded URL
+        # (store, users) -> (seconds it took to build, the job it was built for)
+        self.builds: dict[tuple[str, int], tuple[float, str]] = {}
 
     @property
     def pool(self) -> list[str]:
@@ -229,13 +249,20 @@ def _concurrency_job(settings: Settings, data: Dataset, lib: str) -> Job:
 
 
 def _sql_source(data: Dataset, target: StoreTarget, key: str, users: int) -> str:
-    """A database of ``target`` holding the generated users, loaded once per size."""
-    if target.new_url is None or target.load is None:
+    """A database of ``target`` holding the generated users, built once per size: the
+    first ``bulk.SEED_USERS`` through ``Store.import_config``, the others generated in
+    the database (``bulk.py``: same rows, checked)."""
+    if target.new_url is None or target.load is None or target.extend is None:
         raise RuntimeError(f"{target.label} is not usable: {target.status}")
     if (target.kind, users) not in data.databases:
+        start = time.monotonic()
         url = target.new_url(key, data.workdir(key))
-        target.load(url, data.hashed(users))
+        seed = min(users, bulk.SEED_USERS)
+        target.load(url, data.hashed(seed))
+        if users > seed:
+            target.extend(url, seed, users, len(data.pool))
         data.databases[target.kind, users] = url
+        data.builds[target.kind, users] = (time.monotonic() - start, key)
     return data.databases[target.kind, users]
 
 
@@ -267,6 +294,99 @@ def _sql_jobs(settings: Settings, data: Dataset, target: StoreTarget) -> list[Jo
     return jobs
 
 
+SCALE_TIMING = "all"  # the last part of the key of a store's timing job
+
+
+def scale_key(store: str, users: int | None = None) -> str:
+    """A store's scale job: its timing job (every size), or its memory job at ``users``."""
+    return f"scale/authgate/{store}/{SCALE_TIMING if users is None else users}"
+
+
+# (job key, users) -> the store's source (URL or config path) at that size
+ScaleSource = Callable[[str, int], str]
+
+
+def _scale_spec(data: Dataset, key: str, store: str, users: int) -> JobSpec:
+    return JobSpec(
+        kind="scale",
+        lib="authgate",
+        source="",
+        out=str(data.workdir(key) / "result.jsonl"),
+        store=store,
+        users=users,
+        login_hash=data.pool[0],
+    )
+
+
+def _scale_timing(
+    settings: Settings, data: Dataset, store: str, sizes: tuple[int, ...], source: ScaleSource
+) -> Job:
+    key = scale_key(store)
+
+    def prepare() -> JobSpec:
+        spec = _scale_spec(data, key, store, sizes[-1])
+        spec.sizes = list(sizes)
+        spec.sources = [source(key, n) for n in sizes]
+        spec.reps = settings.scale_reps
+        spec.registers = settings.scale_registers
+        spec.budget = 10.0 if settings.quick else 300.0
+        sink = Sink(Path(spec.out))  # before the worker, which appends to the same file
+        for n in sizes:
+            if (store, n) in data.builds:
+                seconds, built_for = data.builds[store, n]
+                sink.info(f"database_build_s@{n}", seconds)
+                sink.info(f"database_built_for@{n}", built_for)
+        return spec
+
+    return Job(key, prepare, cap=40.0 if settings.quick else _hours(1), floor=8.0)
+
+
+def _scale_memory(
+    settings: Settings, data: Dataset, store: str, users: int, source: ScaleSource
+) -> Job:
+    key = scale_key(store, users)
+
+    def prepare() -> JobSpec:
+        spec = _scale_spec(data, key, store, users)
+        spec.source = source(key, users)
+        spec.reps, spec.registers, spec.budget = 5, 1, 30.0
+        return spec
+
+    return Job(key, prepare, cap=30.0 if settings.quick else _hours(0.5), floor=3.0)
+
+
+def _scale_jobs(settings: Settings, data: Dataset, targets: dict[str, StoreTarget]) -> list[Job]:
+    """Per store: one timing job over every size, then one memory job per size.
+    config.yaml is context only: up to :data:`SCALE_YAML_MAX` users, not in --quick."""
+    jobs: list[Job] = []
+    for target in targets.values():
+        sizes = settings.scale_sizes
+        keys = [scale_key(target.kind)] + [scale_key(target.kind, n) for n in sizes]
+        if target.status is not None:
+            jobs += [Job(key, None, reason=target.status) for key in keys]
+            continue
+
+        def sql(key: str, n: int, target: StoreTarget = target) -> str:
+            # A folder (SQLite file) per size, also for the timing job's sizes.
+            return _sql_source(data, target, key if key.endswith(f"/{n}") else f"{key}/{n}", n)
+
+        jobs.append(_scale_timing(settings, data, target.kind, sizes, sql))
+        jobs += [_scale_memory(settings, data, target.kind, n, sql) for n in sizes]
+    if "yaml" in settings.stores:
+        sizes = tuple(n for n in settings.scale_sizes if n <= SCALE_YAML_MAX)
+        keys = [scale_key("yaml")] + [scale_key("yaml", n) for n in sizes]
+        if settings.quick:
+            return jobs + [Job(key, None, reason="not run (--quick)") for key in keys]
+
+        def yaml(key: str, n: int) -> str:
+            # A folder per size: the store keeps its state beside the config.
+            return str(data.copy(data.hashed(n), f"{key}/{n}"))
+
+        jobs.append(_scale_timing(settings, data, "yaml", sizes, yaml))
+        jobs += [_scale_memory(settings, data, "yaml", n, yaml) for n in sizes]
+    return jobs
+
+
 def build(settings: Settings, data: Dataset, targets: dict[str, StoreTarget]) -> list[Job]:
     """The jobs in the order they run: in --quick, the cheap ones first."""
     libs = ("authgate", "sa042")
@@ -279,6 +399,7 @@ def build(settings: Settings, data: Dataset, targets: dict[str, StoreTarget]) ->
         jobs += [_startup_job(settings, data, lib) for lib in libs]
     for target in targets.values():
         jobs += _sql_jobs(settings, data, target)
+    jobs += _scale_jobs(settings, data, targets)
     if "yaml" in settings.stores:
         jobs += [_memory_job(settings, data, lib, n) for n in settings.memory_sizes for lib in libs]
         jobs += [j for j in sessions["sa042"] if not _cheap(j, settings)]

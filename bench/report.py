@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import statistics
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from bench import bulk
 from bench.libs import LIBRARIES
 from bench.machine import Machine
-from bench.plan import CONCURRENT_SESSIONS, Settings, job_key
+from bench.plan import CONCURRENT_SESSIONS, SCALE_YAML_MAX, Settings, job_key, scale_key
 from bench.runner import Outcome
 
 LIBS = ("authgate", "sa042")
@@ -436,6 +437,224 @@ def _throughput(f: Figures, key: str, sample: str) -> Cell:
     return Cell(CONCURRENT_SESSIONS / statistics.median(walls), len(walls))
 
 
+# ---- scale: core operations against the number of users ------------------------------
+
+SCALE_OPS = (
+    ("failed login − one verify", "login_fail", "verify"),
+    ("login − one verify", "login", "verify"),
+    ("logout", "logout", None),
+    ("register (at cost 4) − one verify", "register", "verify"),
+    ("update details", "update", None),
+    ("lookup by email (forgot_username)", "lookup", None),
+)
+# O(1) or O(log n): the median at the largest size is at most this many times the
+# median at the smallest (1,000 users). A B-tree gains about one level per ~100× users,
+# so O(log n) costs about 2× over 1,000 → 1,000,000 users; O(n) would cost ~1,000×
+# (~10× over --quick's 1,000 → 10,000).
+SCALE_GROWTH_MAX = 3.0
+SCALE_TARGET = 0.002  # issue #5 target 2, databases: under 2 ms at 1,000,000 users
+SCALE_TARGET_OPS = (
+    ("failed login", "login_fail", "verify"),
+    ("login + logout", "login_logout", "verify"),
+    ("register", "register", "verify"),
+    ("update details", "update", None),
+)
+SCALE_INTRO = [
+    "authgate only (0.4.2 has no database store), through `authgate._core` in plain "
+    "Python subprocesses (no Streamlit). Operation times come from one process per store "
+    "that opens the store at every size and takes the sizes in turn, a repetition of each "
+    "(so all sizes see the same machine load); peak RSS from a fresh process per size. "
+    "Each repetition uses users of its own, drawn at random from the whole range (no "
+    "lockout, no hot page). O(1) / O(log n) is read as: the median at the largest size "
+    f"is at most {SCALE_GROWTH_MAX:.0f}× the median at 1,000 users (O(log n) gives about "
+    "2× over 1,000 → 1,000,000 users, O(n) about 1,000×). Register: the authenticator "
+    "hashes new passwords at cost 4 here (`hash_cost=4`), and one cost-4 verify (the same "
+    "bcrypt work) is subtracted. Peak RSS is /proc/self/status "
+    "VmHWM, the process's own: ru_maxrss carries the suite process's peak across fork "
+    "and exec on Linux. PostgreSQL's server memory is not in it.",
+]
+
+
+_NO_TARGET = ("–", "–", "–")  # growth, target, result of a context row
+
+
+@dataclass(frozen=True)
+class ScaleRow:
+    label: str
+    cells: tuple[str, ...]  # one per scale size
+    growth: str
+    target: str
+    result: str
+
+
+def _scale_stores(settings: Settings) -> list[str]:
+    return [s for s in ("sqlite", "postgres", "yaml") if s in settings.stores]
+
+
+def _scale_measured(settings: Settings, store: str) -> tuple[int, ...]:
+    sizes = settings.scale_sizes
+    return sizes if store != "yaml" else tuple(n for n in sizes if n <= SCALE_YAML_MAX)
+
+
+def _not_measured(settings: Settings, store: str, users: int) -> str | None:
+    if users in _scale_measured(settings, store):
+        return None
+    return f"not run (config.yaml: up to {SCALE_YAML_MAX:,} users)"
+
+
+def _scale_cell(
+    f: Figures, settings: Settings, store: str, users: int, sample: str, minus: str | None
+) -> Cell:
+    skipped = _not_measured(settings, store, users)
+    if skipped:
+        return Cell(None, why=skipped)
+    return f.median(scale_key(store), f"{sample}@{users}", minus)
+
+
+def _growth(first: Cell, last: Cell) -> float | None:
+    if first.value is None or last.value is None or first.value <= 0 or last.value <= 0:
+        return None
+    return last.value / first.value
+
+
+def _process_wide(f: Figures, settings: Settings, store: str, sample: str) -> tuple[str, ...]:
+    """A figure of the timing process as a whole, in the first column."""
+    cell = f.median(scale_key(store), sample)
+    rest = ["same process"] * (len(settings.scale_sizes) - 1)
+    return (cell.show(seconds), *rest)
+
+
+def scale_rows(f: Figures, settings: Settings) -> list[ScaleRow]:
+    rows: list[ScaleRow] = []
+    for store in _scale_stores(settings):
+        first, last = (_scale_measured(settings, store)[i] for i in (0, -1))
+        place = STORE_LABELS[store] + (" (context, no target)" if store == "yaml" else "")
+        for label, sample in (("subtracted: one verify, cost 4", "verify"),):
+            rows.append(
+                ScaleRow(
+                    f"{label}, {place}", _process_wide(f, settings, store, sample), *_NO_TARGET
+                )
+            )
+        for label, sample, minus in SCALE_OPS:
+            by_size = {
+                n: _scale_cell(f, settings, store, n, sample, minus) for n in settings.scale_sizes
+            }
+            g = _growth(by_size[first], by_size[last])
+            shown = [c.show(seconds) for c in by_size.values()]
+            target, result = "–", "–"
+            if store != "yaml":
+                target = f"≤ {SCALE_GROWTH_MAX:.0f}× ({first:,} → {last:,} users)"
+                if g is not None:
+                    result = verdict(g <= SCALE_GROWTH_MAX)
+            rows.append(
+                ScaleRow(
+                    f"{label}, {place}",
+                    tuple(shown),
+                    times(g) if g is not None else "–",
+                    target,
+                    result,
+                )
+            )
+        rows.append(_scale_rss_row(f, settings, store, place))
+        rows += _scale_cost_rows(f, settings, store, place)
+    return rows
+
+
+def _scale_rss_row(f: Figures, settings: Settings, store: str, place: str) -> ScaleRow:
+    rss = {}
+    for n in settings.scale_sizes:
+        skipped = _not_measured(settings, store, n)
+        rss[n] = Cell(None, why=skipped) if skipped else _rss(f, scale_key(store, n))
+    measured = _scale_measured(settings, store)
+    first, last = rss[measured[0]], rss[measured[-1]]
+    growth, ok = "–", None
+    if first.value is not None and last.value is not None:
+        grew = last.value - first.value
+        growth = f"{grew:+.1f} MB"
+        ok = None if store == "yaml" else grew <= GROWTH_TOLERANCE_MB
+    return ScaleRow(
+        f"peak RSS (VmHWM) − baseline (after importing authgate._core), {place}",
+        tuple(c.show(megabytes) for c in rss.values()),
+        growth,
+        "–" if store == "yaml" else f"flat: ≤ +{GROWTH_TOLERANCE_MB:.0f} MB",
+        verdict(ok),
+    )
+
+
+def _job_time(f: Figures, key: str) -> str:
+    outcome = f.outcome(key)
+    if outcome is None:
+        return "not run"
+    if outcome.status == "ok" or outcome.status.startswith("stopped"):
+        return seconds(outcome.seconds) + ("" if outcome.status == "ok" else " (stopped)")
+    return outcome.status
+
+
+def _scale_cost_rows(f: Figures, settings: Settings, store: str, place: str) -> list[ScaleRow]:
+    """How long building the databases and running the jobs took (context)."""
+    timing = scale_key(store)
+    builds, memory = [], []
+    for n in settings.scale_sizes:
+        skipped = _not_measured(settings, store, n)
+        memory.append(skipped or _job_time(f, scale_key(store, n)))
+        built = f.info(timing, f"database_build_s@{n}")
+        built_for = f.info(timing, f"database_built_for@{n}")
+        if skipped:
+            builds.append(skipped)
+        elif isinstance(built, float):
+            shared = "" if str(built_for).startswith("scale/") else f" (for `{built_for}`)"
+            builds.append(seconds(built) + shared)
+        else:
+            builds.append(f.why(timing, "database"))
+    rest = ["same process"] * (len(settings.scale_sizes) - 1)
+    rows = [
+        ScaleRow(
+            f"time of the timing job (all sizes, one process), {place}",
+            (_job_time(f, timing), *rest),
+            *_NO_TARGET,
+        ),
+        ScaleRow(f"time of the memory job (one per size), {place}", tuple(memory), *_NO_TARGET),
+    ]
+    if store != "yaml":
+        label = (
+            f"database build (import_config of the first {bulk.SEED_USERS:,} users, "
+            f"the rest copied in SQL), {place}"
+        )
+        rows.insert(0, ScaleRow(label, tuple(builds), *_NO_TARGET))
+    return rows
+
+
+def scale_target_rows(f: Figures, settings: Settings) -> list[Row]:
+    """Issue #5 target 2 for databases, at the largest scale size, core level."""
+    users = settings.scale_sizes[-1]
+    rows = []
+    for store in (s for s in _scale_stores(settings) if s != "yaml"):
+        for label, sample, minus in SCALE_TARGET_OPS:
+            a = _scale_cell(f, settings, store, users, sample, minus)
+            shown, result = (
+                a.show(seconds),
+                verdict(None if a.value is None else a.value < SCALE_TARGET),
+            )
+            rows.append(
+                Row(f"{label}, {_place(store, users)}", shown, NO_SQL, "–", "< 2 ms", result)
+            )
+    return rows
+
+
+def scale_table(rows: list[ScaleRow], settings: Settings) -> list[str]:
+    sizes = settings.scale_sizes
+    head = " | ".join(f"{n:,} users" for n in sizes)
+    lines = [
+        f"| figure | {head} | {sizes[-1]:,} ÷ {sizes[0]:,} | target | result |",
+        "|---|" + "---:|" * (len(sizes) + 1) + "---|---|",
+    ]
+    for r in rows:
+        lines.append(
+            f"| {r.label} | {' | '.join(r.cells)} | {r.growth} | {r.target} | {r.result} |"
+        )
+    return lines
+
+
 # ---- the whole report -----------------------------------------------------------------
 
 _HEAD = "| figure | authgate | 0.4.2 | 0.4.2 ÷ authgate | target | result |"
@@ -451,12 +670,12 @@ def table(rows: list[Row]) -> list[str]:
     return lines
 
 
-def summary(sections: list[tuple[str, list[Row]]]) -> list[str]:
+def summary(sections: Sequence[tuple[str, Sequence[Row | ScaleRow]]]) -> list[str]:
     lines = ["| target | met | not met | not measured |", "|---|---:|---:|---:|"]
     for title, rows in sections:
         judged = [r.result for r in rows if r.target != "–"]
         met = judged.count("met")
-        missed = sum(v not in ("met", "–") for v in judged)
+        missed = judged.count(verdict(False))
         lines.append(f"| {title} | {met} | {missed} | {len(judged) - met - missed} |")
     return lines
 
@@ -479,7 +698,10 @@ def render(
     notes: list[str],
 ) -> str:
     f = Figures(outcomes)
-    sections = [
+    largest = settings.scale_sizes[-1]
+    # (title, rows, the section's body: a table, with an introduction for the scale rows)
+    sections: list[tuple[str, Sequence[Row | ScaleRow], list[str]]] = []
+    for title, rows in (
         (
             "1. Rerun overhead: Authenticate(path) + login(), session logged in",
             rerun_rows(f, settings),
@@ -489,12 +711,29 @@ def render(
         ("4. Concurrent logins, cost-12 hashes", concurrency_rows(f, machine.cores)),
         ("5. Memory after loading the users", memory_rows(f, settings)),
         ("6. Login latency: a successful login minus one bcrypt verify", latency_rows(f, settings)),
-    ]
+    ):
+        sections.append((title, rows, table(rows)))
+    growth = scale_rows(f, settings)
+    sections.append(
+        (
+            "7. Scale: core operations against the number of users",
+            growth,
+            [*SCALE_INTRO, "", *scale_table(growth, settings)],
+        )
+    )
+    at_largest = scale_target_rows(f, settings)
+    sections.append(
+        (
+            f"8. Scale: operations at {largest:,} users, bcrypt work subtracted, core level",
+            at_largest,
+            table(at_largest),
+        )
+    )
     out = ["# authgate benchmark", "", f"Command: `{command}`", "", *machine.lines(), ""]
     out += [f"- {n}" for n in notes] + [""]
-    out += ["## Summary", "", *summary(sections), ""]
-    for title, rows in sections:
-        out += [f"## {title}", "", *table(rows), ""]
+    out += ["## Summary", "", *summary([(title, rows) for title, rows, _ in sections]), ""]
+    for title, _, body in sections:
+        out += [f"## {title}", "", *body, ""]
     issues = problems(outcomes)
     if issues:
         out += ["## Jobs that stopped early or reported errors", "", *issues, ""]

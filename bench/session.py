@@ -8,9 +8,8 @@ from typing import Any
 from streamlit.testing.v1 import AppTest
 
 from bench import apps
+from bench.data import REGISTER_PASSWORD
 from bench.libs import Library
-
-REGISTER_PASSWORD = "Bench-pass1!"
 
 
 class ActionFailed(RuntimeError):

@@ -4,7 +4,8 @@ at run time, and loading the generated users into a fresh database.
 A store is usable when ``authgate._core.Store.open_url`` opens it and this
 build has ``Store.import_config`` to load a config.yaml into it (the suite
 loads up to 1,000,000 users; registering them one by one would take days of
-bcrypt).
+bcrypt). Beyond ``bulk.SEED_USERS`` users, the rest are generated inside the
+database (``bulk.py``): ``import_config`` is quadratic on PostgreSQL.
 """
 
 from __future__ import annotations
@@ -13,12 +14,16 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from bench import bulk
 from bench.pg import PgServer
 
 NOT_AVAILABLE = "not available in this build"
 
 # (url, config.yaml) -> None: puts the config's users into the database at url.
 Loader = Callable[[str, Path], None]
+# (url, seed, users, pool) -> None: adds the generated users seed … users - 1 to a
+# database holding the first seed (see bulk.py).
+Extender = Callable[[str, int, int, int], None]
 
 
 @dataclass
@@ -28,6 +33,7 @@ class StoreTarget:
     status: str | None  # None when usable, else why not
     new_url: Callable[[str, Path], str] | None = None  # (job key, folder) -> empty database
     load: Loader | None = None
+    extend: Extender | None = None
 
 
 def _core() -> object | None:
@@ -71,6 +77,7 @@ def sqlite_target(probe_dir: Path) -> StoreTarget:
     target = StoreTarget("sqlite", "SQLite", status)
     if status is None:
         target.new_url = lambda key, folder: f"sqlite:///{folder / 'auth.db'}"
+        target.extend = bulk.extend_sqlite
     return _with_loader(target)
 
 
@@ -81,6 +88,10 @@ def postgres_target(server: PgServer | str) -> StoreTarget:
     target = StoreTarget("postgres", "PostgreSQL", status)
     if status is None:
         target.new_url = lambda key, folder: server.database(key.split("/")[-1])
+        psql = bulk.psql_runner(server.command)
+        target.extend = lambda url, seed, users, pool: bulk.extend_postgres(
+            url, seed, users, pool, psql
+        )
     return _with_loader(target)
 
 

@@ -74,6 +74,12 @@ def notes(settings: plan.Settings) -> list[str]:
         "columns measure work; a real 0.4.2 app adds it to every logged-out run.",
         "Nothing here asserts a time: 'met' / 'not met' only compares the median to the "
         "issue's target.",
+        f"Scale (sections 7 and 8): authgate's core alone, no Streamlit, on SQLite and "
+        f"PostgreSQL at {', '.join(f'{n:,}' for n in settings.scale_sizes)} users"
+        + ("" if settings.quick else " (config.yaml up to 100,000 for context)")
+        + "; databases beyond 1,000 users are built by authgate's import_config for the first "
+        "1,000 and an SQL copy of those rows, renamed, for the rest (checked equal to what "
+        "import_config writes).",
     ]
     if settings.quick:
         lines.append(
@@ -92,7 +98,7 @@ def _store_targets(
 ) -> dict[str, stores.StoreTarget]:
     """What this build can do with each requested database, checked now."""
     targets: dict[str, stores.StoreTarget] = {}
-    if not {"session", "memory"} & set(settings.only):
+    if not {"session", "memory", "scale"} & set(settings.only):
         return targets
     if "sqlite" in settings.stores:
         targets["sqlite"] = stores.sqlite_target(tmp / "probe")
