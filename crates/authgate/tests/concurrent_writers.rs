@@ -151,3 +151,33 @@ fn a_lock_held_too_long_is_a_clear_error_and_changes_nothing() {
     assert!(err.to_string().contains("config.yaml.lock"));
     assert_eq!(std::fs::read_to_string(&path).unwrap(), CONFIG);
 }
+
+#[test]
+fn a_writer_never_trusts_a_repeated_fingerprint() {
+    // Another writer's change can leave size, mtime and inode as they were
+    // (two writes in one clock tick, the second reusing the first's inode).
+    // Simulated: same-length text written in place, the mtime set back.
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("config.yaml");
+    std::fs::write(&path, CONFIG).unwrap();
+    let store = DocStore::open_file(&path, OpenOptions::default()).unwrap();
+    assert!(store.user("alice").unwrap().is_some());
+    let modified = std::fs::metadata(&path).unwrap().modified().unwrap();
+    let renamed = CONFIG.replace("    bob:", "    bub:");
+    assert_eq!(renamed.len(), CONFIG.len());
+    {
+        use std::io::Write;
+        let mut file = std::fs::OpenOptions::new().write(true).open(&path).unwrap();
+        file.write_all(renamed.as_bytes()).unwrap();
+        file.set_modified(modified).unwrap();
+    }
+    store
+        .update_user("alice", &UserUpdate::LastName("Changed".into()))
+        .unwrap();
+    let text = std::fs::read_to_string(&path).unwrap();
+    assert!(
+        text.contains("  bub:") && !text.contains("  bob:"),
+        "{text}"
+    );
+    assert!(text.contains("last_name: Changed"), "{text}");
+}

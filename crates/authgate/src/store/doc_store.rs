@@ -43,6 +43,9 @@ pub struct DocStore {
     state_path: Option<(PathBuf, OpenOptions)>,
     /// The state database, opened on first use.
     state_db: OnceLock<SqliteStore>,
+    /// Held while the state database is being opened: threads that open it
+    /// at once would race to create its schema.
+    state_opening: Mutex<()>,
 }
 
 #[derive(Debug)]
@@ -50,24 +53,32 @@ struct Loaded {
     doc: Document,
     /// `None` when the in-memory copy must be re-read before use.
     fingerprint: Option<Fingerprint>,
+    /// Digest of the text `doc` was read from or written as. A writer
+    /// compares it with the file under the lock: a fingerprint (size, mtime,
+    /// inode) can repeat when two writes land in one clock tick and the
+    /// second reuses the first one's inode, and a stale document written back
+    /// would lose an update.
+    digest: Option<u64>,
 }
 
 impl DocStore {
     /// Opens the config file at `path`. Prefer [`super::open`], which caches.
     pub fn open_file(path: &Path, options: OpenOptions) -> Result<Self> {
         let file = SharedFile::new(path, options.lock_timeout);
-        let (doc, fingerprint) = load(&file)?;
+        let (doc, fingerprint, digest) = load(&file)?;
         let store = DocStore {
             audit: AuditLog::beside(path),
             file: Some(file),
             loaded: RwLock::new(Loaded {
                 doc,
                 fingerprint: Some(fingerprint),
+                digest: Some(digest),
             }),
             writer: Mutex::new(()),
             loads: 1.into(),
             state_path: Some((state_path(path), options)),
             state_db: OnceLock::new(),
+            state_opening: Mutex::new(()),
         };
         store.absorb_state()?;
         Ok(store)
@@ -78,6 +89,13 @@ impl DocStore {
         let Some((path, options)) = &self.state_path else {
             return Ok(None);
         };
+        if let Some(db) = self.state_db.get() {
+            return Ok(Some(db));
+        }
+        let _opening = self
+            .state_opening
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
         if let Some(db) = self.state_db.get() {
             return Ok(Some(db));
         }
@@ -134,12 +152,14 @@ impl DocStore {
             loaded: RwLock::new(Loaded {
                 doc,
                 fingerprint: None,
+                digest: None,
             }),
             writer: Mutex::new(()),
             audit: AuditLog::in_memory(),
             loads: 1.into(),
             state_path: None,
             state_db: OnceLock::new(),
+            state_opening: Mutex::new(()),
         })
     }
 
@@ -167,19 +187,26 @@ impl DocStore {
             return Ok(());
         };
         let current = file.fingerprint()?;
-        {
+        let seen = {
             let loaded = self.loaded.read().unwrap_or_else(PoisonError::into_inner);
             if loaded.fingerprint == Some(current) {
                 return Ok(());
             }
-        }
-        let (doc, fingerprint) = load(file)?;
+            loaded.fingerprint
+        };
+        let (doc, fingerprint, digest) = load(file)?;
         self.loads
             .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let mut loaded = self.loaded.write().unwrap_or_else(PoisonError::into_inner);
+        if loaded.fingerprint != seen {
+            // Another thread installed a document meanwhile (a write of this
+            // store, or a reload): ours may be older, so keep theirs.
+            return Ok(());
+        }
         *loaded = Loaded {
             doc,
             fingerprint: Some(fingerprint),
+            digest: Some(digest),
         };
         Ok(())
     }
@@ -209,24 +236,39 @@ impl DocStore {
             return out;
         };
         let _lock = file.lock()?;
-        self.refresh()?;
         let mut loaded = self.loaded.write().unwrap_or_else(PoisonError::into_inner);
+        // Under the lock the file is read whole (a write rewrites it whole
+        // anyway) and parsed again only if its text is not what we hold.
+        let (text, fingerprint) = file.read()?;
+        let digest = digest_of(&text);
+        if loaded.digest != Some(digest) {
+            let doc = parse(&text, file)?;
+            self.loads
+                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            loaded.doc = doc;
+        }
+        loaded.fingerprint = Some(fingerprint);
+        loaded.digest = Some(digest);
         let out = f(&mut loaded.doc);
         if !loaded.doc.take_dirty() {
             return out;
         }
         if out.is_err() {
             loaded.fingerprint = None;
+            loaded.digest = None;
             return out;
         }
-        match file.replace(&yaml::emit(&loaded.doc.to_value())) {
+        let text = yaml::emit(&loaded.doc.to_value());
+        match file.replace(&text) {
             Ok(fp) => {
                 loaded.fingerprint = Some(fp);
+                loaded.digest = Some(digest_of(&text));
                 out
             }
             Err(e) => {
                 // The file still holds the previous version; drop our edit with it.
                 loaded.fingerprint = None;
+                loaded.digest = None;
                 Err(e)
             }
         }
@@ -245,11 +287,22 @@ fn state_path(config: &Path) -> PathBuf {
     PathBuf::from(name)
 }
 
-fn load(file: &SharedFile) -> Result<(Document, Fingerprint)> {
+fn load(file: &SharedFile) -> Result<(Document, Fingerprint, u64)> {
     let (text, fingerprint) = file.read()?;
-    let value = yaml::parse(&text, file.path())?;
-    let doc = Document::from_value(value, Layout::Config, file.path())?;
-    Ok((doc, fingerprint))
+    Ok((parse(&text, file)?, fingerprint, digest_of(&text)))
+}
+
+fn parse(text: &str, file: &SharedFile) -> Result<Document> {
+    let value = yaml::parse(text, file.path())?;
+    Document::from_value(value, Layout::Config, file.path())
+}
+
+/// A digest of the file's text, to tell whether it is the text we hold.
+fn digest_of(text: &str) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    text.hash(&mut hasher);
+    hasher.finish()
 }
 
 fn string_setting(v: Option<&Value>) -> Option<String> {
