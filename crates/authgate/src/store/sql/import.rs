@@ -219,32 +219,98 @@ pub(crate) fn import_document(db: &impl Database, doc: &Document) -> Result<usiz
                 )?;
             }
         }
-        for row in &rows {
-            tx.execute(
-                "INSERT INTO users (username, email, email_key, first_name, last_name, name, \
-                 password_hash, password_plain, roles, password_hint, failed_login_attempts, \
-                 logged_in, extra) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
-                &[
-                    Param::Text(&row.username),
-                    Param::opt_text(row.email.as_deref()),
-                    Param::opt_text(row.email_key.as_deref()),
-                    Param::opt_text(row.first_name.as_deref()),
-                    Param::opt_text(row.last_name.as_deref()),
-                    Param::opt_text(row.name.as_deref()),
-                    Param::opt_text(row.password_hash.as_deref()),
-                    Param::Bool(row.password_plain),
-                    Param::opt_text(row.roles.as_deref()),
-                    Param::opt_text(row.password_hint.as_deref()),
-                    row.failed_login_attempts.map_or(Param::Null, Param::Int),
-                    row.logged_in.map_or(Param::Null, Param::Bool),
-                    Param::opt_text(row.extra.as_deref()),
-                ],
-            )?;
-        }
+        insert_users(tx, &rows)?;
         write_state(tx, state, |name| users.contains(name))?;
         Ok(rows.len())
     })
+}
+
+/// The columns of `users` an import fills, in the order of [`NewRow::params`].
+const USER_COLUMNS: [&str; 13] = [
+    "username",
+    "email",
+    "email_key",
+    "first_name",
+    "last_name",
+    "name",
+    "password_hash",
+    "password_plain",
+    "roles",
+    "password_hint",
+    "failed_login_attempts",
+    "logged_in",
+    "extra",
+];
+
+/// The most rows one `INSERT` carries. Each row binds a parameter per
+/// column, which must stay within SQLite's default limit of 32,766 variables
+/// and PostgreSQL's 65,535 parameters.
+const MAX_BATCH: usize = 512;
+const _: () = assert!(MAX_BATCH * USER_COLUMNS.len() <= 32_766);
+const _: () = assert!(MAX_BATCH.is_power_of_two());
+
+impl NewRow {
+    /// The row's values, in the order of [`USER_COLUMNS`].
+    fn params(&self) -> [Param<'_>; USER_COLUMNS.len()] {
+        [
+            Param::Text(&self.username),
+            Param::opt_text(self.email.as_deref()),
+            Param::opt_text(self.email_key.as_deref()),
+            Param::opt_text(self.first_name.as_deref()),
+            Param::opt_text(self.last_name.as_deref()),
+            Param::opt_text(self.name.as_deref()),
+            Param::opt_text(self.password_hash.as_deref()),
+            Param::Bool(self.password_plain),
+            Param::opt_text(self.roles.as_deref()),
+            Param::opt_text(self.password_hint.as_deref()),
+            self.failed_login_attempts.map_or(Param::Null, Param::Int),
+            self.logged_in.map_or(Param::Null, Param::Bool),
+            Param::opt_text(self.extra.as_deref()),
+        ]
+    }
+}
+
+/// `INSERT INTO users (…) VALUES ($1, …, $13), ($14, …), …` for `rows` rows.
+fn insert_users_sql(rows: usize) -> String {
+    let columns = USER_COLUMNS.len();
+    let mut sql = format!("INSERT INTO users ({}) VALUES ", USER_COLUMNS.join(", "));
+    for row in 0..rows {
+        if row > 0 {
+            sql.push_str(", ");
+        }
+        sql.push('(');
+        for column in 0..columns {
+            if column > 0 {
+                sql.push_str(", ");
+            }
+            sql.push('$');
+            sql.push_str(&(row * columns + column + 1).to_string());
+        }
+        sql.push(')');
+    }
+    sql
+}
+
+/// Inserts `rows` in order, many per statement, so that the statement-level
+/// trigger that keeps `user_count` in PostgreSQL runs once per batch, not
+/// once per user.
+///
+/// Batches are [`MAX_BATCH`] rows, and then powers of two for the rest, so
+/// that an import prepares at most a handful of distinct statements (both
+/// backends cache prepared statements per connection), whatever its size.
+fn insert_users(tx: &mut dyn super::Tx, rows: &[NewRow]) -> Result<()> {
+    let mut rest = rows;
+    let mut size = MAX_BATCH;
+    while !rest.is_empty() {
+        while size > rest.len() {
+            size /= 2;
+        }
+        let (batch, tail) = rest.split_at(size);
+        let params: Vec<Param<'_>> = batch.iter().flat_map(NewRow::params).collect();
+        tx.execute(&insert_users_sql(size), &params)?;
+        rest = tail;
+    }
+    Ok(())
 }
 
 /// Writes `state` into the state tables, replacing rows with the same key;
