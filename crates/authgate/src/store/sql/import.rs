@@ -296,21 +296,32 @@ fn insert_users_sql(rows: usize) -> String {
 /// once per user.
 ///
 /// Batches are [`MAX_BATCH`] rows, and then powers of two for the rest, so
-/// that an import prepares at most a handful of distinct statements (both
+/// that an import prepares at most ten distinct statements (both
 /// backends cache prepared statements per connection), whatever its size.
 fn insert_users(tx: &mut dyn super::Tx, rows: &[NewRow]) -> Result<()> {
     let mut rest = rows;
-    let mut size = MAX_BATCH;
-    while !rest.is_empty() {
-        while size > rest.len() {
-            size /= 2;
-        }
+    for size in batch_sizes(rows.len()) {
         let (batch, tail) = rest.split_at(size);
         let params: Vec<Param<'_>> = batch.iter().flat_map(NewRow::params).collect();
         tx.execute(&insert_users_sql(size), &params)?;
         rest = tail;
     }
     Ok(())
+}
+
+/// The sizes of the batches `rows` rows are inserted in: [`MAX_BATCH`] as
+/// long as that many are left, then decreasing powers of two.
+fn batch_sizes(rows: usize) -> Vec<usize> {
+    let mut sizes = vec![MAX_BATCH; rows / MAX_BATCH];
+    let rest = rows % MAX_BATCH;
+    let mut size = MAX_BATCH / 2;
+    while size > 0 {
+        if rest & size != 0 {
+            sizes.push(size);
+        }
+        size /= 2;
+    }
+    sizes
 }
 
 /// Writes `state` into the state tables, replacing rows with the same key;
@@ -368,4 +379,42 @@ pub(crate) fn set_setting(db: &impl Database, name: &str, value: Option<&Value>)
     }
     let json = value.map(to_json).transpose()?;
     db.write(|tx| put_setting(tx, name, json.as_deref()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn user_inserts_number_their_parameters_row_by_row() {
+        let sql = insert_users_sql(2);
+        assert!(sql.starts_with(
+            "INSERT INTO users (username, email, email_key, first_name, last_name, name, \
+             password_hash, password_plain, roles, password_hint, failed_login_attempts, \
+             logged_in, extra) VALUES ($1, $2, "
+        ));
+        assert!(sql.ends_with(
+            "$12, $13), ($14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26)"
+        ));
+        assert_eq!(NewRow::default().params().len(), USER_COLUMNS.len());
+    }
+
+    #[test]
+    fn batches_cover_every_row_in_few_distinct_sizes() {
+        assert!(batch_sizes(0).is_empty());
+        assert_eq!(batch_sizes(1), [1]);
+        assert_eq!(batch_sizes(512), [512]);
+        assert_eq!(
+            batch_sizes(3_333),
+            [512, 512, 512, 512, 512, 512, 256, 4, 1]
+        );
+        let mut distinct = std::collections::BTreeSet::new();
+        for rows in 0..3_000 {
+            let sizes = batch_sizes(rows);
+            assert_eq!(sizes.iter().sum::<usize>(), rows);
+            assert!(sizes.windows(2).all(|w| w[0] >= w[1]));
+            distinct.extend(sizes);
+        }
+        assert_eq!(distinct.len(), 10);
+    }
 }
