@@ -6,7 +6,9 @@
 //! - a lock held by another process for longer than the lock timeout (the
 //!   config's sidecar lock, SQLite's write lock) or by another session (a
 //!   PostgreSQL row lock);
-//! - a database of an older schema: migrated forward on open, every row kept;
+//! - a database of an older schema: migrated forward on open, every row kept
+//!   (PostgreSQL: from version 1, to the schema a new database gets, with
+//!   `user_count` exact);
 //! - a database whose tables clash with authgate's: refused, untouched.
 //!
 //! Unreachable PostgreSQL servers, wrong URL schemes and newer schemas are
@@ -610,9 +612,9 @@ fn migrations(dialect: &str) -> Vec<(i64, String)> {
     found
 }
 
-/// Names of the tables and functions a migration script creates.
-fn created_objects(sql: &str) -> (Vec<String>, Vec<String>) {
-    let (mut tables, mut functions) = (Vec::new(), Vec::new());
+/// Names of the tables a migration script creates.
+fn created_tables(sql: &str) -> Vec<String> {
+    let mut tables = Vec::new();
     for line in sql.lines() {
         let words: Vec<&str> = line.split_whitespace().collect();
         let upper: Vec<String> = words.iter().map(|w| w.to_ascii_uppercase()).collect();
@@ -624,17 +626,15 @@ fn created_objects(sql: &str) -> (Vec<String>, Vec<String>) {
         match upper[..] {
             ["CREATE", "TABLE", "IF", "NOT", "EXISTS", ..] => tables.extend(name_at(5)),
             ["CREATE", "TABLE", ..] => tables.extend(name_at(2)),
-            ["CREATE", "OR", "REPLACE", "FUNCTION", ..] => functions.extend(name_at(4)),
-            ["CREATE", "FUNCTION", ..] => functions.extend(name_at(2)),
             _ => {}
         }
     }
-    (tables, functions)
+    tables
 }
 
 /// The migrations of `dialect`, checked against the version the code
-/// reports; returns the last one's tables and functions.
-fn last_migration(dialect: &str, schema_version: i64) -> (Vec<String>, Vec<String>) {
+/// reports; returns the tables the last one creates.
+fn last_migration_tables(dialect: &str, schema_version: i64) -> Vec<String> {
     let all = migrations(dialect);
     let versions: Vec<i64> = all.iter().map(|(v, _)| *v).collect();
     assert_eq!(
@@ -649,9 +649,9 @@ fn last_migration(dialect: &str, schema_version: i64) -> (Vec<String>, Vec<Strin
          schema by dropping what the last migration created, which is then not enough: \
          update the test"
     );
-    let (tables, functions) = created_objects(sql);
+    let tables = created_tables(sql);
     assert!(!tables.is_empty(), "{dialect}: no CREATE TABLE found");
-    (tables, functions)
+    tables
 }
 
 /// Every table of a SQLite file (but `schema_version`), with its rows.
@@ -722,7 +722,7 @@ fn exercise(store: &dyn Store, what: &str) {
 #[test]
 fn sqlite_of_an_older_schema_is_migrated_forward_keeping_rows() {
     let latest = SqliteStore::SCHEMA_VERSION;
-    let (tables, _) = last_migration("sqlite", latest);
+    let tables = last_migration_tables("sqlite", latest);
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("auth.db");
     SqliteStore::open(&path)
@@ -825,38 +825,122 @@ fn postgres_versions(client: &mut postgres::Client) -> Vec<(i64, f64)> {
         .collect()
 }
 
-#[test]
-fn postgres_of_an_older_schema_is_migrated_forward_keeping_rows() {
-    let latest = PostgresStore::SCHEMA_VERSION;
-    let (tables, functions) = last_migration("postgres", latest);
-    let url = support::fresh_database("older_schema");
-    PostgresStore::connect(&url)
-        .unwrap()
-        .import_document(&seed_document())
-        .unwrap();
+/// Rows written as version 1 of authgate wrote them, through version 1's
+/// triggers: users inserted several to a statement and one at a time, one
+/// removed, and a row in every other table.
+const POSTGRES_V1_ROWS: &str = "
+INSERT INTO users (username, email, email_key, first_name, last_name, password_hash,
+                   password_plain, roles, failed_login_attempts, logged_in, extra) VALUES
+    ('alice', 'alice@example.com', 'alice@example.com', 'Alice', 'Archer',
+     '$2b$04$abcdefghijklmnopqrstuu5Ud6HTuKGO0vDcD8bBx6W6Hg1Yc2oTu', FALSE, '[\"admin\"]',
+     0, FALSE, NULL),
+    ('bob', 'Bob@Example.com', 'bob@example.com', 'Bob', 'Baker', 'plain', TRUE, NULL, 1,
+     TRUE, '{\"department\": \"sales\"}'),
+    ('carol', 'carol@example.com', 'carol@example.com', 'Carol', 'Cole', NULL, FALSE, NULL,
+     NULL, NULL, NULL);
+INSERT INTO users (username, email, email_key) VALUES ('dave', 'dave@example.com', 'dave@example.com');
+DELETE FROM users WHERE username = 'carol';
+INSERT INTO lockouts (username, failures, window_start, locked_until) VALUES ('bob', 2, 100.0, NULL);
+INSERT INTO sessions (id, username, created, expires, last_seen)
+    VALUES ('s-alice', 'alice', 100.0, 1e12, 150.0);
+INSERT INTO pending_passwords (username, hash, expires)
+    VALUES ('alice', '$2b$04$bbcdefghijklmnopqrstuu5Ud6HTuKGO0vDcD8bBx6W6Hg1Yc2oTu', 1e12);
+INSERT INTO revoked_before (username, revoked_at) VALUES ('carol', 90.0);
+INSERT INTO preauthorized_emails (email, email_key) VALUES ('Invited@Example.com', 'invited@example.com');
+INSERT INTO settings (name, value) VALUES ('cookie_name', '\"c\"'), ('my_app_setting', '\"kept\"');
+INSERT INTO audit_events (occurred_at, kind, username, detail) VALUES (100.0, 'login', 'alice', NULL);
+CREATE TABLE app_notes (id SERIAL PRIMARY KEY, body TEXT NOT NULL);
+INSERT INTO app_notes (body) VALUES ('first'), ('second'), ('third');
+";
+
+/// A new database at schema version 1, as authgate's first release left
+/// it: the first migration script (from the source tree) applied and
+/// recorded the way the store does, then [`POSTGRES_V1_ROWS`]. Returns its
+/// URL and a client.
+fn postgres_v1_database(hint: &str) -> (String, postgres::Client) {
+    let all = migrations("postgres");
+    assert_eq!(
+        all.iter().map(|(v, _)| *v).collect::<Vec<_>>(),
+        (1..=PostgresStore::SCHEMA_VERSION).collect::<Vec<_>>(),
+        "postgres: the migration files do not match SCHEMA_VERSION"
+    );
+    let url = support::fresh_database(hint);
     let dbname = url.rsplit('/').next().unwrap().to_string();
     let mut client = support::server().client(&dbname);
     client
         .batch_execute(
-            "CREATE TABLE app_notes (id SERIAL PRIMARY KEY, body TEXT NOT NULL);
-             INSERT INTO app_notes (body) VALUES ('first'), ('second'), ('third');",
+            "CREATE TABLE schema_version (\
+                 version    BIGINT           NOT NULL PRIMARY KEY, \
+                 applied_at DOUBLE PRECISION NOT NULL)",
         )
         .unwrap();
-    for table in tables.iter().rev() {
-        client
-            .batch_execute(&format!("DROP TABLE \"{table}\" CASCADE"))
-            .unwrap_or_else(|e| panic!("drop {table}: {e}"));
-    }
-    for function in &functions {
-        client
-            .batch_execute(&format!("DROP FUNCTION \"{function}\""))
-            .unwrap_or_else(|e| panic!("drop {function}: {e}"));
-    }
+    client.batch_execute(&all[0].1).expect("version 1 applies");
     client
-        .execute("DELETE FROM schema_version WHERE version = $1", &[&latest])
+        .execute(
+            "INSERT INTO schema_version (version, applied_at) VALUES (1, 1700000000.5)",
+            &[],
+        )
         .unwrap();
+    client
+        .batch_execute(POSTGRES_V1_ROWS)
+        .expect("version 1 takes its rows");
+    (url, client)
+}
+
+/// `user_count` as stored, and the users there are.
+fn postgres_counts(client: &mut postgres::Client) -> (i64, i64) {
+    let row = client
+        .query_one(
+            "SELECT (SELECT n FROM user_count WHERE id = 1), (SELECT count(*) FROM users)",
+            &[],
+        )
+        .unwrap();
+    (row.get(0), row.get(1))
+}
+
+/// What a database's schema is made of (columns, constraints, indexes,
+/// triggers, functions), leaving out the test's own `app_notes`.
+fn postgres_schema(client: &mut postgres::Client) -> Vec<String> {
+    let queries = [
+        "SELECT format('column %s.%s %s %s %s %s', table_name, column_name, data_type, \
+                is_nullable, column_default, collation_name) \
+         FROM information_schema.columns \
+         WHERE table_schema = current_schema() AND table_name <> 'app_notes'",
+        "SELECT format('constraint %s %s %s', conrelid::regclass, conname, \
+                pg_get_constraintdef(oid)) \
+         FROM pg_constraint WHERE connamespace = current_schema()::regnamespace \
+         AND conrelid::regclass::text NOT LIKE 'app_notes%'",
+        "SELECT 'index ' || indexdef FROM pg_indexes \
+         WHERE schemaname = current_schema() AND tablename <> 'app_notes'",
+        "SELECT 'trigger ' || pg_get_triggerdef(t.oid) FROM pg_trigger t \
+         JOIN pg_class c ON c.oid = t.tgrelid \
+         WHERE NOT t.tgisinternal AND c.relnamespace = current_schema()::regnamespace",
+        "SELECT format('function %s %s', proname, prosrc) FROM pg_proc \
+         WHERE pronamespace = current_schema()::regnamespace",
+    ];
+    let mut schema: Vec<String> = queries
+        .iter()
+        .flat_map(|q| client.query(*q, &[]).unwrap())
+        .map(|r| r.get(0))
+        .collect();
+    schema.sort();
+    schema
+}
+
+/// A database of schema version 1 is brought through every later migration
+/// when a store connects: every row kept, the schema as a new database's,
+/// `user_count` exact before and after, and as users come and go.
+#[test]
+fn postgres_of_an_older_schema_is_migrated_forward_keeping_rows() {
+    let latest = PostgresStore::SCHEMA_VERSION;
+    let (url, mut client) = postgres_v1_database("older_schema");
+    assert_eq!(postgres_counts(&mut client), (3, 3), "version 1 counts");
     let before = postgres_contents(&mut client);
     let old_versions = postgres_versions(&mut client);
+    assert_eq!(
+        old_versions.iter().map(|(v, _)| *v).collect::<Vec<_>>(),
+        [1]
+    );
 
     let store = PostgresStore::connect(&url).expect("an older schema is migrated forward on open");
     let versions = postgres_versions(&mut client);
@@ -878,13 +962,70 @@ fn postgres_of_an_older_schema_is_migrated_forward_keeping_rows() {
             "rows of {table} survive the migration"
         );
     }
-    for table in &tables {
-        assert!(after.contains_key(table), "{table} was created");
-    }
+
+    // The migrated schema is the one a new database gets.
+    let fresh_url = support::fresh_database("fresh_schema");
+    PostgresStore::connect(&fresh_url).unwrap();
+    let fresh_db = fresh_url.rsplit('/').next().unwrap().to_string();
+    let mut fresh = support::server().client(&fresh_db);
+    assert_eq!(
+        postgres_schema(&mut client),
+        postgres_schema(&mut fresh),
+        "a migrated schema matches a new one"
+    );
+    // Counting users per row made importing n users in one transaction
+    // take O(n²) time; the count is kept per statement.
+    let row_level: Vec<String> = client
+        .query(
+            "SELECT tgname::text FROM pg_trigger \
+             WHERE tgrelid = 'users'::regclass AND NOT tgisinternal AND tgtype & 1 = 1",
+            &[],
+        )
+        .unwrap()
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    assert!(
+        row_level.is_empty(),
+        "row-level triggers on users: {row_level:?}"
+    );
+
+    assert_eq!(store.user_count().unwrap(), 3);
+    assert_eq!(
+        store.user("bob").unwrap().and_then(|u| u.first_name),
+        Some("Bob".into())
+    );
+    assert_eq!(store.lock_state("bob").unwrap().failures, 2);
+    assert!(store.session("s-alice").unwrap().is_some());
+    assert_eq!(store.settings().unwrap().cookie_name, Some("c".into()));
     exercise(&store, "postgres");
+    assert_eq!(store.user_count().unwrap(), 4);
+    assert_eq!(postgres_counts(&mut client), (4, 4));
+    assert!(store.remove_user("alice").unwrap(), "alice is removed");
+    assert!(
+        !store.remove_user("carol").unwrap(),
+        "carol was removed in v1"
+    );
+    assert_eq!(store.user_count().unwrap(), 3);
+    assert_eq!(postgres_counts(&mut client), (3, 3));
     drop(store);
     PostgresStore::connect(&url).unwrap();
     assert_eq!(postgres_versions(&mut client), versions);
+}
+
+/// Migrating counts the users afresh: a count that had drifted in an older
+/// database (rows removed with `TRUNCATE`, which fires no row trigger, or by
+/// hand with the trigger disabled) is exact afterwards.
+#[test]
+fn postgres_migration_recounts_users() {
+    let (url, mut client) = postgres_v1_database("recount");
+    client
+        .batch_execute("UPDATE user_count SET n = 42 WHERE id = 1")
+        .unwrap();
+    assert_eq!(postgres_counts(&mut client), (42, 3));
+    let store = PostgresStore::connect(&url).unwrap();
+    assert_eq!(store.user_count().unwrap(), 3);
+    assert_eq!(postgres_counts(&mut client), (3, 3));
 }
 
 #[test]

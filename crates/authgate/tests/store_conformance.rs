@@ -1569,3 +1569,98 @@ fn nan_times_are_refused_by_sql_stores() {
     assert_eq!(s.lock_state("jsmith").unwrap(), LockState::default());
     assert_eq!(s.session("x").unwrap(), None);
 }
+
+// ---- imports of many users -------------------------------------------------------
+
+/// A config of `n` users (`user000000`, …), each with an email, a bcrypt
+/// hash, roles, a key of the app's own, and every fourth a plaintext password.
+fn config_of(n: usize) -> String {
+    let mut text = String::from("cookie:\n  key: k\n  name: c\ncredentials:\n  usernames:\n");
+    for i in 0..n {
+        let password = if i % 4 == 0 { "plain" } else { HASH_A };
+        text.push_str(&format!(
+            "    user{i:06}:\n      email: user{i}@example.com\n      first_name: F{i}\n      \
+             last_name: L{i}\n      password: {password}\n      roles:\n      - viewer\n      \
+             department: d{}\n",
+            i % 7
+        ));
+    }
+    text
+}
+
+/// Imports `n` users into `target`; counts stay exact through the import
+/// and through adding and removing users afterwards.
+fn import_of_many_users_counts_exactly(target: &dyn Importer, n: usize) {
+    let doc = document(&config_of(n));
+    assert_eq!(doc.user_count(), n);
+    assert_eq!(target.import(&doc).unwrap(), n);
+    let s = target.store();
+    assert_eq!(s.user_count().unwrap(), n);
+    assert_eq!(s.list_users(0, n + 10).unwrap().len(), n);
+    for i in [0, 1, n / 2, n - 1] {
+        let name = format!("user{i:06}");
+        let user = s.user(&name).unwrap().expect("imported");
+        assert_eq!(user.email, Some(format!("user{i}@example.com")));
+        assert_eq!(
+            record_field(s, &name, "department"),
+            Some(Value::Str(format!("d{}", i % 7)))
+        );
+    }
+    assert_eq!(s.plaintext_passwords().unwrap().len(), n.div_ceil(4));
+    s.add_user(&new_user("newcomer", "newcomer@example.com"), false)
+        .unwrap();
+    assert_eq!(s.user_count().unwrap(), n + 1);
+    assert!(s.remove_user("user000001").unwrap());
+    assert!(s.remove_user("newcomer").unwrap());
+    assert!(!s.remove_user("nobody").unwrap());
+    assert_eq!(s.user_count().unwrap(), n - 1);
+    assert_eq!(s.list_users(0, n + 10).unwrap().len(), n - 1);
+    // A second import is refused, and changes no count.
+    let err = target.import(&document(&config_of(3))).unwrap_err();
+    assert!(matches!(err, Error::InvalidInput(_)), "{err:?}");
+    assert_eq!(s.user_count().unwrap(), n - 1);
+}
+
+/// Not a multiple of any batch size, so partial batches are exercised.
+const MANY_USERS: usize = 3_333;
+
+#[test]
+fn sqlite_import_of_many_users_counts_exactly() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = SqliteStore::open(&dir.path().join("auth.db")).unwrap();
+    import_of_many_users_counts_exactly(&store, MANY_USERS);
+}
+
+#[test]
+fn postgres_import_of_many_users_counts_exactly() {
+    let store = PostgresStore::connect(&support::fresh_database("many_users")).unwrap();
+    import_of_many_users_counts_exactly(&store, MANY_USERS);
+}
+
+/// Prints how long importing `AUTHGATE_IMPORT_USERS` users (100,000 by
+/// default) takes in each SQL store; asserts only the count. Run by hand:
+/// `cargo test --release -p authgate --test store_conformance -- --ignored
+/// --nocapture import_timing`.
+#[test]
+#[ignore = "a measurement, run by hand"]
+fn import_timing() {
+    let n: usize = std::env::var("AUTHGATE_IMPORT_USERS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(100_000);
+    let started = std::time::Instant::now();
+    let doc = document(&config_of(n));
+    println!("{n} users: config parsed in {:.2?}", started.elapsed());
+    let dir = tempfile::tempdir().unwrap();
+    let sqlite = SqliteStore::open(&dir.path().join("auth.db")).unwrap();
+    let pg = PostgresStore::connect(&support::fresh_database("timing")).unwrap();
+    for (what, target) in [
+        ("SQLite", &sqlite as &dyn Importer),
+        ("PostgreSQL", &pg as &dyn Importer),
+    ] {
+        let started = std::time::Instant::now();
+        assert_eq!(target.import(&doc).unwrap(), n);
+        println!("{what}: {n} users imported in {:.2?}", started.elapsed());
+        assert_eq!(target.store().user_count().unwrap(), n);
+    }
+}

@@ -52,7 +52,8 @@ use crate::yaml::Value;
 /// Idle connections kept for reuse.
 const MAX_IDLE: usize = 8;
 
-/// Prepared statements cached per connection (the store uses about forty).
+/// Prepared statements cached per connection (the store uses about forty,
+/// and an import up to ten more).
 const STATEMENT_CACHE: usize = 64;
 
 /// A store in a SQLite database file, shared safely by threads and processes.

@@ -219,32 +219,109 @@ pub(crate) fn import_document(db: &impl Database, doc: &Document) -> Result<usiz
                 )?;
             }
         }
-        for row in &rows {
-            tx.execute(
-                "INSERT INTO users (username, email, email_key, first_name, last_name, name, \
-                 password_hash, password_plain, roles, password_hint, failed_login_attempts, \
-                 logged_in, extra) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
-                &[
-                    Param::Text(&row.username),
-                    Param::opt_text(row.email.as_deref()),
-                    Param::opt_text(row.email_key.as_deref()),
-                    Param::opt_text(row.first_name.as_deref()),
-                    Param::opt_text(row.last_name.as_deref()),
-                    Param::opt_text(row.name.as_deref()),
-                    Param::opt_text(row.password_hash.as_deref()),
-                    Param::Bool(row.password_plain),
-                    Param::opt_text(row.roles.as_deref()),
-                    Param::opt_text(row.password_hint.as_deref()),
-                    row.failed_login_attempts.map_or(Param::Null, Param::Int),
-                    row.logged_in.map_or(Param::Null, Param::Bool),
-                    Param::opt_text(row.extra.as_deref()),
-                ],
-            )?;
-        }
+        insert_users(tx, &rows)?;
         write_state(tx, state, |name| users.contains(name))?;
         Ok(rows.len())
     })
+}
+
+/// The columns of `users` an import fills, in the order of [`NewRow::params`].
+const USER_COLUMNS: [&str; 13] = [
+    "username",
+    "email",
+    "email_key",
+    "first_name",
+    "last_name",
+    "name",
+    "password_hash",
+    "password_plain",
+    "roles",
+    "password_hint",
+    "failed_login_attempts",
+    "logged_in",
+    "extra",
+];
+
+/// The most rows one `INSERT` carries. Each row binds a parameter per
+/// column, which must stay within SQLite's default limit of 32,766 variables
+/// and PostgreSQL's 65,535 parameters.
+const MAX_BATCH: usize = 512;
+const _: () = assert!(MAX_BATCH * USER_COLUMNS.len() <= 32_766);
+const _: () = assert!(MAX_BATCH.is_power_of_two());
+
+impl NewRow {
+    /// The row's values, in the order of [`USER_COLUMNS`].
+    fn params(&self) -> [Param<'_>; USER_COLUMNS.len()] {
+        [
+            Param::Text(&self.username),
+            Param::opt_text(self.email.as_deref()),
+            Param::opt_text(self.email_key.as_deref()),
+            Param::opt_text(self.first_name.as_deref()),
+            Param::opt_text(self.last_name.as_deref()),
+            Param::opt_text(self.name.as_deref()),
+            Param::opt_text(self.password_hash.as_deref()),
+            Param::Bool(self.password_plain),
+            Param::opt_text(self.roles.as_deref()),
+            Param::opt_text(self.password_hint.as_deref()),
+            self.failed_login_attempts.map_or(Param::Null, Param::Int),
+            self.logged_in.map_or(Param::Null, Param::Bool),
+            Param::opt_text(self.extra.as_deref()),
+        ]
+    }
+}
+
+/// `INSERT INTO users (…) VALUES ($1, …, $13), ($14, …), …` for `rows` rows.
+fn insert_users_sql(rows: usize) -> String {
+    let columns = USER_COLUMNS.len();
+    let mut sql = format!("INSERT INTO users ({}) VALUES ", USER_COLUMNS.join(", "));
+    for row in 0..rows {
+        if row > 0 {
+            sql.push_str(", ");
+        }
+        sql.push('(');
+        for column in 0..columns {
+            if column > 0 {
+                sql.push_str(", ");
+            }
+            sql.push('$');
+            sql.push_str(&(row * columns + column + 1).to_string());
+        }
+        sql.push(')');
+    }
+    sql
+}
+
+/// Inserts `rows` in order, many per statement, so that the statement-level
+/// trigger that keeps `user_count` in PostgreSQL runs once per batch, not
+/// once per user.
+///
+/// Batches are [`MAX_BATCH`] rows, and then powers of two for the rest, so
+/// that an import prepares at most ten distinct statements (both
+/// backends cache prepared statements per connection), whatever its size.
+fn insert_users(tx: &mut dyn super::Tx, rows: &[NewRow]) -> Result<()> {
+    let mut rest = rows;
+    for size in batch_sizes(rows.len()) {
+        let (batch, tail) = rest.split_at(size);
+        let params: Vec<Param<'_>> = batch.iter().flat_map(NewRow::params).collect();
+        tx.execute(&insert_users_sql(size), &params)?;
+        rest = tail;
+    }
+    Ok(())
+}
+
+/// The sizes of the batches `rows` rows are inserted in: [`MAX_BATCH`] as
+/// long as that many are left, then decreasing powers of two.
+fn batch_sizes(rows: usize) -> Vec<usize> {
+    let mut sizes = vec![MAX_BATCH; rows / MAX_BATCH];
+    let rest = rows % MAX_BATCH;
+    let mut size = MAX_BATCH / 2;
+    while size > 0 {
+        if rest & size != 0 {
+            sizes.push(size);
+        }
+        size /= 2;
+    }
+    sizes
 }
 
 /// Writes `state` into the state tables, replacing rows with the same key;
@@ -302,4 +379,42 @@ pub(crate) fn set_setting(db: &impl Database, name: &str, value: Option<&Value>)
     }
     let json = value.map(to_json).transpose()?;
     db.write(|tx| put_setting(tx, name, json.as_deref()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn user_inserts_number_their_parameters_row_by_row() {
+        let sql = insert_users_sql(2);
+        assert!(sql.starts_with(
+            "INSERT INTO users (username, email, email_key, first_name, last_name, name, \
+             password_hash, password_plain, roles, password_hint, failed_login_attempts, \
+             logged_in, extra) VALUES ($1, $2, "
+        ));
+        assert!(sql.ends_with(
+            "$12, $13), ($14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26)"
+        ));
+        assert_eq!(NewRow::default().params().len(), USER_COLUMNS.len());
+    }
+
+    #[test]
+    fn batches_cover_every_row_in_few_distinct_sizes() {
+        assert!(batch_sizes(0).is_empty());
+        assert_eq!(batch_sizes(1), [1]);
+        assert_eq!(batch_sizes(512), [512]);
+        assert_eq!(
+            batch_sizes(3_333),
+            [512, 512, 512, 512, 512, 512, 256, 4, 1]
+        );
+        let mut distinct = std::collections::BTreeSet::new();
+        for rows in 0..3_000 {
+            let sizes = batch_sizes(rows);
+            assert_eq!(sizes.iter().sum::<usize>(), rows);
+            assert!(sizes.windows(2).all(|w| w[0] >= w[1]));
+            distinct.extend(sizes);
+        }
+        assert_eq!(distinct.len(), 10);
+    }
 }

@@ -31,7 +31,8 @@
 //! Versioned by the `schema_version` table; [`Migration`]s are SQL scripts
 //! embedded in the binary and applied in order, each once, in one
 //! transaction, when a store opens. A database of a newer version than the
-//! code knows is refused untouched.
+//! code knows is refused untouched. Each dialect numbers its own versions: a
+//! change only one database needs is a migration of that dialect alone.
 //!
 //! - `users`: one row per account. `username` is the lower-cased key. Known
 //!   fields have typed columns; `NULL` means the key is absent from the
@@ -43,7 +44,13 @@
 //!   known key whose value has an unexpected type), so importing a
 //!   `config.yaml` loses nothing; a typed column, once set, wins over an
 //!   `extra` entry of the same name.
-//! - `user_count`: one row kept by triggers, so counting users is O(1).
+//! - `user_count`: one row kept by triggers, so counting users is O(1). In
+//!   PostgreSQL (since schema version 2) the triggers fire once per
+//!   statement and add or subtract the number of rows it inserted or
+//!   deleted (transition tables): a row-level trigger, updating that one row
+//!   once per user within a transaction, made an import of n users take
+//!   O(n²) time, as each update walks the row's earlier versions. SQLite,
+//!   without row versions, keeps row-level triggers.
 //! - `lockouts`, `sessions` (indexed by user, expiry and last use),
 //!   `pending_passwords`, `revoked_before`: authgate's state.
 //! - `preauthorized_emails`: the registration allow-list, in order, with
@@ -86,10 +93,16 @@ pub(crate) const STATE_MIGRATIONS: &[Migration] = &[Migration {
 }];
 
 /// PostgreSQL's migrations, oldest first.
-pub(crate) const POSTGRES_MIGRATIONS: &[Migration] = &[Migration {
-    version: 1,
-    sql: include_str!("postgres/0001_initial.sql"),
-}];
+pub(crate) const POSTGRES_MIGRATIONS: &[Migration] = &[
+    Migration {
+        version: 1,
+        sql: include_str!("postgres/0001_initial.sql"),
+    },
+    Migration {
+        version: 2,
+        sql: include_str!("postgres/0002_statement_level_user_count.sql"),
+    },
+];
 
 /// The newest version in `migrations`.
 pub(crate) const fn latest(migrations: &[Migration]) -> i64 {
