@@ -243,8 +243,7 @@ impl SqliteDb {
         if found > supported {
             return Err(sql::schema_too_new(&db.location, found, supported));
         }
-        conn.pragma_update_and_check(None, "journal_mode", "WAL", |r| r.get::<_, String>(0))
-            .map_err(|e| db.error(e))?;
+        db.enable_wal(&conn)?;
         if found < supported {
             db.migrate(&mut conn)?;
         }
@@ -265,6 +264,28 @@ impl SqliteDb {
             .map_err(|e| self.error(e))?;
         conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
         Ok(conn)
+    }
+
+    /// Switches the database to WAL. The switch needs the database to
+    /// itself, and SQLite answers "busy" at once rather than waiting when
+    /// another connection is opening it too (threads or processes starting
+    /// together on a new file), so it is retried until the busy timeout.
+    fn enable_wal(&self, conn: &Connection) -> Result<()> {
+        let deadline = std::time::Instant::now() + self.busy_timeout;
+        loop {
+            match conn
+                .pragma_update_and_check(None, "journal_mode", "WAL", |r| r.get::<_, String>(0))
+            {
+                Ok(_) => return Ok(()),
+                Err(rusqlite::Error::SqliteFailure(f, _))
+                    if matches!(f.code, ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked)
+                        && std::time::Instant::now() < deadline =>
+                {
+                    std::thread::sleep(Duration::from_millis(5));
+                }
+                Err(e) => return Err(self.error(e)),
+            }
+        }
     }
 
     /// Runs `f` on a pooled connection.
