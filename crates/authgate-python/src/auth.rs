@@ -27,14 +27,7 @@ pub struct LoginResult {
 #[pymethods]
 impl LoginResult {
     fn __repr__(&self, py: Python<'_>) -> String {
-        let username = self
-            .user
-            .bind(py)
-            .get_item("username")
-            .ok()
-            .flatten()
-            .map(|u| u.to_string())
-            .unwrap_or_default();
+        let username = username_in(py, &self.user);
         format!("LoginResult(username={username:?}, token=<redacted>)")
     }
 }
@@ -253,6 +246,16 @@ fn login_result(py: Python<'_>, login: auth::Login) -> PyResult<LoginResult> {
         token: login.token,
         expires: login.session.expires,
     })
+}
+
+/// The `username` of a user dict made by [`user_dict`], for `__repr__`.
+pub(crate) fn username_in(py: Python<'_>, user: &Py<PyDict>) -> String {
+    user.bind(py)
+        .get_item("username")
+        .ok()
+        .flatten()
+        .map(|u| u.to_string())
+        .unwrap_or_default()
 }
 
 /// The public fields of a user as a dict; never the password hash.

@@ -37,14 +37,7 @@ pub struct GuestLoginResult {
 #[pymethods]
 impl GuestLoginResult {
     fn __repr__(&self, py: Python<'_>) -> String {
-        let username = self
-            .user
-            .bind(py)
-            .get_item("username")
-            .ok()
-            .flatten()
-            .map(|u| u.to_string())
-            .unwrap_or_default();
+        let username = crate::auth::username_in(py, &self.user);
         format!(
             "GuestLoginResult(username={username:?}, issuer={:?})",
             self.issuer
