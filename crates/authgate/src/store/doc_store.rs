@@ -128,6 +128,15 @@ impl DocStore {
         self.read(|d| d.user_entry(key).is_some())
     }
 
+    /// [`Error::UserNotFound`] unless the user is in the document.
+    fn require_user(&self, key: &str) -> Result<()> {
+        if self.has_user(key)? {
+            Ok(())
+        } else {
+            Err(Error::UserNotFound(key.to_string()))
+        }
+    }
+
     /// Every session, lockout, pending password and revocation, wherever
     /// this store keeps them.
     pub fn state(&self) -> Result<super::document::State> {
@@ -387,9 +396,7 @@ impl Store for DocStore {
 
     fn open_session(&self, session: &Session, limits: &SessionLimits, now: f64) -> Result<()> {
         if let Some(db) = self.state_db()? {
-            if !self.has_user(&session.username)? {
-                return Err(Error::UserNotFound(session.username.clone()));
-            }
+            self.require_user(&session.username)?;
             return db.open_session(session, limits, now);
         }
         self.write(|d| {
@@ -548,9 +555,7 @@ impl Store for DocStore {
         let key = username.to_lowercase();
         let state_db = self.state_db()?;
         if let Some(db) = state_db {
-            if !self.has_user(&key)? {
-                return Err(Error::UserNotFound(key));
-            }
+            self.require_user(&key)?;
             // Sessions end before the password changes: a crash in between
             // logs the user out rather than keeping old cookies alive.
             db.set_password(&key, hash, now)?;
@@ -573,9 +578,7 @@ impl Store for DocStore {
     fn set_pending_password(&self, username: &str, pending: &PendingPassword) -> Result<()> {
         let key = username.to_lowercase();
         if let Some(db) = self.state_db()? {
-            if !self.has_user(&key)? {
-                return Err(Error::UserNotFound(key));
-            }
+            self.require_user(&key)?;
             return db.set_pending_password(&key, pending);
         }
         self.write(|d| {
@@ -609,9 +612,7 @@ impl Store for DocStore {
     fn set_lock(&self, username: &str, until: Option<f64>) -> Result<()> {
         let key = username.to_lowercase();
         if let Some(db) = self.state_db()? {
-            if !self.has_user(&key)? {
-                return Err(Error::UserNotFound(key));
-            }
+            self.require_user(&key)?;
             return db.set_lock(&key, until);
         }
         self.write(|d| {
