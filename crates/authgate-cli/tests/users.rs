@@ -20,6 +20,19 @@ fn stores(dir: &Path) -> Vec<String> {
     vec![config.display().to_string(), db]
 }
 
+/// `users add` of carol; the tests feed her password (or none) on stdin.
+const ADD_CAROL: &[&str] = &[
+    "users",
+    "add",
+    "carol",
+    "--email",
+    "c@x.io",
+    "--first-name",
+    "C",
+    "--last-name",
+    "D",
+];
+
 /// `authgate <args…> --store <store>`.
 fn on(store: &str, args: &[&str], stdin: &str) -> Run {
     let mut all = args.to_vec();
@@ -178,39 +191,9 @@ fn add_hashes_the_password_and_refuses_taken_names_and_emails() {
             "{}",
             bad.stderr
         );
-        let long = on(
-            &store,
-            &[
-                "users",
-                "add",
-                "carol",
-                "--email",
-                "c@x.io",
-                "--first-name",
-                "C",
-                "--last-name",
-                "D",
-            ],
-            &format!("{}\n", "p".repeat(73)),
-        )
-        .fails(1);
+        let long = on(&store, ADD_CAROL, &format!("{}\n", "p".repeat(73))).fails(1);
         assert!(long.stderr.contains("72 bytes"), "{}", long.stderr);
-        let empty = on(
-            &store,
-            &[
-                "users",
-                "add",
-                "carol",
-                "--email",
-                "c@x.io",
-                "--first-name",
-                "C",
-                "--last-name",
-                "D",
-            ],
-            "",
-        )
-        .fails(1);
+        let empty = on(&store, ADD_CAROL, "").fails(1);
         assert!(
             empty.stderr.contains("no password given"),
             "{}",
