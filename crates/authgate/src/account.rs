@@ -137,8 +137,8 @@ impl Authenticator {
                 .map(str::to_string),
         };
         let consume = reg.pre_authorized == PreAuthorization::StoreList;
-        self.store().add_user(&new, consume)?;
-        self.audit("register", Some(&username), None);
+        let event = self.event("register", Some(&username), None);
+        self.store().add_user(&new, consume, Some(&event))?;
         self.store()
             .user(&username)?
             .ok_or(Error::UserNotFound(username))
@@ -177,13 +177,13 @@ impl Authenticator {
         if !password::verify(current, hash).unwrap_or(false) {
             let policy = self.lockout_policy(None);
             self.store()
-                .record_failure(&username, &policy, self.now())?;
+                .record_failure(&username, &policy, self.now(), None)?;
             return Err(Error::InvalidCredentials);
         }
         let new_hash = self.hash_new(new)?;
+        let event = self.event("password_reset", Some(&username), None);
         self.store()
-            .set_password(&username, &new_hash, self.now())?;
-        self.audit("password_reset", Some(&username), None);
+            .set_password(&username, &new_hash, self.now(), Some(&event))?;
         self.login_as(&username)
     }
 
@@ -235,8 +235,8 @@ impl Authenticator {
         if current.as_deref() == Some(value.as_str()) {
             return Err(refuse("New and current values are the same"));
         }
-        self.store().update_user(&username, &update)?;
-        self.audit("details_updated", Some(&username), Some(field));
+        let event = self.event("details_updated", Some(&username), Some(field));
+        self.store().update_user(&username, &update, Some(&event))?;
         self.store()
             .user(&username)?
             .ok_or(Error::UserNotFound(username))

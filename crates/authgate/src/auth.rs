@@ -7,11 +7,11 @@ use std::sync::Arc;
 
 use crate::clock::{Clock, SystemClock};
 use crate::error::{Error, Result};
-use crate::lockout::LockoutPolicy;
+use crate::lockout::{LockState, LockoutPolicy};
 use crate::password;
 use crate::secret;
 use crate::session::{Session, SessionPolicy};
-use crate::store::{AuditEvent, SessionLimits, Store};
+use crate::store::{AuditEvent, LoginState, PendingPassword, SessionLimits, Store};
 use crate::token::{self, Claims, TokenKey};
 use crate::user::User;
 
@@ -184,12 +184,16 @@ impl Authenticator {
         let username = req.username.trim().to_lowercase();
         let password = req.password.trim();
         let now = self.clock.now();
-        let user = match self.store.user(&username)? {
-            Some(user) if !username.is_empty() => user,
+        let LoginState {
+            user,
+            lock,
+            pending,
+        } = match self.store.login_state(&username)? {
+            Some(state) if !username.is_empty() => state,
             _ => return Err(dummy_then_refuse(password)),
         };
         let policy = self.lockout_policy(req.max_login_attempts);
-        let locked = policy.locked_until(&self.store.lock_state(&username)?, now);
+        let locked = policy.locked_until(&lock, now);
         let Some(hash) = user.password_hash.as_deref() else {
             return Err(dummy_then_refuse(password));
         };
@@ -208,33 +212,39 @@ impl Authenticator {
             self.audit("login_refused", Some(&username), Some("locked"));
             return Err(Error::AccountLocked { until });
         }
-        if !matches && !self.try_pending_password(&username, password, now)? {
-            let state = self.store.record_failure(&username, &policy, now)?;
-            let locked_now = policy.locked_until(&state, now).is_some();
-            self.audit(
-                if locked_now { "locked" } else { "login_failed" },
-                Some(&username),
-                None,
-            );
+        if !matches && !self.try_pending_password(&username, pending, password, now)? {
+            let failure = |state: &LockState| {
+                let locked_now = policy.locked_until(state, now).is_some();
+                let kind = if locked_now { "locked" } else { "login_failed" };
+                self.event(kind, Some(&username), None)
+            };
+            self.store
+                .record_failure(&username, &policy, now, Some(&failure))?;
             return Err(Error::InvalidCredentials);
         }
         let limits = self.limits(req.max_concurrent_users, req.single_session);
-        let login = self.open_session(user, &limits, now)?;
-        self.audit("login", Some(&username), None);
-        Ok(login)
+        let event = self.event("login", Some(&username), None);
+        self.open_session(user, &limits, now, Some(&event))
     }
 
     /// A password from `forgot_password`, if it matches and has not expired,
     /// becomes the password (ending every other session).
-    fn try_pending_password(&self, username: &str, password: &str, now: f64) -> Result<bool> {
-        let Some(pending) = self.store.pending_password(username)? else {
+    fn try_pending_password(
+        &self,
+        username: &str,
+        pending: Option<PendingPassword>,
+        password: &str,
+        now: f64,
+    ) -> Result<bool> {
+        let Some(pending) = pending else {
             return Ok(false);
         };
         if pending.expires <= now || !password::verify(password, &pending.hash).unwrap_or(false) {
             return Ok(false);
         }
-        self.store.set_password(username, &pending.hash, now)?;
-        self.audit("password_reset", Some(username), Some("forgot_password"));
+        let event = self.event("password_reset", Some(username), Some("forgot_password"));
+        self.store
+            .set_password(username, &pending.hash, now, Some(&event))?;
         Ok(true)
     }
 
@@ -246,7 +256,7 @@ impl Authenticator {
             .user(username)?
             .ok_or_else(|| Error::UserNotFound(username.to_string()))?;
         let limits = self.limits(None, false);
-        self.open_session(user, &limits, self.now())
+        self.open_session(user, &limits, self.now(), None)
     }
 
     /// A new hash of `password` at this authenticator's cost.
@@ -259,15 +269,27 @@ impl Authenticator {
         self.clock.now()
     }
 
-    /// Records a security event. Best effort: a full disk must not lock users
-    /// out, so a failure to record is not an error of the flow.
+    /// Records a security event that comes with no change (a refusal).
+    /// Best effort: a full disk must not lock users out, so a failure to
+    /// record is not an error of the flow. Changes take their event along
+    /// (the stores' `event` parameters), so that both land together.
     pub(crate) fn audit(&self, kind: &str, username: Option<&str>, detail: Option<&str>) {
-        let _ = self.store.record_event(&AuditEvent {
+        let _ = self.store.record_event(&self.event(kind, username, detail));
+    }
+
+    /// An event of this authenticator's clock.
+    pub(crate) fn event(
+        &self,
+        kind: &str,
+        username: Option<&str>,
+        detail: Option<&str>,
+    ) -> AuditEvent {
+        AuditEvent {
             time: self.now(),
             kind: kind.to_string(),
             username: username.map(str::to_string),
             detail: detail.map(str::to_string),
-        });
+        }
     }
 
     /// Logs in from a cookie token, if it is still good.
@@ -303,7 +325,7 @@ impl Authenticator {
                 }
             }
             let limits = self.limits(max_concurrent_users, single_session);
-            return self.open_session(user, &limits, now);
+            return self.open_session(user, &limits, now, None);
         };
         let session = self
             .live_session(sid, now)?
@@ -337,12 +359,14 @@ impl Authenticator {
     /// Ends a session; its cookie stops working everywhere.
     pub fn logout(&self, session_id: &str) -> Result<()> {
         let now = self.clock.now();
-        if let Some(closed) =
-            self.store
-                .close_session(session_id, now, self.config.sessions.idle_timeout)?
-        {
-            self.audit("logout", Some(&closed.username), None);
-        }
+        // The store names the session's owner in the event.
+        let event = self.event("logout", None, None);
+        self.store.close_session(
+            session_id,
+            now,
+            self.config.sessions.idle_timeout,
+            Some(&event),
+        )?;
         Ok(())
     }
 
@@ -366,7 +390,13 @@ impl Authenticator {
         Ok(Some(session))
     }
 
-    fn open_session(&self, user: User, limits: &SessionLimits, now: f64) -> Result<Login> {
+    fn open_session(
+        &self,
+        user: User,
+        limits: &SessionLimits,
+        now: f64,
+        event: Option<&AuditEvent>,
+    ) -> Result<Login> {
         let lifetime = if self.config.cookie_expiry_days > 0.0 {
             self.config.lifetime()
         } else {
@@ -380,7 +410,7 @@ impl Authenticator {
             expires: now + lifetime,
             last_seen: now,
         };
-        self.store.open_session(&session, limits, now)?;
+        self.store.open_session(&session, limits, now, event)?;
         let token = if self.config.cookie_expiry_days > 0.0 {
             Some(self.issue_token(&user, &session)?)
         } else {

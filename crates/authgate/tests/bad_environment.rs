@@ -32,7 +32,8 @@ use authgate::session::Session;
 use authgate::store::document::{Document, Layout};
 use authgate::store::postgres::PostgresOptions;
 use authgate::store::{
-    DocStore, NewUser, OpenOptions, PostgresStore, SessionLimits, SqliteStore, Store, UserUpdate,
+    AuditEvent, DocStore, NewUser, OpenOptions, PostgresStore, SessionLimits, SqliteStore, Store,
+    UserUpdate,
 };
 use authgate::yaml;
 use authgate::Error;
@@ -110,16 +111,21 @@ fn attempt_writes(store: &dyn Store, with_add: bool) -> Vec<(&'static str, authg
     let mut attempts = vec![
         (
             "record_failure",
-            store.record_failure("alice", &policy(), 10.0).map(drop),
+            store
+                .record_failure("alice", &policy(), 10.0, None)
+                .map(drop),
         ),
         (
             "update_user",
-            store.update_user("bob", &UserUpdate::LastName("Changed".into())),
+            store.update_user("bob", &UserUpdate::LastName("Changed".into()), None),
         ),
-        ("open_session", store.open_session(&session, &limits, 10.0)),
+        (
+            "open_session",
+            store.open_session(&session, &limits, 10.0, None),
+        ),
     ];
     if with_add {
-        attempts.push(("add_user", store.add_user(&new_user("carol"), false)));
+        attempts.push(("add_user", store.add_user(&new_user("carol"), false, None)));
     }
     attempts
 }
@@ -299,7 +305,7 @@ fn yaml_on_a_full_disk_fails_clearly_and_changes_nothing() {
     // One write that fits: the store works on this file system.
     assert_eq!(
         store
-            .record_failure("alice", &policy(), 1.0)
+            .record_failure("alice", &policy(), 1.0, None)
             .unwrap()
             .failures,
         1
@@ -354,12 +360,12 @@ fn yaml_on_a_full_disk_fails_clearly_and_changes_nothing() {
     std::fs::remove_file(&filler).unwrap();
     assert_eq!(
         store
-            .record_failure("alice", &policy(), 2.0)
+            .record_failure("alice", &policy(), 2.0, None)
             .unwrap()
             .failures,
         2
     );
-    store.add_user(&new_user("carol"), false).unwrap();
+    store.add_user(&new_user("carol"), false, None).unwrap();
     let reopened = DocStore::open_file(&path, OpenOptions::default()).unwrap();
     assert_eq!(reopened.lock_state("alice").unwrap().failures, 2);
     assert!(reopened.user("carol").unwrap().is_some());
@@ -374,7 +380,7 @@ fn sqlite_on_a_full_disk_fails_clearly_and_changes_nothing() {
     store.import_document(&seed_document()).expect("import");
     assert_eq!(
         store
-            .record_failure("alice", &policy(), 1.0)
+            .record_failure("alice", &policy(), 1.0, None)
             .unwrap()
             .failures,
         1
@@ -410,12 +416,12 @@ fn sqlite_on_a_full_disk_fails_clearly_and_changes_nothing() {
     std::fs::remove_file(&filler).unwrap();
     assert_eq!(
         store
-            .record_failure("alice", &policy(), 2.0)
+            .record_failure("alice", &policy(), 2.0, None)
             .unwrap()
             .failures,
         2
     );
-    store.add_user(&new_user("carol"), false).unwrap();
+    store.add_user(&new_user("carol"), false, None).unwrap();
     drop(store);
     let reopened = SqliteStore::open(&path).unwrap();
     assert_eq!(reopened.lock_state("alice").unwrap().failures, 2);
@@ -503,20 +509,20 @@ fn yaml_lock_held_by_another_process_times_out_and_changes_nothing() {
     state_holder.wait_success();
     assert_eq!(
         store
-            .record_failure("alice", &policy(), 2.0)
+            .record_failure("alice", &policy(), 2.0, None)
             .unwrap()
             .failures,
         1,
         "a failed attempt is counted while another process holds the file's lock"
     );
     assert!(store
-        .update_user("bob", &UserUpdate::LastName("Changed".into()))
+        .update_user("bob", &UserUpdate::LastName("Changed".into()), None)
         .is_err());
 
     file_holder.close_stdin();
     file_holder.wait_success();
     store
-        .update_user("bob", &UserUpdate::LastName("Changed".into()))
+        .update_user("bob", &UserUpdate::LastName("Changed".into()), None)
         .expect("once the other process let go, writes go through");
 }
 
@@ -547,7 +553,7 @@ fn sqlite_write_lock_held_by_another_process_times_out_and_changes_nothing() {
     assert_eq!(facts(&store), before);
     assert_eq!(
         store
-            .record_failure("alice", &policy(), 2.0)
+            .record_failure("alice", &policy(), 2.0, None)
             .unwrap()
             .failures,
         1,
@@ -582,12 +588,71 @@ fn postgres_row_lock_held_by_another_session_times_out_and_changes_nothing() {
     holder.rollback().unwrap();
     assert_eq!(
         store
-            .record_failure("alice", &policy(), 2.0)
+            .record_failure("alice", &policy(), 2.0, None)
             .unwrap()
             .failures,
         1,
         "once the other session let go, writes go through"
     );
+}
+
+#[test]
+fn postgres_connections_the_server_closed_are_replaced() {
+    let url = support::fresh_database("closed_connections");
+    let options = PostgresOptions {
+        max_connections: 2,
+        ..PostgresOptions::default()
+    };
+    let store = PostgresStore::connect_with(&url, options).expect("connect");
+    store.import_document(&seed_document()).unwrap();
+    let users = store.user_count().unwrap();
+    let dbname = url.rsplit('/').next().unwrap().to_string();
+    let mut admin = support::server().client("postgres");
+    let terminate = |admin: &mut postgres::Client| {
+        let closed: i64 = admin
+            .query_one(
+                "SELECT count(*) FROM (SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
+                 WHERE datname = $1 AND application_name = 'authgate') t",
+                &[&dbname],
+            )
+            .unwrap()
+            .get(0);
+        assert!(closed >= 1, "no connection to close");
+    };
+    for round in 1..=3_u32 {
+        let event = |kind: &str| AuditEvent {
+            time: f64::from(round),
+            kind: kind.into(),
+            username: None,
+            detail: Some(format!("round {round}")),
+        };
+        // Prepares the event's statement on the connection the next write takes.
+        store.record_event(&event("warm")).unwrap();
+        // As a server restart or an idle timeout would: every connection the
+        // store keeps idle is closed by the server.
+        terminate(&mut admin);
+        std::thread::sleep(Duration::from_millis(100));
+        // A write sent in one round trip, COMMIT included: it must not go out
+        // on a connection the server already closed.
+        store
+            .record_event(&event("probe"))
+            .expect("a one-flight write after the server closed the connections");
+        assert_eq!(store.recent_events(1).unwrap(), vec![event("probe")]);
+        terminate(&mut admin);
+        std::thread::sleep(Duration::from_millis(100));
+        assert_eq!(
+            store
+                .user_count()
+                .expect("a read after the server closed the connections"),
+            users
+        );
+        terminate(&mut admin);
+        std::thread::sleep(Duration::from_millis(100));
+        let state = store
+            .record_failure("alice", &policy(), f64::from(round), None)
+            .expect("a write after the server closed the connections");
+        assert_eq!(state.failures, round, "round {round}: counted once");
+    }
 }
 
 // ---- schemas -----------------------------------------------------------------------
@@ -704,11 +769,11 @@ fn sqlite_versions(path: &Path) -> Vec<(i64, f64)> {
 /// Checks that a store over an older schema works and keeps what it is given.
 fn exercise(store: &dyn Store, what: &str) {
     store
-        .add_user(&new_user("newbie"), false)
+        .add_user(&new_user("newbie"), false, None)
         .unwrap_or_else(|e| panic!("{what}: add_user after the migration: {e}"));
     assert_eq!(
         store
-            .record_failure("newbie", &policy(), 5.0)
+            .record_failure("newbie", &policy(), 5.0, None)
             .unwrap()
             .failures,
         1

@@ -46,10 +46,10 @@ fn child_writer() {
     for i in 0..WRITES {
         let now = 1_000_000.0 + f64::from(i);
         store
-            .record_failure("alice", &policy, now)
+            .record_failure("alice", &policy, now, None)
             .expect("shared user");
         store
-            .record_failure(own_user, &policy, now)
+            .record_failure(own_user, &policy, now, None)
             .expect("own user");
         let name = format!("{own_user}-{i}");
         store
@@ -64,6 +64,7 @@ fn child_writer() {
                     password_hint: None,
                 },
                 false,
+                None,
             )
             .expect("add a user");
     }
@@ -142,7 +143,7 @@ fn a_lock_held_too_long_is_a_clear_error_and_changes_nothing() {
     };
     let store = DocStore::open_file(&path, options).unwrap();
     let err = store
-        .update_user("alice", &UserUpdate::LastName("Changed".into()))
+        .update_user("alice", &UserUpdate::LastName("Changed".into()), None)
         .unwrap_err();
     assert!(
         matches!(err, authgate::Error::LockTimeout { .. }),
@@ -172,7 +173,7 @@ fn a_writer_never_trusts_a_repeated_fingerprint() {
         file.set_modified(modified).unwrap();
     }
     store
-        .update_user("alice", &UserUpdate::LastName("Changed".into()))
+        .update_user("alice", &UserUpdate::LastName("Changed".into()), None)
         .unwrap();
     let text = std::fs::read_to_string(&path).unwrap();
     assert!(

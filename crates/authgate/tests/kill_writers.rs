@@ -169,18 +169,20 @@ fn writer_child() {
                     roles: None,
                     password_hint: None,
                 };
-                store.add_user(&new, false).unwrap_or_else(|e| fail(e));
+                store
+                    .add_user(&new, false, None)
+                    .unwrap_or_else(|e| fail(e));
                 format!("{step}")
             }
             Op::Fail => {
                 let state = store
-                    .record_failure(TARGET, &policy(), now)
+                    .record_failure(TARGET, &policy(), now, None)
                     .unwrap_or_else(|e| fail(e));
                 format!("{step} {}", state.failures)
             }
             Op::Last(value) => {
                 store
-                    .update_user(TARGET, &UserUpdate::LastName(value))
+                    .update_user(TARGET, &UserUpdate::LastName(value), None)
                     .unwrap_or_else(|e| fail(e));
                 format!("{step}")
             }
@@ -193,13 +195,13 @@ fn writer_child() {
                     last_seen: now,
                 };
                 store
-                    .open_session(&session, &limits(), now)
+                    .open_session(&session, &limits(), now, None)
                     .unwrap_or_else(|e| fail(e));
                 format!("{step}")
             }
             Op::Close(sid) => {
                 let closed = store
-                    .close_session(&sid, now, IDLE)
+                    .close_session(&sid, now, IDLE, None)
                     .unwrap_or_else(|e| fail(e));
                 format!("{step} {}", closed.is_some())
             }
@@ -506,7 +508,7 @@ fn kill_writers(kind: Kind, rounds: usize, seed: u64) {
     // write left behind.
     let store = robust::open_store(kind, &location).expect("open after the kills");
     let state = store
-        .record_failure(TARGET, &policy(), now_of(start))
+        .record_failure(TARGET, &policy(), now_of(start), None)
         .expect("a write after the kills");
     model.failures += 1;
     if model.fields_follow_state {
@@ -567,7 +569,7 @@ fn the_next_write_removes_only_leftovers_of_its_own_config() {
     let store = DocStore::open_file(&path, OpenOptions::default())
         .expect("leftovers do not stop the config from opening");
     store
-        .update_user(TARGET, &UserUpdate::LastName("Changed".into()))
+        .update_user(TARGET, &UserUpdate::LastName("Changed".into()), None)
         .expect("a write");
     let mut left: Vec<String> = std::fs::read_dir(dir.path())
         .expect("list")

@@ -139,15 +139,15 @@ fn writer_child() {
         let now = BASE + j as f64;
         let user = format!("{me}_u{j}");
         store
-            .add_user(&new_user(&user), false)
+            .add_user(&new_user(&user), false, None)
             .unwrap_or_else(|e| fail("add_user", j, e));
         acks.ack(&format!("add {user}"));
         let state = store
-            .record_failure(SHARED, &policy(), now)
+            .record_failure(SHARED, &policy(), now, None)
             .unwrap_or_else(|e| fail("record_failure(shared)", j, e));
         acks.ack(&format!("fail-shared {}", state.failures));
         let state = store
-            .record_failure(&me, &policy(), now)
+            .record_failure(&me, &policy(), now, None)
             .unwrap_or_else(|e| fail("record_failure(own)", j, e));
         acks.ack(&format!("fail-own {}", state.failures));
         let sid = format!("{me}-s{j}");
@@ -159,17 +159,17 @@ fn writer_child() {
             last_seen: now,
         };
         store
-            .open_session(&session, &limits(), now)
+            .open_session(&session, &limits(), now, None)
             .unwrap_or_else(|e| fail("open_session", j, e));
         acks.ack(&format!("open {sid}"));
         let closed = store
-            .close_session(&sid, now, IDLE)
+            .close_session(&sid, now, IDLE, None)
             .unwrap_or_else(|e| fail("close_session", j, e));
         let closed = closed.map_or_else(|| "-".to_string(), |s| s.id);
         acks.ack(&format!("close {sid} {user} {now} {closed}"));
         let value = format!("{me}-step{j}");
         store
-            .update_user(&me, &UserUpdate::LastName(value.clone()))
+            .update_user(&me, &UserUpdate::LastName(value.clone()), None)
             .unwrap_or_else(|e| fail("update_user", j, e));
         acks.ack(&format!("last {value}"));
     }

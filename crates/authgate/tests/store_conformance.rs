@@ -244,9 +244,11 @@ every_store!(
     update_user_changes_details,
     set_password_ends_sessions,
     pending_passwords,
+    login_state_is_the_three_reads,
     list_users_pages_in_username_order,
     set_lock_locks_and_unlocks,
     audit_events_keep_their_order,
+    changes_record_their_events,
     plaintext_passwords_compare_and_set,
     threads_never_lose_updates,
     racing_writers_get_exactly_one_answer,
@@ -418,7 +420,7 @@ fn settings_come_from_the_store(f: &Fixture) {
 fn record_failure_counts_and_locks(f: &Fixture) {
     let s = f.store();
     let p = policy(Some(3));
-    let first = s.record_failure("JSmith", &p, 1000.0).unwrap();
+    let first = s.record_failure("JSmith", &p, 1000.0, None).unwrap();
     assert_eq!(
         first,
         LockState {
@@ -428,8 +430,13 @@ fn record_failure_counts_and_locks(f: &Fixture) {
         }
     );
     assert_eq!(s.lock_state("jsmith").unwrap(), first);
-    assert_eq!(s.record_failure("jsmith", &p, 1010.0).unwrap().failures, 2);
-    let locked = s.record_failure("jsmith", &p, 1020.0).unwrap();
+    assert_eq!(
+        s.record_failure("jsmith", &p, 1010.0, None)
+            .unwrap()
+            .failures,
+        2
+    );
+    let locked = s.record_failure("jsmith", &p, 1020.0, None).unwrap();
     assert_eq!(locked.failures, 3);
     assert_eq!(locked.locked_until, Some(1140.0));
     assert_eq!(
@@ -437,11 +444,14 @@ fn record_failure_counts_and_locks(f: &Fixture) {
         Some(1140.0)
     );
     // Attempts during a lock change nothing.
-    assert_eq!(s.record_failure("jsmith", &p, 1030.0).unwrap(), locked);
+    assert_eq!(
+        s.record_failure("jsmith", &p, 1030.0, None).unwrap(),
+        locked
+    );
     assert_eq!(s.lock_state("jsmith").unwrap(), locked);
     assert_state_field(f, "jsmith", "failed_login_attempts", Some(Value::Int(3)));
     // After the lock a new window starts.
-    let after = s.record_failure("jsmith", &p, 1200.0).unwrap();
+    let after = s.record_failure("jsmith", &p, 1200.0, None).unwrap();
     assert_eq!(
         after,
         LockState {
@@ -452,7 +462,7 @@ fn record_failure_counts_and_locks(f: &Fixture) {
     );
     // Unknown users are not counted, and nothing is stored for them.
     assert_eq!(
-        s.record_failure("ghost", &p, 1000.0).unwrap(),
+        s.record_failure("ghost", &p, 1000.0, None).unwrap(),
         LockState::default()
     );
     assert_eq!(s.lock_state("ghost").unwrap(), LockState::default());
@@ -462,7 +472,7 @@ fn record_failure_counts_and_locks(f: &Fixture) {
     let mut last = LockState::default();
     for i in 0..10 {
         last = s
-            .record_failure("oldie", &unlimited, 2000.0 + f64::from(i))
+            .record_failure("oldie", &unlimited, 2000.0 + f64::from(i), None)
             .unwrap();
     }
     assert_eq!(last.failures, 10);
@@ -471,17 +481,19 @@ fn record_failure_counts_and_locks(f: &Fixture) {
 
 fn open_session_clears_failures_and_marks_logged_in(f: &Fixture) {
     let s = f.store();
-    s.record_failure("jsmith", &policy(Some(5)), 990.0).unwrap();
-    s.record_failure("jsmith", &policy(Some(5)), 991.0).unwrap();
+    s.record_failure("jsmith", &policy(Some(5)), 990.0, None)
+        .unwrap();
+    s.record_failure("jsmith", &policy(Some(5)), 991.0, None)
+        .unwrap();
     let s1 = session("s1", "jsmith", 1000.0);
-    s.open_session(&s1, &NO_LIMITS, 1000.0).unwrap();
+    s.open_session(&s1, &NO_LIMITS, 1000.0, None).unwrap();
     assert_eq!(s.session("s1").unwrap(), Some(s1));
     assert_eq!(s.lock_state("jsmith").unwrap(), LockState::default());
     assert_state_field(f, "jsmith", "failed_login_attempts", Some(Value::Int(0)));
     assert_state_field(f, "jsmith", "logged_in", Some(Value::Bool(true)));
     assert_eq!(s.session("nope").unwrap(), None);
     let err = s
-        .open_session(&session("g1", "ghost", 1000.0), &NO_LIMITS, 1000.0)
+        .open_session(&session("g1", "ghost", 1000.0), &NO_LIMITS, 1000.0, None)
         .unwrap_err();
     assert!(
         matches!(&err, Error::UserNotFound(u) if u == "ghost"),
@@ -493,25 +505,25 @@ fn open_session_clears_failures_and_marks_logged_in(f: &Fixture) {
 fn single_session_counts_only_live_sessions(f: &Fixture) {
     let s = f.store();
     let single = limits(None, true);
-    s.open_session(&session("a1", "jsmith", 1000.0), &single, 1000.0)
+    s.open_session(&session("a1", "jsmith", 1000.0), &single, 1000.0, None)
         .unwrap();
     let err = s
-        .open_session(&session("a2", "jsmith", 1050.0), &single, 1050.0)
+        .open_session(&session("a2", "jsmith", 1050.0), &single, 1050.0, None)
         .unwrap_err();
     assert!(matches!(err, Error::SessionExists), "{err:?}");
     assert_eq!(s.session("a2").unwrap(), None);
     // Another user is not affected.
-    s.open_session(&session("b1", "rbriggs", 1050.0), &single, 1050.0)
+    s.open_session(&session("b1", "rbriggs", 1050.0), &single, 1050.0, None)
         .unwrap();
     // Idle for the idle timeout: no longer counts.
-    s.open_session(&session("a2", "jsmith", 1100.0), &single, 1100.0)
+    s.open_session(&session("a2", "jsmith", 1100.0), &single, 1100.0, None)
         .unwrap();
     // An expired session does not count either, and is pruned.
     let mut short = session("c1", "oldie", 1000.0);
     short.expires = 1150.0;
-    s.open_session(&short, &NO_LIMITS, 1000.0).unwrap();
+    s.open_session(&short, &NO_LIMITS, 1000.0, None).unwrap();
     s.touch_session("c1", 1149.0).unwrap();
-    s.open_session(&session("c2", "oldie", 1150.0), &single, 1150.0)
+    s.open_session(&session("c2", "oldie", 1150.0), &single, 1150.0, None)
         .unwrap();
     assert_eq!(s.session("c1").unwrap(), None);
     assert!(s.session("c2").unwrap().is_some());
@@ -520,24 +532,24 @@ fn single_session_counts_only_live_sessions(f: &Fixture) {
 fn max_concurrent_users_counts_distinct_live_users(f: &Fixture) {
     let s = f.store();
     let two = limits(Some(2), false);
-    s.open_session(&session("a1", "jsmith", 1000.0), &two, 1000.0)
+    s.open_session(&session("a1", "jsmith", 1000.0), &two, 1000.0, None)
         .unwrap();
-    s.open_session(&session("b1", "rbriggs", 1000.0), &two, 1000.0)
+    s.open_session(&session("b1", "rbriggs", 1000.0), &two, 1000.0, None)
         .unwrap();
     let err = s
-        .open_session(&session("c1", "oldie", 1010.0), &two, 1010.0)
+        .open_session(&session("c1", "oldie", 1010.0), &two, 1010.0, None)
         .unwrap_err();
     assert!(matches!(err, Error::TooManyUsers), "{err:?}");
     assert_eq!(s.session("c1").unwrap(), None);
     // A user already in may open another session.
-    s.open_session(&session("a2", "jsmith", 1010.0), &two, 1010.0)
+    s.open_session(&session("a2", "jsmith", 1010.0), &two, 1010.0, None)
         .unwrap();
     // rbriggs goes idle; jsmith stays active.
     s.touch_session("a2", 1150.0).unwrap();
-    s.open_session(&session("c1", "oldie", 1160.0), &two, 1160.0)
+    s.open_session(&session("c1", "oldie", 1160.0), &two, 1160.0, None)
         .unwrap();
     let err = s
-        .open_session(&session("g1", "guest", 1160.0), &two, 1160.0)
+        .open_session(&session("g1", "guest", 1160.0), &two, 1160.0, None)
         .unwrap_err();
     assert!(matches!(err, Error::TooManyUsers), "{err:?}");
     // A limit of zero refuses everyone not already in.
@@ -546,6 +558,7 @@ fn max_concurrent_users_counts_distinct_live_users(f: &Fixture) {
             &session("g1", "guest", 1160.0),
             &limits(Some(0), false),
             1160.0,
+            None,
         )
         .unwrap_err();
     assert!(matches!(err, Error::TooManyUsers), "{err:?}");
@@ -553,51 +566,79 @@ fn max_concurrent_users_counts_distinct_live_users(f: &Fixture) {
 
 fn touch_and_close_session(f: &Fixture) {
     let s = f.store();
-    s.open_session(&session("s1", "jsmith", 1000.0), &NO_LIMITS, 1000.0)
+    s.open_session(&session("s1", "jsmith", 1000.0), &NO_LIMITS, 1000.0, None)
         .unwrap();
-    s.open_session(&session("s2", "jsmith", 1000.0), &NO_LIMITS, 1000.0)
+    s.open_session(&session("s2", "jsmith", 1000.0), &NO_LIMITS, 1000.0, None)
         .unwrap();
     s.touch_session("s1", 1050.0).unwrap();
     assert_eq!(s.session("s1").unwrap().unwrap().last_seen, 1050.0);
     s.touch_session("nope", 1050.0).unwrap();
     assert_eq!(s.session("nope").unwrap(), None);
 
-    let closed = s.close_session("s1", 1060.0, 100.0).unwrap().expect("s1");
+    let closed = s
+        .close_session("s1", 1060.0, 100.0, None)
+        .unwrap()
+        .expect("s1");
     assert_eq!(closed.id, "s1");
     assert_eq!(closed.last_seen, 1050.0);
     assert_eq!(s.session("s1").unwrap(), None);
     assert_eq!(s.revoked_before("jsmith").unwrap(), Some(1060.0));
     // s2 is still live.
     assert_state_field(f, "jsmith", "logged_in", Some(Value::Bool(true)));
-    s.close_session("s2", 1070.0, 100.0).unwrap().expect("s2");
+    s.close_session("s2", 1070.0, 100.0, None)
+        .unwrap()
+        .expect("s2");
     assert_state_field(f, "jsmith", "logged_in", Some(Value::Bool(false)));
     assert_eq!(s.revoked_before("JSMITH").unwrap(), Some(1070.0));
-    assert_eq!(s.close_session("s2", 1080.0, 100.0).unwrap(), None);
-    assert_eq!(s.close_session("nope", 1080.0, 100.0).unwrap(), None);
+    assert_eq!(s.close_session("s2", 1080.0, 100.0, None).unwrap(), None);
+    assert_eq!(s.close_session("nope", 1080.0, 100.0, None).unwrap(), None);
     assert_eq!(s.revoked_before("rbriggs").unwrap(), None);
 
     // Closing the last live session logs the user out even if an idle one is left.
-    s.open_session(&session("r1", "rbriggs", 1000.0), &NO_LIMITS, 1000.0)
+    s.open_session(&session("r1", "rbriggs", 1000.0), &NO_LIMITS, 1000.0, None)
         .unwrap();
-    s.open_session(&session("r2", "rbriggs", 1200.0), &NO_LIMITS, 1200.0)
+    s.open_session(&session("r2", "rbriggs", 1200.0), &NO_LIMITS, 1200.0, None)
         .unwrap();
-    s.close_session("r2", 1210.0, 100.0).unwrap().expect("r2");
+    s.close_session("r2", 1210.0, 100.0, None)
+        .unwrap()
+        .expect("r2");
     assert_state_field(f, "rbriggs", "logged_in", Some(Value::Bool(false)));
     assert!(s.session("r1").unwrap().is_some());
+}
+
+fn login_state_is_the_three_reads(f: &Fixture) {
+    let s = f.store();
+    assert_eq!(s.login_state("nobody").unwrap(), None);
+    let bare = s.login_state("JSMITH").unwrap().expect("jsmith");
+    assert_eq!(Some(bare.user), s.user("jsmith").unwrap());
+    assert_eq!(bare.lock, LockState::default());
+    assert_eq!(bare.pending, None);
+
+    s.record_failure("jsmith", &policy(Some(1)), 1000.0, None)
+        .unwrap();
+    let pending = PendingPassword {
+        hash: HASH_B.to_string(),
+        expires: 5000.0,
+    };
+    s.set_pending_password("jsmith", &pending).unwrap();
+    let state = s.login_state("jsmith").unwrap().expect("jsmith");
+    assert_eq!(state.lock, s.lock_state("jsmith").unwrap());
+    assert!(state.lock.locked_until.is_some(), "{:?}", state.lock);
+    assert_eq!(state.pending, Some(pending));
 }
 
 fn add_user_checks_names_emails_and_invitations(f: &Fixture) {
     let s = f.store();
     let err = s
-        .add_user(&new_user("JSMITH", "other@example.com"), false)
+        .add_user(&new_user("JSMITH", "other@example.com"), false, None)
         .unwrap_err();
     assert!(matches!(err, Error::UsernameTaken), "{err:?}");
     let err = s
-        .add_user(&new_user("newbie", " JSMITH@gmail.com "), false)
+        .add_user(&new_user("newbie", " JSMITH@gmail.com "), false, None)
         .unwrap_err();
     assert!(matches!(err, Error::EmailTaken), "{err:?}");
     let err = s
-        .add_user(&new_user("newbie", "stranger@example.com"), true)
+        .add_user(&new_user("newbie", "stranger@example.com"), true, None)
         .unwrap_err();
     assert!(matches!(err, Error::NotPreauthorized), "{err:?}");
     assert_eq!(s.user_count().unwrap(), 4);
@@ -610,7 +651,7 @@ fn add_user_checks_names_emails_and_invitations(f: &Fixture) {
         ])
     );
 
-    s.add_user(&new_user("newbie", "INVITED@example.com"), true)
+    s.add_user(&new_user("newbie", "INVITED@example.com"), true, None)
         .unwrap();
     assert_eq!(
         s.preauthorized_emails().unwrap(),
@@ -645,18 +686,18 @@ fn add_user_checks_names_emails_and_invitations(f: &Fixture) {
     assert_eq!(s.user_count().unwrap(), 5);
 
     // Not consuming: no list needed.
-    s.add_user(&new_user("free", "free@example.com"), false)
+    s.add_user(&new_user("free", "free@example.com"), false, None)
         .unwrap();
     // Consuming matches case-insensitively, once.
-    s.add_user(&new_user("second", "second@example.com"), true)
+    s.add_user(&new_user("second", "second@example.com"), true, None)
         .unwrap();
     assert_eq!(s.preauthorized_emails().unwrap(), Some(vec![]));
     let err = s
-        .add_user(&new_user("third", "second@example.com"), true)
+        .add_user(&new_user("third", "second@example.com"), true, None)
         .unwrap_err();
     assert!(matches!(err, Error::EmailTaken), "{err:?}");
     let err = s
-        .add_user(&new_user("third", "third@example.com"), true)
+        .add_user(&new_user("third", "third@example.com"), true, None)
         .unwrap_err();
     assert!(matches!(err, Error::NotPreauthorized), "{err:?}");
 
@@ -664,7 +705,7 @@ fn add_user_checks_names_emails_and_invitations(f: &Fixture) {
     let mut guest = new_user("oauth", "oauth@example.com");
     guest.password_hash = None;
     guest.roles = None;
-    s.add_user(&guest, false).unwrap();
+    s.add_user(&guest, false, None).unwrap();
     let oauth = s.user("oauth").unwrap().unwrap();
     assert_eq!(oauth.password_hash, None);
     assert_eq!(oauth.roles, None);
@@ -674,7 +715,7 @@ fn add_user_checks_names_emails_and_invitations(f: &Fixture) {
 
 fn remove_user_takes_sessions_along(f: &Fixture) {
     let s = f.store();
-    s.open_session(&session("r1", "rbriggs", 1000.0), &NO_LIMITS, 1000.0)
+    s.open_session(&session("r1", "rbriggs", 1000.0), &NO_LIMITS, 1000.0, None)
         .unwrap();
     s.set_pending_password(
         "rbriggs",
@@ -685,7 +726,7 @@ fn remove_user_takes_sessions_along(f: &Fixture) {
     )
     .unwrap();
     s.set_lock("rbriggs", Some(9000.0)).unwrap();
-    s.open_session(&session("j1", "jsmith", 1000.0), &NO_LIMITS, 1000.0)
+    s.open_session(&session("j1", "jsmith", 1000.0), &NO_LIMITS, 1000.0, None)
         .unwrap();
 
     assert!(s.remove_user("RBriggs").unwrap());
@@ -698,39 +739,52 @@ fn remove_user_takes_sessions_along(f: &Fixture) {
     assert!(s.session("j1").unwrap().is_some());
     assert!(!s.remove_user("rbriggs").unwrap());
     // The email is free again.
-    s.add_user(&new_user("rebecca", "RBriggs@Gmail.com"), false)
+    s.add_user(&new_user("rebecca", "RBriggs@Gmail.com"), false, None)
         .unwrap();
     assert_eq!(s.user_count().unwrap(), 4);
 }
 
 fn update_user_changes_details(f: &Fixture) {
     let s = f.store();
-    s.update_user("JSmith", &UserUpdate::FirstName("Johnny".into()))
+    s.update_user("JSmith", &UserUpdate::FirstName("Johnny".into()), None)
         .unwrap();
-    s.update_user("jsmith", &UserUpdate::LastName("Smithers".into()))
+    s.update_user("jsmith", &UserUpdate::LastName("Smithers".into()), None)
         .unwrap();
     let john = s.user("jsmith").unwrap().unwrap();
     assert_eq!(john.display_name().as_deref(), Some("Johnny Smithers"));
 
-    s.update_user("jsmith", &UserUpdate::Roles(Some(vec!["a".into()])))
+    s.update_user("jsmith", &UserUpdate::Roles(Some(vec!["a".into()])), None)
         .unwrap();
     assert_eq!(
         s.user("jsmith").unwrap().unwrap().roles,
         Some(vec!["a".to_string()])
     );
-    s.update_user("jsmith", &UserUpdate::Roles(None)).unwrap();
+    s.update_user("jsmith", &UserUpdate::Roles(None), None)
+        .unwrap();
     assert_eq!(s.user("jsmith").unwrap().unwrap().roles, None);
     assert_eq!(record_field(s, "jsmith", "roles"), Some(Value::Null));
 
     let err = s
-        .update_user("jsmith", &UserUpdate::Email("RBRIGGS@gmail.com".into()))
+        .update_user(
+            "jsmith",
+            &UserUpdate::Email("RBRIGGS@gmail.com".into()),
+            None,
+        )
         .unwrap_err();
     assert!(matches!(err, Error::EmailTaken), "{err:?}");
     // Its own address in another case is fine.
-    s.update_user("jsmith", &UserUpdate::Email("JSmith@GMAIL.com".into()))
-        .unwrap();
-    s.update_user("jsmith", &UserUpdate::Email("john@new.example".into()))
-        .unwrap();
+    s.update_user(
+        "jsmith",
+        &UserUpdate::Email("JSmith@GMAIL.com".into()),
+        None,
+    )
+    .unwrap();
+    s.update_user(
+        "jsmith",
+        &UserUpdate::Email("john@new.example".into()),
+        None,
+    )
+    .unwrap();
     assert_eq!(s.user_by_email("jsmith@gmail.com").unwrap(), None);
     assert_eq!(
         s.user_by_email("JOHN@new.example")
@@ -739,10 +793,10 @@ fn update_user_changes_details(f: &Fixture) {
         Some("jsmith".into())
     );
     // The old address can be taken by someone else now.
-    s.update_user("oldie", &UserUpdate::Email("jsmith@gmail.com".into()))
+    s.update_user("oldie", &UserUpdate::Email("jsmith@gmail.com".into()), None)
         .unwrap();
     let err = s
-        .update_user("GHOST", &UserUpdate::FirstName("x".into()))
+        .update_user("GHOST", &UserUpdate::FirstName("x".into()), None)
         .unwrap_err();
     assert!(
         matches!(&err, Error::UserNotFound(u) if u == "ghost"),
@@ -752,11 +806,11 @@ fn update_user_changes_details(f: &Fixture) {
 
 fn set_password_ends_sessions(f: &Fixture) {
     let s = f.store();
-    s.open_session(&session("j1", "jsmith", 1000.0), &NO_LIMITS, 1000.0)
+    s.open_session(&session("j1", "jsmith", 1000.0), &NO_LIMITS, 1000.0, None)
         .unwrap();
-    s.open_session(&session("j2", "jsmith", 1000.0), &NO_LIMITS, 1000.0)
+    s.open_session(&session("j2", "jsmith", 1000.0), &NO_LIMITS, 1000.0, None)
         .unwrap();
-    s.open_session(&session("r1", "rbriggs", 1000.0), &NO_LIMITS, 1000.0)
+    s.open_session(&session("r1", "rbriggs", 1000.0), &NO_LIMITS, 1000.0, None)
         .unwrap();
     s.set_pending_password(
         "jsmith",
@@ -766,7 +820,7 @@ fn set_password_ends_sessions(f: &Fixture) {
         },
     )
     .unwrap();
-    s.set_password("JSmith", HASH_B, 2000.0).unwrap();
+    s.set_password("JSmith", HASH_B, 2000.0, None).unwrap();
     assert_eq!(
         s.user("jsmith").unwrap().unwrap().password_hash.as_deref(),
         Some(HASH_B)
@@ -776,19 +830,19 @@ fn set_password_ends_sessions(f: &Fixture) {
     assert!(s.session("r1").unwrap().is_some());
     assert_eq!(s.pending_password("jsmith").unwrap(), None);
     assert_eq!(s.revoked_before("jsmith").unwrap(), Some(2000.0));
-    let err = s.set_password("GHOST", HASH_B, 2000.0).unwrap_err();
+    let err = s.set_password("GHOST", HASH_B, 2000.0, None).unwrap_err();
     assert!(
         matches!(&err, Error::UserNotFound(u) if u == "ghost"),
         "{err:?}"
     );
 
     // A plaintext password is found by plaintext_passwords, a hash is not.
-    s.set_password("guest", "hunter2", 2000.0).unwrap();
+    s.set_password("guest", "hunter2", 2000.0, None).unwrap();
     assert!(s
         .plaintext_passwords()
         .unwrap()
         .contains(&("guest".into(), "hunter2".into())));
-    s.set_password("guest", HASH_C, 2001.0).unwrap();
+    s.set_password("guest", HASH_C, 2001.0, None).unwrap();
     assert!(!s
         .plaintext_passwords()
         .unwrap()
@@ -838,9 +892,11 @@ fn list_users_pages_in_username_order(f: &Fixture) {
     assert!(s.list_users(0, 0).unwrap().is_empty());
     assert!(s.list_users(usize::MAX, usize::MAX).unwrap().is_empty());
     // Code point order, as in the file: "Z" < "_" < "a"; names are lower-cased.
-    s.add_user(&new_user("_x", "x@example.com"), false).unwrap();
-    s.add_user(&new_user("éa", "e@example.com"), false).unwrap();
-    s.add_user(&new_user("ab", "ab@example.com"), false)
+    s.add_user(&new_user("_x", "x@example.com"), false, None)
+        .unwrap();
+    s.add_user(&new_user("éa", "e@example.com"), false, None)
+        .unwrap();
+    s.add_user(&new_user("ab", "ab@example.com"), false, None)
         .unwrap();
     assert_eq!(
         usernames(&s.list_users(0, 100).unwrap()),
@@ -853,8 +909,10 @@ fn list_users_pages_in_username_order(f: &Fixture) {
 
 fn set_lock_locks_and_unlocks(f: &Fixture) {
     let s = f.store();
-    s.record_failure("jsmith", &policy(None), 1000.0).unwrap();
-    s.record_failure("jsmith", &policy(None), 1001.0).unwrap();
+    s.record_failure("jsmith", &policy(None), 1000.0, None)
+        .unwrap();
+    s.record_failure("jsmith", &policy(None), 1001.0, None)
+        .unwrap();
     s.set_lock("JSmith", Some(5000.0)).unwrap();
     assert_eq!(
         s.lock_state("jsmith").unwrap(),
@@ -902,6 +960,96 @@ fn audit_events_keep_their_order(f: &Fixture) {
     assert_eq!(s.recent_events(3).unwrap(), events[2..]);
     assert_eq!(s.recent_events(100).unwrap(), events);
     assert!(s.recent_events(0).unwrap().is_empty());
+}
+
+fn changes_record_their_events(f: &Fixture) {
+    let s = f.store();
+    let event = |kind: &str, username: Option<&str>| AuditEvent {
+        time: 1000.0,
+        kind: kind.into(),
+        username: username.map(str::to_string),
+        detail: Some("why".into()),
+    };
+    let failure = |state: &LockState| event(&format!("failure {}", state.failures), Some("jsmith"));
+    s.record_failure("jsmith", &policy(None), 1000.0, Some(&failure))
+        .unwrap();
+    s.open_session(
+        &session("e1", "jsmith", 1000.0),
+        &NO_LIMITS,
+        1000.0,
+        Some(&event("login", Some("jsmith"))),
+    )
+    .unwrap();
+    // The store names the session's owner.
+    s.close_session(
+        "e1",
+        1010.0,
+        100.0,
+        Some(&event("logout", Some("someone else"))),
+    )
+    .unwrap();
+    // Refused or without effect: no event.
+    assert_eq!(
+        s.close_session("e1", 1011.0, 100.0, Some(&event("logout again", None)))
+            .unwrap(),
+        None
+    );
+    s.add_user(
+        &new_user("evie", "evie@example.com"),
+        false,
+        Some(&event("register", Some("evie"))),
+    )
+    .unwrap();
+    let err = s
+        .add_user(
+            &new_user("evie", "other@example.com"),
+            false,
+            Some(&event("register twice", Some("evie"))),
+        )
+        .unwrap_err();
+    assert!(matches!(err, Error::UsernameTaken), "{err:?}");
+    s.update_user(
+        "evie",
+        &UserUpdate::LastName("Eve".into()),
+        Some(&event("details_updated", Some("evie"))),
+    )
+    .unwrap();
+    let err = s
+        .update_user(
+            "evie",
+            &UserUpdate::Email("JSMITH@gmail.com".into()),
+            Some(&event("email taken", Some("evie"))),
+        )
+        .unwrap_err();
+    assert!(matches!(err, Error::EmailTaken), "{err:?}");
+    s.set_password(
+        "evie",
+        HASH_C,
+        1020.0,
+        Some(&event("password_reset", Some("evie"))),
+    )
+    .unwrap();
+    let recorded: Vec<(String, Option<String>)> = s
+        .recent_events(100)
+        .unwrap()
+        .into_iter()
+        .map(|e| {
+            assert_eq!((e.time, e.detail.as_deref()), (1000.0, Some("why")));
+            (e.kind, e.username)
+        })
+        .collect();
+    let expected: Vec<(String, Option<String>)> = [
+        ("failure 1", "jsmith"),
+        ("login", "jsmith"),
+        ("logout", "jsmith"),
+        ("register", "evie"),
+        ("details_updated", "evie"),
+        ("password_reset", "evie"),
+    ]
+    .iter()
+    .map(|(k, u)| (k.to_string(), Some(u.to_string())))
+    .collect();
+    assert_eq!(recorded, expected);
 }
 
 fn plaintext_passwords_compare_and_set(f: &Fixture) {
@@ -981,7 +1129,7 @@ fn preauthorized_shapes_read_alike() {
                 f.kind
             );
             let restricts = listed.is_some() && config.contains("[]");
-            let result = s.add_user(&new_user("newbie", "anyone@example.com"), true);
+            let result = s.add_user(&new_user("newbie", "anyone@example.com"), true, None);
             if restricts {
                 assert!(
                     matches!(result, Err(Error::NotPreauthorized)),
@@ -1007,16 +1155,22 @@ fn writer(s: &dyn Store, me: &str) {
     for j in 0..WRITES {
         #[allow(clippy::cast_precision_loss)]
         let now = 1_000_000.0 + j as f64;
-        s.record_failure("jsmith", &p, now).expect("shared failure");
-        s.record_failure(me, &p, now).expect("own failure");
+        s.record_failure("jsmith", &p, now, None)
+            .expect("shared failure");
+        s.record_failure(me, &p, now, None).expect("own failure");
         s.add_user(
             &new_user(&format!("{me}_{j}"), &format!("{me}_{j}@example.com")),
             false,
+            None,
         )
         .expect("add");
-        s.update_user(me, &UserUpdate::Email(format!("{me}-{j}@example.com")))
-            .expect("email");
-        s.update_user(me, &UserUpdate::FirstName(j.to_string()))
+        s.update_user(
+            me,
+            &UserUpdate::Email(format!("{me}-{j}@example.com")),
+            None,
+        )
+        .expect("email");
+        s.update_user(me, &UserUpdate::FirstName(j.to_string()), None)
             .expect("name");
     }
 }
@@ -1067,7 +1221,7 @@ fn check_writers(s: &dyn Store, writers: usize) {
 fn add_writers(s: &dyn Store, writers: usize) {
     for i in 0..writers {
         let me = writer_name(i);
-        s.add_user(&new_user(&me, &format!("{me}@example.com")), false)
+        s.add_user(&new_user(&me, &format!("{me}@example.com")), false, None)
             .unwrap();
     }
 }
@@ -1110,19 +1264,37 @@ fn race<T: Send>(op: impl Fn(usize) -> authgate::Result<T> + Sync) -> Vec<authga
 fn racing_writers_get_exactly_one_answer(f: &Fixture) {
     let s = f.store();
     // One username, many registrations.
-    let results = race(|i| s.add_user(&new_user("racer", &format!("r{i}@example.com")), false));
+    let results = race(|i| {
+        s.add_user(
+            &new_user("racer", &format!("r{i}@example.com")),
+            false,
+            None,
+        )
+    });
     assert_eq!(results.iter().filter(|r| r.is_ok()).count(), 1);
     assert!(results
         .iter()
         .all(|r| matches!(r, Ok(()) | Err(Error::UsernameTaken))));
     // One email, many usernames.
-    let results = race(|i| s.add_user(&new_user(&format!("same{i}"), "Same@example.com"), false));
+    let results = race(|i| {
+        s.add_user(
+            &new_user(&format!("same{i}"), "Same@example.com"),
+            false,
+            None,
+        )
+    });
     assert_eq!(results.iter().filter(|r| r.is_ok()).count(), 1);
     assert!(results
         .iter()
         .all(|r| matches!(r, Ok(()) | Err(Error::EmailTaken))));
     // One invitation, many registrations.
-    let results = race(|i| s.add_user(&new_user(&format!("inv{i}"), "invited@example.com"), true));
+    let results = race(|i| {
+        s.add_user(
+            &new_user(&format!("inv{i}"), "invited@example.com"),
+            true,
+            None,
+        )
+    });
     assert_eq!(results.iter().filter(|r| r.is_ok()).count(), 1);
     assert!(results
         .iter()
@@ -1135,6 +1307,7 @@ fn racing_writers_get_exactly_one_answer(f: &Fixture) {
             &session(&format!("seat{i}"), &writer_name(i), 1000.0),
             &limits(Some(3), false),
             1000.0,
+            None,
         )
     });
     assert_eq!(results.iter().filter(|r| r.is_ok()).count(), 3);
@@ -1147,6 +1320,7 @@ fn racing_writers_get_exactly_one_answer(f: &Fixture) {
             &session(&format!("solo{i}"), "jsmith", 1000.0),
             &limits(None, true),
             1000.0,
+            None,
         )
     });
     assert_eq!(results.iter().filter(|r| r.is_ok()).count(), 1);
@@ -1156,7 +1330,7 @@ fn racing_writers_get_exactly_one_answer(f: &Fixture) {
         window_seconds: 1e9,
         cooldown_seconds: 1e9,
     };
-    let results = race(|_| s.record_failure("rbriggs", &p, 2000.0));
+    let results = race(|_| s.record_failure("rbriggs", &p, 2000.0, None));
     let mut counts: Vec<u32> = results
         .into_iter()
         .map(|r| r.expect("counted").failures)
@@ -1560,11 +1734,11 @@ fn nan_times_are_refused_by_sql_stores() {
     sqlite.import_document(&config_document()).unwrap();
     let s: &dyn Store = &sqlite;
     let err = s
-        .record_failure("jsmith", &policy(Some(3)), f64::NAN)
+        .record_failure("jsmith", &policy(Some(3)), f64::NAN, None)
         .unwrap_err();
     assert!(matches!(err, Error::InvalidInput(_)), "{err:?}");
     assert!(s
-        .open_session(&session("x", "jsmith", f64::NAN), &NO_LIMITS, 1.0)
+        .open_session(&session("x", "jsmith", f64::NAN), &NO_LIMITS, 1.0, None)
         .is_err());
     assert_eq!(s.lock_state("jsmith").unwrap(), LockState::default());
     assert_eq!(s.session("x").unwrap(), None);
@@ -1607,7 +1781,7 @@ fn import_of_many_users_counts_exactly(target: &dyn Importer, n: usize) {
         );
     }
     assert_eq!(s.plaintext_passwords().unwrap().len(), n.div_ceil(4));
-    s.add_user(&new_user("newcomer", "newcomer@example.com"), false)
+    s.add_user(&new_user("newcomer", "newcomer@example.com"), false, None)
         .unwrap();
     assert_eq!(s.user_count().unwrap(), n + 1);
     assert!(s.remove_user("user000001").unwrap());

@@ -170,7 +170,7 @@ fn sign_in(
         expires: now + lifetime,
         last_seen: now,
     };
-    store.open_session(&session, &limits, now)?;
+    store.open_session(&session, &limits, now, None)?;
     let user = store
         .user(&username)?
         .ok_or_else(|| Error::UserNotFound(username.clone()))?;
@@ -200,7 +200,7 @@ fn add_guest(
         roles,
         password_hint: None,
     };
-    match store.add_user(&guest, false) {
+    match store.add_user(&guest, false, None) {
         Ok(()) => Ok(()),
         // Added meanwhile: fine if by another login of this guest, else refused.
         Err(Error::UsernameTaken | Error::EmailTaken) => match store.user(username)? {
@@ -228,7 +228,7 @@ fn refresh_guest(
         updates.push(UserUpdate::Roles(roles.cloned()));
     }
     for update in &updates {
-        store.update_user(&user.username, update)?;
+        store.update_user(&user.username, update, None)?;
     }
     Ok(())
 }

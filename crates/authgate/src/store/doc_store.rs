@@ -8,7 +8,8 @@ use super::document::{roles_value, Document, Layout};
 use super::file::{Fingerprint, SharedFile};
 use super::sqlite::SqliteStore;
 use super::{
-    AuditEvent, NewUser, OpenOptions, PendingPassword, SessionLimits, Settings, Store, UserUpdate,
+    AuditEvent, FailureEvent, NewUser, OpenOptions, PendingPassword, SessionLimits, Settings,
+    Store, UserUpdate,
 };
 use crate::error::{Error, Result};
 use crate::lockout::{LockState, LockoutPolicy};
@@ -324,6 +325,162 @@ fn string_setting(v: Option<&Value>) -> Option<String> {
     }
 }
 
+impl DocStore {
+    fn count_failure(&self, username: &str, policy: &LockoutPolicy, now: f64) -> Result<LockState> {
+        let key = username.to_lowercase();
+        if let Some(db) = self.state_db()? {
+            if !self.has_user(&key)? {
+                return Ok(LockState::default());
+            }
+            return db.record_failure(&key, policy, now, None);
+        }
+        self.write(|d| {
+            if d.user_entry(&key).is_none() {
+                return Ok(LockState::default());
+            }
+            let old = d.state.lockouts.get(&key).cloned().unwrap_or_default();
+            let new = policy.record_failure(&old, now);
+            if new != old {
+                d.set_user_field(
+                    &key,
+                    "failed_login_attempts",
+                    Value::Int(i64::from(new.failures)),
+                )?;
+                d.state.lockouts.insert(key.clone(), new.clone());
+            }
+            Ok(new)
+        })
+    }
+
+    fn start_session(&self, session: &Session, limits: &SessionLimits, now: f64) -> Result<()> {
+        if let Some(db) = self.state_db()? {
+            self.require_user(&session.username)?;
+            return db.open_session(session, limits, now, None);
+        }
+        self.write(|d| {
+            if d.user_entry(&session.username).is_none() {
+                return Err(Error::UserNotFound(session.username.clone()));
+            }
+            let live = |s: &&Session| s.is_live(now, limits.idle_timeout);
+            if limits.single_session && d.sessions_of(&session.username).any(|s| live(&s)) {
+                return Err(Error::SessionExists);
+            }
+            if let Some(max) = limits.max_concurrent_users {
+                let mut users: Vec<&str> = d
+                    .state
+                    .sessions
+                    .values()
+                    .filter(live)
+                    .map(|s| s.username.as_str())
+                    .collect();
+                users.sort_unstable();
+                users.dedup();
+                let already_in = users.binary_search(&session.username.as_str()).is_ok();
+                if !already_in && users.len() >= max as usize {
+                    return Err(Error::TooManyUsers);
+                }
+            }
+            d.prune_sessions(now);
+            d.update_user_entry(&session.username, |e| {
+                e.insert("failed_login_attempts", Value::Int(0));
+                e.insert("logged_in", Value::Bool(true));
+            })?;
+            d.state.lockouts.remove(&session.username);
+            d.state.sessions.insert(session.id.clone(), session.clone());
+            d.mark_dirty();
+            Ok(())
+        })
+    }
+
+    fn end_session(&self, id: &str, now: f64, idle_timeout: f64) -> Result<Option<Session>> {
+        if let Some(db) = self.state_db()? {
+            return db.close_session(id, now, idle_timeout, None);
+        }
+        self.write(|d| {
+            let Some(closed) = d.state.sessions.remove(id) else {
+                return Ok(None);
+            };
+            d.mark_dirty();
+            d.state.revoked_before.insert(closed.username.clone(), now);
+            let still_live = d
+                .sessions_of(&closed.username)
+                .any(|s| s.is_live(now, idle_timeout));
+            if !still_live && d.user_entry(&closed.username).is_some() {
+                d.set_user_field(&closed.username, "logged_in", Value::Bool(false))?;
+            }
+            Ok(Some(closed))
+        })
+    }
+
+    fn insert_user(&self, user: &NewUser, consume_preauthorized: bool) -> Result<()> {
+        self.write(|d| {
+            if d.email_taken_by_other(&user.email, &user.username) {
+                return Err(Error::EmailTaken);
+            }
+            if d.user_entry(&user.username).is_some() {
+                return Err(Error::UsernameTaken);
+            }
+            if consume_preauthorized {
+                d.consume_preauthorized(&user.email)?;
+            }
+            d.add_user(user)
+        })
+    }
+
+    fn change_user(&self, username: &str, update: &UserUpdate) -> Result<()> {
+        self.write(|d| {
+            if d.user_entry(username).is_none() {
+                return Err(Error::UserNotFound(username.to_lowercase()));
+            }
+            let (field, value) = match update {
+                UserUpdate::FirstName(v) => ("first_name", Value::Str(v.clone())),
+                UserUpdate::LastName(v) => ("last_name", Value::Str(v.clone())),
+                UserUpdate::Email(v) => {
+                    if d.email_taken_by_other(v, username) {
+                        return Err(Error::EmailTaken);
+                    }
+                    ("email", Value::Str(v.clone()))
+                }
+                UserUpdate::Roles(r) => ("roles", roles_value(r.as_deref())),
+            };
+            d.set_user_field(username, field, value)
+        })
+    }
+
+    fn replace_password(&self, username: &str, hash: &str, now: f64) -> Result<()> {
+        let key = username.to_lowercase();
+        let state_db = self.state_db()?;
+        if let Some(db) = state_db {
+            self.require_user(&key)?;
+            // Sessions end before the password changes: a crash in between
+            // logs the user out rather than keeping old cookies alive.
+            db.set_password(&key, hash, now, None)?;
+        }
+        self.write(|d| {
+            if d.user_entry(&key).is_none() {
+                return Err(Error::UserNotFound(key.clone()));
+            }
+            d.set_user_field(&key, "password", Value::Str(hash.to_string()))?;
+            if state_db.is_some() {
+                return Ok(());
+            }
+            d.state.sessions.retain(|_, s| s.username != key);
+            d.state.pending_passwords.remove(&key);
+            d.state.revoked_before.insert(key.clone(), now);
+            Ok(())
+        })
+    }
+
+    /// Records the event of a change that went through. Best effort: the
+    /// audit log is a file of its own, and a full disk there must neither
+    /// undo nor fail the change.
+    fn note(&self, event: Option<&AuditEvent>) {
+        if let Some(event) = event {
+            let _ = self.record_event(event);
+        }
+    }
+}
+
 impl Store for DocStore {
     fn user(&self, username: &str) -> Result<Option<User>> {
         self.read(|d| d.user(username))
@@ -368,70 +525,23 @@ impl Store for DocStore {
         username: &str,
         policy: &LockoutPolicy,
         now: f64,
+        event: Option<FailureEvent<'_>>,
     ) -> Result<LockState> {
-        let key = username.to_lowercase();
-        if let Some(db) = self.state_db()? {
-            if !self.has_user(&key)? {
-                return Ok(LockState::default());
-            }
-            return db.record_failure(&key, policy, now);
-        }
-        self.write(|d| {
-            if d.user_entry(&key).is_none() {
-                return Ok(LockState::default());
-            }
-            let old = d.state.lockouts.get(&key).cloned().unwrap_or_default();
-            let new = policy.record_failure(&old, now);
-            if new != old {
-                d.set_user_field(
-                    &key,
-                    "failed_login_attempts",
-                    Value::Int(i64::from(new.failures)),
-                )?;
-                d.state.lockouts.insert(key.clone(), new.clone());
-            }
-            Ok(new)
-        })
+        let new = self.count_failure(username, policy, now)?;
+        self.note(event.map(|e| e(&new)).as_ref());
+        Ok(new)
     }
 
-    fn open_session(&self, session: &Session, limits: &SessionLimits, now: f64) -> Result<()> {
-        if let Some(db) = self.state_db()? {
-            self.require_user(&session.username)?;
-            return db.open_session(session, limits, now);
-        }
-        self.write(|d| {
-            if d.user_entry(&session.username).is_none() {
-                return Err(Error::UserNotFound(session.username.clone()));
-            }
-            let live = |s: &&Session| s.is_live(now, limits.idle_timeout);
-            if limits.single_session && d.sessions_of(&session.username).any(|s| live(&s)) {
-                return Err(Error::SessionExists);
-            }
-            if let Some(max) = limits.max_concurrent_users {
-                let mut users: Vec<&str> = d
-                    .state
-                    .sessions
-                    .values()
-                    .filter(live)
-                    .map(|s| s.username.as_str())
-                    .collect();
-                users.sort_unstable();
-                users.dedup();
-                let already_in = users.binary_search(&session.username.as_str()).is_ok();
-                if !already_in && users.len() >= max as usize {
-                    return Err(Error::TooManyUsers);
-                }
-            }
-            d.prune_sessions(now);
-            d.update_user_entry(&session.username, |e| {
-                e.insert("failed_login_attempts", Value::Int(0));
-                e.insert("logged_in", Value::Bool(true));
-            })?;
-            d.state.lockouts.remove(&session.username);
-            d.state.sessions.insert(session.id.clone(), session.clone());
-            d.mark_dirty();
-            Ok(())
-        })
+    fn open_session(
+        &self,
+        session: &Session,
+        limits: &SessionLimits,
+        now: f64,
+        event: Option<&AuditEvent>,
+    ) -> Result<()> {
+        self.start_session(session, limits, now)?;
+        self.note(event);
+        Ok(())
     }
 
     fn session(&self, id: &str) -> Result<Option<Session>> {
@@ -454,24 +564,21 @@ impl Store for DocStore {
         })
     }
 
-    fn close_session(&self, id: &str, now: f64, idle_timeout: f64) -> Result<Option<Session>> {
-        if let Some(db) = self.state_db()? {
-            return db.close_session(id, now, idle_timeout);
+    fn close_session(
+        &self,
+        id: &str,
+        now: f64,
+        idle_timeout: f64,
+        event: Option<&AuditEvent>,
+    ) -> Result<Option<Session>> {
+        let closed = self.end_session(id, now, idle_timeout)?;
+        if let (Some(closed), Some(event)) = (&closed, event) {
+            self.note(Some(&AuditEvent {
+                username: Some(closed.username.clone()),
+                ..event.clone()
+            }));
         }
-        self.write(|d| {
-            let Some(closed) = d.state.sessions.remove(id) else {
-                return Ok(None);
-            };
-            d.mark_dirty();
-            d.state.revoked_before.insert(closed.username.clone(), now);
-            let still_live = d
-                .sessions_of(&closed.username)
-                .any(|s| s.is_live(now, idle_timeout));
-            if !still_live && d.user_entry(&closed.username).is_some() {
-                d.set_user_field(&closed.username, "logged_in", Value::Bool(false))?;
-            }
-            Ok(Some(closed))
-        })
+        Ok(closed)
     }
 
     fn revoked_before(&self, username: &str) -> Result<Option<f64>> {
@@ -507,19 +614,15 @@ impl Store for DocStore {
         self.read(Document::preauthorized)
     }
 
-    fn add_user(&self, user: &NewUser, consume_preauthorized: bool) -> Result<()> {
-        self.write(|d| {
-            if d.email_taken_by_other(&user.email, &user.username) {
-                return Err(Error::EmailTaken);
-            }
-            if d.user_entry(&user.username).is_some() {
-                return Err(Error::UsernameTaken);
-            }
-            if consume_preauthorized {
-                d.consume_preauthorized(&user.email)?;
-            }
-            d.add_user(user)
-        })
+    fn add_user(
+        &self,
+        user: &NewUser,
+        consume_preauthorized: bool,
+        event: Option<&AuditEvent>,
+    ) -> Result<()> {
+        self.insert_user(user, consume_preauthorized)?;
+        self.note(event);
+        Ok(())
     }
 
     fn remove_user(&self, username: &str) -> Result<bool> {
@@ -531,48 +634,27 @@ impl Store for DocStore {
         self.write(|d| Ok(d.remove_user(username)))
     }
 
-    fn update_user(&self, username: &str, update: &UserUpdate) -> Result<()> {
-        self.write(|d| {
-            if d.user_entry(username).is_none() {
-                return Err(Error::UserNotFound(username.to_lowercase()));
-            }
-            let (field, value) = match update {
-                UserUpdate::FirstName(v) => ("first_name", Value::Str(v.clone())),
-                UserUpdate::LastName(v) => ("last_name", Value::Str(v.clone())),
-                UserUpdate::Email(v) => {
-                    if d.email_taken_by_other(v, username) {
-                        return Err(Error::EmailTaken);
-                    }
-                    ("email", Value::Str(v.clone()))
-                }
-                UserUpdate::Roles(r) => ("roles", roles_value(r.as_deref())),
-            };
-            d.set_user_field(username, field, value)
-        })
+    fn update_user(
+        &self,
+        username: &str,
+        update: &UserUpdate,
+        event: Option<&AuditEvent>,
+    ) -> Result<()> {
+        self.change_user(username, update)?;
+        self.note(event);
+        Ok(())
     }
 
-    fn set_password(&self, username: &str, hash: &str, now: f64) -> Result<()> {
-        let key = username.to_lowercase();
-        let state_db = self.state_db()?;
-        if let Some(db) = state_db {
-            self.require_user(&key)?;
-            // Sessions end before the password changes: a crash in between
-            // logs the user out rather than keeping old cookies alive.
-            db.set_password(&key, hash, now)?;
-        }
-        self.write(|d| {
-            if d.user_entry(&key).is_none() {
-                return Err(Error::UserNotFound(key.clone()));
-            }
-            d.set_user_field(&key, "password", Value::Str(hash.to_string()))?;
-            if state_db.is_some() {
-                return Ok(());
-            }
-            d.state.sessions.retain(|_, s| s.username != key);
-            d.state.pending_passwords.remove(&key);
-            d.state.revoked_before.insert(key.clone(), now);
-            Ok(())
-        })
+    fn set_password(
+        &self,
+        username: &str,
+        hash: &str,
+        now: f64,
+        event: Option<&AuditEvent>,
+    ) -> Result<()> {
+        self.replace_password(username, hash, now)?;
+        self.note(event);
+        Ok(())
     }
 
     fn set_pending_password(&self, username: &str, pending: &PendingPassword) -> Result<()> {

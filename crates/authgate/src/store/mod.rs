@@ -154,6 +154,21 @@ pub struct AuditEvent {
     pub detail: Option<String>,
 }
 
+/// The audit event of a failed login, made from the user's new failure
+/// record (`locked` when this failure locked the account, say).
+pub type FailureEvent<'a> = &'a dyn Fn(&LockState) -> AuditEvent;
+
+/// What a password login reads about a user before deciding.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LoginState {
+    /// The user.
+    pub user: User,
+    /// Their failure record.
+    pub lock: LockState,
+    /// Their pending password from `forgot_password`, if any.
+    pub pending: Option<PendingPassword>,
+}
+
 /// The operations the authentication flows need from storage.
 pub trait Store: Send + Sync + std::fmt::Debug {
     /// The user with this username (case-insensitive).
@@ -166,19 +181,51 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     fn settings(&self) -> Result<Settings>;
     /// The user's failure record.
     fn lock_state(&self, username: &str) -> Result<LockState>;
-    /// Counts one failed login of an existing user; returns the new record.
-    fn record_failure(&self, username: &str, policy: &LockoutPolicy, now: f64)
-        -> Result<LockState>;
+    /// The user, their failure record and pending password, for a login;
+    /// `None` for no such user. SQL stores read them in one round trip.
+    fn login_state(&self, username: &str) -> Result<Option<LoginState>> {
+        let Some(user) = self.user(username)? else {
+            return Ok(None);
+        };
+        Ok(Some(LoginState {
+            lock: self.lock_state(username)?,
+            pending: self.pending_password(username)?,
+            user,
+        }))
+    }
+    /// Counts one failed login of an existing user, with the event
+    /// `event` makes of the new record; returns the new record.
+    fn record_failure(
+        &self,
+        username: &str,
+        policy: &LockoutPolicy,
+        now: f64,
+        event: Option<FailureEvent<'_>>,
+    ) -> Result<LockState>;
     /// Opens `session` if `limits` allow it, clears the user's failures and
-    /// marks them logged in — all in one step.
-    fn open_session(&self, session: &Session, limits: &SessionLimits, now: f64) -> Result<()>;
+    /// marks them logged in — all in one step, with `event`.
+    fn open_session(
+        &self,
+        session: &Session,
+        limits: &SessionLimits,
+        now: f64,
+        event: Option<&AuditEvent>,
+    ) -> Result<()>;
     /// A session by id.
     fn session(&self, id: &str) -> Result<Option<Session>>;
     /// Records that the session was just used.
     fn touch_session(&self, id: &str, now: f64) -> Result<()>;
     /// Ends a session; marks the user logged out when no live session is
-    /// left; refuses legacy tokens of that user issued before `now`.
-    fn close_session(&self, id: &str, now: f64, idle_timeout: f64) -> Result<Option<Session>>;
+    /// left; refuses legacy tokens of that user issued before `now`. Records
+    /// `event` for the session's owner (its `username` is replaced by
+    /// theirs) if there was such a session.
+    fn close_session(
+        &self,
+        id: &str,
+        now: f64,
+        idle_timeout: f64,
+        event: Option<&AuditEvent>,
+    ) -> Result<Option<Session>>;
     /// Legacy tokens (without session id) issued before this time are refused.
     fn revoked_before(&self, username: &str) -> Result<Option<f64>>;
     /// Users whose stored password is still plaintext, with it.
@@ -195,15 +242,32 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     /// ([`crate::Error::UsernameTaken`]) or email, compared case-insensitively
     /// ([`crate::Error::EmailTaken`]). With `consume_preauthorized`, the email
     /// must be on the store's pre-authorized list (when it keeps one) and is
-    /// removed from it in the same step.
-    fn add_user(&self, user: &NewUser, consume_preauthorized: bool) -> Result<()>;
+    /// removed from it in the same step, which also records `event`.
+    fn add_user(
+        &self,
+        user: &NewUser,
+        consume_preauthorized: bool,
+        event: Option<&AuditEvent>,
+    ) -> Result<()>;
     /// Removes a user and their sessions; false if there was none.
     fn remove_user(&self, username: &str) -> Result<bool>;
-    /// Applies a change to a user's details.
-    fn update_user(&self, username: &str, update: &UserUpdate) -> Result<()>;
+    /// Applies a change to a user's details and records `event`.
+    fn update_user(
+        &self,
+        username: &str,
+        update: &UserUpdate,
+        event: Option<&AuditEvent>,
+    ) -> Result<()>;
     /// Replaces the password; ends every session of the user and drops any
-    /// pending password, so every cookie issued before stops working.
-    fn set_password(&self, username: &str, hash: &str, now: f64) -> Result<()>;
+    /// pending password, so every cookie issued before stops working;
+    /// records `event`.
+    fn set_password(
+        &self,
+        username: &str,
+        hash: &str,
+        now: f64,
+        event: Option<&AuditEvent>,
+    ) -> Result<()>;
     /// Stores a pending password next to the current one.
     fn set_pending_password(&self, username: &str, pending: &PendingPassword) -> Result<()>;
     /// The user's pending password, if any.
@@ -217,7 +281,9 @@ pub trait Store: Send + Sync + std::fmt::Debug {
 
     // ---- audit -------------------------------------------------------------------
 
-    /// Appends an event to the audit trail.
+    /// Appends an event to the audit trail. Changes record theirs as part of
+    /// the change (the `event` parameters): in one transaction in SQL
+    /// stores; after the change in the audit log beside a `config.yaml`.
     fn record_event(&self, event: &AuditEvent) -> Result<()>;
     /// The most recent events, newest last.
     fn recent_events(&self, limit: usize) -> Result<Vec<AuditEvent>>;

@@ -4,7 +4,7 @@ use authgate::password;
 use authgate::store::NewUser;
 use clap::Args;
 
-use super::{key, record, roles_text};
+use super::{cli_event, key, roles_text};
 use crate::commands::StoreArg;
 use crate::failure::{CliResult, Failure};
 use crate::input;
@@ -85,14 +85,16 @@ pub fn run(args: AddArgs) -> CliResult {
         roles: (!roles.is_empty()).then_some(roles),
         password_hint: None,
     };
-    store.add_user(&user, false).map_err(|e| match e {
-        authgate::Error::UsernameTaken => taken_username(&username),
-        authgate::Error::EmailTaken => {
-            Failure::invalid(format!("another user already has the email '{email}'"))
-        }
-        other => other.into(),
-    })?;
-    record(store, "user_added", &username);
+    let event = cli_event("user_added", &username);
+    store
+        .add_user(&user, false, Some(&event))
+        .map_err(|e| match e {
+            authgate::Error::UsernameTaken => taken_username(&username),
+            authgate::Error::EmailTaken => {
+                Failure::invalid(format!("another user already has the email '{email}'"))
+            }
+            other => other.into(),
+        })?;
     let mut out = Out::new();
     outln!(
         out,

@@ -43,7 +43,7 @@ pub fn run(args: LockArgs) -> CliResult {
         for session in backend.sessions_of(&username)? {
             // A zero idle timeout: with no live session left, the user is
             // marked logged out.
-            if store.close_session(&session.id, now, 0.0)?.is_some() {
+            if store.close_session(&session.id, now, 0.0, None)?.is_some() {
                 ended += 1;
             }
         }

@@ -108,16 +108,21 @@ fn now() -> f64 {
     SystemClock.now()
 }
 
-/// Records an operator's change in the audit trail. The change is made
-/// already, so a failure to record it is a warning, not an error.
-fn record(store: &dyn Store, kind: &str, username: &str) {
-    let event = AuditEvent {
+/// The audit event of an operator's change.
+fn cli_event(kind: &str, username: &str) -> AuditEvent {
+    AuditEvent {
         time: now(),
         kind: kind.to_string(),
         username: Some(username.to_string()),
         detail: Some("authgate CLI".to_string()),
-    };
-    if let Err(e) = store.record_event(&event) {
+    }
+}
+
+/// Records an operator's change in the audit trail, for changes that do not
+/// take their event along. The change is made already, so a failure to
+/// record it is a warning, not an error.
+fn record(store: &dyn Store, kind: &str, username: &str) {
+    if let Err(e) = store.record_event(&cli_event(kind, username)) {
         let _ = writeln!(
             std::io::stderr(),
             "authgate: warning: the change was made but not recorded in the audit trail: {e}"

@@ -4,7 +4,7 @@ use clap::{ArgGroup, Args};
 
 use authgate::store::UserUpdate;
 
-use super::{existing, record, roles_text};
+use super::{cli_event, existing, roles_text};
 use crate::commands::StoreArg;
 use crate::failure::{CliResult, Failure};
 use crate::output::{outln, Out};
@@ -73,8 +73,12 @@ pub fn run(args: RolesArgs) -> CliResult {
             roles_text(Some(&new))
         );
     }
-    store.update_user(&user.username, &UserUpdate::Roles(Some(new.clone())))?;
-    record(store, "roles_changed", &user.username);
+    let event = cli_event("roles_changed", &user.username);
+    store.update_user(
+        &user.username,
+        &UserUpdate::Roles(Some(new.clone())),
+        Some(&event),
+    )?;
     outln!(
         out,
         "roles of '{}': {}",

@@ -299,6 +299,34 @@ pub(crate) trait Tx {
     /// sessions are live: exclusive to check session limits, shared to add or
     /// revive a session. A no-op where writes are serialized anyway (SQLite).
     fn lock_sessions(&mut self, exclusive: bool) -> Result<()>;
+    /// Runs a statement whose only outcome that matters is success; an
+    /// error may surface at the next statement or at commit instead.
+    /// PostgreSQL sends it with the next round trip; SQLite runs it now.
+    fn defer(&mut self, sql: &str, params: &[Param<'_>]) -> Result<()> {
+        self.execute(sql, params).map(drop)
+    }
+    /// Runs queries in order and returns each one's rows. PostgreSQL sends
+    /// them, and the deferred statements before them, in one round trip.
+    fn pipeline(&mut self, queries: &[(&str, &[Param<'_>])]) -> Result<Vec<Vec<Row>>> {
+        queries
+            .iter()
+            .map(|(sql, params)| self.query(sql, params))
+            .collect()
+    }
+    /// Runs queries as the last statements of the transaction and commits
+    /// it: PostgreSQL sends them, the deferred statements and `COMMIT` in one
+    /// round trip. The caller writes nothing after and returns `Ok`.
+    fn finish(&mut self, queries: &[(&str, &[Param<'_>])]) -> Result<Vec<Vec<Row>>> {
+        self.pipeline(queries)
+    }
+    /// Lets this transaction commit without waiting for its log to reach
+    /// the disk, for session state (sessions, failure counts, audit events)
+    /// whose loss in a server crash costs a login, never an account change.
+    /// A no-op where commits are already relaxed (SQLite in WAL with
+    /// `synchronous = NORMAL`) or where the store was asked to be durable.
+    fn relax_durability(&mut self) -> Result<()> {
+        Ok(())
+    }
     /// Whether this database holds the `users` table. The state database
     /// beside a `config.yaml` does not: its users live in the file, which
     /// the caller checks, so steps that lock or update a user's row skip it.
@@ -443,21 +471,29 @@ macro_rules! impl_store_via_ops {
             fn lock_state(&self, username: &str) -> $crate::Result<$crate::lockout::LockState> {
                 $crate::store::sql::ops::lock_state(&self.$field, username)
             }
+            fn login_state(
+                &self,
+                username: &str,
+            ) -> $crate::Result<Option<$crate::store::LoginState>> {
+                $crate::store::sql::ops::login_state(&self.$field, username)
+            }
             fn record_failure(
                 &self,
                 username: &str,
                 policy: &$crate::lockout::LockoutPolicy,
                 now: f64,
+                event: Option<$crate::store::FailureEvent<'_>>,
             ) -> $crate::Result<$crate::lockout::LockState> {
-                $crate::store::sql::ops::record_failure(&self.$field, username, policy, now)
+                $crate::store::sql::ops::record_failure(&self.$field, username, policy, now, event)
             }
             fn open_session(
                 &self,
                 session: &$crate::session::Session,
                 limits: &$crate::store::SessionLimits,
                 now: f64,
+                event: Option<&$crate::store::AuditEvent>,
             ) -> $crate::Result<()> {
-                $crate::store::sql::ops::open_session(&self.$field, session, limits, now)
+                $crate::store::sql::ops::open_session(&self.$field, session, limits, now, event)
             }
             fn session(&self, id: &str) -> $crate::Result<Option<$crate::session::Session>> {
                 $crate::store::sql::ops::session(&self.$field, id)
@@ -470,8 +506,9 @@ macro_rules! impl_store_via_ops {
                 id: &str,
                 now: f64,
                 idle_timeout: f64,
+                event: Option<&$crate::store::AuditEvent>,
             ) -> $crate::Result<Option<$crate::session::Session>> {
-                $crate::store::sql::ops::close_session(&self.$field, id, now, idle_timeout)
+                $crate::store::sql::ops::close_session(&self.$field, id, now, idle_timeout, event)
             }
             fn revoked_before(&self, username: &str) -> $crate::Result<Option<f64>> {
                 $crate::store::sql::ops::revoked_before(&self.$field, username)
@@ -492,8 +529,9 @@ macro_rules! impl_store_via_ops {
                 &self,
                 user: &$crate::store::NewUser,
                 consume_preauthorized: bool,
+                event: Option<&$crate::store::AuditEvent>,
             ) -> $crate::Result<()> {
-                $crate::store::sql::ops::add_user(&self.$field, user, consume_preauthorized)
+                $crate::store::sql::ops::add_user(&self.$field, user, consume_preauthorized, event)
             }
             fn remove_user(&self, username: &str) -> $crate::Result<bool> {
                 $crate::store::sql::ops::remove_user(&self.$field, username)
@@ -502,11 +540,18 @@ macro_rules! impl_store_via_ops {
                 &self,
                 username: &str,
                 update: &$crate::store::UserUpdate,
+                event: Option<&$crate::store::AuditEvent>,
             ) -> $crate::Result<()> {
-                $crate::store::sql::ops::update_user(&self.$field, username, update)
+                $crate::store::sql::ops::update_user(&self.$field, username, update, event)
             }
-            fn set_password(&self, username: &str, hash: &str, now: f64) -> $crate::Result<()> {
-                $crate::store::sql::ops::set_password(&self.$field, username, hash, now)
+            fn set_password(
+                &self,
+                username: &str,
+                hash: &str,
+                now: f64,
+                event: Option<&$crate::store::AuditEvent>,
+            ) -> $crate::Result<()> {
+                $crate::store::sql::ops::set_password(&self.$field, username, hash, now, event)
             }
             fn set_pending_password(
                 &self,

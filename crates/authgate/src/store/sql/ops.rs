@@ -16,7 +16,10 @@ use crate::lockout::{LockState, LockoutPolicy};
 use crate::password;
 use crate::session::Session;
 use crate::store::document::roles_value;
-use crate::store::{AuditEvent, NewUser, PendingPassword, SessionLimits, Settings, UserUpdate};
+use crate::store::{
+    AuditEvent, FailureEvent, LoginState, NewUser, PendingPassword, SessionLimits, Settings,
+    UserUpdate,
+};
 use crate::user::User;
 use crate::yaml::{Map, Value};
 
@@ -58,6 +61,12 @@ pub(super) const SELECT_SESSIONS_OF: &str = concat!(
 /// Every session, by id (for exports).
 pub(super) const SELECT_ALL_SESSIONS: &str =
     concat!("SELECT ", session_columns!(), " FROM sessions ORDER BY id");
+
+const SELECT_LOCK_STATE: &str =
+    "SELECT failures, window_start, locked_until FROM lockouts WHERE username = $1";
+
+const SELECT_PENDING_PASSWORD: &str =
+    "SELECT hash, expires FROM pending_passwords WHERE username = $1";
 
 const SELECT_USER_BY_EMAIL: &str = concat!(
     "SELECT ",
@@ -221,6 +230,13 @@ pub(super) fn session_from_row(row: &Row) -> Result<Session> {
     })
 }
 
+fn pending_from_row(row: &Row) -> Result<PendingPassword> {
+    Ok(PendingPassword {
+        hash: row.text(0)?,
+        expires: row.f64(1)?,
+    })
+}
+
 pub(super) fn lock_state_from_row(row: &Row) -> Result<LockState> {
     Ok(LockState {
         failures: failures(row.i64(0)?),
@@ -238,11 +254,36 @@ fn lock_user(tx: &mut dyn Tx, key: &str) -> Result<bool> {
     if !tx.keeps_users() {
         return Ok(true);
     }
-    let sql = match tx.dialect() {
+    Ok(!tx
+        .query(lock_user_sql(tx.dialect()), &[Param::Text(key)])?
+        .is_empty())
+}
+
+fn lock_user_sql(dialect: Dialect) -> &'static str {
+    match dialect {
         Dialect::Sqlite => "SELECT 1 FROM users WHERE username = $1",
         Dialect::Postgres => "SELECT 1 FROM users WHERE username = $1 FOR UPDATE",
-    };
-    Ok(!tx.query(sql, &[Param::Text(key)])?.is_empty())
+    }
+}
+
+/// [`lock_user`], then `sql` (which takes the same `$1`, the user's key,
+/// and `more` after it) in the same round trip. `None` if there is no such user.
+fn lock_user_then(
+    tx: &mut dyn Tx,
+    key: &str,
+    sql: &str,
+    more: &[Param<'_>],
+) -> Result<Option<Vec<Row>>> {
+    let mut params = vec![Param::Text(key)];
+    params.extend_from_slice(more);
+    if !tx.keeps_users() {
+        return tx.query(sql, &params).map(Some);
+    }
+    let lock = lock_user_sql(tx.dialect());
+    let mut out = tx.pipeline(&[(lock, &params[..1]), (sql, &params)])?;
+    let rows = out.pop().unwrap_or_default();
+    let locked = out.pop().unwrap_or_default();
+    Ok((!locked.is_empty()).then_some(rows))
 }
 
 fn user_exists(tx: &mut dyn Tx, key: &str) -> Result<bool> {
@@ -323,16 +364,15 @@ fn live_users(tx: &mut dyn Tx, now: f64, idle_timeout: f64) -> Result<Vec<String
 }
 
 pub(super) fn upsert_revoked(tx: &mut dyn Tx, key: &str, now: f64) -> Result<()> {
-    tx.execute(
+    tx.defer(
         "INSERT INTO revoked_before (username, revoked_at) VALUES ($1, $2) \
          ON CONFLICT (username) DO UPDATE SET revoked_at = excluded.revoked_at",
         &[Param::Text(key), Param::real("now", now)?],
-    )?;
-    Ok(())
+    )
 }
 
 pub(super) fn upsert_lockout(tx: &mut dyn Tx, key: &str, state: &LockState) -> Result<()> {
-    tx.execute(
+    tx.defer(
         "INSERT INTO lockouts (username, failures, window_start, locked_until) \
          VALUES ($1, $2, $3, $4) ON CONFLICT (username) DO UPDATE SET \
          failures = excluded.failures, window_start = excluded.window_start, \
@@ -343,13 +383,12 @@ pub(super) fn upsert_lockout(tx: &mut dyn Tx, key: &str, state: &LockState) -> R
             Param::opt_real("window_start", state.window_start)?,
             Param::opt_real("locked_until", state.locked_until)?,
         ],
-    )?;
-    Ok(())
+    )
 }
 
 /// Stores `session` under `owner` (its lower-cased username).
 pub(super) fn upsert_session(tx: &mut dyn Tx, session: &Session, owner: &str) -> Result<()> {
-    tx.execute(
+    tx.defer(
         "INSERT INTO sessions (id, username, created, expires, last_seen) \
          VALUES ($1, $2, $3, $4, $5) ON CONFLICT (id) DO UPDATE SET \
          username = excluded.username, created = excluded.created, \
@@ -361,12 +400,11 @@ pub(super) fn upsert_session(tx: &mut dyn Tx, session: &Session, owner: &str) ->
             Param::real("session expires", session.expires)?,
             Param::real("session last_seen", session.last_seen)?,
         ],
-    )?;
-    Ok(())
+    )
 }
 
 pub(super) fn upsert_pending(tx: &mut dyn Tx, key: &str, pending: &PendingPassword) -> Result<()> {
-    tx.execute(
+    tx.defer(
         "INSERT INTO pending_passwords (username, hash, expires) VALUES ($1, $2, $3) \
          ON CONFLICT (username) DO UPDATE SET hash = excluded.hash, \
          expires = excluded.expires",
@@ -375,8 +413,7 @@ pub(super) fn upsert_pending(tx: &mut dyn Tx, key: &str, pending: &PendingPasswo
             Param::Text(&pending.hash),
             Param::real("pending password expiry", pending.expires)?,
         ],
-    )?;
-    Ok(())
+    )
 }
 
 /// Refuses NaN times up front, so that an operation that would write
@@ -455,14 +492,42 @@ pub(crate) fn settings(db: &impl Database) -> Result<Settings> {
 pub(crate) fn lock_state(db: &impl Database, username: &str) -> Result<LockState> {
     let key = username.to_lowercase();
     db.read(|tx| {
-        let rows = tx.query(
-            "SELECT failures, window_start, locked_until FROM lockouts WHERE username = $1",
-            &[Param::Text(&key)],
-        )?;
+        let rows = tx.query(SELECT_LOCK_STATE, &[Param::Text(&key)])?;
         rows.first()
             .map(lock_state_from_row)
             .transpose()
             .map(Option::unwrap_or_default)
+    })
+}
+
+pub(crate) fn login_state(db: &impl Database, username: &str) -> Result<Option<LoginState>> {
+    let key = username.to_lowercase();
+    let by_key = [Param::Text(&key)];
+    db.read(|tx| {
+        let mut out = tx
+            .pipeline(&[
+                (SELECT_USER, &by_key),
+                (SELECT_LOCK_STATE, &by_key),
+                (SELECT_PENDING_PASSWORD, &by_key),
+            ])?
+            .into_iter();
+        let (user, lock, pending) = (
+            out.next().unwrap_or_default(),
+            out.next().unwrap_or_default(),
+            out.next().unwrap_or_default(),
+        );
+        let Some(user) = user.first() else {
+            return Ok(None);
+        };
+        Ok(Some(LoginState {
+            user: UserRow::from_row(user)?.to_user()?,
+            lock: lock
+                .first()
+                .map(lock_state_from_row)
+                .transpose()?
+                .unwrap_or_default(),
+            pending: pending.first().map(pending_from_row).transpose()?,
+        }))
     })
 }
 
@@ -538,18 +603,8 @@ pub(crate) fn pending_password(
 ) -> Result<Option<PendingPassword>> {
     let key = username.to_lowercase();
     db.read(|tx| {
-        let rows = tx.query(
-            "SELECT hash, expires FROM pending_passwords WHERE username = $1",
-            &[Param::Text(&key)],
-        )?;
-        rows.first()
-            .map(|r| {
-                Ok(PendingPassword {
-                    hash: r.text(0)?,
-                    expires: r.f64(1)?,
-                })
-            })
-            .transpose()
+        let rows = tx.query(SELECT_PENDING_PASSWORD, &[Param::Text(&key)])?;
+        rows.first().map(pending_from_row).transpose()
     })
 }
 
@@ -613,17 +668,15 @@ pub(crate) fn record_failure(
     username: &str,
     policy: &LockoutPolicy,
     now: f64,
+    event: Option<FailureEvent<'_>>,
 ) -> Result<LockState> {
     check_time("now", now)?;
     let key = username.to_lowercase();
     db.write(|tx| {
-        if !lock_user(tx, &key)? {
+        tx.relax_durability()?;
+        let Some(rows) = lock_user_then(tx, &key, SELECT_LOCK_STATE, &[])? else {
             return Ok(LockState::default());
-        }
-        let rows = tx.query(
-            "SELECT failures, window_start, locked_until FROM lockouts WHERE username = $1",
-            &[Param::Text(&key)],
-        )?;
+        };
         let old = rows
             .first()
             .map(lock_state_from_row)
@@ -632,13 +685,14 @@ pub(crate) fn record_failure(
         let new = policy.record_failure(&old, now);
         if new != old {
             if tx.keeps_users() {
-                tx.execute(
+                tx.defer(
                     "UPDATE users SET failed_login_attempts = $2 WHERE username = $1",
                     &[Param::Text(&key), Param::Int(i64::from(new.failures))],
                 )?;
             }
             upsert_lockout(tx, &key, &new)?;
         }
+        defer_event(tx, event.map(|e| e(&new)).as_ref())?;
         Ok(new)
     })
 }
@@ -648,6 +702,7 @@ pub(crate) fn open_session(
     session: &Session,
     limits: &SessionLimits,
     now: f64,
+    event: Option<&AuditEvent>,
 ) -> Result<()> {
     check_time("now", now)?;
     check_time("idle_timeout", limits.idle_timeout)?;
@@ -661,6 +716,7 @@ pub(crate) fn open_session(
     let key = session.username.to_lowercase();
     let limited = limits.single_session || limits.max_concurrent_users.is_some();
     db.write(|tx| {
+        tx.relax_durability()?;
         tx.lock_sessions(limited)?;
         if !lock_user(tx, &key)? {
             return Err(Error::UserNotFound(session.username.clone()));
@@ -677,20 +733,21 @@ pub(crate) fn open_session(
         }
         // Sessions that can no longer be resumed (`expires <= now`), through
         // the `sessions_expires` index.
-        tx.execute(
+        tx.defer(
             "DELETE FROM sessions WHERE expires <= $1",
             &[Param::real("now", now)?],
         )?;
         if tx.keeps_users() {
-            tx.execute(
+            tx.defer(
                 "UPDATE users SET failed_login_attempts = 0, logged_in = $2 WHERE username = $1",
                 &[Param::Text(&key), Param::Bool(true)],
             )?;
         }
-        tx.execute(
+        tx.defer(
             "DELETE FROM lockouts WHERE username = $1",
             &[Param::Text(&key)],
         )?;
+        defer_event(tx, event)?;
         upsert_session(tx, session, &key)
     })
 }
@@ -698,12 +755,12 @@ pub(crate) fn open_session(
 pub(crate) fn touch_session(db: &impl Database, id: &str, now: f64) -> Result<()> {
     check_time("now", now)?;
     db.write(|tx| {
+        tx.relax_durability()?;
         tx.lock_sessions(false)?;
-        tx.execute(
+        tx.defer(
             "UPDATE sessions SET last_seen = $2 WHERE id = $1",
             &[Param::Text(id), Param::Real(now)],
-        )?;
-        Ok(())
+        )
     })
 }
 
@@ -712,39 +769,71 @@ pub(crate) fn close_session(
     id: &str,
     now: f64,
     idle_timeout: f64,
+    event: Option<&AuditEvent>,
 ) -> Result<Option<Session>> {
     check_time("now", now)?;
     check_time("idle_timeout", idle_timeout)?;
+    let params = [
+        Param::Text(id),
+        Param::real("now", now)?,
+        Param::real("idle_timeout", idle_timeout)?,
+        Param::Bool(false),
+    ];
+    let event_params = match event {
+        Some(e) => Some([
+            Param::Text(id),
+            Param::real("event time", e.time)?,
+            Param::Text(&e.kind),
+            Param::opt_text(e.detail.as_deref()),
+        ]),
+        None => None,
+    };
     db.write(|tx| {
-        // The user's row is locked before the session's, the order every
-        // writer follows.
-        let rows = tx.query(
-            "SELECT username FROM sessions WHERE id = $1",
-            &[Param::Text(id)],
-        )?;
-        let Some(owner) = rows.first().map(|r| r.text(0)).transpose()? else {
-            return Ok(None);
-        };
-        let exists = lock_user(tx, &owner)?;
-        let rows = tx.query(
+        tx.relax_durability()?;
+        // Every statement finds the owner through the session, so the whole
+        // change is one round trip. The owner's row is locked first, the
+        // order every writer follows; the owner stays logged in while
+        // another of their sessions is live (`Session::is_live`'s test).
+        let mut steps: Vec<(&str, &[Param<'_>])> = Vec::with_capacity(4);
+        if tx.keeps_users() {
+            if tx.dialect() == Dialect::Postgres {
+                steps.push((
+                    "SELECT 1 FROM sessions s JOIN users u ON u.username = s.username \
+                     WHERE s.id = $1 FOR UPDATE OF u",
+                    &params[..1],
+                ));
+            }
+            steps.push((
+                "UPDATE users SET logged_in = $4 \
+                 WHERE username = (SELECT username FROM sessions WHERE id = $1) \
+                 AND NOT EXISTS (SELECT 1 FROM sessions o WHERE o.username = users.username \
+                 AND o.id <> $1 AND o.expires > $2 AND $2 - o.last_seen < $3)",
+                &params,
+            ));
+        }
+        steps.push((
+            "INSERT INTO revoked_before (username, revoked_at) \
+             SELECT username, CAST($2 AS DOUBLE PRECISION) FROM sessions WHERE id = $1 \
+             ON CONFLICT (username) DO UPDATE SET revoked_at = excluded.revoked_at",
+            &params[..2],
+        ));
+        if let Some(event_params) = &event_params {
+            steps.push((
+                "INSERT INTO audit_events (occurred_at, kind, username, detail) \
+                 SELECT CAST($2 AS DOUBLE PRECISION), CAST($3 AS TEXT), username, \
+                 CAST($4 AS TEXT) FROM sessions WHERE id = $1",
+                event_params,
+            ));
+        }
+        steps.push((
             concat!(
                 "DELETE FROM sessions WHERE id = $1 RETURNING ",
                 session_columns!()
             ),
-            &[Param::Text(id)],
-        )?;
-        let Some(closed) = rows.first().map(session_from_row).transpose()? else {
-            return Ok(None);
-        };
-        upsert_revoked(tx, &closed.username, now)?;
-        if exists && tx.keeps_users() && !has_live_session(tx, &closed.username, now, idle_timeout)?
-        {
-            tx.execute(
-                "UPDATE users SET logged_in = $2 WHERE username = $1",
-                &[Param::Text(&closed.username), Param::Bool(false)],
-            )?;
-        }
-        Ok(Some(closed))
+            &params[..1],
+        ));
+        let closed = tx.finish(&steps)?.pop().unwrap_or_default();
+        closed.first().map(session_from_row).transpose()
     })
 }
 
@@ -793,18 +882,20 @@ pub(crate) fn add_user(
     db: &impl Database,
     user: &NewUser,
     consume_preauthorized: bool,
+    event: Option<&AuditEvent>,
 ) -> Result<()> {
     let key = user.username.to_lowercase();
     let roles = to_json(&roles_value(user.roles.as_deref()))?;
     let email_index = email_key(&user.email);
     db.write(|tx| {
-        if user_exists(tx, &key)? {
+        let taken = taken(tx, &key, &user.email, consume_preauthorized)?;
+        if taken.username {
             return Err(Error::UsernameTaken);
         }
-        if email_taken_by_other(tx, &user.email, &key)? {
+        if taken.email {
             return Err(Error::EmailTaken);
         }
-        if consume_preauthorized && preauthorized_mode(tx)? == Some(true) {
+        if consume_preauthorized && taken.preauthorized_list {
             let removed = tx.execute(
                 "DELETE FROM preauthorized_emails WHERE email_key = $1",
                 &[Param::Text(&fold_email(&user.email))],
@@ -825,7 +916,7 @@ pub(crate) fn add_user(
             .password_hash
             .as_deref()
             .is_some_and(|p| !password::is_hash(p));
-        tx.execute(
+        tx.defer(
             "INSERT INTO users (username, email, email_key, first_name, last_name, \
              password_hash, password_plain, roles, password_hint, logged_in) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
@@ -842,7 +933,48 @@ pub(crate) fn add_user(
                 Param::Bool(false),
             ],
         )?;
-        Ok(())
+        defer_event(tx, event)
+    })
+}
+
+/// What [`add_user`] checks before inserting, read in one round trip.
+struct Taken {
+    username: bool,
+    email: bool,
+    /// Whether the store keeps a pre-authorized list (read only if asked).
+    preauthorized_list: bool,
+}
+
+fn taken(tx: &mut dyn Tx, key: &str, email: &str, preauthorized: bool) -> Result<Taken> {
+    let email_index = email_key(email);
+    let by_key = [Param::Text(key)];
+    let by_email = [Param::opt_text(email_index.as_deref())];
+    let mode = [Param::Text(PREAUTHORIZED_LIST)];
+    let mut queries: Vec<(&str, &[Param<'_>])> =
+        vec![("SELECT 1 FROM users WHERE username = $1", &by_key)];
+    if email_index.is_some() {
+        queries.push(("SELECT username FROM users WHERE email_key = $1", &by_email));
+    }
+    if preauthorized {
+        queries.push(("SELECT value FROM settings WHERE name = $1", &mode));
+    }
+    let mut out = tx.pipeline(&queries)?.into_iter();
+    let username = !out.next().unwrap_or_default().is_empty();
+    let email = match email_index {
+        Some(_) => match out.next().unwrap_or_default().first() {
+            Some(row) => row.text(0)? != key,
+            None => false,
+        },
+        None => false,
+    };
+    let preauthorized_list = match out.next().unwrap_or_default().first() {
+        Some(row) => from_json(&row.text(0)?)? == Value::Bool(true),
+        None => false,
+    };
+    Ok(Taken {
+        username,
+        email,
+        preauthorized_list,
     })
 }
 
@@ -868,7 +1000,12 @@ pub(crate) fn remove_user(db: &impl Database, username: &str) -> Result<bool> {
     })
 }
 
-pub(crate) fn update_user(db: &impl Database, username: &str, update: &UserUpdate) -> Result<()> {
+pub(crate) fn update_user(
+    db: &impl Database,
+    username: &str,
+    update: &UserUpdate,
+    event: Option<&AuditEvent>,
+) -> Result<()> {
     let key = username.to_lowercase();
     let roles = match update {
         UserUpdate::Roles(r) => Some(to_json(&roles_value(r.as_deref()))?),
@@ -878,6 +1015,7 @@ pub(crate) fn update_user(db: &impl Database, username: &str, update: &UserUpdat
         if !lock_user(tx, &key)? {
             return Err(Error::UserNotFound(key.clone()));
         }
+        defer_event(tx, event)?;
         let (sql, value) = match update {
             UserUpdate::FirstName(v) => (
                 "UPDATE users SET first_name = $2 WHERE username = $1",
@@ -896,23 +1034,27 @@ pub(crate) fn update_user(db: &impl Database, username: &str, update: &UserUpdat
                     return Err(Error::EmailTaken);
                 }
                 let index = email_key(v);
-                tx.execute(
+                return tx.defer(
                     "UPDATE users SET email = $2, email_key = $3 WHERE username = $1",
                     &[
                         Param::Text(&key),
                         Param::Text(v),
                         Param::opt_text(index.as_deref()),
                     ],
-                )?;
-                return Ok(());
+                );
             }
         };
-        tx.execute(sql, &[Param::Text(&key), Param::Text(value)])?;
-        Ok(())
+        tx.defer(sql, &[Param::Text(&key), Param::Text(value)])
     })
 }
 
-pub(crate) fn set_password(db: &impl Database, username: &str, hash: &str, now: f64) -> Result<()> {
+pub(crate) fn set_password(
+    db: &impl Database,
+    username: &str,
+    hash: &str,
+    now: f64,
+    event: Option<&AuditEvent>,
+) -> Result<()> {
     check_time("now", now)?;
     let key = username.to_lowercase();
     db.write(|tx| {
@@ -920,7 +1062,7 @@ pub(crate) fn set_password(db: &impl Database, username: &str, hash: &str, now: 
             return Err(Error::UserNotFound(key.clone()));
         }
         if tx.keeps_users() {
-            tx.execute(
+            tx.defer(
                 "UPDATE users SET password_hash = $2, password_plain = $3 WHERE username = $1",
                 &[
                     Param::Text(&key),
@@ -929,14 +1071,15 @@ pub(crate) fn set_password(db: &impl Database, username: &str, hash: &str, now: 
                 ],
             )?;
         }
-        tx.execute(
+        tx.defer(
             "DELETE FROM sessions WHERE username = $1",
             &[Param::Text(&key)],
         )?;
-        tx.execute(
+        tx.defer(
             "DELETE FROM pending_passwords WHERE username = $1",
             &[Param::Text(&key)],
         )?;
+        defer_event(tx, event)?;
         upsert_revoked(tx, &key, now)
     })
 }
@@ -992,24 +1135,26 @@ pub(crate) fn set_lock(db: &impl Database, username: &str, until: Option<f64>) -
 }
 
 pub(crate) fn record_event(db: &impl Database, event: &AuditEvent) -> Result<()> {
-    let time = Param::real("event time", event.time)?;
+    check_time("event time", event.time)?;
     db.write(|tx| {
-        if tx.dialect() == Dialect::Postgres {
-            // An audit event need not wait for the WAL flush: a server crash
-            // can lose the last events, never the changes they describe,
-            // which commit durably in their own transactions.
-            tx.execute("SET LOCAL synchronous_commit TO OFF", &[])?;
-        }
-        tx.execute(
-            "INSERT INTO audit_events (occurred_at, kind, username, detail) \
-             VALUES ($1, $2, $3, $4)",
-            &[
-                time,
-                Param::Text(&event.kind),
-                Param::opt_text(event.username.as_deref()),
-                Param::opt_text(event.detail.as_deref()),
-            ],
-        )?;
-        Ok(())
+        tx.relax_durability()?;
+        defer_event(tx, Some(event))
     })
+}
+
+/// Appends `event`, if any, to the audit trail as part of the transaction.
+fn defer_event(tx: &mut dyn Tx, event: Option<&AuditEvent>) -> Result<()> {
+    let Some(event) = event else {
+        return Ok(());
+    };
+    tx.defer(
+        "INSERT INTO audit_events (occurred_at, kind, username, detail) \
+         VALUES ($1, $2, $3, $4)",
+        &[
+            Param::real("event time", event.time)?,
+            Param::Text(&event.kind),
+            Param::opt_text(event.username.as_deref()),
+            Param::opt_text(event.detail.as_deref()),
+        ],
+    )
 }
