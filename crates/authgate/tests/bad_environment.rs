@@ -655,6 +655,54 @@ fn postgres_connections_the_server_closed_are_replaced() {
     }
 }
 
+#[test]
+fn postgres_session_durability_follows_the_options_and_the_server() {
+    let url = support::fresh_database("durability");
+    let relaxed = PostgresStore::connect(&url).expect("connect");
+    assert!(!relaxed.durable_sessions(), "relaxed by default");
+    let asked = PostgresOptions {
+        durable_sessions: true,
+        ..PostgresOptions::default()
+    };
+    let durable = PostgresStore::connect_with(&url, asked).expect("connect");
+    assert!(durable.durable_sessions());
+    durable.import_document(&seed_document()).unwrap();
+    let state = durable
+        .record_failure("alice", &policy(), 1.0, None)
+        .expect("a failure counted on a durable store");
+    assert_eq!(state.failures, 1);
+
+    // The URL's options, then the database's own setting.
+    let with_option = format!("{url}?options=-c%20authgate.durable_sessions%3Don");
+    assert!(PostgresStore::connect(&with_option)
+        .unwrap()
+        .durable_sessions());
+    let dbname = url.rsplit('/').next().unwrap().to_string();
+    let mut admin = support::server().client("postgres");
+    admin
+        .batch_execute(&format!(
+            "ALTER DATABASE {dbname} SET authgate.durable_sessions = 'yes'"
+        ))
+        .unwrap();
+    assert!(PostgresStore::connect(&url).unwrap().durable_sessions());
+    admin
+        .batch_execute(&format!(
+            "ALTER DATABASE {dbname} SET authgate.durable_sessions = 'maybe'"
+        ))
+        .unwrap();
+    let err = PostgresStore::connect(&url).unwrap_err();
+    assert!(
+        matches!(&err, Error::InvalidInput(m) if m.contains("authgate.durable_sessions") && m.contains("maybe")),
+        "{err:?}"
+    );
+    admin
+        .batch_execute(&format!(
+            "ALTER DATABASE {dbname} RESET authgate.durable_sessions"
+        ))
+        .unwrap();
+    assert!(!PostgresStore::connect(&url).unwrap().durable_sessions());
+}
+
 // ---- schemas -----------------------------------------------------------------------
 
 /// The migration scripts of `dialect` (`sqlite`, `postgres`), oldest first,

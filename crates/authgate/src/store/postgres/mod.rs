@@ -24,7 +24,8 @@
 //!   store's `synchronous = NORMAL`: a crash of the server can lose its last
 //!   fraction of a second (a session to log in to again, a failure not
 //!   counted) and never corrupts anything. Set
-//!   [`PostgresOptions::durable_sessions`] to make it wait too; put
+//!   [`PostgresOptions::durable_sessions`], or the server setting
+//!   `authgate.durable_sessions = on`, to make it wait too; put
 //!   `?options=-c%20synchronous_commit%3Doff` in the URL to stop every commit
 //!   waiting.
 //! - **Connections.** A small pool of at most
@@ -92,6 +93,11 @@ pub struct PostgresOptions {
     /// fraction of a second of them — a session to log in to again, a
     /// failure not counted — and never corrupts anything; registrations,
     /// detail and password changes, roles and imports always wait.
+    ///
+    /// The server can ask for it too, without a change to the app:
+    /// `ALTER DATABASE auth SET authgate.durable_sessions = on` (or `ALTER
+    /// ROLE`, or `?options=-c%20authgate.durable_sessions%3Don` in the URL),
+    /// read when the store connects.
     pub durable_sessions: bool,
 }
 
@@ -172,13 +178,20 @@ impl PostgresStore {
         }
         let location = describe(&config);
         let db = PgDb::new(config, location, secrets, options);
-        db.migrate_now()?;
+        db.prepare()?;
         Ok(PostgresStore { db })
     }
 
     /// The database, as `postgresql://user@host:port/dbname` (no password).
     pub fn location(&self) -> &str {
         &self.db.location
+    }
+
+    /// Whether session state waits for the disk: from
+    /// [`PostgresOptions::durable_sessions`], or the server's
+    /// `authgate.durable_sessions` setting when the store connected.
+    pub fn durable_sessions(&self) -> bool {
+        self.db.durable_sessions()
     }
 
     /// Copies a `config.yaml` document (users, settings, pre-authorized

@@ -1,6 +1,7 @@
 //! The connection pool, error mapping, migrations and transactions of a
 //! [`PostgresStore`](super::PostgresStore).
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Condvar, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
 
@@ -19,6 +20,11 @@ const MIGRATION_LOCK: i64 = SESSIONS_LOCK + 1;
 /// or deadlock.
 const MAX_RETRIES: u32 = 5;
 
+/// The server setting (a database's, a role's, or the URL's `options`) that
+/// makes session state wait for the disk, as
+/// [`PostgresOptions::durable_sessions`] does.
+pub(super) const DURABLE_SESSIONS_SETTING: &str = "authgate.durable_sessions";
+
 struct PoolState {
     idle: Vec<PgConn>,
     /// Connections that exist, idle or checked out.
@@ -33,6 +39,8 @@ pub(super) struct PgDb {
     /// Text that must never appear in a message.
     secrets: Vec<String>,
     pub(super) options: PostgresOptions,
+    /// The options' `durable_sessions`, or the server's setting.
+    durable_sessions: AtomicBool,
     pool: Mutex<PoolState>,
     available: Condvar,
 }
@@ -87,6 +95,7 @@ impl PgDb {
             config,
             location,
             secrets,
+            durable_sessions: AtomicBool::new(options.durable_sessions),
             options,
             pool: Mutex::new(PoolState {
                 idle: Vec::new(),
@@ -97,7 +106,7 @@ impl PgDb {
     }
 
     pub(super) fn durable_sessions(&self) -> bool {
-        self.options.durable_sessions
+        self.durable_sessions.load(Ordering::Relaxed)
     }
 
     fn state(&self) -> MutexGuard<'_, PoolState> {
@@ -156,10 +165,26 @@ impl PgDb {
         }
     }
 
-    /// A checked-out connection for migrating on connect.
-    pub(super) fn migrate_now(&self) -> Result<()> {
+    /// What connecting does once: reads the server's
+    /// [`DURABLE_SESSIONS_SETTING`] and brings the schema up to date.
+    pub(super) fn prepare(&self) -> Result<()> {
         let mut pooled = self.checkout()?;
-        self.migrate(pooled.conn()?)
+        let conn = pooled.conn()?;
+        let rows = PgTx::plain(conn, self).query(
+            "SELECT current_setting($1, true)",
+            &[Param::Text(DURABLE_SESSIONS_SETTING)],
+        )?;
+        let setting = rows.first().map(|r| r.opt_text(0)).transpose()?.flatten();
+        if let Some(value) = setting.filter(|v| !v.trim().is_empty()) {
+            if parse_switch(&value).ok_or_else(|| {
+                Error::InvalidInput(format!(
+                    "{DURABLE_SESSIONS_SETTING} must be on or off, not '{value}'"
+                ))
+            })? {
+                self.durable_sessions.store(true, Ordering::Relaxed);
+            }
+        }
+        self.migrate(conn)
     }
 
     fn connect(&self) -> Result<PgConn> {
@@ -245,6 +270,15 @@ impl PgDb {
             let _ = tx.rollback();
         }
         out
+    }
+}
+
+/// A boolean as PostgreSQL spells its settings (`on`, `true`, `yes`, `1`, …).
+fn parse_switch(value: &str) -> Option<bool> {
+    match value.trim().to_ascii_lowercase().as_str() {
+        "on" | "true" | "yes" | "1" => Some(true),
+        "off" | "false" | "no" | "0" => Some(false),
+        _ => None,
     }
 }
 
