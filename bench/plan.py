@@ -184,9 +184,10 @@ def _session_job(settings: Settings, data: Dataset, lib: str, users: int) -> Job
 
 def _session_reps(settings: Settings, lib: str) -> int:
     # An authgate repetition takes milliseconds: enough of them for a median
-    # that one slow fsync on a shared machine does not move.
+    # that neither one slow fsync on a shared machine nor the process's first
+    # login (cold caches, statements not yet prepared) moves.
     if lib == "authgate":
-        return 2 if settings.quick else 21
+        return 5 if settings.quick else 21
     return 2 if settings.quick else 3
 
 
