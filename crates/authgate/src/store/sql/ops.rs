@@ -68,6 +68,12 @@ const SELECT_LOCK_STATE: &str =
 const SELECT_PENDING_PASSWORD: &str =
     "SELECT hash, expires FROM pending_passwords WHERE username = $1";
 
+const SELECT_USER_EXISTS: &str = "SELECT 1 FROM users WHERE username = $1";
+
+const SELECT_EMAIL_OWNER: &str = "SELECT username FROM users WHERE email_key = $1";
+
+const SELECT_SETTING: &str = "SELECT value FROM settings WHERE name = $1";
+
 const SELECT_USER_BY_EMAIL: &str = concat!(
     "SELECT ",
     user_columns!(),
@@ -237,6 +243,14 @@ fn pending_from_row(row: &Row) -> Result<PendingPassword> {
     })
 }
 
+/// The failure record in `rows` (a [`SELECT_LOCK_STATE`]); none is no failures.
+fn lock_state_in(rows: &[Row]) -> Result<LockState> {
+    rows.first()
+        .map(lock_state_from_row)
+        .transpose()
+        .map(Option::unwrap_or_default)
+}
+
 pub(super) fn lock_state_from_row(row: &Row) -> Result<LockState> {
     Ok(LockState {
         failures: failures(row.i64(0)?),
@@ -261,57 +275,39 @@ fn lock_user(tx: &mut dyn Tx, key: &str) -> Result<bool> {
 
 fn lock_user_sql(dialect: Dialect) -> &'static str {
     match dialect {
-        Dialect::Sqlite => "SELECT 1 FROM users WHERE username = $1",
+        Dialect::Sqlite => SELECT_USER_EXISTS,
         Dialect::Postgres => "SELECT 1 FROM users WHERE username = $1 FOR UPDATE",
     }
 }
 
-/// [`lock_user`], then `sql` (which takes the same `$1`, the user's key,
-/// and `more` after it) in the same round trip. `None` if there is no such user.
-fn lock_user_then(
-    tx: &mut dyn Tx,
-    key: &str,
-    sql: &str,
-    more: &[Param<'_>],
-) -> Result<Option<Vec<Row>>> {
-    let mut params = vec![Param::Text(key)];
-    params.extend_from_slice(more);
+/// [`lock_user`], then `sql` (which takes the user's key as `$1`) in the
+/// same round trip. `None` if there is no such user.
+fn lock_user_then(tx: &mut dyn Tx, key: &str, sql: &str) -> Result<Option<Vec<Row>>> {
+    let params = [Param::Text(key)];
     if !tx.keeps_users() {
         return tx.query(sql, &params).map(Some);
     }
     let lock = lock_user_sql(tx.dialect());
-    let mut out = tx.pipeline(&[(lock, &params[..1]), (sql, &params)])?;
+    let mut out = tx.pipeline(&[(lock, &params), (sql, &params)])?;
     let rows = out.pop().unwrap_or_default();
     let locked = out.pop().unwrap_or_default();
     Ok((!locked.is_empty()).then_some(rows))
 }
 
-fn user_exists(tx: &mut dyn Tx, key: &str) -> Result<bool> {
-    if !tx.keeps_users() {
-        return Ok(true);
+/// Whether `rows` (a [`SELECT_EMAIL_OWNER`]) name an owner other than `key`.
+fn owned_by_other(rows: &[Row], key: &str) -> Result<bool> {
+    match rows.first() {
+        Some(row) => Ok(row.text(0)? != key),
+        None => Ok(false),
     }
-    Ok(!tx
-        .query(
-            "SELECT 1 FROM users WHERE username = $1",
-            &[Param::Text(key)],
-        )?
-        .is_empty())
 }
 
-/// The owner of an email, compared by its folded key.
-fn email_owner(tx: &mut dyn Tx, email: &str) -> Result<Option<String>> {
-    let Some(key) = email_key(email) else {
-        return Ok(None);
-    };
-    let rows = tx.query(
-        "SELECT username FROM users WHERE email_key = $1",
-        &[Param::Text(&key)],
-    )?;
-    rows.first().map(|r| r.text(0)).transpose()
-}
-
+/// Whether another user than `key` has `email`, compared by its folded key.
 fn email_taken_by_other(tx: &mut dyn Tx, email: &str, key: &str) -> Result<bool> {
-    Ok(email_owner(tx, email)?.is_some_and(|owner| owner != key))
+    let Some(index) = email_key(email) else {
+        return Ok(false);
+    };
+    owned_by_other(&tx.query(SELECT_EMAIL_OWNER, &[Param::Text(&index)])?, key)
 }
 
 /// Sessions whose `last_seen` is at or before this bound are certainly idle
@@ -491,13 +487,7 @@ pub(crate) fn settings(db: &impl Database) -> Result<Settings> {
 
 pub(crate) fn lock_state(db: &impl Database, username: &str) -> Result<LockState> {
     let key = username.to_lowercase();
-    db.read(|tx| {
-        let rows = tx.query(SELECT_LOCK_STATE, &[Param::Text(&key)])?;
-        rows.first()
-            .map(lock_state_from_row)
-            .transpose()
-            .map(Option::unwrap_or_default)
-    })
+    db.read(|tx| lock_state_in(&tx.query(SELECT_LOCK_STATE, &[Param::Text(&key)])?))
 }
 
 pub(crate) fn login_state(db: &impl Database, username: &str) -> Result<Option<LoginState>> {
@@ -521,11 +511,7 @@ pub(crate) fn login_state(db: &impl Database, username: &str) -> Result<Option<L
         };
         Ok(Some(LoginState {
             user: UserRow::from_row(user)?.to_user()?,
-            lock: lock
-                .first()
-                .map(lock_state_from_row)
-                .transpose()?
-                .unwrap_or_default(),
+            lock: lock_state_in(&lock)?,
             pending: pending.first().map(pending_from_row).transpose()?,
         }))
     })
@@ -587,10 +573,11 @@ pub(crate) fn preauthorized_emails(db: &impl Database) -> Result<Option<Vec<Stri
 /// that is not a list (which lists nothing and, as in 0.4.2, restricts
 /// nothing).
 fn preauthorized_mode(tx: &mut dyn Tx) -> Result<Option<bool>> {
-    let rows = tx.query(
-        "SELECT value FROM settings WHERE name = $1",
-        &[Param::Text(PREAUTHORIZED_LIST)],
-    )?;
+    list_mode(&tx.query(SELECT_SETTING, &[Param::Text(PREAUTHORIZED_LIST)])?)
+}
+
+/// [`preauthorized_mode`] from the settings row it reads.
+fn list_mode(rows: &[Row]) -> Result<Option<bool>> {
     match rows.first() {
         None => Ok(None),
         Some(row) => Ok(Some(from_json(&row.text(0)?)? == Value::Bool(true))),
@@ -674,14 +661,10 @@ pub(crate) fn record_failure(
     let key = username.to_lowercase();
     db.write(|tx| {
         tx.relax_durability()?;
-        let Some(rows) = lock_user_then(tx, &key, SELECT_LOCK_STATE, &[])? else {
+        let Some(rows) = lock_user_then(tx, &key, SELECT_LOCK_STATE)? else {
             return Ok(LockState::default());
         };
-        let old = rows
-            .first()
-            .map(lock_state_from_row)
-            .transpose()?
-            .unwrap_or_default();
+        let old = lock_state_in(&rows)?;
         let new = policy.record_failure(&old, now);
         if new != old {
             if tx.keeps_users() {
@@ -888,14 +871,14 @@ pub(crate) fn add_user(
     let roles = to_json(&roles_value(user.roles.as_deref()))?;
     let email_index = email_key(&user.email);
     db.write(|tx| {
-        let taken = taken(tx, &key, &user.email, consume_preauthorized)?;
-        if taken.username {
+        let checked = taken(tx, &key, &user.email, consume_preauthorized)?;
+        if checked.username {
             return Err(Error::UsernameTaken);
         }
-        if taken.email {
+        if checked.email {
             return Err(Error::EmailTaken);
         }
-        if consume_preauthorized && taken.preauthorized_list {
+        if consume_preauthorized && checked.preauthorized_list {
             let removed = tx.execute(
                 "DELETE FROM preauthorized_emails WHERE email_key = $1",
                 &[Param::Text(&fold_email(&user.email))],
@@ -903,10 +886,11 @@ pub(crate) fn add_user(
             if removed == 0 {
                 // Another replica may have just registered this account and
                 // consumed the email; then say what it was.
-                if user_exists(tx, &key)? {
+                let now_taken = taken(tx, &key, &user.email, false)?;
+                if now_taken.username {
                     return Err(Error::UsernameTaken);
                 }
-                if email_taken_by_other(tx, &user.email, &key)? {
+                if now_taken.email {
                     return Err(Error::EmailTaken);
                 }
                 return Err(Error::NotPreauthorized);
@@ -950,27 +934,20 @@ fn taken(tx: &mut dyn Tx, key: &str, email: &str, preauthorized: bool) -> Result
     let by_key = [Param::Text(key)];
     let by_email = [Param::opt_text(email_index.as_deref())];
     let mode = [Param::Text(PREAUTHORIZED_LIST)];
-    let mut queries: Vec<(&str, &[Param<'_>])> =
-        vec![("SELECT 1 FROM users WHERE username = $1", &by_key)];
+    let mut queries: Vec<(&str, &[Param<'_>])> = vec![(SELECT_USER_EXISTS, &by_key)];
     if email_index.is_some() {
-        queries.push(("SELECT username FROM users WHERE email_key = $1", &by_email));
+        queries.push((SELECT_EMAIL_OWNER, &by_email));
     }
     if preauthorized {
-        queries.push(("SELECT value FROM settings WHERE name = $1", &mode));
+        queries.push((SELECT_SETTING, &mode));
     }
     let mut out = tx.pipeline(&queries)?.into_iter();
     let username = !out.next().unwrap_or_default().is_empty();
     let email = match email_index {
-        Some(_) => match out.next().unwrap_or_default().first() {
-            Some(row) => row.text(0)? != key,
-            None => false,
-        },
+        Some(_) => owned_by_other(&out.next().unwrap_or_default(), key)?,
         None => false,
     };
-    let preauthorized_list = match out.next().unwrap_or_default().first() {
-        Some(row) => from_json(&row.text(0)?)? == Value::Bool(true),
-        None => false,
-    };
+    let preauthorized_list = list_mode(&out.next().unwrap_or_default())? == Some(true);
     Ok(Taken {
         username,
         email,
