@@ -92,8 +92,6 @@ pub(super) struct PgTx<'a> {
     commit_sent: bool,
     /// Whether the server asked for the transaction to be run again.
     retry: bool,
-    /// Whether [`Tx::finish`] committed the transaction already.
-    finished: bool,
 }
 
 impl<'a> PgTx<'a> {
@@ -106,7 +104,6 @@ impl<'a> PgTx<'a> {
             sent: false,
             commit_sent: false,
             retry: false,
-            finished: false,
         }
     }
 
@@ -129,19 +126,18 @@ impl<'a> PgTx<'a> {
         self.retry
     }
 
-    /// Sends what is deferred and `COMMIT`. A transaction that sent nothing
-    /// and deferred nothing but `BEGIN` costs no round trip.
+    /// Sends what is deferred and `COMMIT`, unless [`Tx::finish`] did. A
+    /// transaction that sent nothing and deferred nothing but `BEGIN` costs
+    /// no round trip.
     pub(super) fn commit(&mut self) -> Result<()> {
-        if self.finished {
+        if self.commit_sent {
             return Ok(());
         }
         if !self.sent && self.deferred.len() <= 1 {
             self.deferred.clear();
             return Ok(());
         }
-        self.commit_sent = true;
-        self.flush_with(vec![Step::Simple("COMMIT".into())])
-            .map(drop)
+        self.run_queries(&[], true).map(drop)
     }
 
     /// Drops what is deferred and rolls back what was sent.
@@ -213,6 +209,28 @@ impl<'a> PgTx<'a> {
         Ok(outcomes)
     }
 
+    /// Sends the deferred statements and `queries` in one flight, and with
+    /// `commit` also `COMMIT`; returns each query's rows.
+    fn run_queries(
+        &mut self,
+        queries: &[(&str, &[Param<'_>])],
+        commit: bool,
+    ) -> Result<Vec<Vec<Row>>> {
+        let mut steps = queries
+            .iter()
+            .map(|(sql, params)| self.prepared(sql, params, true))
+            .collect::<Result<Vec<_>>>()?;
+        if commit {
+            steps.push(Step::Simple("COMMIT".into()));
+            self.commit_sent = true;
+        }
+        let mut outcomes = self.flush_with(steps)?;
+        if commit {
+            outcomes.pop();
+        }
+        outcomes.into_iter().map(rows_of).collect()
+    }
+
     fn prepared(&mut self, sql: &str, params: &[Param<'_>], rows: bool) -> Result<Step> {
         let statement = self.statement(sql)?;
         let params = owned(params);
@@ -245,11 +263,10 @@ impl Tx for PgTx<'_> {
     }
 
     fn query(&mut self, sql: &str, params: &[Param<'_>]) -> Result<Vec<Row>> {
-        let step = self.prepared(sql, params, true)?;
-        match self.flush_with(vec![step])?.pop() {
-            Some(outcome) => rows_of(outcome),
-            None => Ok(Vec::new()),
-        }
+        Ok(self
+            .run_queries(&[(sql, params)], false)?
+            .pop()
+            .unwrap_or_default())
     }
 
     fn execute(&mut self, sql: &str, params: &[Param<'_>]) -> Result<u64> {
@@ -276,24 +293,11 @@ impl Tx for PgTx<'_> {
     }
 
     fn pipeline(&mut self, queries: &[(&str, &[Param<'_>])]) -> Result<Vec<Vec<Row>>> {
-        let steps = queries
-            .iter()
-            .map(|(sql, params)| self.prepared(sql, params, true))
-            .collect::<Result<Vec<_>>>()?;
-        self.flush_with(steps)?.into_iter().map(rows_of).collect()
+        self.run_queries(queries, false)
     }
 
     fn finish(&mut self, queries: &[(&str, &[Param<'_>])]) -> Result<Vec<Vec<Row>>> {
-        let mut steps = queries
-            .iter()
-            .map(|(sql, params)| self.prepared(sql, params, true))
-            .collect::<Result<Vec<_>>>()?;
-        steps.push(Step::Simple("COMMIT".into()));
-        self.commit_sent = true;
-        self.finished = true;
-        let mut outcomes = self.flush_with(steps)?;
-        outcomes.pop();
-        outcomes.into_iter().map(rows_of).collect()
+        self.run_queries(queries, true)
     }
 
     fn relax_durability(&mut self) -> Result<()> {
