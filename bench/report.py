@@ -212,34 +212,14 @@ def _subtracted_rows(f: Figures, users: int) -> list[Row]:
     """What was subtracted, and the cost of drawing a form that every timed widget
     call includes, as measured in the jobs at the smallest size."""
     keys = [job_key("session", lib, "yaml", users) for lib in LIBS]
-    verify = [f.median(key, "verify") for key in keys]
-    hashing = [f.median(key, "hash_cpu") for key in keys]
-    form = [f.median(key, "form_only") for key in keys]
+    figures = (
+        (f"included: login() drawing the form, nothing submitted ({users:,} users)", "form_only"),
+        (f"subtracted: one verify, cost 4 ({users:,}-user jobs)", "verify"),
+        (f"subtracted: one hash, cost 12, CPU time ({users:,}-user jobs)", "hash_cpu"),
+    )
     return [
-        Row(
-            f"included: login() drawing the form, nothing submitted ({users:,} users)",
-            form[0].show(seconds),
-            form[1].show(seconds),
-            "–",
-            "–",
-            "–",
-        ),
-        Row(
-            f"subtracted: one verify, cost 4 ({users:,}-user jobs)",
-            verify[0].show(seconds),
-            verify[1].show(seconds),
-            "–",
-            "–",
-            "–",
-        ),
-        Row(
-            f"subtracted: one hash, cost 12, CPU time ({users:,}-user jobs)",
-            hashing[0].show(seconds),
-            hashing[1].show(seconds),
-            "–",
-            "–",
-            "–",
-        ),
+        Row(label, *(f.median(key, sample).show(seconds) for key in keys), "–", "–", "–")
+        for label, sample in figures
     ]
 
 
@@ -529,12 +509,13 @@ def scale_rows(f: Figures, settings: Settings) -> list[ScaleRow]:
     for store in _scale_stores(settings):
         first, last = (_scale_measured(settings, store)[i] for i in (0, -1))
         place = STORE_LABELS[store] + (" (context, no target)" if store == "yaml" else "")
-        for label, sample in (("subtracted: one verify, cost 4", "verify"),):
-            rows.append(
-                ScaleRow(
-                    f"{label}, {place}", _process_wide(f, settings, store, sample), *_NO_TARGET
-                )
+        rows.append(
+            ScaleRow(
+                f"subtracted: one verify, cost 4, {place}",
+                _process_wide(f, settings, store, "verify"),
+                *_NO_TARGET,
             )
+        )
         for label, sample, minus in SCALE_OPS:
             by_size = {
                 n: _scale_cell(f, settings, store, n, sample, minus) for n in settings.scale_sizes
