@@ -271,6 +271,28 @@ fn is_disk_full(e: &std::io::Error) -> bool {
 }
 
 /// Fills the file system of `dir` to the last byte; returns the filler file.
+/// With the filler gone, a failure and a new user are written and found by
+/// a store opened afresh (after `store` is closed).
+fn writes_go_through_again<S: Store, R: Store>(
+    store: S,
+    filler: &Path,
+    reopen: impl FnOnce() -> R,
+) {
+    std::fs::remove_file(filler).unwrap();
+    assert_eq!(
+        store
+            .record_failure("alice", &policy(), 2.0, None)
+            .unwrap()
+            .failures,
+        2
+    );
+    store.add_user(&new_user("carol"), false, None).unwrap();
+    drop(store);
+    let reopened = reopen();
+    assert_eq!(reopened.lock_state("alice").unwrap().failures, 2);
+    assert!(reopened.user("carol").unwrap().is_some());
+}
+
 fn fill(dir: &Path) -> PathBuf {
     let path = dir.join("filler");
     let mut file = File::create(&path).expect("create the filler");
@@ -356,20 +378,9 @@ fn yaml_on_a_full_disk_fails_clearly_and_changes_nothing() {
         "a failed write removes its temporary file"
     );
 
-    // With space again, writes go through.
-    std::fs::remove_file(&filler).unwrap();
-    assert_eq!(
-        store
-            .record_failure("alice", &policy(), 2.0, None)
-            .unwrap()
-            .failures,
-        2
-    );
-    store.add_user(&new_user("carol"), false, None).unwrap();
-    let reopened = DocStore::open_file(&path, OpenOptions::default()).unwrap();
-    assert_eq!(reopened.lock_state("alice").unwrap().failures, 2);
-    assert!(reopened.user("carol").unwrap().is_some());
-    drop((store, reopened));
+    writes_go_through_again(store, &filler, || {
+        DocStore::open_file(&path, OpenOptions::default()).unwrap()
+    });
 }
 
 #[test]
@@ -413,20 +424,7 @@ fn sqlite_on_a_full_disk_fails_clearly_and_changes_nothing() {
     drop(reopened);
     assert_eq!(robust::sqlite_integrity(&path), "ok");
 
-    std::fs::remove_file(&filler).unwrap();
-    assert_eq!(
-        store
-            .record_failure("alice", &policy(), 2.0, None)
-            .unwrap()
-            .failures,
-        2
-    );
-    store.add_user(&new_user("carol"), false, None).unwrap();
-    drop(store);
-    let reopened = SqliteStore::open(&path).unwrap();
-    assert_eq!(reopened.lock_state("alice").unwrap().failures, 2);
-    assert!(reopened.user("carol").unwrap().is_some());
-    drop(reopened);
+    writes_go_through_again(store, &filler, || SqliteStore::open(&path).unwrap());
     assert_eq!(robust::sqlite_integrity(&path), "ok");
 }
 
