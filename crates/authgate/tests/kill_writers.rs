@@ -504,8 +504,8 @@ fn kill_writers(kind: Kind, rounds: usize, seed: u64) {
         "{k}: each writer acknowledges an operation before it is killed"
     );
 
-    // A write after the last kill succeeds, and (YAML) clears what a killed
-    // write left behind.
+    // Writes after the last kill succeed, and (YAML) the first rewrite of
+    // the file clears what a killed write left behind.
     let store = robust::open_store(kind, &location).expect("open after the kills");
     let state = store
         .record_failure(TARGET, &policy(), now_of(start), None)
@@ -515,6 +515,12 @@ fn kill_writers(kind: Kind, rounds: usize, seed: u64) {
         model.failures_field = Some(i64::from(model.failures));
     }
     assert_eq!(state.failures, model.failures, "{k}: the count goes on");
+    // A config file keeps failures in its state database; a change of a
+    // user's details is what rewrites the file itself.
+    store
+        .update_user(TARGET, &UserUpdate::LastName("after".into()), None)
+        .expect("an update after the kills");
+    model.last_name = Some("after".into());
     drop(store);
     assert_eq!(observe(kind, &location, "at the end"), model);
     if kind == Kind::Yaml {
