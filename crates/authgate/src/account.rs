@@ -111,12 +111,7 @@ impl Authenticator {
         // 0.4.2's order: a taken email, a taken username, then pre-authorization.
         // Checked before hashing so a refusal costs no bcrypt work; the store
         // checks again atomically when it adds the user.
-        if self.store().user_by_email(email)?.is_some() {
-            return Err(Error::EmailTaken);
-        }
-        if self.store().user(&username)?.is_some() {
-            return Err(Error::UsernameTaken);
-        }
+        self.store().check_available(&username, email)?;
         if let PreAuthorization::List(list) = reg.pre_authorized {
             let wanted = email.to_lowercase();
             if !list.iter().any(|e| e.trim().to_lowercase() == wanted) {
@@ -138,10 +133,7 @@ impl Authenticator {
         };
         let consume = reg.pre_authorized == PreAuthorization::StoreList;
         let event = self.event("register", Some(&username), None);
-        self.store().add_user(&new, consume, Some(&event))?;
-        self.store()
-            .user(&username)?
-            .ok_or(Error::UserNotFound(username))
+        self.store().add_user(&new, consume, Some(&event))
     }
 
     /// Changes a logged-in user's password after checking the current one.

@@ -125,7 +125,10 @@ fn attempt_writes(store: &dyn Store, with_add: bool) -> Vec<(&'static str, authg
         ),
     ];
     if with_add {
-        attempts.push(("add_user", store.add_user(&new_user("carol"), false, None)));
+        attempts.push((
+            "add_user",
+            store.add_user(&new_user("carol"), false, None).map(drop),
+        ));
     }
     attempts
 }

@@ -240,6 +240,7 @@ every_store!(
     max_concurrent_users_counts_distinct_live_users,
     touch_and_close_session,
     add_user_checks_names_emails_and_invitations,
+    check_available_says_what_is_taken_in_0_4_2_order,
     remove_user_takes_sessions_along,
     update_user_changes_details,
     set_password_ends_sessions,
@@ -627,6 +628,34 @@ fn login_state_is_the_three_reads(f: &Fixture) {
     assert_eq!(state.pending, Some(pending));
 }
 
+fn check_available_says_what_is_taken_in_0_4_2_order(f: &Fixture) {
+    let s = f.store();
+    let taken = |username: &str, email: &str| s.check_available(username, email).err();
+    assert!(taken("newbie", "new@example.com").is_none());
+    // The email first, compared folded, whoever owns it.
+    for (username, email) in [
+        ("newbie", " JSmith@Gmail.com "),
+        ("jsmith", "jsmith@gmail.com"),
+        ("rbriggs", "jsmith@gmail.com"),
+    ] {
+        let err = taken(username, email);
+        assert!(
+            matches!(err, Some(Error::EmailTaken)),
+            "{username}, {email}: {err:?}"
+        );
+    }
+    for username in ["jsmith", "JSMITH"] {
+        let err = taken(username, "new@example.com");
+        assert!(
+            matches!(err, Some(Error::UsernameTaken)),
+            "{username}: {err:?}"
+        );
+    }
+    // An empty email belongs to no one.
+    assert!(taken("newbie", "").is_none());
+    assert_eq!(s.user_count().unwrap(), 4, "a check changes nothing");
+}
+
 fn add_user_checks_names_emails_and_invitations(f: &Fixture) {
     let s = f.store();
     let err = s
@@ -651,13 +680,15 @@ fn add_user_checks_names_emails_and_invitations(f: &Fixture) {
         ])
     );
 
-    s.add_user(&new_user("newbie", "INVITED@example.com"), true, None)
+    let added = s
+        .add_user(&new_user("newbie", "INVITED@example.com"), true, None)
         .unwrap();
     assert_eq!(
         s.preauthorized_emails().unwrap(),
         Some(vec!["Second@Example.com".to_string()])
     );
     let newbie = s.user("newbie").unwrap().expect("added");
+    assert_eq!(added, newbie, "add_user returns the user as stored");
     assert_eq!(newbie.email.as_deref(), Some("INVITED@example.com"));
     assert_eq!(newbie.password_hash.as_deref(), Some(HASH_B));
     assert_eq!(newbie.roles, Some(vec!["viewer".to_string()]));
@@ -1008,6 +1039,23 @@ fn changes_record_their_events(f: &Fixture) {
         )
         .unwrap_err();
     assert!(matches!(err, Error::UsernameTaken), "{err:?}");
+    let err = s
+        .add_user(
+            &new_user("evelyn", " EVIE@example.com"),
+            false,
+            Some(&event("register, email taken", Some("evelyn"))),
+        )
+        .unwrap_err();
+    assert!(matches!(err, Error::EmailTaken), "{err:?}");
+    let err = s
+        .open_session(
+            &session("e2", "ghost", 1000.0),
+            &NO_LIMITS,
+            1000.0,
+            Some(&event("login of no one", Some("ghost"))),
+        )
+        .unwrap_err();
+    assert!(matches!(err, Error::UserNotFound(_)), "{err:?}");
     s.update_user(
         "evie",
         &UserUpdate::LastName("Eve".into()),
@@ -1274,7 +1322,7 @@ fn racing_writers_get_exactly_one_answer(f: &Fixture) {
     assert_eq!(results.iter().filter(|r| r.is_ok()).count(), 1);
     assert!(results
         .iter()
-        .all(|r| matches!(r, Ok(()) | Err(Error::UsernameTaken))));
+        .all(|r| matches!(r, Ok(_) | Err(Error::UsernameTaken))));
     // One email, many usernames.
     let results = race(|i| {
         s.add_user(
@@ -1286,7 +1334,7 @@ fn racing_writers_get_exactly_one_answer(f: &Fixture) {
     assert_eq!(results.iter().filter(|r| r.is_ok()).count(), 1);
     assert!(results
         .iter()
-        .all(|r| matches!(r, Ok(()) | Err(Error::EmailTaken))));
+        .all(|r| matches!(r, Ok(_) | Err(Error::EmailTaken))));
     // One invitation, many registrations.
     let results = race(|i| {
         s.add_user(
@@ -1298,7 +1346,7 @@ fn racing_writers_get_exactly_one_answer(f: &Fixture) {
     assert_eq!(results.iter().filter(|r| r.is_ok()).count(), 1);
     assert!(results
         .iter()
-        .all(|r| matches!(r, Ok(()) | Err(Error::EmailTaken | Error::NotPreauthorized))));
+        .all(|r| matches!(r, Ok(_) | Err(Error::EmailTaken | Error::NotPreauthorized))));
     assert_eq!(s.user_count().unwrap(), 7);
     // Many users, three seats.
     add_writers(s, THREADS);

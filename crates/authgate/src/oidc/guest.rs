@@ -201,7 +201,7 @@ fn add_guest(
         password_hint: None,
     };
     match store.add_user(&guest, false, None) {
-        Ok(()) => Ok(()),
+        Ok(_) => Ok(()),
         // Added meanwhile: fine if by another login of this guest, else refused.
         Err(Error::UsernameTaken | Error::EmailTaken) => match store.user(username)? {
             Some(user) if user.password_hash.is_none() => Ok(()),

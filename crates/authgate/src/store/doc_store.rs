@@ -412,7 +412,7 @@ impl DocStore {
         })
     }
 
-    fn insert_user(&self, user: &NewUser, consume_preauthorized: bool) -> Result<()> {
+    fn insert_user(&self, user: &NewUser, consume_preauthorized: bool) -> Result<User> {
         self.write(|d| {
             if d.email_taken_by_other(&user.email, &user.username) {
                 return Err(Error::EmailTaken);
@@ -423,7 +423,9 @@ impl DocStore {
             if consume_preauthorized {
                 d.consume_preauthorized(&user.email)?;
             }
-            d.add_user(user)
+            d.add_user(user)?;
+            d.user(&user.username)
+                .ok_or_else(|| Error::UserNotFound(user.username.to_lowercase()))
         })
     }
 
@@ -619,10 +621,10 @@ impl Store for DocStore {
         user: &NewUser,
         consume_preauthorized: bool,
         event: Option<&AuditEvent>,
-    ) -> Result<()> {
-        self.insert_user(user, consume_preauthorized)?;
+    ) -> Result<User> {
+        let added = self.insert_user(user, consume_preauthorized)?;
         self.note(event);
-        Ok(())
+        Ok(added)
     }
 
     fn remove_user(&self, username: &str) -> Result<bool> {

@@ -238,17 +238,33 @@ pub trait Store: Send + Sync + std::fmt::Debug {
 
     /// The pre-authorized emails kept in the store, if it keeps a list.
     fn preauthorized_emails(&self) -> Result<Option<Vec<String>>>;
-    /// Adds a user in one step. Refuses a taken username
-    /// ([`crate::Error::UsernameTaken`]) or email, compared case-insensitively
-    /// ([`crate::Error::EmailTaken`]). With `consume_preauthorized`, the email
-    /// must be on the store's pre-authorized list (when it keeps one) and is
-    /// removed from it in the same step, which also records `event`.
+    /// Whether a registration of `username` with `email` can go ahead, in
+    /// 0.4.2's order: [`crate::Error::EmailTaken`] if any user has the email
+    /// (case-insensitive), else [`crate::Error::UsernameTaken`] if the
+    /// username is taken. A check before the bcrypt work, not a reservation:
+    /// [`Store::add_user`] checks again. SQL stores read both in one round
+    /// trip.
+    fn check_available(&self, username: &str, email: &str) -> Result<()> {
+        if self.user_by_email(email)?.is_some() {
+            return Err(crate::Error::EmailTaken);
+        }
+        if self.user(username)?.is_some() {
+            return Err(crate::Error::UsernameTaken);
+        }
+        Ok(())
+    }
+    /// Adds a user in one step and returns them as stored. Refuses a taken
+    /// username ([`crate::Error::UsernameTaken`]) or email, compared
+    /// case-insensitively ([`crate::Error::EmailTaken`]). With
+    /// `consume_preauthorized`, the email must be on the store's
+    /// pre-authorized list (when it keeps one) and is removed from it in the
+    /// same step, which also records `event`.
     fn add_user(
         &self,
         user: &NewUser,
         consume_preauthorized: bool,
         event: Option<&AuditEvent>,
-    ) -> Result<()>;
+    ) -> Result<User>;
     /// Removes a user and their sessions; false if there was none.
     fn remove_user(&self, username: &str) -> Result<bool>;
     /// Applies a change to a user's details and records `event`.

@@ -13,10 +13,12 @@
 //!   the operation fails with [`Error::LockTimeout`]; nothing is half-done.
 //! - **Round trips.** Statements are prepared once per connection and sent
 //!   pipelined: what an operation does not need an answer from waits and
-//!   goes out with its next query or with `COMMIT`. A failed login, a login
-//!   and a registration are two round trips each after the login's read, a
-//!   logout is one, and every change carries its audit event in the same
-//!   transaction.
+//!   goes out with its next query or with `COMMIT`. After the login's read,
+//!   a login without session limits is one round trip (two with limits,
+//!   which are decided on a read), a failed login two, a logout one; a
+//!   registration is one read and one write, whose unique keys refuse a
+//!   taken username or email. Every change carries its audit event in the
+//!   same transaction.
 //! - **Durability.** Account changes (registration, details, passwords,
 //!   roles, imports) commit as the server is configured to, normally after
 //!   the WAL reached the disk. Session state (sessions, failure counts,

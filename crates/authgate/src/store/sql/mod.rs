@@ -525,12 +525,15 @@ macro_rules! impl_store_via_ops {
             fn preauthorized_emails(&self) -> $crate::Result<Option<Vec<String>>> {
                 $crate::store::sql::ops::preauthorized_emails(&self.$field)
             }
+            fn check_available(&self, username: &str, email: &str) -> $crate::Result<()> {
+                $crate::store::sql::ops::check_available(&self.$field, username, email)
+            }
             fn add_user(
                 &self,
                 user: &$crate::store::NewUser,
                 consume_preauthorized: bool,
                 event: Option<&$crate::store::AuditEvent>,
-            ) -> $crate::Result<()> {
+            ) -> $crate::Result<$crate::user::User> {
                 $crate::store::sql::ops::add_user(&self.$field, user, consume_preauthorized, event)
             }
             fn remove_user(&self, username: &str) -> $crate::Result<bool> {

@@ -10,7 +10,7 @@
 //! reads the sessions that expired.
 
 use super::json::{from_json, to_json};
-use super::{Database, Dialect, Param, Row, Tx};
+use super::{corrupt, Database, Dialect, Param, Row, Tx};
 use crate::error::{Error, Result};
 use crate::lockout::{LockState, LockoutPolicy};
 use crate::password;
@@ -422,24 +422,21 @@ fn check_time(what: &str, t: f64) -> Result<()> {
 
 pub(crate) fn user(db: &impl Database, username: &str) -> Result<Option<User>> {
     let key = username.to_lowercase();
-    db.read(|tx| {
-        let rows = tx.query(SELECT_USER, &[Param::Text(&key)])?;
-        rows.first()
-            .map(|r| UserRow::from_row(r)?.to_user())
-            .transpose()
-    })
+    db.read(|tx| first_user(&tx.query(SELECT_USER, &[Param::Text(&key)])?))
+}
+
+/// The user in the first of `rows` (read with `user_columns!`), if any.
+fn first_user(rows: &[Row]) -> Result<Option<User>> {
+    rows.first()
+        .map(|r| UserRow::from_row(r)?.to_user())
+        .transpose()
 }
 
 pub(crate) fn user_by_email(db: &impl Database, email: &str) -> Result<Option<User>> {
     let Some(key) = email_key(email) else {
         return Ok(None);
     };
-    db.read(|tx| {
-        let rows = tx.query(SELECT_USER_BY_EMAIL, &[Param::Text(&key)])?;
-        rows.first()
-            .map(|r| UserRow::from_row(r)?.to_user())
-            .transpose()
-    })
+    db.read(|tx| first_user(&tx.query(SELECT_USER_BY_EMAIL, &[Param::Text(&key)])?))
 }
 
 pub(crate) fn user_record(db: &impl Database, username: &str) -> Result<Option<Value>> {
@@ -698,21 +695,35 @@ pub(crate) fn open_session(
     }
     let key = session.username.to_lowercase();
     let limited = limits.single_session || limits.max_concurrent_users.is_some();
-    db.write(|tx| {
+    let opened = db.write(|tx| {
         tx.relax_durability()?;
         tx.lock_sessions(limited)?;
-        if !lock_user(tx, &key)? {
-            return Err(Error::UserNotFound(session.username.clone()));
-        }
-        if limits.single_session && has_live_session(tx, &key, now, limits.idle_timeout)? {
-            return Err(Error::SessionExists);
-        }
-        if let Some(max) = limits.max_concurrent_users {
-            let users = live_users(tx, now, limits.idle_timeout)?;
-            let already_in = users.contains(&key);
-            if !already_in && users.len() >= count(i64::from(max)) {
-                return Err(Error::TooManyUsers);
+        if limited {
+            // The limits are decided on what is read here: one round trip,
+            // then the change and `COMMIT` in another.
+            if !lock_user(tx, &key)? {
+                return Err(Error::UserNotFound(session.username.clone()));
             }
+            if limits.single_session && has_live_session(tx, &key, now, limits.idle_timeout)? {
+                return Err(Error::SessionExists);
+            }
+            if let Some(max) = limits.max_concurrent_users {
+                let users = live_users(tx, now, limits.idle_timeout)?;
+                let already_in = users.contains(&key);
+                if !already_in && users.len() >= count(i64::from(max)) {
+                    return Err(Error::TooManyUsers);
+                }
+            }
+        }
+        // Without limits nothing needs reading first: the whole change goes
+        // out with `COMMIT` in one round trip. The user's row is locked
+        // first, the order every writer follows; if there is no such user,
+        // the session's foreign key fails the transaction.
+        if tx.keeps_users() {
+            tx.defer(
+                "UPDATE users SET failed_login_attempts = 0, logged_in = $2 WHERE username = $1",
+                &[Param::Text(&key), Param::Bool(true)],
+            )?;
         }
         // Sessions that can no longer be resumed (`expires <= now`), through
         // the `sessions_expires` index.
@@ -720,18 +731,32 @@ pub(crate) fn open_session(
             "DELETE FROM sessions WHERE expires <= $1",
             &[Param::real("now", now)?],
         )?;
-        if tx.keeps_users() {
-            tx.defer(
-                "UPDATE users SET failed_login_attempts = 0, logged_in = $2 WHERE username = $1",
-                &[Param::Text(&key), Param::Bool(true)],
-            )?;
-        }
         tx.defer(
             "DELETE FROM lockouts WHERE username = $1",
             &[Param::Text(&key)],
         )?;
         defer_event(tx, event)?;
         upsert_session(tx, session, &key)
+    });
+    match opened {
+        // Say why the foreign key failed (rare: the user was removed
+        // between the login's read and this write).
+        Err(e) if !limited => match user_exists(db, &key) {
+            Ok(false) => Err(Error::UserNotFound(session.username.clone())),
+            _ => Err(e),
+        },
+        other => other,
+    }
+}
+
+/// Whether the store has the user `key` (always, for a state database,
+/// which keeps no users).
+fn user_exists(db: &impl Database, key: &str) -> Result<bool> {
+    db.read(|tx| {
+        Ok(!tx.keeps_users()
+            || !tx
+                .query(SELECT_USER_EXISTS, &[Param::Text(key)])?
+                .is_empty())
     })
 }
 
@@ -866,35 +891,17 @@ pub(crate) fn add_user(
     user: &NewUser,
     consume_preauthorized: bool,
     event: Option<&AuditEvent>,
-) -> Result<()> {
+) -> Result<User> {
     let key = user.username.to_lowercase();
     let roles = to_json(&roles_value(user.roles.as_deref()))?;
     let email_index = email_key(&user.email);
     db.write(|tx| {
-        let checked = taken(tx, &key, &user.email, consume_preauthorized)?;
-        if checked.username {
-            return Err(Error::UsernameTaken);
-        }
-        if checked.email {
-            return Err(Error::EmailTaken);
-        }
-        if consume_preauthorized && checked.preauthorized_list {
-            let removed = tx.execute(
-                "DELETE FROM preauthorized_emails WHERE email_key = $1",
-                &[Param::Text(&fold_email(&user.email))],
-            )?;
-            if removed == 0 {
-                // Another replica may have just registered this account and
-                // consumed the email; then say what it was.
-                let now_taken = taken(tx, &key, &user.email, false)?;
-                if now_taken.username {
-                    return Err(Error::UsernameTaken);
-                }
-                if now_taken.email {
-                    return Err(Error::EmailTaken);
-                }
-                return Err(Error::NotPreauthorized);
-            }
+        // A taken username or email fails the insert on its unique key
+        // (`UsernameTaken`, `EmailTaken`), so without an invitation to
+        // consume nothing needs reading first: the insert, the event, the
+        // read-back and `COMMIT` go out in one round trip.
+        if consume_preauthorized {
+            consume_invitation(tx, &key, &user.email)?;
         }
         let plain = user
             .password_hash
@@ -917,14 +924,65 @@ pub(crate) fn add_user(
                 Param::Bool(false),
             ],
         )?;
-        defer_event(tx, event)
+        defer_event(tx, event)?;
+        // The user as stored comes back with the commit: no read after it.
+        let added = tx.finish(&[(SELECT_USER, &[Param::Text(&key)])])?;
+        first_user(added.first().map_or(&[][..], Vec::as_slice))?
+            .ok_or_else(|| corrupt(format!("the user {key} just added is not there")))
     })
 }
 
-/// What [`add_user`] checks before inserting, read in one round trip.
+/// Removes `email` from the store's pre-authorized list, if it keeps one;
+/// refuses an email not on it. A taken username or email is refused first,
+/// as the insert would, so that an invitation is never spent on a refusal.
+fn consume_invitation(tx: &mut dyn Tx, key: &str, email: &str) -> Result<()> {
+    let checked = taken(tx, key, email, true)?;
+    refuse_taken(&checked, key)?;
+    if !checked.preauthorized_list {
+        return Ok(());
+    }
+    let removed = tx.execute(
+        "DELETE FROM preauthorized_emails WHERE email_key = $1",
+        &[Param::Text(&fold_email(email))],
+    )?;
+    if removed == 0 {
+        // Another replica may have just registered this account and
+        // consumed the email; then say what it was.
+        refuse_taken(&taken(tx, key, email, false)?, key)?;
+        return Err(Error::NotPreauthorized);
+    }
+    Ok(())
+}
+
+fn refuse_taken(checked: &Taken, key: &str) -> Result<()> {
+    if checked.username {
+        return Err(Error::UsernameTaken);
+    }
+    if owned_by_other(&checked.email_owner, key)? {
+        return Err(Error::EmailTaken);
+    }
+    Ok(())
+}
+
+pub(crate) fn check_available(db: &impl Database, username: &str, email: &str) -> Result<()> {
+    let key = username.to_lowercase();
+    db.read(|tx| {
+        let checked = taken(tx, &key, email, false)?;
+        if !checked.email_owner.is_empty() {
+            return Err(Error::EmailTaken);
+        }
+        if checked.username {
+            return Err(Error::UsernameTaken);
+        }
+        Ok(())
+    })
+}
+
+/// What [`add_user`] and [`check_available`] check, read in one round trip.
 struct Taken {
     username: bool,
-    email: bool,
+    /// The [`SELECT_EMAIL_OWNER`] rows: empty if no user has the email.
+    email_owner: Vec<Row>,
     /// Whether the store keeps a pre-authorized list (read only if asked).
     preauthorized_list: bool,
 }
@@ -943,14 +1001,14 @@ fn taken(tx: &mut dyn Tx, key: &str, email: &str, preauthorized: bool) -> Result
     }
     let mut out = tx.pipeline(&queries)?.into_iter();
     let username = !out.next().unwrap_or_default().is_empty();
-    let email = match email_index {
-        Some(_) => owned_by_other(&out.next().unwrap_or_default(), key)?,
-        None => false,
+    let email_owner = match email_index {
+        Some(_) => out.next().unwrap_or_default(),
+        None => Vec::new(),
     };
     let preauthorized_list = list_mode(&out.next().unwrap_or_default())? == Some(true);
     Ok(Taken {
         username,
-        email,
+        email_owner,
         preauthorized_list,
     })
 }
