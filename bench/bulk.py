@@ -76,10 +76,15 @@ def _sqlite_rows(lo: int, hi: int, pool: int) -> str:
     )
 
 
+def sqlite_path(url: str) -> str:
+    """The file of a ``sqlite://`` URL."""
+    return url.split("://", 1)[1]
+
+
 def extend_sqlite(url: str, seed: int, users: int, pool: int) -> None:
     """Adds users ``seed`` … ``users - 1`` to the SQLite database at ``url``."""
     _check_seed(seed, pool)
-    path = url.split("://", 1)[1]
+    path = sqlite_path(url)
     with closing(sqlite3.connect(path, isolation_level=None)) as db:
         db.execute("BEGIN IMMEDIATE")
         db.execute(

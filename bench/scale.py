@@ -51,6 +51,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from bench.bulk import sqlite_path
 from bench.data import (
     COOKIE_KEY,
     PASSWORD,
@@ -169,7 +170,7 @@ def _warm_os_cache(store: str, source: str) -> None:
     """Reads a SQLite database file (and its WAL) once, into the OS page cache."""
     if store != "sqlite":
         return
-    path = Path(source.removeprefix("sqlite://"))
+    path = Path(sqlite_path(source))
     for file in (path, path.with_name(path.name + "-wal")):
         if file.is_file():
             with file.open("rb") as f:
