@@ -294,12 +294,9 @@ fn lock_user_then(tx: &mut dyn Tx, key: &str, sql: &str) -> Result<Option<Vec<Ro
     Ok((!locked.is_empty()).then_some(rows))
 }
 
-/// Whether `rows` (a [`SELECT_EMAIL_OWNER`]) name an owner other than `key`.
-fn owned_by_other(rows: &[Row], key: &str) -> Result<bool> {
-    match rows.first() {
-        Some(row) => Ok(row.text(0)? != key),
-        None => Ok(false),
-    }
+/// The owner `rows` (a [`SELECT_EMAIL_OWNER`]) name, if any.
+fn owner_in(rows: &[Row]) -> Result<Option<String>> {
+    rows.first().map(|row| row.text(0)).transpose()
 }
 
 /// Whether another user than `key` has `email`, compared by its folded key.
@@ -307,7 +304,8 @@ fn email_taken_by_other(tx: &mut dyn Tx, email: &str, key: &str) -> Result<bool>
     let Some(index) = email_key(email) else {
         return Ok(false);
     };
-    owned_by_other(&tx.query(SELECT_EMAIL_OWNER, &[Param::Text(&index)])?, key)
+    let owner = owner_in(&tx.query(SELECT_EMAIL_OWNER, &[Param::Text(&index)])?)?;
+    Ok(owner.is_some_and(|owner| owner != key))
 }
 
 /// Sessions whose `last_seen` is at or before this bound are certainly idle
@@ -958,7 +956,11 @@ fn refuse_taken(checked: &Taken, key: &str) -> Result<()> {
     if checked.username {
         return Err(Error::UsernameTaken);
     }
-    if owned_by_other(&checked.email_owner, key)? {
+    if checked
+        .email_owner
+        .as_deref()
+        .is_some_and(|owner| owner != key)
+    {
         return Err(Error::EmailTaken);
     }
     Ok(())
@@ -968,7 +970,7 @@ pub(crate) fn check_available(db: &impl Database, username: &str, email: &str) -
     let key = username.to_lowercase();
     db.read(|tx| {
         let checked = taken(tx, &key, email, false)?;
-        if !checked.email_owner.is_empty() {
+        if checked.email_owner.is_some() {
             return Err(Error::EmailTaken);
         }
         if checked.username {
@@ -981,8 +983,8 @@ pub(crate) fn check_available(db: &impl Database, username: &str, email: &str) -
 /// What [`add_user`] and [`check_available`] check, read in one round trip.
 struct Taken {
     username: bool,
-    /// The [`SELECT_EMAIL_OWNER`] rows: empty if no user has the email.
-    email_owner: Vec<Row>,
+    /// Who has the email, if anyone.
+    email_owner: Option<String>,
     /// Whether the store keeps a pre-authorized list (read only if asked).
     preauthorized_list: bool,
 }
@@ -1002,8 +1004,8 @@ fn taken(tx: &mut dyn Tx, key: &str, email: &str, preauthorized: bool) -> Result
     let mut out = tx.pipeline(&queries)?.into_iter();
     let username = !out.next().unwrap_or_default().is_empty();
     let email_owner = match email_index {
-        Some(_) => out.next().unwrap_or_default(),
-        None => Vec::new(),
+        Some(_) => owner_in(&out.next().unwrap_or_default())?,
+        None => None,
     };
     let preauthorized_list = list_mode(&out.next().unwrap_or_default())? == Some(true);
     Ok(Taken {
