@@ -273,7 +273,6 @@ fn is_disk_full(e: &std::io::Error) -> bool {
     e.kind() == std::io::ErrorKind::StorageFull
 }
 
-/// Fills the file system of `dir` to the last byte; returns the filler file.
 /// With the filler gone, a failure and a new user are written and found by
 /// a store opened afresh (after `store` is closed).
 fn writes_go_through_again<S: Store, R: Store>(
@@ -296,6 +295,7 @@ fn writes_go_through_again<S: Store, R: Store>(
     assert!(reopened.user("carol").unwrap().is_some());
 }
 
+/// Fills the file system of `dir` to the last byte; returns the filler file.
 fn fill(dir: &Path) -> PathBuf {
     let path = dir.join("filler");
     let mut file = File::create(&path).expect("create the filler");

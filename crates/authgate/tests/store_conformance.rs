@@ -493,14 +493,18 @@ fn open_session_clears_failures_and_marks_logged_in(f: &Fixture) {
     assert_state_field(f, "jsmith", "failed_login_attempts", Some(Value::Int(0)));
     assert_state_field(f, "jsmith", "logged_in", Some(Value::Bool(true)));
     assert_eq!(s.session("nope").unwrap(), None);
-    let err = s
-        .open_session(&session("g1", "ghost", 1000.0), &NO_LIMITS, 1000.0, None)
-        .unwrap_err();
-    assert!(
-        matches!(&err, Error::UserNotFound(u) if u == "ghost"),
-        "{err:?}"
-    );
-    assert_eq!(s.session("g1").unwrap(), None);
+    // Without limits the missing user is found out by the write itself,
+    // with limits by the read before it.
+    for (sid, limits) in [("g1", NO_LIMITS), ("g2", limits(Some(5), true))] {
+        let err = s
+            .open_session(&session(sid, "ghost", 1000.0), &limits, 1000.0, None)
+            .unwrap_err();
+        assert!(
+            matches!(&err, Error::UserNotFound(u) if u == "ghost"),
+            "{sid}: {err:?}"
+        );
+        assert_eq!(s.session(sid).unwrap(), None);
+    }
 }
 
 fn single_session_counts_only_live_sessions(f: &Fixture) {
