@@ -189,9 +189,7 @@ GOOD_PW = "Str0ng!pass"
 
 @pytest.fixture
 def config_file(tmp_path: Path) -> Path:
-    config = make_config(plaintext=True)
-    config["cookie"]["name"] = f"readme_{tmp_path.name}"  # dict-mode state is per cookie name
-    return write_yaml(tmp_path / "config.yaml", config)
+    return write_yaml(tmp_path / "config.yaml", make_config(plaintext=True))
 
 
 def run(config: Path, *blocks: str) -> AppTest:
@@ -238,8 +236,14 @@ def test_readme_setup_and_login(config_file: Path) -> None:
 
 
 def test_readme_logout(config_file: Path) -> None:
-    at = log_in(run(config_file, README_SETUP, README_LOGIN, README_STATUS))
+    at = log_in(run(config_file, README_SETUP, README_LOGIN, README_STATUS, README_SAVE))
     at = press(at, "Logout")
+    assert_clean(at)
+    # Dict mode does not rerun, so the run that logged out reaches the save.
+    saved = yaml.safe_load(config_file.read_text())["credentials"]["usernames"]
+    assert saved["jsmith"]["logged_in"] is False
+    # The browser's acknowledgement of the cookie deletion reruns the page.
+    at = at.run()
     assert_clean(at)
     assert "Please enter your username and password" in texts(at, "warning")
 

@@ -272,6 +272,7 @@ class AccountWidgets:
         if issued is None:
             return False, None, None
         user, new_password = issued
+        self._sync_user(user["username"])
         if callback:
             callback(
                 {

@@ -8,10 +8,12 @@ cookie is worth) is decided in the core.
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Callable
 from typing import Any, Literal
 
 import streamlit as st
+from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from . import _core
 from .account_widgets import AccountWidgets
@@ -23,6 +25,15 @@ from .legacy import LOGIN_LOCATIONS, split_form_name
 from .validator import Validator
 
 _SESSION_ID = "_authgate_session_id"
+_DICT_STORE = "_authgate_dict_store"
+# Dict mode hashes up to this many plaintext passwords before the form is up
+# (about a second of bcrypt on two cores), more in the background.
+_HASH_NOW_AT_MOST = 8
+# Dict mode's state (sessions, failed attempts, locks) per app and cookie
+# name, for the server's lifetime: a README app builds a new dict on every
+# rerun, and the state must outlive it.
+_DICT_STORES: dict[tuple[str, str], _core.Store] = {}
+_DICT_STORES_LOCK = threading.Lock()
 _COOKIE_TRIED = "_authgate_cookie_tried"
 _STATE_KEYS = ("name", "authentication_status", "username", "email", "roles", "logout")
 _LOGIN_FIELDS = {
@@ -139,7 +150,9 @@ class Authenticate(AccountWidgets, GuestLogin):
             _check_type("cookie_name", cookie_name, str)
             self._credentials = credentials
             _lowercase_usernames(credentials)
-            self._store = _core.Store.in_memory(cookie_name, credentials)
+            self._store, out_of_date = _dict_store(cookie_name, credentials)
+            for username in out_of_date:
+                self._sync_user(username)
             return cookie_name, cookie_key, cookie_expiry_days, api_key
         raise AuthenticateError(
             "credentials must be a dict or the path of a config file, "
@@ -207,7 +220,10 @@ class Authenticate(AccountWidgets, GuestLogin):
         callback: Callable[[dict[str, Any]], Any] | None,
     ) -> None:
         container = st.sidebar if location == "sidebar" else st
-        form = container.form(key=key, clear_on_submit=clear_on_submit)
+        # In a slot, so that a dict-mode login (which does not rerun) can
+        # take the form off the page in the same run.
+        slot = container.empty()
+        form = slot.form(key=key, clear_on_submit=clear_on_submit)
         form.subheader(fields.get("Form name", "Login"))
         # Explicit keys keep each field's identity (and what was typed) when
         # the password hint appears after a failed attempt.
@@ -225,7 +241,7 @@ class Authenticate(AccountWidgets, GuestLogin):
         if form.form_submit_button(fields.get("Login", "Login")) and username:
             if captcha_field is not None:
                 captcha_field.check(LoginError)
-            self._login_with_password(
+            logged_in = self._login_with_password(
                 username,
                 password,
                 max_concurrent_users=max_concurrent_users,
@@ -233,6 +249,8 @@ class Authenticate(AccountWidgets, GuestLogin):
                 single_session=single_session,
                 callback=callback,
             )
+            if logged_in:
+                slot.empty()
 
     def logout(
         self,
@@ -267,7 +285,14 @@ class Authenticate(AccountWidgets, GuestLogin):
         max_login_attempts: int | None,
         single_session: bool,
         callback: Callable[[dict[str, Any]], Any] | None,
-    ) -> None:
+    ) -> bool:
+        """Logs in; ``True`` on success.
+
+        A file or database store reruns the script so the page shows the
+        logged-in state. Dict mode does not, as streamlit-authenticator does
+        not: the app saves its dict at the end of the script, and a rerun
+        would skip that save.
+        """
         try:
             result = self._auth.login(
                 username,
@@ -282,7 +307,7 @@ class Authenticate(AccountWidgets, GuestLogin):
             if hint:
                 st.session_state["password_hint"] = hint
             self._sync_user(username)
-            return
+            return False
         except (_core.AccountLocked, _core.TooManyUsers, _core.SessionExists) as e:
             raise LoginError(str(e)) from None
         except _core.InvalidInput as e:
@@ -291,7 +316,8 @@ class Authenticate(AccountWidgets, GuestLogin):
         st.session_state.pop("password_hint", None)
         if callback:
             callback(_payload("Login", result.user))
-        st.rerun()
+        self._rerun_unless_dict_mode()
+        return True
 
     def _resume_from_cookie(self, max_concurrent_users: int | None, single_session: bool) -> None:
         # After a logout the handshake still carries the old cookie: never use it again here.
@@ -359,7 +385,14 @@ class Authenticate(AccountWidgets, GuestLogin):
         self._cookie.queue_delete()
         if username:
             self._sync_user(username)
-        st.rerun()
+        self._rerun_unless_dict_mode()
+
+    def _rerun_unless_dict_mode(self) -> None:
+        """Reruns so the page shows the new state, unless the app keeps a
+        dict it saves at the end of the script (dict mode): that run must
+        reach the save. The cookie writer's acknowledgement reruns it then."""
+        if self._credentials is None:
+            st.rerun()
 
     def _refresh_cookie(self) -> None:
         session_id = st.session_state.get(_SESSION_ID)
@@ -375,10 +408,14 @@ class Authenticate(AccountWidgets, GuestLogin):
     # ---- dict mode ----------------------------------------------------------------
 
     def _hash_plaintext_passwords(self) -> None:
-        """Path mode hashes in the background, so the form is up at once; dict
-        mode hashes now, because the hashes go back into the caller's dict."""
+        """Path mode hashes in the background, so the form is up at once.
+        Dict mode hashes a few passwords now, so their hashes are in the
+        caller's dict when it saves; more (a second or more of bcrypt work)
+        are hashed in the background, and each new dict gets the hashes made
+        so far (``Store.replace_credentials``). A login meanwhile stores its
+        own user's hash first."""
         try:
-            if self._credentials is None:
+            if self._credentials is None or self._store.plaintext_count() > _HASH_NOW_AT_MOST:
                 self._store.hash_plaintext_passwords_in_background()
                 return
             hashed = self._store.hash_plaintext_passwords()
@@ -407,6 +444,31 @@ class Authenticate(AccountWidgets, GuestLogin):
             entry.update(record)
         else:
             users[key] = record
+
+
+def _dict_store(cookie_name: str, credentials: dict[str, Any]) -> tuple[_core.Store, list[str]]:
+    """The dict-mode store of this app, given the new dict; and the users
+    whose entries in the dict are out of date.
+
+    A server shares one store between its browser sessions. An AppTest is an
+    app of its own: its store lives in its session_state, so one test never
+    sees another's sessions or lockouts.
+    """
+    if st.config.get_option("global.appTest"):
+        slot = f"{_DICT_STORE}:{cookie_name}"
+        store = st.session_state.get(slot)
+        if store is None:
+            st.session_state[slot] = _core.Store.in_memory(credentials)
+            return st.session_state[slot], []
+        return store, store.replace_credentials(credentials)
+    ctx = get_script_run_ctx()
+    key = (ctx.main_script_path if ctx is not None else "", cookie_name)
+    with _DICT_STORES_LOCK:
+        store = _DICT_STORES.get(key)
+        if store is None:
+            _DICT_STORES[key] = store = _core.Store.in_memory(credentials)
+            return store, []
+    return store, store.replace_credentials(credentials)
 
 
 def _payload(widget: str, user: dict[str, Any]) -> dict[str, Any]:

@@ -113,8 +113,10 @@ fn check_of_a_database_names_its_schema_version_and_warns() {
     )
     .ok();
     let out = authgate_with_env(&["check"], "", &[("AUTHGATE_STORE", url.as_str())]).ok();
+    let version = authgate::store::SqliteStore::SCHEMA_VERSION;
     assert!(
-        out.stdout.contains("OK, schema version 1, 3 users"),
+        out.stdout
+            .contains(&format!("OK, schema version {version}, 3 users")),
         "{}",
         out.stdout
     );

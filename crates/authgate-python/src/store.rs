@@ -1,8 +1,7 @@
 //! `Store`: a handle on a config file or on dict-mode credentials.
 
-use std::collections::HashMap;
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex, OnceLock, PoisonError};
+use std::sync::Arc;
 use std::time::Duration;
 
 use authgate::store::{self, DocStore, OpenOptions};
@@ -81,21 +80,31 @@ impl Store {
         .py_err()
     }
 
-    /// The store for dict-mode `credentials` named `key`: its users are
-    /// replaced by the dict on every call, its sessions and lockouts kept.
+    /// A new store over dict-mode `credentials`, its state in memory.
+    /// Keep it for the app's next runs and hand it each new dict with
+    /// [`Store::replace_credentials`].
     #[staticmethod]
-    fn in_memory(key: &str, credentials: &Bound<'_, PyAny>) -> PyResult<Self> {
-        static MEMORY: OnceLock<Mutex<HashMap<String, Arc<DocStore>>>> = OnceLock::new();
+    fn in_memory(credentials: &Bound<'_, PyAny>) -> PyResult<Self> {
         let value = convert::from_py(credentials)?;
-        let registry = MEMORY.get_or_init(Default::default);
-        let mut map = registry.lock().unwrap_or_else(PoisonError::into_inner);
-        if let Some(existing) = map.get(key) {
-            existing.replace_credentials(value).py_err()?;
-            return Ok(Store::from_doc(Arc::clone(existing)));
+        let doc = DocStore::in_memory(value).py_err()?;
+        Ok(Store::from_doc(Arc::new(doc)))
+    }
+
+    /// Takes a new dict of a dict-mode store; returns the users whose
+    /// entries in it are out of date (copy their `user_record` back).
+    fn replace_credentials(
+        &self,
+        py: Python<'_>,
+        credentials: &Bound<'_, PyAny>,
+    ) -> PyResult<Vec<String>> {
+        let doc = self.doc("replace_credentials")?;
+        if doc.path().is_some() {
+            return Err(pyo3::exceptions::PyTypeError::new_err(
+                "replace_credentials is only available for dict-mode stores",
+            ));
         }
-        let doc = Arc::new(DocStore::in_memory(value).py_err()?);
-        map.insert(key.to_string(), Arc::clone(&doc));
-        Ok(Store::from_doc(doc))
+        let value = convert::from_py(credentials)?;
+        py.detach(|| doc.replace_credentials(value)).py_err()
     }
 
     /// The config file's path, or `None` in dict mode.
@@ -136,6 +145,12 @@ impl Store {
     ) -> PyResult<Option<Bound<'py, PyAny>>> {
         let record = py.detach(|| self.inner.user_record(username)).py_err()?;
         record.map(|r| convert::to_py(py, &r)).transpose()
+    }
+
+    /// How many stored passwords are still plaintext.
+    fn plaintext_count(&self, py: Python<'_>) -> PyResult<usize> {
+        py.detach(|| self.inner.plaintext_passwords().map(|p| p.len()))
+            .py_err()
     }
 
     /// Hashes every plaintext password on all cores and stores the hashes.

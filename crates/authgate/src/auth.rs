@@ -197,10 +197,16 @@ impl Authenticator {
         let Some(hash) = user.password_hash.as_deref() else {
             return Err(dummy_then_refuse(password));
         };
-        let matches = if self.config.accept_plaintext && !password::is_hash(hash) {
-            // Same bcrypt work as a real check, then a constant-time compare.
-            password::dummy_verify(password);
-            secret::constant_time_eq(password.as_bytes(), hash.as_bytes())
+        let plaintext = self.config.accept_plaintext && !password::is_hash(hash);
+        let matches = if plaintext {
+            // A constant-time compare; the bcrypt work comes below (the hash
+            // the password is stored as from now on) or, on a mismatch, as
+            // the dummy a wrong password costs.
+            let same = secret::constant_time_eq(password.as_bytes(), hash.as_bytes());
+            if !same {
+                password::dummy_verify(password);
+            }
+            same
         } else {
             match password::verify(password, hash) {
                 Ok(m) => m,
@@ -212,7 +218,9 @@ impl Authenticator {
             self.audit("login_refused", Some(&username), Some("locked"));
             return Err(Error::AccountLocked { until });
         }
-        if !matches && !self.try_pending_password(&username, pending, password, now)? {
+        let took_pending =
+            !matches && self.try_pending_password(&username, pending, password, now)?;
+        if !matches && !took_pending {
             let failure = |state: &LockState| {
                 let locked_now = policy.locked_until(state, now).is_some();
                 let kind = if locked_now { "locked" } else { "login_failed" };
@@ -222,9 +230,49 @@ impl Authenticator {
                 .record_failure(&username, &policy, now, Some(&failure))?;
             return Err(Error::InvalidCredentials);
         }
+        let user = if plaintext && matches {
+            self.hash_on_login(user, password)?
+        } else if took_pending {
+            // The session is bound to the password it opens with: the new one.
+            self.store
+                .user(&username)?
+                .ok_or_else(|| Error::UserNotFound(username.clone()))?
+        } else {
+            user
+        };
         let limits = self.limits(req.max_concurrent_users, req.single_session);
         let event = self.event("login", Some(&username), None);
         self.open_session(user, &limits, now, Some(&event))
+    }
+
+    /// A user whose password is still stored as plaintext (auto-hashing has
+    /// not reached it) logs in: the password is hashed and stored now, so
+    /// the session and its cookie are bound to the hash and survive the
+    /// background hasher. A session is never bound to plaintext, whose
+    /// digest in a cookie could be guessed offline.
+    fn hash_on_login(&self, user: User, password: &str) -> Result<User> {
+        let hash = self.hash_new(password)?;
+        let stored =
+            self.store
+                .store_hashes(&[(user.username.clone(), password.to_string(), hash)])?;
+        if !stored.is_empty() {
+            return self
+                .store
+                .user(&user.username)?
+                .ok_or_else(|| Error::UserNotFound(user.username.clone()));
+        }
+        // Someone else changed it meanwhile: the background hasher (the
+        // password still matches its hash), or an edit of the store.
+        let current = self
+            .store
+            .user(&user.username)?
+            .ok_or_else(|| Error::UserNotFound(user.username.clone()))?;
+        match current.password_hash.as_deref() {
+            Some(h) if password::is_hash(h) && password::verify(password, h).unwrap_or(false) => {
+                Ok(current)
+            }
+            _ => Err(Error::InvalidCredentials),
+        }
     }
 
     /// A password from `forgot_password`, if it matches and has not expired,
@@ -298,6 +346,8 @@ impl Authenticator {
     /// user's current password. A streamlit-authenticator token (no session id)
     /// is accepted once, unless its user logged out after it was issued, and is
     /// exchanged for an authgate token.
+    ///
+    /// Every refusal is recorded in the audit trail with its reason.
     pub fn resume(
         &self,
         token: &str,
@@ -305,15 +355,32 @@ impl Authenticator {
         single_session: bool,
     ) -> Result<Login> {
         let now = self.clock.now();
-        let claims = match token::decode(&self.config.token_key, token, now) {
-            Ok(c) => c,
-            Err(e) => {
-                if let Error::TokenRefused(reason) = &e {
-                    self.audit("token_refused", None, Some(reason));
-                }
-                return Err(e);
-            }
-        };
+        let mut claimed = None;
+        let resumed = self.resume_claims(
+            token,
+            now,
+            &mut claimed,
+            max_concurrent_users,
+            single_session,
+        );
+        if let Err(Error::TokenRefused(reason)) = &resumed {
+            self.audit("token_refused", claimed.as_deref(), Some(reason));
+        }
+        resumed
+    }
+
+    /// [`Authenticator::resume`] without the audit of a refusal; `claimed`
+    /// receives the token's username once its signature is checked.
+    fn resume_claims(
+        &self,
+        token: &str,
+        now: f64,
+        claimed: &mut Option<String>,
+        max_concurrent_users: Option<u32>,
+        single_session: bool,
+    ) -> Result<Login> {
+        let claims = token::decode(&self.config.token_key, token, now)?;
+        *claimed = Some(claims.username.clone());
         let Some(user) = self.store.user(&claims.username)? else {
             return Err(Error::TokenRefused("unknown user"));
         };
@@ -331,12 +398,20 @@ impl Authenticator {
             .live_session(sid, now)?
             .filter(|s| s.username == user.username)
             .ok_or(Error::TokenRefused("no such session"))?;
-        let current_cv = token::credential_version(user.password_hash.as_deref().unwrap_or(""));
-        let cv_matches = claims
-            .cv
-            .as_deref()
-            .is_some_and(|cv| secret::constant_time_eq(cv.as_bytes(), current_cv.as_bytes()));
-        if !cv_matches {
+        // The session remembers the credential it was opened with, which
+        // must still be the user's (a rehash carries it over). Sessions
+        // stored before it was kept are checked by the token's own claim.
+        let current = current_credential(&user);
+        let still_current = match session.credential.as_deref() {
+            Some(opened_with) => {
+                secret::constant_time_eq(opened_with.as_bytes(), current.as_bytes())
+            }
+            None => claims
+                .cv
+                .as_deref()
+                .is_some_and(|cv| secret::constant_time_eq(cv.as_bytes(), current.as_bytes())),
+        };
+        if !still_current {
             return Err(Error::TokenRefused("credentials changed"));
         }
         Ok(Login {
@@ -346,14 +421,30 @@ impl Authenticator {
         })
     }
 
-    /// Checks, on a rerun, that a logged-in session still exists; returns the
-    /// user's current record, or `None` if the session ended elsewhere.
+    /// Checks, on a rerun, that a logged-in session still exists and that
+    /// its user's password has not changed since it opened (in authgate or
+    /// by an edit of the store); returns the user's current record, or
+    /// `None` if the session ended.
     pub fn check_session(&self, session_id: &str) -> Result<Option<User>> {
         let now = self.clock.now();
         let Some(session) = self.live_session(session_id, now)? else {
             return Ok(None);
         };
-        self.store.user(&session.username)
+        let Some(user) = self.store.user(&session.username)? else {
+            return Ok(None);
+        };
+        if let Some(opened_with) = &session.credential {
+            let current = current_credential(&user);
+            if !secret::constant_time_eq(opened_with.as_bytes(), current.as_bytes()) {
+                self.audit(
+                    "session_ended",
+                    Some(&user.username),
+                    Some("credentials changed"),
+                );
+                return Ok(None);
+            }
+        }
+        Ok(Some(user))
     }
 
     /// Ends a session; its cookie stops working everywhere.
@@ -409,6 +500,7 @@ impl Authenticator {
             created: now,
             expires: now + lifetime,
             last_seen: now,
+            credential: Some(current_credential(&user)),
         };
         self.store.open_session(&session, limits, now, event)?;
         let token = if self.config.cookie_expiry_days > 0.0 {
@@ -445,9 +537,12 @@ impl Authenticator {
             username: user.username.clone(),
             exp_date: session.expires,
             sid: Some(session.id.clone()),
-            cv: Some(token::credential_version(
-                user.password_hash.as_deref().unwrap_or(""),
-            )),
+            cv: Some(
+                session
+                    .credential
+                    .clone()
+                    .unwrap_or_else(|| current_credential(user)),
+            ),
         };
         token::encode(&self.config.token_key, &claims)
     }
@@ -476,6 +571,22 @@ fn non_negative(name: &str, value: f64) -> Result<f64> {
         Err(Error::InvalidInput(format!(
             "{name} must be a non-negative number"
         )))
+    }
+}
+
+/// The credential version of the user's stored password (see
+/// [`token::credential_version`]); guests have the version of no password.
+///
+/// A password still stored as plaintext has no version a session can keep:
+/// its digest would let anyone who sees a cookie guess the password
+/// offline. It gets a random one instead, so a session opened on it (a
+/// 0.4.2 cookie resumed before auto-hashing finished) ends once the hash
+/// is stored; a password login hashes first ([`Authenticator::login`]).
+fn current_credential(user: &User) -> String {
+    match user.password_hash.as_deref() {
+        None => token::credential_version(""),
+        Some(hash) if password::is_hash(hash) => token::credential_version(hash),
+        Some(_) => secret::session_id().unwrap_or_default(),
     }
 }
 

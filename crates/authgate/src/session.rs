@@ -8,6 +8,9 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::error::{Error, Result};
+use crate::store::SessionLimits;
+
 /// One login session.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Session {
@@ -21,6 +24,15 @@ pub struct Session {
     pub expires: f64,
     /// Last time the app saw it in use.
     pub last_seen: f64,
+    /// The user's credential version when the session opened
+    /// ([`crate::token::credential_version`] of the stored password). The
+    /// session ends when the stored password no longer has this version.
+    /// Hashing a plaintext password (`auto_hash`) carries the session over
+    /// to the hash, so only a real password change ends it. `None` for
+    /// sessions stored before authgate kept it: their cookie's `cv` claim is
+    /// checked instead.
+    #[serde(default)]
+    pub credential: Option<String>,
 }
 
 impl Session {
@@ -31,8 +43,48 @@ impl Session {
 
     /// Whether it counts as someone using the app at `now`.
     pub fn is_live(&self, now: f64, idle_timeout: f64) -> bool {
-        self.is_valid(now) && now - self.last_seen < idle_timeout
+        self.is_valid(now) && seen_recently(self.last_seen, now, idle_timeout)
     }
+}
+
+/// Whether a session last seen at `last_seen` is live at `now` (it must
+/// also be valid): the one definition the stores' queries use too.
+pub fn seen_recently(last_seen: f64, now: f64, idle_timeout: f64) -> bool {
+    now - last_seen < idle_timeout
+}
+
+/// Whether `user` may open a session under `limits`, given whether they
+/// already have a live session and the distinct users that have one.
+///
+/// ```
+/// use authgate::session::admit;
+/// use authgate::store::SessionLimits;
+/// let limits = SessionLimits { max_concurrent_users: Some(1), single_session: false, idle_timeout: 60.0 };
+/// assert!(admit(&limits, "a", false, &["b".to_string()]).is_err());
+/// assert!(admit(&limits, "b", true, &["b".to_string()]).is_ok());
+/// ```
+///
+/// # Errors
+///
+/// [`Error::SessionExists`] under `single_session` when the user has a
+/// live session; [`Error::TooManyUsers`] when `max_concurrent_users` others
+/// are in already.
+pub fn admit(
+    limits: &SessionLimits,
+    user: &str,
+    has_live_session: bool,
+    live_users: &[String],
+) -> Result<()> {
+    if limits.single_session && has_live_session {
+        return Err(Error::SessionExists);
+    }
+    if let Some(max) = limits.max_concurrent_users {
+        let already_in = live_users.iter().any(|u| u == user);
+        if !already_in && live_users.len() >= max as usize {
+            return Err(Error::TooManyUsers);
+        }
+    }
+    Ok(())
 }
 
 /// Timings of sessions.

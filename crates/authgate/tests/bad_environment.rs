@@ -102,6 +102,7 @@ fn attempt_writes(store: &dyn Store, with_add: bool) -> Vec<(&'static str, authg
         created: 10.0,
         expires: 1e12,
         last_seen: 10.0,
+        credential: None,
     };
     let limits = SessionLimits {
         max_concurrent_users: None,
@@ -746,9 +747,24 @@ fn created_tables(sql: &str) -> Vec<String> {
     tables
 }
 
-/// The migrations of `dialect`, checked against the version the code
-/// reports; returns the tables the last one creates.
-fn last_migration_tables(dialect: &str, schema_version: i64) -> Vec<String> {
+/// Columns a migration script adds: `(table, column)`.
+fn added_columns(sql: &str) -> Vec<(String, String)> {
+    let mut columns = Vec::new();
+    for line in sql.lines() {
+        let words: Vec<&str> = line.split_whitespace().collect();
+        let upper: Vec<String> = words.iter().map(|w| w.to_ascii_uppercase()).collect();
+        let upper: Vec<&str> = upper.iter().map(String::as_str).collect();
+        if let ["ALTER", "TABLE", _, "ADD", "COLUMN", _, ..] = upper[..] {
+            let column = words[5].trim_end_matches(';').to_string();
+            columns.push((words[2].to_string(), column));
+        }
+    }
+    columns
+}
+
+/// What the last migration of `dialect` did, checked against the version
+/// the code reports: the tables it creates and the columns it adds.
+fn last_migration(dialect: &str, schema_version: i64) -> (Vec<String>, Vec<(String, String)>) {
     let all = migrations(dialect);
     let versions: Vec<i64> = all.iter().map(|(v, _)| *v).collect();
     assert_eq!(
@@ -757,15 +773,29 @@ fn last_migration_tables(dialect: &str, schema_version: i64) -> Vec<String> {
         "{dialect}: the migration files do not match SCHEMA_VERSION {schema_version}"
     );
     let (_, sql) = all.last().expect("at least one migration");
-    assert!(
-        !sql.to_ascii_uppercase().contains("ALTER TABLE"),
-        "{dialect}: the last migration alters tables; this test simulates the older \
-         schema by dropping what the last migration created, which is then not enough: \
-         update the test"
+    let (tables, columns) = (created_tables(sql), added_columns(sql));
+    let statements = sql
+        .split(';')
+        .filter(|s| {
+            s.lines()
+                .any(|l| !l.trim().is_empty() && !l.trim().starts_with("--"))
+        })
+        .count();
+    assert_eq!(
+        statements,
+        tables.len() + columns.len() + count_indexes(sql),
+        "{dialect}: the last migration does more than create tables and indexes and add \
+         columns; this test simulates the older schema by undoing those: update the test"
     );
-    let tables = created_tables(sql);
-    assert!(!tables.is_empty(), "{dialect}: no CREATE TABLE found");
-    tables
+    (tables, columns)
+}
+
+fn count_indexes(sql: &str) -> usize {
+    sql.to_ascii_uppercase().matches("CREATE INDEX").count()
+        + sql
+            .to_ascii_uppercase()
+            .matches("CREATE UNIQUE INDEX")
+            .count()
 }
 
 /// Every table of a SQLite file (but `schema_version`), with its rows.
@@ -836,7 +866,7 @@ fn exercise(store: &dyn Store, what: &str) {
 #[test]
 fn sqlite_of_an_older_schema_is_migrated_forward_keeping_rows() {
     let latest = SqliteStore::SCHEMA_VERSION;
-    let tables = last_migration_tables("sqlite", latest);
+    let (tables, columns) = last_migration("sqlite", latest);
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("auth.db");
     SqliteStore::open(&path)
@@ -855,6 +885,10 @@ fn sqlite_of_an_older_schema_is_migrated_forward_keeping_rows() {
         for table in tables.iter().rev() {
             conn.execute_batch(&format!("DROP TABLE \"{table}\""))
                 .unwrap_or_else(|e| panic!("drop {table}: {e}"));
+        }
+        for (table, column) in columns.iter().rev() {
+            conn.execute_batch(&format!("ALTER TABLE \"{table}\" DROP COLUMN \"{column}\""))
+                .unwrap_or_else(|e| panic!("drop {table}.{column}: {e}"));
         }
         conn.execute("DELETE FROM schema_version WHERE version = ?1", [latest])
             .unwrap();
@@ -880,11 +914,24 @@ fn sqlite_of_an_older_schema_is_migrated_forward_keeping_rows() {
     );
     let after = sqlite_contents(&path);
     for (table, rows) in &before {
-        assert_eq!(
-            after.get(table),
-            Some(rows),
-            "rows of {table} survive the migration"
-        );
+        // An added column reads as NULL in the rows that were there.
+        let added = columns.iter().filter(|(t, _)| t == table).count();
+        let kept: Vec<String> = after
+            .get(table)
+            .unwrap_or_else(|| panic!("{table} is gone"))
+            .iter()
+            .map(|row| {
+                let mut row = row.clone();
+                for _ in 0..added {
+                    row = row
+                        .strip_suffix(", Null]")
+                        .map(|r| format!("{r}]"))
+                        .unwrap_or_else(|| panic!("{table}: the added column is not NULL: {row}"));
+                }
+                row
+            })
+            .collect();
+        assert_eq!(&kept, rows, "rows of {table} survive the migration");
     }
     for table in &tables {
         assert!(after.contains_key(table), "{table} was created");
@@ -1069,9 +1116,34 @@ fn postgres_of_an_older_schema_is_migrated_forward_keeping_rows() {
         "older migrations were not run again"
     );
     let after = postgres_contents(&mut client);
+    let added: Vec<(String, String)> = migrations("postgres")
+        .iter()
+        .skip(1)
+        .flat_map(|(_, sql)| added_columns(sql))
+        .collect();
     for (table, rows) in &before {
+        // A column added since version 1 reads as NULL in the rows that
+        // were there (an empty field in the row's text).
+        let count = added.iter().filter(|(t, _)| t == table).count();
+        let kept = after.get(table).map(|text| {
+            text.lines()
+                .map(|row| {
+                    let mut row = row.to_string();
+                    for _ in 0..count {
+                        row = row
+                            .strip_suffix(",)")
+                            .map(|r| format!("{r})"))
+                            .unwrap_or_else(|| {
+                                panic!("{table}: the added column is not NULL: {row}")
+                            });
+                    }
+                    row
+                })
+                .collect::<Vec<_>>()
+                .join("\n")
+        });
         assert_eq!(
-            after.get(table),
+            kept.as_ref(),
             Some(rows),
             "rows of {table} survive the migration"
         );

@@ -193,6 +193,7 @@ fn writer_child() {
                     created: now,
                     expires: now + 1e9,
                     last_seen: now,
+                    credential: None,
                 };
                 store
                     .open_session(&session, &limits(), now, None)

@@ -212,3 +212,165 @@ fn new_passwords_are_hashed_at_the_configured_cost() {
         assert!(err.to_string().contains("between 4 and 31"), "{err}");
     }
 }
+
+fn plaintext_setup() -> (Authenticator, Arc<DocStore>, Arc<FakeClock>) {
+    let text = "usernames:\n  jsmith:\n    email: jsmith@gmail.com\n    password: abc\n  rbriggs:\n    email: rbriggs@gmail.com\n    password: def\n";
+    let store =
+        Arc::new(DocStore::in_memory(yaml::parse(text, "<test>".as_ref()).unwrap()).unwrap());
+    let clock = Arc::new(FakeClock::new(START));
+    let config = AuthConfig::new(TokenKey::new("key"), 30.0)
+        .unwrap()
+        .with_plaintext_accepted(true)
+        .with_hash_cost(4)
+        .unwrap();
+    let auth = Authenticator::with_clock(store.clone(), config, clock.clone());
+    (auth, store, clock)
+}
+
+/// A login before auto-hashing reached the user stores the hash itself, so
+/// the cookie it gets survives the background hasher.
+#[test]
+fn a_cookie_issued_while_auto_hash_runs_survives_it() {
+    use authgate::store::Store;
+    let (auth, store, _clock) = plaintext_setup();
+    let ok = auth.login(&login("jsmith", "abc", None)).unwrap();
+    let token = ok.token.unwrap();
+    let stored = store
+        .user("jsmith")
+        .unwrap()
+        .unwrap()
+        .password_hash
+        .unwrap();
+    assert!(
+        authgate::password::is_hash(&stored),
+        "the login hashed the password"
+    );
+    let claims = token::decode(&TokenKey::new("key"), &token, START).unwrap();
+    assert_eq!(
+        claims.cv.as_deref(),
+        Some(token::credential_version(&stored).as_str())
+    );
+    // The background hasher finds only rbriggs still in plaintext.
+    let hashed = auth.hash_plaintext_passwords().unwrap();
+    assert_eq!(hashed, ["rbriggs"]);
+    assert_eq!(
+        auth.resume(&token, None, false).unwrap().user.username,
+        "jsmith"
+    );
+    assert!(auth.check_session(&ok.session.id).unwrap().is_some());
+}
+
+/// A hash replaced by another hash of the same password (a rehash) is not a
+/// password change: sessions and their cookies carry over. An edit of the
+/// stored hash (an operator's, in the dict or the file) ends them.
+#[test]
+fn a_rehash_keeps_sessions_and_an_edited_hash_ends_them() {
+    use authgate::store::Store;
+    let store = Arc::new(DocStore::in_memory(credentials()).unwrap());
+    let clock = Arc::new(FakeClock::new(START));
+    let config = AuthConfig::new(TokenKey::new("key"), 30.0).unwrap();
+    let auth = Authenticator::with_clock(store.clone(), config, clock);
+    let ok = auth.login(&login("jsmith", "abc", None)).unwrap();
+    let token = ok.token.unwrap();
+    let old = store
+        .user("jsmith")
+        .unwrap()
+        .unwrap()
+        .password_hash
+        .unwrap();
+    let rehashed = authgate::password::hash_with_cost("abc", 5).unwrap();
+    let done = store
+        .store_hashes(&[("jsmith".into(), old, rehashed.clone())])
+        .unwrap();
+    assert_eq!(done, ["jsmith"]);
+    assert_eq!(
+        auth.resume(&token, None, false).unwrap().user.username,
+        "jsmith"
+    );
+    assert!(auth.check_session(&ok.session.id).unwrap().is_some());
+
+    let mut record = store.user_record("jsmith").unwrap().unwrap();
+    let other = authgate::password::hash_with_cost("xyz", 4).unwrap();
+    if let Value::Map(m) = &mut record {
+        m.insert("password", Value::Str(other));
+    }
+    let mut users = authgate::yaml::Map::new();
+    users.insert("jsmith", record);
+    let mut dict = authgate::yaml::Map::new();
+    dict.insert("usernames", Value::Map(users));
+    store.replace_credentials(Value::Map(dict)).unwrap();
+    assert!(auth.check_session(&ok.session.id).unwrap().is_none());
+    assert!(matches!(
+        auth.resume(&token, None, false),
+        Err(Error::TokenRefused("credentials changed"))
+    ));
+}
+
+/// Every refused cookie is in the audit trail, with its reason.
+#[test]
+fn every_refused_token_is_audited_with_its_reason() {
+    use authgate::store::Store;
+    let store = Arc::new(DocStore::in_memory(credentials()).unwrap());
+    let clock = Arc::new(FakeClock::new(START));
+    let config = AuthConfig::new(TokenKey::new("key"), 30.0).unwrap();
+    let auth = Authenticator::with_clock(store.clone(), config, clock.clone());
+    let key = TokenKey::new("key");
+    let first = auth.login(&login("jsmith", "abc", None)).unwrap();
+    let second = auth.login(&login("jsmith", "abc", None)).unwrap();
+    let forged = token::encode(
+        &TokenKey::new("other"),
+        &Claims::new("jsmith", START + 60.0),
+    )
+    .unwrap();
+    let unknown = token::encode(&key, &Claims::new("nobody", START + 60.0)).unwrap();
+    let mut no_session = token::decode(&key, first.token.as_deref().unwrap(), START).unwrap();
+    no_session.sid = Some("not-a-session".into());
+    let no_session = token::encode(&key, &no_session).unwrap();
+    let legacy = token::encode(&key, &Claims::new("jsmith", START + 10.0)).unwrap();
+    auth.logout(&first.session.id).unwrap();
+    clock.advance(1.0);
+    // An edit of the stored hash (the operator's) leaves the second session
+    // with a credential that is no longer the user's.
+    let mut record = store.user_record("jsmith").unwrap().unwrap();
+    if let Value::Map(m) = &mut record {
+        m.insert(
+            "password",
+            Value::Str(authgate::password::hash_with_cost("xyz", 4).unwrap()),
+        );
+    }
+    let mut users = authgate::yaml::Map::new();
+    users.insert("jsmith", record);
+    let mut dict = authgate::yaml::Map::new();
+    dict.insert("usernames", Value::Map(users));
+    store.replace_credentials(Value::Map(dict)).unwrap();
+    let second = second.token.unwrap();
+    for token in [&forged, &unknown, &no_session, &legacy, &second] {
+        assert!(matches!(
+            auth.resume(token, None, false),
+            Err(Error::TokenRefused(_))
+        ));
+    }
+    let refused: Vec<(Option<String>, Option<String>)> = store
+        .recent_events(100)
+        .unwrap()
+        .into_iter()
+        .filter(|e| e.kind == "token_refused")
+        .map(|e| (e.username, e.detail))
+        .collect();
+    let reasons: Vec<&str> = refused.iter().filter_map(|(_, d)| d.as_deref()).collect();
+    assert_eq!(
+        reasons,
+        [
+            "bad signature",
+            "unknown user",
+            "no such session",
+            "revoked",
+            "credentials changed"
+        ]
+    );
+    assert_eq!(refused[1].0.as_deref(), Some("nobody"));
+    assert_eq!(
+        refused[0].0, None,
+        "a token whose signature fails names no one"
+    );
+}

@@ -157,6 +157,7 @@ fn writer_child() {
             created: now,
             expires: now + 1e6,
             last_seen: now,
+            credential: None,
         };
         store
             .open_session(&session, &limits(), now, None)

@@ -272,6 +272,7 @@ fn session(id: &str, username: &str, now: f64) -> Session {
         created: now,
         expires: now + 10_000.0,
         last_seen: now,
+        credential: None,
     }
 }
 

@@ -169,6 +169,7 @@ fn sign_in(
         created: now,
         expires: now + lifetime,
         last_seen: now,
+        credential: Some(crate::token::credential_version("")),
     };
     store.open_session(&session, &limits, now, None)?;
     let user = store

@@ -3,8 +3,11 @@
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, OnceLock, PoisonError, RwLock};
 
+use std::collections::HashMap;
+
 use super::audit::AuditLog;
-use super::document::{roles_value, Document, Layout};
+use super::dict_state::UserState;
+use super::document::{roles_value, Document, Layout, State};
 use super::file::{Fingerprint, SharedFile};
 use super::sqlite::SqliteStore;
 use super::{
@@ -13,6 +16,7 @@ use super::{
 };
 use crate::error::{Error, Result};
 use crate::lockout::{LockState, LockoutPolicy};
+use crate::password::is_hash;
 use crate::session::Session;
 use crate::user::User;
 use crate::yaml::{self, Value};
@@ -40,13 +44,55 @@ pub struct DocStore {
     writer: Mutex<()>,
     audit: AuditLog,
     loads: std::sync::atomic::AtomicU64,
-    /// Where the state database is (file mode), and how long to wait for it.
+    /// Where the state database is (file mode), and how long to wait for
+    /// it; `None` in dict mode, whose state database is in memory.
     state_path: Option<(PathBuf, OpenOptions)>,
-    /// The state database, opened on first use.
-    state_db: OnceLock<SqliteStore>,
+    /// The state database, opened on first use (file mode) or with the
+    /// store (dict mode).
+    state_db: OnceLock<Box<SqliteStore>>,
+    /// Dict mode's bookkeeping; `None` for a file.
+    dict: Option<Box<DictSync>>,
     /// Held while the state database is being opened: threads that open it
     /// at once would race to create its schema.
     state_opening: Mutex<()>,
+}
+
+/// What a dict-mode store keeps besides its state database.
+struct DictSync {
+    /// Per user, the version of the state the caller's dict was last given
+    /// (see [`super::dict_state`]).
+    versions: Mutex<HashMap<String, u64>>,
+    /// Hashes made for plaintext passwords, by username, with a keyed
+    /// digest of the plaintext they were made from. The app's dict still
+    /// holds the plaintext until it saves what it is given back; a new dict
+    /// with the same plaintext gets the hash again instead of a second round
+    /// of hashing.
+    hashes: Mutex<HashMap<String, ([u8; 32], String)>>,
+    /// Key of the digests in `hashes`, random per store.
+    hash_key: [u8; 32],
+    /// Users whose last live session was closed while idle ones remain:
+    /// 0.4.2's `logged_in: false`, as the SQL stores' users table keeps it.
+    logged_out: Mutex<std::collections::HashSet<String>>,
+}
+
+impl std::fmt::Debug for DictSync {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DictSync").finish_non_exhaustive()
+    }
+}
+
+impl DictSync {
+    /// A keyed digest of a plaintext password, to recognise it in a later
+    /// dict without keeping it.
+    fn plaintext_digest(&self, plaintext: &str) -> [u8; 32] {
+        use sha2::Digest;
+        // A fixed-length secret prefix: only equality is ever asked of it.
+        sha2::Sha256::new()
+            .chain_update(self.hash_key)
+            .chain_update(plaintext.as_bytes())
+            .finalize()
+            .into()
+    }
 }
 
 #[derive(Debug)]
@@ -80,28 +126,41 @@ impl DocStore {
             state_path: Some((state_path(path), options)),
             state_db: OnceLock::new(),
             state_opening: Mutex::new(()),
+            dict: None,
         };
         store.absorb_state()?;
         Ok(store)
     }
 
-    /// The state database of a file store; `None` in dict mode.
-    fn state_db(&self) -> Result<Option<&SqliteStore>> {
-        let Some((path, options)) = &self.state_path else {
-            return Ok(None);
-        };
+    /// The state database: beside the file, or in memory in dict mode.
+    fn state_db(&self) -> Result<&SqliteStore> {
         if let Some(db) = self.state_db.get() {
-            return Ok(Some(db));
+            return Ok(db);
         }
         let _opening = self
             .state_opening
             .lock()
             .unwrap_or_else(PoisonError::into_inner);
         if let Some(db) = self.state_db.get() {
-            return Ok(Some(db));
+            return Ok(db);
         }
-        let db = SqliteStore::open_state(path, *options)?;
-        Ok(Some(self.state_db.get_or_init(|| db)))
+        let db = match &self.state_path {
+            Some((path, options)) => SqliteStore::open_state(path, *options)?,
+            None => SqliteStore::open_state_in_memory()?,
+        };
+        Ok(self.state_db.get_or_init(|| Box::new(db)))
+    }
+
+    /// Whether this is a dict-mode store.
+    fn is_dict(&self) -> bool {
+        self.dict.is_some()
+    }
+
+    /// Dict mode's bookkeeping.
+    fn dict(&self) -> Result<&DictSync> {
+        self.dict
+            .as_deref()
+            .ok_or_else(|| Error::InvalidInput("not a dict-mode store".into()))
     }
 
     /// Moves state kept in the file (under the `authgate` key) into the
@@ -110,9 +169,7 @@ impl DocStore {
         if self.read(|d| d.state.is_empty())? {
             return Ok(());
         }
-        let Some(db) = self.state_db()? else {
-            return Ok(());
-        };
+        let db = self.state_db()?;
         self.write(|d| {
             if d.state.is_empty() {
                 return Ok(());
@@ -141,10 +198,7 @@ impl DocStore {
     /// Every session, lockout, pending password and revocation, wherever
     /// this store keeps them.
     pub fn state(&self) -> Result<super::document::State> {
-        match self.state_db()? {
-            Some(db) => db.export_state(),
-            None => self.read(|d| d.state.clone()),
-        }
+        self.state_db()?.export_state()
     }
 
     /// The document with its state, as `authgate migrate` copies it.
@@ -154,13 +208,19 @@ impl DocStore {
         Ok(doc)
     }
 
-    /// A store over dict-mode credentials (`{'usernames': {...}}`), kept in memory.
+    /// A store over dict-mode credentials (`{'usernames': {...}}`), kept in
+    /// memory; the state the users' entries carry (see
+    /// [`super::dict_state`]) is taken into its state database.
     pub fn in_memory(credentials: Value) -> Result<Self> {
-        let doc = Document::from_value(credentials, Layout::Credentials, Path::new("<dict>"))?;
-        Ok(DocStore {
+        let hash_key = crate::secret::random_bytes::<32>()?;
+        let store = DocStore {
             file: None,
             loaded: RwLock::new(Loaded {
-                doc,
+                doc: Document::from_value(
+                    Value::Map(crate::yaml::Map::new()),
+                    Layout::Credentials,
+                    Path::new("<dict>"),
+                )?,
                 fingerprint: None,
                 digest: None,
             }),
@@ -170,20 +230,146 @@ impl DocStore {
             state_path: None,
             state_db: OnceLock::new(),
             state_opening: Mutex::new(()),
+            dict: Some(Box::new(DictSync {
+                versions: Mutex::default(),
+                hashes: Mutex::default(),
+                hash_key,
+                logged_out: Mutex::default(),
+            })),
+        };
+        store.state_db()?;
+        store.replace_credentials(credentials)?;
+        Ok(store)
+    }
+
+    /// Takes the caller's dict as the users of a dict-mode store, and the
+    /// state its entries carry where it is newer than the store's or was
+    /// edited (see [`super::dict_state`]); the state of users no longer in
+    /// the dict is dropped. Dict-mode apps build a new dict on every rerun,
+    /// and sessions outlive it.
+    ///
+    /// Returns the users whose entry in the caller's dict is out of date: a
+    /// plaintext password the store has already hashed, or state the store
+    /// kept over a stale copy. The caller copies their [`Store::user_record`]
+    /// back.
+    pub fn replace_credentials(&self, credentials: Value) -> Result<Vec<String>> {
+        let mut doc = Document::from_value(credentials, Layout::Credentials, Path::new("<dict>"))?;
+        let mut stale = self.use_known_hashes(&mut doc)?;
+        let _w = self.writer.lock().unwrap_or_else(PoisonError::into_inner);
+        stale.extend(self.take_dict_state(&doc)?);
+        let mut loaded = self.loaded.write().unwrap_or_else(PoisonError::into_inner);
+        loaded.doc = doc;
+        stale.sort_unstable();
+        stale.dedup();
+        Ok(stale)
+    }
+
+    /// Puts the hashes this store made into a new dict whose entries still
+    /// hold the plaintext they were made from.
+    fn use_known_hashes(&self, doc: &mut Document) -> Result<Vec<String>> {
+        let dict = self.dict()?;
+        let known = dict.hashes.lock().unwrap_or_else(PoisonError::into_inner);
+        if known.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut replaced = Vec::new();
+        for (username, plaintext) in doc.plaintext_passwords() {
+            if let Some((digest, hash)) = known.get(&username) {
+                if *digest == dict.plaintext_digest(&plaintext) {
+                    doc.set_user_field(&username, "password", Value::Str(hash.clone()))?;
+                    replaced.push(username);
+                }
+            }
+        }
+        doc.take_dirty();
+        Ok(replaced)
+    }
+
+    /// [`DocStore::replace_credentials`]'s state step.
+    fn take_dict_state(&self, doc: &Document) -> Result<Vec<String>> {
+        let db = self.state_db()?;
+        let state = db.export_state()?;
+        let now = unix_now();
+        let mut versions = self
+            .dict()?
+            .versions
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        let mut stale = Vec::new();
+        let mut gone: Vec<String> = versions
+            .keys()
+            .chain(state.lockouts.keys())
+            .chain(state.pending_passwords.keys())
+            .chain(state.revoked_before.keys())
+            .chain(state.sessions.values().map(|s| &s.username))
+            .filter(|u| doc.user_entry(u).is_none())
+            .cloned()
+            .collect();
+        gone.sort_unstable();
+        gone.dedup();
+        for username in gone {
+            db.remove_user(&username)?;
+            versions.remove(&username);
+        }
+        for username in doc.usernames() {
+            let Some(entry) = doc.user_entry(username) else {
+                continue;
+            };
+            let theirs = UserState::from_entry(entry);
+            let known = versions.get(username).copied().unwrap_or(0);
+            let mut ours = user_state_in(&state, username, known);
+            ours.logged_in &= !self.is_logged_out(username);
+            if theirs.version < known {
+                if theirs.differs_from(&ours) {
+                    stale.push(username.to_string());
+                }
+                continue;
+            }
+            if theirs.version > known || theirs.differs_from(&ours) {
+                db.set_user_state(username, &theirs, now)?;
+                self.set_logged_out(username, false);
+                versions.insert(username.to_string(), theirs.version);
+            }
+        }
+        Ok(stale)
+    }
+
+    /// Dict mode: the user's state as the caller's dict should carry it.
+    fn dict_user_state(&self, username: &str) -> Result<UserState> {
+        let key = username.to_lowercase();
+        let db = self.state_db()?;
+        let lock = db.lock_state(&key)?;
+        let version = self
+            .dict()?
+            .versions
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .get(&key)
+            .copied()
+            .unwrap_or(0);
+        let sessions = db.sessions_of(&key)?;
+        Ok(UserState {
+            failures: lock.failures,
+            window_start: lock.window_start,
+            locked_until: lock.locked_until,
+            pending: db.pending_password(&key)?,
+            revoked_before: db.revoked_before(&key)?,
+            logged_in: !self.is_logged_out(&key) && sessions.iter().any(counts_as_logged_in),
+            sessions,
+            version,
         })
     }
 
-    /// Replaces the users of an in-memory store, keeping sessions and lockouts.
-    ///
-    /// Dict-mode apps build a new dict on every rerun; the server-side state
-    /// must outlive it.
-    pub fn replace_credentials(&self, credentials: Value) -> Result<()> {
-        let mut doc = Document::from_value(credentials, Layout::Credentials, Path::new("<dict>"))?;
-        let _w = self.writer.lock().unwrap_or_else(PoisonError::into_inner);
-        let mut loaded = self.loaded.write().unwrap_or_else(PoisonError::into_inner);
-        doc.state = std::mem::take(&mut loaded.doc.state);
-        loaded.doc = doc;
-        Ok(())
+    /// Dict mode: the store changed `username`'s state.
+    fn state_changed(&self, username: &str) {
+        if let Some(dict) = &self.dict {
+            *dict
+                .versions
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .entry(username.to_lowercase())
+                .or_insert(0) += 1;
+        }
     }
 
     /// The config file's path, if any.
@@ -328,87 +514,63 @@ fn string_setting(v: Option<&Value>) -> Option<String> {
 impl DocStore {
     fn count_failure(&self, username: &str, policy: &LockoutPolicy, now: f64) -> Result<LockState> {
         let key = username.to_lowercase();
-        if let Some(db) = self.state_db()? {
-            if !self.has_user(&key)? {
-                return Ok(LockState::default());
-            }
-            return db.record_failure(&key, policy, now, None);
+        if !self.has_user(&key)? {
+            return Ok(LockState::default());
         }
-        self.write(|d| {
-            if d.user_entry(&key).is_none() {
-                return Ok(LockState::default());
-            }
-            let old = d.state.lockouts.get(&key).cloned().unwrap_or_default();
-            let new = policy.record_failure(&old, now);
-            if new != old {
-                d.set_user_field(
-                    &key,
-                    "failed_login_attempts",
-                    Value::Int(i64::from(new.failures)),
-                )?;
-                d.state.lockouts.insert(key.clone(), new.clone());
-            }
-            Ok(new)
-        })
+        let state = self.state_db()?.record_failure(&key, policy, now, None)?;
+        self.state_changed(&key);
+        Ok(state)
     }
 
     fn start_session(&self, session: &Session, limits: &SessionLimits, now: f64) -> Result<()> {
-        if let Some(db) = self.state_db()? {
-            self.require_user(&session.username)?;
-            return db.open_session(session, limits, now, None);
-        }
-        self.write(|d| {
-            if d.user_entry(&session.username).is_none() {
-                return Err(Error::UserNotFound(session.username.clone()));
-            }
-            let live = |s: &&Session| s.is_live(now, limits.idle_timeout);
-            if limits.single_session && d.sessions_of(&session.username).any(|s| live(&s)) {
-                return Err(Error::SessionExists);
-            }
-            if let Some(max) = limits.max_concurrent_users {
-                let mut users: Vec<&str> = d
-                    .state
-                    .sessions
-                    .values()
-                    .filter(live)
-                    .map(|s| s.username.as_str())
-                    .collect();
-                users.sort_unstable();
-                users.dedup();
-                let already_in = users.binary_search(&session.username.as_str()).is_ok();
-                if !already_in && users.len() >= max as usize {
-                    return Err(Error::TooManyUsers);
-                }
-            }
-            d.prune_sessions(now);
-            d.update_user_entry(&session.username, |e| {
-                e.insert("failed_login_attempts", Value::Int(0));
-                e.insert("logged_in", Value::Bool(true));
-            })?;
-            d.state.lockouts.remove(&session.username);
-            d.state.sessions.insert(session.id.clone(), session.clone());
-            d.mark_dirty();
-            Ok(())
-        })
+        self.require_user(&session.username)?;
+        self.state_db()?.open_session(session, limits, now, None)?;
+        self.set_logged_out(&session.username, false);
+        self.state_changed(&session.username);
+        Ok(())
     }
 
     fn end_session(&self, id: &str, now: f64, idle_timeout: f64) -> Result<Option<Session>> {
-        if let Some(db) = self.state_db()? {
-            return db.close_session(id, now, idle_timeout, None);
-        }
-        self.write(|d| {
-            let Some(closed) = d.state.sessions.remove(id) else {
-                return Ok(None);
-            };
-            d.mark_dirty();
-            d.state.revoked_before.insert(closed.username.clone(), now);
-            let still_live = d
-                .sessions_of(&closed.username)
-                .any(|s| s.is_live(now, idle_timeout));
-            if !still_live && d.user_entry(&closed.username).is_some() {
-                d.set_user_field(&closed.username, "logged_in", Value::Bool(false))?;
+        let db = self.state_db()?;
+        let closed = db.close_session(id, now, idle_timeout, None)?;
+        if let Some(closed) = &closed {
+            if self.is_dict() {
+                let still_live = db
+                    .sessions_of(&closed.username)?
+                    .iter()
+                    .any(|s| s.is_live(now, idle_timeout));
+                self.set_logged_out(&closed.username, !still_live);
             }
-            Ok(Some(closed))
+            self.state_changed(&closed.username);
+        }
+        Ok(closed)
+    }
+
+    /// Dict mode: records whether the user counts as logged out although
+    /// sessions of theirs remain.
+    fn set_logged_out(&self, username: &str, out: bool) {
+        if let Some(dict) = &self.dict {
+            let key = username.to_lowercase();
+            let mut set = dict
+                .logged_out
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner);
+            if out {
+                set.insert(key);
+            } else {
+                set.remove(&key);
+            }
+        }
+    }
+
+    /// Dict mode: whether the user counts as logged out (see
+    /// [`DocStore::set_logged_out`]).
+    fn is_logged_out(&self, username: &str) -> bool {
+        self.dict.as_ref().is_some_and(|dict| {
+            dict.logged_out
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .contains(&username.to_lowercase())
         })
     }
 
@@ -451,25 +613,16 @@ impl DocStore {
 
     fn replace_password(&self, username: &str, hash: &str, now: f64) -> Result<()> {
         let key = username.to_lowercase();
-        let state_db = self.state_db()?;
-        if let Some(db) = state_db {
-            self.require_user(&key)?;
-            // Sessions end before the password changes: a crash in between
-            // logs the user out rather than keeping old cookies alive.
-            db.set_password(&key, hash, now, None)?;
-        }
+        self.require_user(&key)?;
+        // Sessions end before the password changes: a crash in between
+        // logs the user out rather than keeping old cookies alive.
+        self.state_db()?.set_password(&key, hash, now, None)?;
+        self.state_changed(&key);
         self.write(|d| {
             if d.user_entry(&key).is_none() {
                 return Err(Error::UserNotFound(key.clone()));
             }
-            d.set_user_field(&key, "password", Value::Str(hash.to_string()))?;
-            if state_db.is_some() {
-                return Ok(());
-            }
-            d.state.sessions.retain(|_, s| s.username != key);
-            d.state.pending_passwords.remove(&key);
-            d.state.revoked_before.insert(key.clone(), now);
-            Ok(())
+            d.set_user_field(&key, "password", Value::Str(hash.to_string()))
         })
     }
 
@@ -492,8 +645,16 @@ impl Store for DocStore {
         self.read(|d| d.user_by_email(email))
     }
 
+    /// In dict mode the entry carries the user's state too (see
+    /// [`super::dict_state`]), as the caller's dict must keep it.
     fn user_record(&self, username: &str) -> Result<Option<Value>> {
-        self.read(|d| d.user_entry(username).cloned().map(Value::Map))
+        let Some(mut entry) = self.read(|d| d.user_entry(username).cloned())? else {
+            return Ok(None);
+        };
+        if self.is_dict() {
+            self.dict_user_state(username)?.write_into(&mut entry);
+        }
+        Ok(Some(Value::Map(entry)))
     }
 
     fn settings(&self) -> Result<Settings> {
@@ -515,11 +676,7 @@ impl Store for DocStore {
     }
 
     fn lock_state(&self, username: &str) -> Result<LockState> {
-        let key = username.to_lowercase();
-        if let Some(db) = self.state_db()? {
-            return db.lock_state(&key);
-        }
-        self.read(|d| d.state.lockouts.get(&key).cloned().unwrap_or_default())
+        self.state_db()?.lock_state(&username.to_lowercase())
     }
 
     fn record_failure(
@@ -547,23 +704,11 @@ impl Store for DocStore {
     }
 
     fn session(&self, id: &str) -> Result<Option<Session>> {
-        if let Some(db) = self.state_db()? {
-            return db.session(id);
-        }
-        self.read(|d| d.state.sessions.get(id).cloned())
+        self.state_db()?.session(id)
     }
 
     fn touch_session(&self, id: &str, now: f64) -> Result<()> {
-        if let Some(db) = self.state_db()? {
-            return db.touch_session(id, now);
-        }
-        self.write(|d| {
-            if let Some(s) = d.state.sessions.get_mut(id) {
-                s.last_seen = now;
-                d.mark_dirty();
-            }
-            Ok(())
-        })
+        self.state_db()?.touch_session(id, now)
     }
 
     fn close_session(
@@ -584,11 +729,7 @@ impl Store for DocStore {
     }
 
     fn revoked_before(&self, username: &str) -> Result<Option<f64>> {
-        let key = username.to_lowercase();
-        if let Some(db) = self.state_db()? {
-            return db.revoked_before(&key);
-        }
-        self.read(|d| d.state.revoked_before.get(&key).copied())
+        self.state_db()?.revoked_before(&username.to_lowercase())
     }
 
     fn plaintext_passwords(&self) -> Result<Vec<(String, String)>> {
@@ -596,20 +737,31 @@ impl Store for DocStore {
     }
 
     fn store_hashes(&self, hashed: &[(String, String, String)]) -> Result<Vec<String>> {
-        self.write(|d| {
-            let mut stored = Vec::new();
-            for (username, plaintext, hash) in hashed {
-                let still_plain = matches!(
+        let changed = self.write(|d| {
+            let mut changed = Vec::new();
+            for (username, old, hash) in hashed {
+                let still_old = matches!(
                     d.user_entry(username).and_then(|e| e.get("password")),
-                    Some(Value::Str(p)) if p == plaintext
+                    Some(Value::Str(p)) if p == old
                 );
-                if still_plain {
+                if still_old {
                     d.set_user_field(username, "password", Value::Str(hash.clone()))?;
-                    stored.push(username.clone());
+                    changed.push((username.to_lowercase(), old.clone(), hash.clone()));
                 }
             }
-            Ok(stored)
-        })
+            Ok(changed)
+        })?;
+        if let Some(dict) = &self.dict {
+            let mut known = dict.hashes.lock().unwrap_or_else(PoisonError::into_inner);
+            for (username, old, hash) in changed.iter().filter(|(_, old, _)| !is_hash(old)) {
+                known.insert(username.clone(), (dict.plaintext_digest(old), hash.clone()));
+            }
+        }
+        self.state_db()?.rebind_sessions(&changed)?;
+        Ok(changed
+            .into_iter()
+            .map(|(username, _, _)| username)
+            .collect())
     }
 
     fn preauthorized_emails(&self) -> Result<Option<Vec<String>>> {
@@ -628,11 +780,10 @@ impl Store for DocStore {
     }
 
     fn remove_user(&self, username: &str) -> Result<bool> {
-        if let Some(db) = self.state_db()? {
-            // State first: a crash in between leaves a user logged out, not
-            // sessions of a removed user.
-            db.remove_user(username)?;
-        }
+        // State first: a crash in between leaves a user logged out, not
+        // sessions of a removed user.
+        self.state_db()?.remove_user(username)?;
+        self.state_changed(username);
         self.write(|d| Ok(d.remove_user(username)))
     }
 
@@ -661,28 +812,14 @@ impl Store for DocStore {
 
     fn set_pending_password(&self, username: &str, pending: &PendingPassword) -> Result<()> {
         let key = username.to_lowercase();
-        if let Some(db) = self.state_db()? {
-            self.require_user(&key)?;
-            return db.set_pending_password(&key, pending);
-        }
-        self.write(|d| {
-            if d.user_entry(&key).is_none() {
-                return Err(Error::UserNotFound(key.clone()));
-            }
-            d.state
-                .pending_passwords
-                .insert(key.clone(), pending.clone());
-            d.mark_dirty();
-            Ok(())
-        })
+        self.require_user(&key)?;
+        self.state_db()?.set_pending_password(&key, pending)?;
+        self.state_changed(&key);
+        Ok(())
     }
 
     fn pending_password(&self, username: &str) -> Result<Option<PendingPassword>> {
-        let key = username.to_lowercase();
-        if let Some(db) = self.state_db()? {
-            return db.pending_password(&key);
-        }
-        self.read(|d| d.state.pending_passwords.get(&key).cloned())
+        self.state_db()?.pending_password(&username.to_lowercase())
     }
 
     fn list_users(&self, offset: usize, limit: usize) -> Result<Vec<User>> {
@@ -695,27 +832,10 @@ impl Store for DocStore {
 
     fn set_lock(&self, username: &str, until: Option<f64>) -> Result<()> {
         let key = username.to_lowercase();
-        if let Some(db) = self.state_db()? {
-            self.require_user(&key)?;
-            return db.set_lock(&key, until);
-        }
-        self.write(|d| {
-            if d.user_entry(&key).is_none() {
-                return Err(Error::UserNotFound(key.clone()));
-            }
-            match until {
-                Some(t) => {
-                    let state = d.state.lockouts.entry(key.clone()).or_default();
-                    state.locked_until = Some(t);
-                }
-                None => {
-                    d.state.lockouts.remove(&key);
-                    d.set_user_field(&key, "failed_login_attempts", Value::Int(0))?;
-                }
-            }
-            d.mark_dirty();
-            Ok(())
-        })
+        self.require_user(&key)?;
+        self.state_db()?.set_lock(&key, until)?;
+        self.state_changed(&key);
+        Ok(())
     }
 
     fn record_event(&self, event: &AuditEvent) -> Result<()> {
@@ -725,6 +845,42 @@ impl Store for DocStore {
     fn recent_events(&self, limit: usize) -> Result<Vec<AuditEvent>> {
         self.audit.recent(limit)
     }
+}
+
+/// The state `state` (a whole state database) holds for `username`, as a
+/// dict entry would carry it at `version`.
+fn user_state_in(state: &State, username: &str, version: u64) -> UserState {
+    let lock = state.lockouts.get(username).cloned().unwrap_or_default();
+    UserState {
+        failures: lock.failures,
+        window_start: lock.window_start,
+        locked_until: lock.locked_until,
+        pending: state.pending_passwords.get(username).cloned(),
+        revoked_before: state.revoked_before.get(username).copied(),
+        logged_in: state
+            .sessions
+            .values()
+            .any(|s| s.username == username && counts_as_logged_in(s)),
+        sessions: state
+            .sessions
+            .values()
+            .filter(|s| s.username == username)
+            .cloned()
+            .collect(),
+        version,
+    }
+}
+
+/// 0.4.2's `logged_in`: a session the dict did not mark as over (see
+/// [`SqliteStore::set_user_state`]). Expired sessions go at the next login.
+fn counts_as_logged_in(session: &Session) -> bool {
+    session.last_seen > 0.0
+}
+
+fn unix_now() -> f64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0.0, |d| d.as_secs_f64())
 }
 
 impl DocStore {

@@ -419,6 +419,9 @@ impl State {
             m.insert("created", Value::Float(s.created));
             m.insert("expires", Value::Float(s.expires));
             m.insert("last_seen", Value::Float(s.last_seen));
+            if let Some(credential) = &s.credential {
+                m.insert("credential", Value::Str(credential.clone()));
+            }
             sessions.insert(id.as_str(), Value::Map(m));
         }
         let mut lockouts = Map::new();
@@ -465,6 +468,10 @@ impl State {
                 created: float_field(m, "created")?.unwrap_or(0.0),
                 expires: float_field(m, "expires")?.unwrap_or(0.0),
                 last_seen: float_field(m, "last_seen")?.unwrap_or(0.0),
+                credential: m
+                    .get("credential")
+                    .and_then(Value::as_str)
+                    .map(str::to_string),
             };
             state.sessions.insert(id, session);
         }

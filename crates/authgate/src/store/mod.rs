@@ -21,6 +21,7 @@
 //! `Authenticate` on every Streamlit rerun costs a `stat`, not a parse.
 
 mod audit;
+pub mod dict_state;
 mod doc_store;
 pub mod document;
 pub mod file;

@@ -42,6 +42,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use rusqlite::types::{ToSqlOutput, ValueRef};
 use rusqlite::{Connection, ErrorCode, OpenFlags, TransactionBehavior};
 
+use super::dict_state::UserState;
 use super::document::{Document, State};
 use super::sql::{self, Cell, Database, Dialect, Param, Row, Tx};
 use super::{AuditEvent, OpenOptions};
@@ -103,6 +104,34 @@ impl SqliteStore {
     /// checks users against the file before it calls them.
     pub(crate) fn open_state(path: &Path, options: OpenOptions) -> Result<Self> {
         SqliteDb::open(path, options, sql::STATE_MIGRATIONS, false).map(|db| SqliteStore { db })
+    }
+
+    /// A state database in memory, for dict mode: the same tables and the
+    /// same operations as beside a config file, gone with the store.
+    ///
+    /// It is a SQLite `memdb` database under a random name, shared by the
+    /// pool's connections (with the usual locking between them) and kept
+    /// alive by one connection held for the store's lifetime.
+    pub(crate) fn open_state_in_memory() -> Result<Self> {
+        let name = format!(
+            "file:/authgate-state-{}?vfs=memdb",
+            crate::secret::session_id()?
+        );
+        SqliteDb::open_in_memory(name, sql::STATE_MIGRATIONS).map(|db| SqliteStore { db })
+    }
+
+    /// Dict mode: sets one user's failure record, pending password and
+    /// revocation to what the app's dict says (see
+    /// [`super::dict_state`]); when the dict says the user is not logged
+    /// in, their sessions stop counting as live until next used.
+    pub(crate) fn set_user_state(&self, username: &str, state: &UserState, now: f64) -> Result<()> {
+        sql::ops::set_user_state(&self.db, username, state, now)
+    }
+
+    /// Moves sessions bound to a replaced hash to its successor (see
+    /// [`sql::ops::rebind_sessions`]).
+    pub(crate) fn rebind_sessions(&self, changed: &[(String, String, String)]) -> Result<()> {
+        sql::ops::rebind_sessions(&self.db, changed)
     }
 
     /// Everything in the state tables.
@@ -193,6 +222,11 @@ struct SqliteDb {
     migrations: &'static [sql::Migration],
     /// False for the state database beside a config file.
     keeps_users: bool,
+    /// For a database in memory: a connection that keeps it alive while
+    /// the pool's come and go.
+    anchor: Option<Box<Mutex<Connection>>>,
+    /// Whether `path` is a `memdb` URI rather than a file.
+    in_memory: bool,
 }
 
 impl SqliteDb {
@@ -235,15 +269,41 @@ impl SqliteDb {
             idle: Mutex::new(Vec::new()),
             migrations,
             keeps_users,
+            anchor: None,
+            in_memory: false,
         };
+        db.prepare()
+    }
+
+    /// A database in memory named by the `memdb` URI `name`.
+    fn open_in_memory(name: String, migrations: &'static [sql::Migration]) -> Result<Self> {
+        let mut db = SqliteDb {
+            path: PathBuf::from(name),
+            location: "<memory>".to_string(),
+            busy_timeout: OpenOptions::default().lock_timeout,
+            idle: Mutex::new(Vec::new()),
+            migrations,
+            keeps_users: false,
+            anchor: None,
+            in_memory: true,
+        };
+        db.anchor = Some(Box::new(Mutex::new(db.connect()?)));
+        db.prepare()
+    }
+
+    /// Checks the schema version, switches to WAL and migrates.
+    fn prepare(self) -> Result<Self> {
+        let db = self;
         let mut conn = db.connect()?;
         // Refuse a newer schema before anything is written, WAL mode included.
         let found = db.schema_version(&conn)?;
-        let supported = sql::latest(migrations);
+        let supported = sql::latest(db.migrations);
         if found > supported {
             return Err(sql::schema_too_new(&db.location, found, supported));
         }
-        db.enable_wal(&conn)?;
+        if !db.in_memory {
+            db.enable_wal(&conn)?;
+        }
         if found < supported {
             db.migrate(&mut conn)?;
         }
@@ -252,9 +312,12 @@ impl SqliteDb {
     }
 
     fn connect(&self) -> Result<Connection> {
-        let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
+        let mut flags = OpenFlags::SQLITE_OPEN_READ_WRITE
             | OpenFlags::SQLITE_OPEN_CREATE
             | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        if self.in_memory {
+            flags |= OpenFlags::SQLITE_OPEN_URI;
+        }
         let conn = Connection::open_with_flags(&self.path, flags).map_err(|e| self.error(e))?;
         conn.busy_timeout(self.busy_timeout)
             .map_err(|e| self.error(e))?;

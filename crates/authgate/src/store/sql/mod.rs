@@ -79,18 +79,30 @@ pub(crate) struct Migration {
 }
 
 /// SQLite's migrations, oldest first.
-pub(crate) const SQLITE_MIGRATIONS: &[Migration] = &[Migration {
-    version: 1,
-    sql: include_str!("sqlite/0001_initial.sql"),
-}];
+pub(crate) const SQLITE_MIGRATIONS: &[Migration] = &[
+    Migration {
+        version: 1,
+        sql: include_str!("sqlite/0001_initial.sql"),
+    },
+    Migration {
+        version: 2,
+        sql: include_str!("sqlite/0002_session_credential.sql"),
+    },
+];
 
 /// The migrations of the state database beside a `config.yaml`
 /// ([`super::DocStore`]): the state tables of [`SQLITE_MIGRATIONS`], without
 /// `users` and therefore without foreign keys.
-pub(crate) const STATE_MIGRATIONS: &[Migration] = &[Migration {
-    version: 1,
-    sql: include_str!("state/0001_initial.sql"),
-}];
+pub(crate) const STATE_MIGRATIONS: &[Migration] = &[
+    Migration {
+        version: 1,
+        sql: include_str!("state/0001_initial.sql"),
+    },
+    Migration {
+        version: 2,
+        sql: include_str!("state/0002_session_credential.sql"),
+    },
+];
 
 /// PostgreSQL's migrations, oldest first.
 pub(crate) const POSTGRES_MIGRATIONS: &[Migration] = &[
@@ -101,6 +113,10 @@ pub(crate) const POSTGRES_MIGRATIONS: &[Migration] = &[
     Migration {
         version: 2,
         sql: include_str!("postgres/0002_statement_level_user_count.sql"),
+    },
+    Migration {
+        version: 3,
+        sql: include_str!("postgres/0003_session_credential.sql"),
     },
 ];
 

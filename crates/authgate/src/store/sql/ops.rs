@@ -14,7 +14,7 @@ use super::{corrupt, Database, Dialect, Param, Row, Tx};
 use crate::error::{Error, Result};
 use crate::lockout::{LockState, LockoutPolicy};
 use crate::password;
-use crate::session::Session;
+use crate::session::{seen_recently, Session};
 use crate::store::document::roles_value;
 use crate::store::{
     AuditEvent, FailureEvent, LoginState, NewUser, PendingPassword, SessionLimits, Settings,
@@ -37,7 +37,7 @@ macro_rules! user_columns {
 /// The `sessions` columns [`session_from_row`] reads, in its order.
 macro_rules! session_columns {
     () => {
-        "id, username, created, expires, last_seen"
+        "id, username, created, expires, last_seen, credential"
     };
 }
 
@@ -233,6 +233,7 @@ pub(super) fn session_from_row(row: &Row) -> Result<Session> {
         created: row.f64(2)?,
         expires: row.f64(3)?,
         last_seen: row.f64(4)?,
+        credential: row.opt_text(5)?,
     })
 }
 
@@ -323,10 +324,6 @@ fn idle_bound(now: f64, idle_timeout: f64) -> f64 {
     }
 }
 
-fn is_live(last_seen: f64, now: f64, idle_timeout: f64) -> bool {
-    now - last_seen < idle_timeout
-}
-
 /// Whether the user has a live session at `now`.
 fn has_live_session(tx: &mut dyn Tx, key: &str, now: f64, idle_timeout: f64) -> Result<bool> {
     let rows = tx.query(
@@ -334,7 +331,7 @@ fn has_live_session(tx: &mut dyn Tx, key: &str, now: f64, idle_timeout: f64) -> 
         &[Param::Text(key), Param::real("now", now)?],
     )?;
     let latest = rows.first().map(|r| r.opt_f64(0)).transpose()?.flatten();
-    Ok(latest.is_some_and(|seen| is_live(seen, now, idle_timeout)))
+    Ok(latest.is_some_and(|seen| seen_recently(seen, now, idle_timeout)))
 }
 
 /// The distinct users with a live session at `now`, through the
@@ -350,7 +347,7 @@ fn live_users(tx: &mut dyn Tx, now: f64, idle_timeout: f64) -> Result<Vec<String
     )?;
     let mut users = Vec::with_capacity(rows.len());
     for row in &rows {
-        if is_live(row.f64(1)?, now, idle_timeout) {
+        if seen_recently(row.f64(1)?, now, idle_timeout) {
             users.push(row.text(0)?);
         }
     }
@@ -383,16 +380,18 @@ pub(super) fn upsert_lockout(tx: &mut dyn Tx, key: &str, state: &LockState) -> R
 /// Stores `session` under `owner` (its lower-cased username).
 pub(super) fn upsert_session(tx: &mut dyn Tx, session: &Session, owner: &str) -> Result<()> {
     tx.defer(
-        "INSERT INTO sessions (id, username, created, expires, last_seen) \
-         VALUES ($1, $2, $3, $4, $5) ON CONFLICT (id) DO UPDATE SET \
+        "INSERT INTO sessions (id, username, created, expires, last_seen, credential) \
+         VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (id) DO UPDATE SET \
          username = excluded.username, created = excluded.created, \
-         expires = excluded.expires, last_seen = excluded.last_seen",
+         expires = excluded.expires, last_seen = excluded.last_seen, \
+         credential = excluded.credential",
         &[
             Param::Text(&session.id),
             Param::Text(owner),
             Param::real("session created", session.created)?,
             Param::real("session expires", session.expires)?,
             Param::real("session last_seen", session.last_seen)?,
+            Param::opt_text(session.credential.as_deref()),
         ],
     )
 }
@@ -702,16 +701,13 @@ pub(crate) fn open_session(
             if !lock_user(tx, &key)? {
                 return Err(Error::UserNotFound(session.username.clone()));
             }
-            if limits.single_session && has_live_session(tx, &key, now, limits.idle_timeout)? {
-                return Err(Error::SessionExists);
-            }
-            if let Some(max) = limits.max_concurrent_users {
-                let users = live_users(tx, now, limits.idle_timeout)?;
-                let already_in = users.contains(&key);
-                if !already_in && users.len() >= count(i64::from(max)) {
-                    return Err(Error::TooManyUsers);
-                }
-            }
+            let has_live =
+                limits.single_session && has_live_session(tx, &key, now, limits.idle_timeout)?;
+            let users = match limits.max_concurrent_users {
+                Some(_) => live_users(tx, now, limits.idle_timeout)?,
+                None => Vec::new(),
+            };
+            crate::session::admit(limits, &key, has_live, &users)?;
         }
         // Without limits nothing needs reading first: the whole change goes
         // out with `COMMIT` in one round trip. The user's row is locked
@@ -843,6 +839,113 @@ pub(crate) fn close_session(
     })
 }
 
+/// When a stored hash is replaced by another hash of the same password (a
+/// rehash to another cost or scheme), the user's sessions move to the new
+/// credential version: a rehash is not a password change. A plaintext
+/// `old` has no sessions bound to it (see `auth::current_credential`).
+fn defer_rebind_sessions(tx: &mut dyn Tx, key: &str, old: &str, new: &str) -> Result<()> {
+    if !password::is_hash(old) {
+        return Ok(());
+    }
+    let (old_cv, new_cv) = (
+        crate::token::credential_version(old),
+        crate::token::credential_version(new),
+    );
+    tx.defer(
+        "UPDATE sessions SET credential = $3 WHERE username = $1 AND credential = $2",
+        &[Param::Text(key), Param::Text(&old_cv), Param::Text(&new_cv)],
+    )
+}
+
+/// Dict mode: one user's state as the app's dict says it (see
+/// `store::dict_state`), in one transaction. A failure count without a
+/// window start (a 0.4.2 entry, or a hand edit) counts from `now`. When the
+/// dict says the user is not logged in, their sessions are marked unseen
+/// (`last_seen = 0`): they stop counting towards `single_session` and
+/// `max_concurrent_users` but still resume, and the next use marks them
+/// seen again.
+pub(crate) fn set_user_state(
+    db: &impl Database,
+    username: &str,
+    state: &crate::store::dict_state::UserState,
+    now: f64,
+) -> Result<()> {
+    let key = username.to_lowercase();
+    let lock = LockState {
+        failures: state.failures,
+        window_start: state.window_start.or((state.failures > 0).then_some(now)),
+        locked_until: state.locked_until,
+    };
+    db.write(|tx| {
+        if lock.failures == 0 && lock.locked_until.is_none() {
+            tx.defer(
+                "DELETE FROM lockouts WHERE username = $1",
+                &[Param::Text(&key)],
+            )?;
+        } else {
+            upsert_lockout(tx, &key, &lock)?;
+        }
+        match &state.pending {
+            Some(pending) => upsert_pending(tx, &key, pending)?,
+            None => tx.defer(
+                "DELETE FROM pending_passwords WHERE username = $1",
+                &[Param::Text(&key)],
+            )?,
+        }
+        match state.revoked_before {
+            Some(t) => upsert_revoked(tx, &key, t)?,
+            None => tx.defer(
+                "DELETE FROM revoked_before WHERE username = $1",
+                &[Param::Text(&key)],
+            )?,
+        }
+        let kept: Vec<&str> = state.sessions.iter().map(|s| s.id.as_str()).collect();
+        for id in existing_sessions(tx, &key)? {
+            if !kept.contains(&id.as_str()) {
+                tx.defer("DELETE FROM sessions WHERE id = $1", &[Param::Text(&id)])?;
+            }
+        }
+        for session in state.sessions.iter().filter(|s| s.is_valid(now)) {
+            upsert_session(tx, session, &key)?;
+        }
+        if !state.logged_in {
+            tx.defer(
+                "UPDATE sessions SET last_seen = 0 WHERE username = $1",
+                &[Param::Text(&key)],
+            )?;
+        }
+        Ok(())
+    })
+}
+
+fn existing_sessions(tx: &mut dyn Tx, key: &str) -> Result<Vec<String>> {
+    tx.query(
+        "SELECT id FROM sessions WHERE username = $1",
+        &[Param::Text(key)],
+    )?
+    .iter()
+    .map(|row| row.text(0))
+    .collect()
+}
+
+/// [`store_hashes`]'s session step for the state database beside a config
+/// file, whose users live in the file: `changed` are the (username, old,
+/// new) values the file took.
+pub(crate) fn rebind_sessions(
+    db: &impl Database,
+    changed: &[(String, String, String)],
+) -> Result<()> {
+    if !changed.iter().any(|(_, old, _)| password::is_hash(old)) {
+        return Ok(());
+    }
+    db.write(|tx| {
+        for (username, old, new) in changed {
+            defer_rebind_sessions(tx, &username.to_lowercase(), old, new)?;
+        }
+        Ok(())
+    })
+}
+
 pub(crate) fn store_hashes(
     db: &impl Database,
     hashed: &[(String, String, String)],
@@ -873,6 +976,9 @@ pub(crate) fn store_hashes(
                 ],
             )?;
             stored[*i] = changed > 0;
+            if changed > 0 {
+                defer_rebind_sessions(tx, key, plaintext, hash)?;
+            }
         }
         Ok(stored)
     })?;
