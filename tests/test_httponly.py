@@ -1,15 +1,20 @@
-"""HttpOnly cookie mode: the nonce registry and the routes (Starlette's TestClient)."""
+"""HttpOnly cookie mode: the nonce registry, the routes (Starlette's TestClient)
+and ``Authenticate(cookie_mode="httponly")`` under AppTest."""
 
 from __future__ import annotations
 
 import warnings
+from pathlib import Path
 from typing import Any
 
+import jwt
 import pytest
 from starlette.applications import Starlette
 
 from authgate import httponly
 from authgate.httponly import NonceRegistry, StagedCookie, make_routes
+from tests.conftest import pending_cookie_op
+from tests.test_login import KEY, start, state, submit
 
 with warnings.catch_warnings():
     # Starlette 1.x prefers the httpx2 package; httpx works the same here.
@@ -238,3 +243,113 @@ def test_routes_take_a_prefix_and_mark_the_process_as_serving_them(
     assert httponly.served_prefix() == "/app/_authgate"
     with pytest.raises(ValueError):
         httponly.routes(prefix="_authgate")
+
+
+# ---- Authenticate(cookie_mode="httponly") under AppTest ---------------------------
+
+
+@pytest.fixture
+def served(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(httponly, "_served_prefix", None)
+    httponly.routes()
+
+
+HTTPONLY = {"cookie_mode": "httponly"}
+
+
+def test_httponly_mode_without_the_routes_is_an_authenticate_error(
+    config_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(httponly, "_served_prefix", None)
+    at = start(config_path, HTTPONLY)
+    assert at.exception
+    assert "authgate.routes()" in at.exception[0].message
+
+
+def test_an_unknown_cookie_mode_is_an_authenticate_error(config_path: Path) -> None:
+    at = start(config_path, {"cookie_mode": "secure"})
+    assert at.exception and "cookie_mode" in at.exception[0].message
+
+
+def test_login_stages_the_token_and_sends_the_browser_only_the_nonce(
+    config_path: Path, served: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    shown: list[dict[str, Any]] = []
+    real = httponly._poster
+
+    def spy(**kwargs: Any) -> Any:
+        shown.append(kwargs["data"])
+        return real(**kwargs)
+
+    monkeypatch.setattr(httponly, "_poster", spy)
+    at = submit(start(config_path, HTTPONLY), "jsmith", "abc")
+    assert state(at, "authentication_status") is True
+    op = pending_cookie_op(at)
+    assert op["mode"] == "httponly" and op["action"] == "set"
+    assert op["url"] == SET
+    claims = jwt.decode(op["value"], KEY, algorithms=["HS256"])
+    assert claims["username"] == "jsmith"
+    assert shown and shown[-1] == {"op_id": op["op_id"], "url": SET, "nonce": op["nonce"]}
+    assert all(op["value"] not in repr(data) for data in shown)
+    staged = httponly.REGISTRY.take(op["nonce"], "set")
+    assert staged == StagedCookie("set", COOKIE, op["value"], 30 * 86400)
+
+
+def test_logout_stages_a_clear_and_drops_the_unused_set(config_path: Path, served: None) -> None:
+    at = submit(start(config_path, HTTPONLY), "jsmith", "abc")
+    set_nonce = pending_cookie_op(at)["nonce"]
+    at.button(key="Logout").click()
+    at = at.run()
+    op = pending_cookie_op(at)
+    assert op["action"] == "clear" and op["url"] == CLEAR and op["value"] is None
+    assert httponly.REGISTRY.take(set_nonce, "set") is None, "replaced: forgotten"
+    assert httponly.REGISTRY.take(op["nonce"], "clear") == StagedCookie("clear", COOKIE)
+
+
+def test_the_host_prefixed_cookie_logs_in(
+    config_path: Path, served: None, browser_cookies: dict[str, str]
+) -> None:
+    token = pending_cookie_op(submit(start(config_path, HTTPONLY), "jsmith", "abc"))["value"]
+    browser_cookies[f"__Host-{COOKIE}"] = token
+    at = start(config_path, HTTPONLY)
+    assert state(at, "authentication_status") is True
+    assert pending_cookie_op(at) is None
+
+
+def test_on_https_an_unprefixed_cookie_is_not_read(
+    config_path: Path,
+    served: None,
+    browser_cookies: dict[str, str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    token = pending_cookie_op(submit(start(config_path, HTTPONLY), "jsmith", "abc"))["value"]
+    monkeypatch.setattr(httponly, "page_is_https", lambda: True)
+    browser_cookies[COOKIE] = token  # could have been planted by a sibling subdomain
+    assert state(start(config_path, HTTPONLY), "authentication_status") is None
+    browser_cookies[f"__Host-{COOKIE}"] = token
+    assert state(start(config_path, HTTPONLY), "authentication_status") is True
+
+
+def test_on_http_the_unprefixed_cookie_is_read(
+    config_path: Path, served: None, browser_cookies: dict[str, str]
+) -> None:
+    token = pending_cookie_op(submit(start(config_path, HTTPONLY), "jsmith", "abc"))["value"]
+    browser_cookies[COOKIE] = token
+    assert state(start(config_path, HTTPONLY), "authentication_status") is True
+
+
+def test_a_refused_cookie_stages_a_clear(
+    config_path: Path, served: None, browser_cookies: dict[str, str]
+) -> None:
+    browser_cookies[COOKIE] = "not-a-token"
+    at = start(config_path, HTTPONLY)
+    assert state(at, "authentication_status") is None
+    op = pending_cookie_op(at)
+    assert op["mode"] == "httponly" and op["action"] == "clear"
+
+
+def test_script_mode_is_unchanged(config_path: Path) -> None:
+    at = submit(start(config_path), "jsmith", "abc")
+    op = pending_cookie_op(at)
+    assert set(op) == {"name", "value", "max_age", "op_id"}
+    assert op["name"] == COOKIE
