@@ -353,3 +353,62 @@ def test_script_mode_is_unchanged(config_path: Path) -> None:
     op = pending_cookie_op(at)
     assert set(op) == {"name", "value", "max_age", "op_id"}
     assert op["name"] == COOKIE
+
+
+class FakeBrowser:
+    """Stands in for the poster: silent the first time an operation is shown
+    (the browser has not posted yet), then acknowledges with ``status``."""
+
+    def __init__(self, status: int) -> None:
+        self.status = status
+        self.seen: list[str] = []
+        self.ops: list[dict[str, Any]] = []
+
+    def __call__(self, op: dict[str, Any]) -> int | None:
+        if op["op_id"] not in self.seen:
+            self.seen.append(op["op_id"])
+            self.ops.append(dict(op))
+            return None
+        return self.status
+
+
+def test_an_acknowledged_post_clears_the_queue(
+    config_path: Path, served: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(httponly, "render", FakeBrowser(200))
+    at = submit(start(config_path, HTTPONLY), "jsmith", "abc")
+    assert state(at, "authentication_status") is True
+    assert pending_cookie_op(at) is None
+
+
+def test_a_refused_post_is_tried_once_more_with_a_fresh_nonce_then_given_up(
+    config_path: Path,
+    served: None,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    browser = FakeBrowser(400)
+    monkeypatch.setattr(httponly, "render", browser)
+    at = submit(start(config_path, HTTPONLY), "jsmith", "abc")
+    op = pending_cookie_op(at)
+    assert op["retried"] is True and len(browser.ops) == 2
+    first, retry = browser.ops
+    assert op["op_id"] == retry["op_id"] != first["op_id"]
+    assert retry["nonce"] != first["nonce"] and retry["value"] == first["value"]
+    assert httponly.REGISTRY.take(op["nonce"], "set") is not None, "a live, fresh nonce"
+    at = at.run()
+    assert pending_cookie_op(at) is None
+    assert state(at, "authentication_status") is True, "still logged in for this session"
+    assert "answered 400" in caplog.text
+
+
+def test_a_missing_route_is_logged_and_not_retried(
+    config_path: Path,
+    served: None,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    monkeypatch.setattr(httponly, "render", FakeBrowser(404))
+    at = submit(start(config_path, HTTPONLY), "jsmith", "abc")
+    assert pending_cookie_op(at) is None
+    assert "authgate.routes()" in caplog.text
