@@ -13,7 +13,7 @@ from starlette.applications import Starlette
 
 from authgate import httponly
 from authgate.httponly import NonceRegistry, StagedCookie, make_routes
-from tests.conftest import pending_cookie_op
+from tests.conftest import make_config, pending_cookie_op
 from tests.test_login import KEY, start, state, submit
 
 with warnings.catch_warnings():
@@ -269,6 +269,19 @@ def test_httponly_mode_without_the_routes_is_an_authenticate_error(
 def test_an_unknown_cookie_mode_is_an_authenticate_error(config_path: Path) -> None:
     at = start(config_path, {"cookie_mode": "secure"})
     assert at.exception and "cookie_mode" in at.exception[0].message
+
+
+def test_httponly_mode_refuses_a_cookie_name_no_header_can_carry(
+    cookie_name: str, served: None
+) -> None:
+    from tests.apps import CREDENTIALS
+
+    CREDENTIALS.clear()
+    CREDENTIALS.update(make_config()["credentials"])
+    at = start("dict", {"cookie_name": "my cookie", **HTTPONLY})
+    assert at.exception and "cookie name" in at.exception[0].message
+    at = start("dict", {"cookie_name": cookie_name, **HTTPONLY})
+    assert not at.exception
 
 
 def test_login_stages_the_token_and_sends_the_browser_only_the_nonce(

@@ -65,6 +65,7 @@ class CookieJar:
         if mode not in COOKIE_MODES:
             raise AuthenticateError(f"cookie_mode must be 'script' or 'httponly', not {mode!r}")
         if mode == "httponly":
+            httponly.check_name(name)
             httponly.served_prefix()
         self.name = name
         self.mode = mode

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import logging
 import secrets
+import string
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -218,6 +219,18 @@ def _check_prefix(prefix: str) -> str:
     if not isinstance(prefix, str) or not prefix.startswith("/") or "?" in prefix:
         raise ValueError(f"prefix must be a path that starts with '/', not {prefix!r}")
     return prefix.rstrip("/")
+
+
+_TOKEN_CHARS = frozenset("!#$%&'*+-.^_`|~" + string.digits + string.ascii_letters)
+
+
+def check_name(name: str) -> None:
+    """A cookie name the route can send (an RFC 6265 token)."""
+    if not name or not set(name) <= _TOKEN_CHARS:
+        raise AuthenticateError(
+            f"cookie_mode='httponly' needs a cookie name of letters, digits and "
+            f"!#$%&'*+-.^_`|~, not {name!r}"
+        )
 
 
 def served_prefix() -> str:
