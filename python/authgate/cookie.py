@@ -20,7 +20,7 @@ Two modes, as ``Authenticate(cookie_mode=...)`` chooses:
 from __future__ import annotations
 
 import secrets
-from typing import Any, Literal
+from typing import Any
 
 import streamlit as st
 from streamlit.errors import StreamlitDuplicateElementKey
@@ -28,7 +28,6 @@ from streamlit.errors import StreamlitDuplicateElementKey
 from . import httponly
 from .exceptions import AuthenticateError
 
-CookieMode = Literal["script", "httponly"]
 COOKIE_MODES: tuple[str, ...] = ("script", "httponly")
 
 _OP_KEY = "_authgate_cookie_op"
