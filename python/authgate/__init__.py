@@ -6,12 +6,17 @@ A drop-in replacement for streamlit-authenticator 0.4.2::
 
     authenticator = stauth.Authenticate("config.yaml")
     authenticator.login()
+
+``routes()`` gives the Starlette routes of the HttpOnly cookie mode, for
+``st.App("page.py", routes=stauth.routes())`` and
+``Authenticate(..., cookie_mode="httponly")``.
 """
 
 from __future__ import annotations
 
 from ._core import __version__
 from .authenticate import Authenticate
+from .httponly import routes
 from .utilities import (
     AuthenticateError,
     CloudError,
@@ -42,4 +47,5 @@ __all__ = [
     "UpdateError",
     "Validator",
     "__version__",
+    "routes",
 ]

@@ -62,7 +62,11 @@ class Authenticate(AccountWidgets, GuestLogin):
     Extra keyword arguments: ``lockout_window`` and ``lockout_cooldown``
     (seconds; default 900 each), ``session_idle_timeout`` (seconds a session
     counts as live without activity; default 1800), ``lock_timeout``
-    (seconds a writer waits for another process; default 10).
+    (seconds a writer waits for another process; default 10),
+    ``cookie_mode`` (``"script"``, the default, writes the cookie from the
+    page as 0.4.2 does; ``"httponly"`` has authgate's routes set it
+    ``HttpOnly`` — serve the app with ``st.App(..., routes=authgate.routes())``,
+    or this raises ``AuthenticateError``).
     """
 
     def __init__(
@@ -98,7 +102,7 @@ class Authenticate(AccountWidgets, GuestLogin):
         self.api_key = api_key
         self.cookie_name = cookie_name
         self.cookie_expiry_days = float(cookie_expiry_days)
-        self._cookie = CookieJar(cookie_name)
+        self._cookie = CookieJar(cookie_name, kwargs.get("cookie_mode", "script"))
         try:
             self._auth = _core.Authenticator(
                 self._store,

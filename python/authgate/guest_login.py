@@ -209,7 +209,7 @@ class GuestLogin:
         return binding
 
     def _binding_cookie(self) -> CookieJar:
-        return CookieJar(f"{self.cookie_name}_oidc")
+        return self._cookie.companion(f"{self.cookie_name}_oidc")
 
     def _finish_guest_login(
         self,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import socket
+import ssl
 import subprocess
 import sys
 import tempfile
@@ -35,9 +36,17 @@ def _free_port() -> int:
 
 
 class Server:
-    def __init__(self, app: Path, config: Path | str, **env_vars: str) -> None:
+    """``streamlit run app``; ``tls=(cert, key)`` serves it over https."""
+
+    def __init__(
+        self,
+        app: Path,
+        config: Path | str,
+        tls: tuple[Path, Path] | None = None,
+        **env_vars: str,
+    ) -> None:
         self.port = _free_port()
-        self.url = f"http://127.0.0.1:{self.port}/"
+        self.url = f"{'https' if tls else 'http'}://127.0.0.1:{self.port}/"
         env = dict(os.environ, AUTHGATE_CONFIG=str(config), **env_vars)
         self.log = tempfile.TemporaryFile()
         self.proc = subprocess.Popen(
@@ -47,6 +56,8 @@ class Server:
                 "--server.address", "127.0.0.1",
                 "--server.headless", "true",
                 "--browser.gatherUsageStats", "false",
+                *(["--server.sslCertFile", str(tls[0]), "--server.sslKeyFile", str(tls[1])]
+                  if tls else []),
             ],
             env=env,
             stdout=self.log,
@@ -57,7 +68,9 @@ class Server:
             if self.proc.poll() is not None:
                 raise RuntimeError(f"streamlit exited:\n{self.output()}")
             try:
-                urllib.request.urlopen(self.url + "_stcore/health", timeout=2)
+                # A test certificate: no verification.
+                context = ssl._create_unverified_context() if tls else None
+                urllib.request.urlopen(self.url + "_stcore/health", timeout=2, context=context)
                 return
             except OSError:
                 time.sleep(0.3)

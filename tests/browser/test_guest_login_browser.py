@@ -32,7 +32,9 @@ import streamlit as st
 
 import authgate as stauth
 
-authenticator = stauth.Authenticate(os.environ["AUTHGATE_CONFIG"])
+authenticator = stauth.Authenticate(
+    os.environ["AUTHGATE_CONFIG"], cookie_mode=os.environ["AUTHGATE_COOKIE_MODE"]
+)
 try:
     authenticator.login()
 except stauth.LoginError as e:
@@ -45,15 +47,32 @@ if st.session_state.get("authentication_status"):
     st.markdown(f"Welcome {st.session_state['name']}")
 """
 
+# HttpOnly mode: the page is served by st.App with authgate's cookie routes.
+ENTRY = """
+import streamlit as st
+
+import authgate as stauth
+
+app = st.App("guest_app.py", routes=stauth.routes())
+"""
+
+
+@pytest.fixture(params=["script", "httponly"])
+def cookie_mode(request: pytest.FixtureRequest) -> str:
+    return request.param
+
 
 @pytest.fixture
-def guest_server(tmp_path: Path) -> Iterator[tuple[Server, OidcProvider, Path]]:
+def guest_server(tmp_path: Path, cookie_mode: str) -> Iterator[tuple[Server, OidcProvider, Path]]:
     app = tmp_path / "guest_app.py"
     app.write_text(APP)
+    if cookie_mode == "httponly":
+        app = tmp_path / "entry.py"
+        app.write_text(ENTRY)
     config = make_config()
     config_path = write_yaml(tmp_path / "config.yaml", config)
     with OidcProvider() as idp:
-        server = Server(app, config_path)
+        server = Server(app, config_path, AUTHGATE_COOKIE_MODE=cookie_mode)
         try:
             # The app is reached as localhost, the provider as 127.0.0.1: two sites.
             idp.redirect_uri = f"http://localhost:{server.port}/"
@@ -65,7 +84,9 @@ def guest_server(tmp_path: Path) -> Iterator[tuple[Server, OidcProvider, Path]]:
 
 
 def test_guest_login_through_the_provider_and_back(
-    guest_server: tuple[Server, OidcProvider, Path], browser_context: BrowserContext
+    guest_server: tuple[Server, OidcProvider, Path],
+    browser_context: BrowserContext,
+    cookie_mode: str,
 ) -> None:
     server, idp, config_path = guest_server
     page = browser_context.new_page()
@@ -88,7 +109,12 @@ def test_guest_login_through_the_provider_and_back(
     while "authgate_test" not in {c["name"] for c in browser_context.cookies()}:
         assert time.monotonic() < deadline, browser_context.cookies()
         time.sleep(0.2)
-    token = next(c["value"] for c in browser_context.cookies() if c["name"] == "authgate_test")
+    cookies = {c["name"]: c for c in browser_context.cookies()}
+    token = cookies["authgate_test"]["value"]
+    httponly = cookie_mode == "httponly"
+    assert cookies["authgate_test"]["httpOnly"] is httponly
+    assert cookies["authgate_test_oidc"]["httpOnly"] is httponly
+    assert ("authgate_test" in page.evaluate("document.cookie")) is not httponly
     assert jwt.decode(token, KEY, algorithms=["HS256"])["username"] == "ann.lee@example.com"
     users = yaml.safe_load(config_path.read_text())["credentials"]["usernames"]
     assert "password" not in users["ann.lee@example.com"]
