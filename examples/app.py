@@ -58,18 +58,20 @@ else:
     with forgot_pw_tab:
         try:
             username, email, new_password = authenticator.forgot_password()
-            if username:
-                st.success(f"New password for {username} (deliver it securely): {new_password}")
-            elif username is False:
-                st.error("Username not found")
+            # Anyone can type any username here, so the new password is never
+            # shown on the page, and known and unknown usernames get the same
+            # answer. Deliver new_password to `email` out of band (see README,
+            # "Delivering a new password"); the current password keeps working
+            # until the new one is first used.
+            if username is not None:
+                st.info("If that account exists, its owner will receive a new password.")
         except stauth.ForgotError as e:
             st.error(e)
     with forgot_user_tab:
         try:
             username, email = authenticator.forgot_username()
-            if username:
-                st.success(f"The username for {email} is {username}")
-            elif username is False:
-                st.error("Email not found")
+            # Likewise: send the username to `email`, never show it here.
+            if username is not None:
+                st.info("If an account uses that email, its owner will receive the username.")
         except stauth.ForgotError as e:
             st.error(e)
