@@ -402,6 +402,10 @@ def test_part2_update_user_details(config_file: Path) -> None:
     at.selectbox[0].select("Email")
     field(at, "New value").input("john@example.com")
     at = press(at, "Update")
+    # authgate asks for the current password before it changes the email.
+    assert "Enter your current password to change the email" in texts(at, "error")
+    field(at, "Password").input("abc")
+    at = press(at, "Update")
     assert_clean(at)
     assert "Entries updated successfully" in texts(at, "success")
     saved = yaml.safe_load(config_file.read_text())

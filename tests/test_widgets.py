@@ -443,10 +443,39 @@ def test_forgot_username_without_an_email(mode: Mode) -> None:
 # ---- update_user_details ----------------------------------------------------------
 
 
-def update(at: AppTest, choice: str, value: str) -> AppTest:
+def update(at: AppTest, choice: str, value: str, password: str | None = "abc") -> AppTest:
     at.selectbox[0].select(choice)
     field(at, "New value").input(value)
+    if password is not None:
+        field(at, "Password").input(password)
     return press(at, "Update")
+
+
+def test_changing_the_email_needs_the_current_password(mode: Mode) -> None:
+    """The review's attack: whoever holds a session (a stolen cookie, an
+    unattended browser) redirects password resets to their own address."""
+    at = log_in(app(mode, [("update_user_details", {"username": "<session>"})]))
+    at = update(at, "Email", "attacker@example.com", password=None)
+    assert "UpdateError: Enter your current password to change the email" in errors(at)
+    at = update(at, "Email", "attacker@example.com", password="wrong")
+    assert any(e.startswith("CredentialsError") for e in errors(at)), errors(at)
+    assert mode.users()["jsmith"]["email"] == "jsmith@gmail.com"
+    # Guessing it through this form locks the account like the login does.
+    for _ in range(4):
+        at = update(at, "Email", "attacker@example.com", password="wrong")
+    at = update(at, "Email", "attacker@example.com", password="abc")
+    assert any("UpdateError" in e for e in errors(at)), errors(at)
+    assert mode.users()["jsmith"]["email"] == "jsmith@gmail.com"
+
+
+def test_the_widgets_refuse_another_users_name(mode: Mode) -> None:
+    at = log_in(app(mode, [("update_user_details", {"username": "rbriggs"})]))
+    # jsmith's session never gets a form for rbriggs's details.
+    assert any(e.startswith("UpdateError") for e in errors(at)), errors(at)
+    assert not [t for t in at.text_input if t.label == "New value"]
+    at = log_in(app(mode, [("reset_password", {"username": "rbriggs"})]))
+    assert any(e.startswith("ResetError") for e in errors(at)), errors(at)
+    assert not [t for t in at.text_input if t.label == "New password"]
 
 
 def test_update_details_refreshes_state_store_and_cookie(mode: Mode) -> None:

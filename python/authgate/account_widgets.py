@@ -205,6 +205,8 @@ class AccountWidgets:
         """Renders the reset password form for a logged-in user; ``True`` on success."""
         if not st.session_state.get("authentication_status"):
             raise ResetError("User must be logged in to use the reset password widget")
+        if _other_user(username):
+            raise ResetError("The reset password widget changes the logged-in user's password")
         form, fields = _titled_form(location, fields, key, clear_on_submit, "Reset password")
         current = form.text_input(
             _label(fields, "Current password"), type="password", autocomplete="off"
@@ -228,7 +230,7 @@ class AccountWidgets:
             result = self._auth.reset_password(username, current, new, repeat)
         except _core.InvalidCredentials:
             raise CredentialsError("password") from None
-        except (_core.InvalidInput, _core.PasswordTooLong) as e:
+        except (_core.InvalidInput, _core.PasswordTooLong, _core.AccountLocked) as e:
             raise ResetError(str(e)) from None
         self._start(result)
         if callback:
@@ -332,6 +334,8 @@ class AccountWidgets:
         """Renders the update details form for a logged-in user; ``True`` on success."""
         if not st.session_state.get("authentication_status"):
             raise UpdateError("User must be logged in to use the update user details widget")
+        if _other_user(username):
+            raise UpdateError("The update user details widget changes the logged-in user's details")
         form, fields = _titled_form(location, fields, key, clear_on_submit, "Update user details")
         choices = {
             _label(fields, "First name"): "first_name",
@@ -340,6 +344,14 @@ class AccountWidgets:
         }
         label = form.selectbox(_label(fields, "Field"), list(choices))
         new_value = form.text_input(_label(fields, "New value"), autocomplete="off").strip()
+        # Only a change of the email (where resets go) needs it.
+        password = form.text_input(
+            _label(fields, "Password"),
+            type="password",
+            help="Needed to change the email",
+            autocomplete="off",
+            key=f"{key}-password",
+        )
         if not form.form_submit_button(_label(fields, "Update")):
             return None
         field = choices[label]
@@ -348,8 +360,12 @@ class AccountWidgets:
         if field == "email" and not self.validator.validate_email(new_value):
             raise UpdateError("Email is not valid")
         try:
-            user = self._auth.update_details(username, field, new_value)
-        except _core.InvalidInput as e:
+            user = self._auth.update_details(
+                username, field, new_value, password if field == "email" else None
+            )
+        except _core.InvalidCredentials:
+            raise CredentialsError("password") from None
+        except (_core.InvalidInput, _core.AccountLocked) as e:
             raise UpdateError(str(e)) from None
         self._sync_user(user["username"])
         if st.session_state.get("username") == user["username"]:
@@ -369,6 +385,15 @@ class AccountWidgets:
                 }
             )
         return True
+
+
+def _other_user(username: Any) -> bool:
+    """Whether `username` names someone else than the logged-in user (a
+    session logged in by the app itself, without authgate, is trusted)."""
+    current = st.session_state.get("username")
+    if current is None or not isinstance(username, str):
+        return False
+    return username.strip().lower() != str(current).strip().lower()
 
 
 def _user_fields(user: dict[str, Any]) -> dict[str, Any]:

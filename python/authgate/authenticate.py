@@ -340,6 +340,8 @@ class Authenticate(AccountWidgets, GuestLogin):
         except _core.TokenRefused:
             self._cookie.queue_delete()
             return
+        except _core.AccountLocked:
+            return  # the login form says so when the password is tried
         except (_core.TooManyUsers, _core.SessionExists) as e:
             raise LoginError(str(e)) from None
         self._start(result)

@@ -213,15 +213,17 @@ impl Authenticator {
     }
 
     /// Changes `first_name`, `last_name` or `email`; returns the user.
+    #[pyo3(signature = (username, field, value, password = None))]
     fn update_details<'py>(
         &self,
         py: Python<'py>,
         username: &str,
         field: &str,
         value: &str,
+        password: Option<&str>,
     ) -> PyResult<Bound<'py, PyDict>> {
         let user = py
-            .detach(|| self.inner.update_details(username, field, value))
+            .detach(|| self.inner.update_details(username, field, value, password))
             .py_err()?;
         user_dict(py, &user)
     }

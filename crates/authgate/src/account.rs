@@ -14,6 +14,9 @@ use crate::user::User;
 
 /// How long a password from `forgot_password` works if unused: one day.
 pub const PENDING_PASSWORD_TTL: f64 = 24.0 * 3600.0;
+/// Wrong current passwords (in `reset_password`, or to change the email)
+/// within the lockout window that lock the account.
+pub const REAUTH_MAX_ATTEMPTS: u32 = 5;
 /// Length of a password from `forgot_password` (0.4.2 used 16).
 pub const RANDOM_PASSWORD_LEN: usize = 16;
 
@@ -166,17 +169,43 @@ impl Authenticator {
         let Some(hash) = user.password_hash.as_deref() else {
             return Err(refuse("Guest user cannot reset password"));
         };
-        if !password::verify(current, hash).unwrap_or(false) {
-            let policy = self.lockout_policy(None);
-            self.store()
-                .record_failure(&username, &policy, self.now(), None)?;
-            return Err(Error::InvalidCredentials);
-        }
+        self.check_current_password(&username, current, hash)?;
         let new_hash = self.hash_new(new)?;
         let event = self.event("password_reset", Some(&username), None);
         self.store()
             .set_password(&username, &new_hash, self.now(), Some(&event))?;
         self.login_as(&username)
+    }
+
+    /// Checks a logged-in user's current password as a login would: a
+    /// locked account is refused, and the attempt is counted (at most
+    /// [`REAUTH_MAX_ATTEMPTS`] in the lockout window) before the check, so
+    /// whoever holds a session cannot guess the password at bcrypt speed.
+    fn check_current_password(&self, username: &str, password: &str, hash: &str) -> Result<()> {
+        let now = self.now();
+        let policy = self.lockout_policy(Some(REAUTH_MAX_ATTEMPTS));
+        let lock = self.store().lock_state(username)?;
+        let reserved = match policy.locked_until(&lock, now) {
+            Some(_) => None,
+            None => self.store().reserve_attempt(username, &policy, now)?,
+        };
+        let matches = password::verify(password, hash).unwrap_or(false);
+        let Some(state) = reserved else {
+            let current = self.store().lock_state(username)?;
+            let until = policy.locked_until(&current, now).unwrap_or(now);
+            self.audit("reauth_refused", Some(username), Some("locked"));
+            return Err(Error::AccountLocked { until });
+        };
+        if !matches {
+            let kind = if policy.locked_until(&state, now).is_some() {
+                "locked"
+            } else {
+                "reauth_failed"
+            };
+            self.audit(kind, Some(username), None);
+            return Err(Error::InvalidCredentials);
+        }
+        Ok(())
     }
 
     /// Issues a random password for `username`, from the OS random source.
@@ -209,9 +238,18 @@ impl Authenticator {
     }
 
     /// Changes one detail of a user: `first_name`, `last_name` or `email`.
+    /// The email, where password resets are sent, changes only with the
+    /// user's current `password` (checked as [`Authenticator::reset_password`]
+    /// checks it).
     ///
     /// Returns the updated user; refuses an unchanged value or a taken email.
-    pub fn update_details(&self, username: &str, field: &str, value: &str) -> Result<User> {
+    pub fn update_details(
+        &self,
+        username: &str,
+        field: &str,
+        value: &str,
+        password: Option<&str>,
+    ) -> Result<User> {
         let username = username.trim().to_lowercase();
         let value = value.trim().to_string();
         let user = self
@@ -226,6 +264,17 @@ impl Authenticator {
         };
         if current.as_deref() == Some(value.as_str()) {
             return Err(refuse("New and current values are the same"));
+        }
+        if field == "email" {
+            match (password.map(str::trim), user.password_hash.as_deref()) {
+                (_, None) => return Err(refuse("Guest user cannot change the email")),
+                (None | Some(""), _) => {
+                    return Err(refuse("Enter your current password to change the email"))
+                }
+                (Some(password), Some(hash)) => {
+                    self.check_current_password(&username, password, hash)?;
+                }
+            }
         }
         let event = self.event("details_updated", Some(&username), Some(field));
         self.store().update_user(&username, &update, Some(&event))?;

@@ -177,9 +177,11 @@ impl Authenticator {
     /// Logs in with a password.
     ///
     /// Unknown user, guest account and wrong password all return
-    /// [`Error::InvalidCredentials`] after the same bcrypt work. A wrong
-    /// password is counted; a locked account is refused even with the right
-    /// password until the lock ends.
+    /// [`Error::InvalidCredentials`] after the same bcrypt work. With a
+    /// limit, the attempt is counted before the password is checked
+    /// ([`Store::reserve_attempt`]), so parallel guesses get no more checks
+    /// than the limit; a success clears the count. A locked account is
+    /// refused even with the right password until the lock ends.
     pub fn login(&self, req: &LoginRequest<'_>) -> Result<Login> {
         let username = req.username.trim().to_lowercase();
         let password = req.password.trim();
@@ -193,10 +195,19 @@ impl Authenticator {
             _ => return Err(dummy_then_refuse(password)),
         };
         let policy = self.lockout_policy(req.max_login_attempts);
-        let locked = policy.locked_until(&lock, now);
         let Some(hash) = user.password_hash.as_deref() else {
             return Err(dummy_then_refuse(password));
         };
+        let mut locked = policy.locked_until(&lock, now);
+        let mut reserved = None;
+        if locked.is_none() && policy.max_attempts.is_some() {
+            reserved = self.store.reserve_attempt(&username, &policy, now)?;
+            if reserved.is_none() {
+                // Locked meanwhile by parallel attempts: this one is not checked.
+                let current = self.store.lock_state(&username)?;
+                locked = policy.locked_until(&current, now).or(Some(now));
+            }
+        }
         let plaintext = self.config.accept_plaintext && !password::is_hash(hash);
         let matches = if plaintext {
             // A constant-time compare; the bcrypt work comes below (the hash
@@ -226,8 +237,16 @@ impl Authenticator {
                 let kind = if locked_now { "locked" } else { "login_failed" };
                 self.event(kind, Some(&username), None)
             };
-            self.store
-                .record_failure(&username, &policy, now, Some(&failure))?;
+            match &reserved {
+                // Counted already, before the check.
+                Some(state) => {
+                    let _ = self.store.record_event(&failure(state));
+                }
+                None => {
+                    self.store
+                        .record_failure(&username, &policy, now, Some(&failure))?;
+                }
+            }
             return Err(Error::InvalidCredentials);
         }
         let user = if plaintext && matches {
@@ -303,6 +322,7 @@ impl Authenticator {
             .store
             .user(username)?
             .ok_or_else(|| Error::UserNotFound(username.to_string()))?;
+        // An operator's lock is checked by the store as the session opens.
         let limits = self.limits(None, false);
         self.open_session(user, &limits, self.now(), None)
     }
@@ -385,14 +405,8 @@ impl Authenticator {
             return Err(Error::TokenRefused("unknown user"));
         };
         let Some(sid) = &claims.sid else {
-            let issued = claims.exp_date - self.config.lifetime();
-            if let Some(revoked) = self.store.revoked_before(&user.username)? {
-                if issued <= revoked {
-                    return Err(Error::TokenRefused("revoked"));
-                }
-            }
             let limits = self.limits(max_concurrent_users, single_session);
-            return self.open_session(user, &limits, now, None);
+            return self.exchange_legacy(token, &claims, user, &limits, now);
         };
         let session = self
             .live_session(sid, now)?
@@ -419,6 +433,57 @@ impl Authenticator {
             session,
             token: None,
         })
+    }
+
+    /// A streamlit-authenticator 0.4.2 cookie (no session id) is exchanged
+    /// for a session once, so that migrating logs no one out — and only
+    /// then, because nothing server-side names it: it is refused when
+    ///
+    /// * its expiry is further than one cookie lifetime from now (a key
+    ///   holder's forgery: 0.4.2 wrote `now + expiry_days`);
+    /// * it was issued after authgate first opened the store: its expiry
+    ///   lies beyond that time plus the lifetime (30 days at least);
+    /// * its user has any revocation (a logout, a password change, a
+    ///   removal): every 0.4.2 cookie predates authgate, so after one none
+    ///   can be trusted;
+    /// * it was exchanged before (by the SHA-256 of the token);
+    /// * the account is locked.
+    ///
+    /// Each exchange is audited (`legacy_resume`).
+    fn exchange_legacy(
+        &self,
+        token: &str,
+        claims: &Claims,
+        user: User,
+        limits: &SessionLimits,
+        now: f64,
+    ) -> Result<Login> {
+        const MIN_WINDOW: f64 = 30.0 * SECONDS_PER_DAY;
+        let lifetime = self.config.lifetime();
+        if claims.exp_date > now + lifetime + 60.0 {
+            return Err(Error::TokenRefused("expiry too far"));
+        }
+        let cutoff = self.store.legacy_cutoff()?.unwrap_or(now);
+        if claims.exp_date > cutoff + lifetime.max(MIN_WINDOW) {
+            return Err(Error::TokenRefused("issued after the migration"));
+        }
+        if self.store.revoked_before(&user.username)?.is_some() {
+            return Err(Error::TokenRefused("revoked"));
+        }
+        let lock = self.store.lock_state(&user.username)?;
+        if let Some(until) = self.lockout_policy(None).locked_until(&lock, now) {
+            self.audit("login_refused", Some(&user.username), Some("locked"));
+            return Err(Error::AccountLocked { until });
+        }
+        let digest = hex_sha256(token.as_bytes());
+        if !self
+            .store
+            .consume_legacy_token(&digest, &user.username, now)?
+        {
+            return Err(Error::TokenRefused("already exchanged"));
+        }
+        let event = self.event("legacy_resume", Some(&user.username), None);
+        self.open_session(user, limits, now, Some(&event))
     }
 
     /// Checks, on a rerun, that a logged-in session still exists and that
@@ -572,6 +637,14 @@ fn non_negative(name: &str, value: f64) -> Result<f64> {
             "{name} must be a non-negative number"
         )))
     }
+}
+
+fn hex_sha256(bytes: &[u8]) -> String {
+    use sha2::Digest;
+    sha2::Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 /// The credential version of the user's stored password (see

@@ -33,9 +33,15 @@ impl LockoutPolicy {
         }
     }
 
-    /// The lock in force at `now`, if any: its end time.
+    /// The lock in force at `now`, if any — failures' or an operator's,
+    /// whichever ends later: its end time.
     pub fn locked_until(&self, state: &LockState, now: f64) -> Option<f64> {
-        state.locked_until.filter(|until| *until > now)
+        let failures = state.locked_until.filter(|until| *until > now);
+        let operator = state.disabled_until.filter(|until| *until > now);
+        match (failures, operator) {
+            (Some(a), Some(b)) => Some(a.max(b)),
+            (a, b) => a.or(b),
+        }
     }
 
     /// Counts one more failure at `now` and returns the new state.
@@ -71,6 +77,7 @@ impl LockoutPolicy {
             failures,
             window_start,
             locked_until,
+            disabled_until: state.disabled_until,
         }
     }
 }
@@ -84,6 +91,11 @@ pub struct LockState {
     pub window_start: Option<f64>,
     /// When the current or last lock ends.
     pub locked_until: Option<f64>,
+    /// When an operator's lock ends (`f64::INFINITY`: until lifted). Apart
+    /// from the lock failures set: a successful login resets the failures
+    /// and never this.
+    #[serde(default)]
+    pub disabled_until: Option<f64>,
 }
 
 #[cfg(test)]

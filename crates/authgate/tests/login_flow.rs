@@ -139,12 +139,15 @@ fn a_token_expires_with_its_session() {
 
 #[test]
 fn a_legacy_token_is_exchanged_and_refused_after_logout() {
+    // A 0.4.2 cookie must predate the store's first use by authgate (about
+    // now, in real time): this test runs then, not at START.
     let (auth, clock) = setup();
+    clock.advance(real_now() - START);
     let legacy = token::encode(
         &TokenKey::new("key"),
         &Claims {
             username: "jsmith".into(),
-            exp_date: START + 30.0 * 86_400.0 - 10.0,
+            exp_date: real_now() + 30.0 * 86_400.0 - 10.0,
             sid: None,
             cv: None,
         },
@@ -211,6 +214,13 @@ fn new_passwords_are_hashed_at_the_configured_cost() {
         let err = defaults.clone().with_hash_cost(bad).unwrap_err();
         assert!(err.to_string().contains("between 4 and 31"), "{err}");
     }
+}
+
+fn real_now() -> f64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs_f64()
 }
 
 fn plaintext_setup() -> (Authenticator, Arc<DocStore>, Arc<FakeClock>) {
@@ -314,19 +324,21 @@ fn every_refused_token_is_audited_with_its_reason() {
     let clock = Arc::new(FakeClock::new(START));
     let config = AuthConfig::new(TokenKey::new("key"), 30.0).unwrap();
     let auth = Authenticator::with_clock(store.clone(), config, clock.clone());
+    let start = real_now();
+    clock.advance(start - START);
     let key = TokenKey::new("key");
     let first = auth.login(&login("jsmith", "abc", None)).unwrap();
     let second = auth.login(&login("jsmith", "abc", None)).unwrap();
     let forged = token::encode(
         &TokenKey::new("other"),
-        &Claims::new("jsmith", START + 60.0),
+        &Claims::new("jsmith", start + 60.0),
     )
     .unwrap();
-    let unknown = token::encode(&key, &Claims::new("nobody", START + 60.0)).unwrap();
-    let mut no_session = token::decode(&key, first.token.as_deref().unwrap(), START).unwrap();
+    let unknown = token::encode(&key, &Claims::new("nobody", start + 60.0)).unwrap();
+    let mut no_session = token::decode(&key, first.token.as_deref().unwrap(), start).unwrap();
     no_session.sid = Some("not-a-session".into());
     let no_session = token::encode(&key, &no_session).unwrap();
-    let legacy = token::encode(&key, &Claims::new("jsmith", START + 10.0)).unwrap();
+    let legacy = token::encode(&key, &Claims::new("jsmith", start + 10.0)).unwrap();
     auth.logout(&first.session.id).unwrap();
     clock.advance(1.0);
     // An edit of the stored hash (the operator's) leaves the second session

@@ -428,7 +428,8 @@ fn record_failure_counts_and_locks(f: &Fixture) {
         LockState {
             failures: 1,
             window_start: Some(1000.0),
-            locked_until: None
+            locked_until: None,
+            disabled_until: None,
         }
     );
     assert_eq!(s.lock_state("jsmith").unwrap(), first);
@@ -459,7 +460,8 @@ fn record_failure_counts_and_locks(f: &Fixture) {
         LockState {
             failures: 1,
             window_start: Some(1200.0),
-            locked_until: None
+            locked_until: None,
+            disabled_until: None,
         }
     );
     // Unknown users are not counted, and nothing is stored for them.
@@ -955,7 +957,8 @@ fn set_lock_locks_and_unlocks(f: &Fixture) {
         LockState {
             failures: 2,
             window_start: Some(1000.0),
-            locked_until: Some(5000.0)
+            locked_until: None,
+            disabled_until: Some(5000.0),
         }
     );
     s.set_lock("jsmith", None).unwrap();
@@ -967,7 +970,8 @@ fn set_lock_locks_and_unlocks(f: &Fixture) {
         LockState {
             failures: 0,
             window_start: None,
-            locked_until: Some(10.0)
+            locked_until: None,
+            disabled_until: Some(10.0),
         }
     );
     let err = s.set_lock("GHOST", Some(1.0)).unwrap_err();
@@ -1705,6 +1709,7 @@ fn import_refuses_what_a_database_cannot_keep(make: &dyn Fn() -> Box<dyn Importe
             failures: 2,
             window_start: Some(1.0),
             locked_until: None,
+            disabled_until: None,
         },
     );
     let target = make();

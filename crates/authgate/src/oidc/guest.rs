@@ -150,6 +150,13 @@ fn sign_in(
     match store.user(&username)? {
         Some(user) if user.password_hash.is_some() => return Err(OidcFailure::UserExists.into()),
         Some(user) => refresh_guest(store, &user, &identity, roles.as_ref())?,
+        // An account an operator removed leaves a revocation behind: the
+        // provider's next login must not bring it back.
+        None if store.revoked_before(&username)?.is_some() => {
+            return Err(Error::AccountLocked {
+                until: f64::INFINITY,
+            })
+        }
         None => add_guest(store, &username, &identity, roles)?,
     }
     let limits = SessionLimits {

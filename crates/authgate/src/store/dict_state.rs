@@ -40,6 +40,8 @@ pub struct UserState {
     pub window_start: Option<f64>,
     /// End of a lock.
     pub locked_until: Option<f64>,
+    /// End of an operator's lock.
+    pub disabled_until: Option<f64>,
     /// A password from `forgot_password`, not used yet.
     pub pending: Option<PendingPassword>,
     /// 0.4.2 cookies issued at or before this time are refused.
@@ -76,6 +78,7 @@ impl UserState {
                 .map_or(0, |n| u32::try_from(n.max(0)).unwrap_or(u32::MAX)),
             window_start: float("window_start"),
             locked_until: float("locked_until"),
+            disabled_until: float("disabled_until"),
             pending,
             revoked_before: float("revoked_before"),
             logged_in: matches!(entry.get("logged_in"), Some(Value::Bool(true))),
@@ -115,6 +118,7 @@ impl UserState {
         self.failures != ours.failures
             || (self.window_start.is_some() && self.window_start != ours.window_start)
             || self.locked_until != ours.locked_until
+            || self.disabled_until != ours.disabled_until
             || self.pending != ours.pending
             || self.revoked_before != ours.revoked_before
             || self.logged_in != ours.logged_in
@@ -140,6 +144,7 @@ impl UserState {
         };
         put("window_start", self.window_start);
         put("locked_until", self.locked_until);
+        put("disabled_until", self.disabled_until);
         put("revoked_before", self.revoked_before);
         if !self.sessions.is_empty() {
             let mut sessions = Map::new();
@@ -177,7 +182,7 @@ fn session_ids(sessions: &[Session]) -> Vec<&str> {
 
 fn number(v: &Value) -> Option<f64> {
     match v {
-        Value::Float(f) if f.is_finite() => Some(*f),
+        Value::Float(f) if !f.is_nan() => Some(*f),
         #[allow(clippy::cast_precision_loss)]
         Value::Int(i) => Some(*i as f64),
         _ => None,
@@ -194,6 +199,7 @@ mod tests {
             failures: 2,
             window_start: Some(10.0),
             locked_until: Some(99.5),
+            disabled_until: Some(f64::INFINITY),
             pending: Some(PendingPassword {
                 hash: "$2b$12$x".into(),
                 expires: 1e9,

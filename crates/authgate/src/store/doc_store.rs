@@ -300,7 +300,6 @@ impl DocStore {
             .keys()
             .chain(state.lockouts.keys())
             .chain(state.pending_passwords.keys())
-            .chain(state.revoked_before.keys())
             .chain(state.sessions.values().map(|s| &s.username))
             .filter(|u| doc.user_entry(u).is_none())
             .cloned()
@@ -352,6 +351,7 @@ impl DocStore {
             failures: lock.failures,
             window_start: lock.window_start,
             locked_until: lock.locked_until,
+            disabled_until: lock.disabled_until,
             pending: db.pending_password(&key)?,
             revoked_before: db.revoked_before(&key)?,
             logged_in: !self.is_logged_out(&key) && sessions.iter().any(counts_as_logged_in),
@@ -691,6 +691,31 @@ impl Store for DocStore {
         Ok(new)
     }
 
+    fn consume_legacy_token(&self, digest: &str, username: &str, now: f64) -> Result<bool> {
+        self.state_db()?.consume_legacy_token(digest, username, now)
+    }
+
+    /// The state database's first migration: when authgate first opened
+    /// this file (in dict mode, when this process first saw the app).
+    fn legacy_cutoff(&self) -> Result<Option<f64>> {
+        self.state_db()?.legacy_cutoff()
+    }
+
+    fn reserve_attempt(
+        &self,
+        username: &str,
+        policy: &LockoutPolicy,
+        now: f64,
+    ) -> Result<Option<LockState>> {
+        let key = username.to_lowercase();
+        if !self.has_user(&key)? {
+            return Ok(None);
+        }
+        let reserved = self.state_db()?.reserve_attempt(&key, policy, now)?;
+        self.state_changed(&key);
+        Ok(reserved)
+    }
+
     fn open_session(
         &self,
         session: &Session,
@@ -855,6 +880,7 @@ fn user_state_in(state: &State, username: &str, version: u64) -> UserState {
         failures: lock.failures,
         window_start: lock.window_start,
         locked_until: lock.locked_until,
+        disabled_until: lock.disabled_until,
         pending: state.pending_passwords.get(username).cloned(),
         revoked_before: state.revoked_before.get(username).copied(),
         logged_in: state

@@ -430,6 +430,9 @@ impl State {
             m.insert("failures", Value::Int(i64::from(l.failures)));
             m.insert("window_start", opt_float(l.window_start));
             m.insert("locked_until", opt_float(l.locked_until));
+            if l.disabled_until.is_some() {
+                m.insert("disabled_until", opt_float(l.disabled_until));
+            }
             lockouts.insert(name.as_str(), Value::Map(m));
         }
         let mut revoked = Map::new();
@@ -484,6 +487,7 @@ impl State {
                     failures: u32::try_from(failures.max(0)).unwrap_or(u32::MAX),
                     window_start: float_field(m, "window_start")?,
                     locked_until: float_field(m, "locked_until")?,
+                    disabled_until: float_field(m, "disabled_until")?,
                 },
             );
         }

@@ -203,8 +203,28 @@ pub trait Store: Send + Sync + std::fmt::Debug {
         now: f64,
         event: Option<FailureEvent<'_>>,
     ) -> Result<LockState>;
-    /// Opens `session` if `limits` allow it, clears the user's failures and
-    /// marks them logged in — all in one step, with `event`.
+    /// Records that the 0.4.2 cookie whose token has the SHA-256 `digest`
+    /// was exchanged for a session; `false` if it had been already (a
+    /// replay).
+    fn consume_legacy_token(&self, digest: &str, username: &str, now: f64) -> Result<bool>;
+    /// When authgate first opened this store (its schema's first
+    /// migration): every 0.4.2 cookie was issued before it.
+    fn legacy_cutoff(&self) -> Result<Option<f64>>;
+    /// Counts a login attempt of an existing user *before* its password is
+    /// checked, in one atomic step, so that parallel guesses cannot all be
+    /// checked before the first failure is counted. A success then clears
+    /// the count ([`Store::open_session`]). `None` when the account was
+    /// already locked (the attempt is not counted) or the user is unknown.
+    fn reserve_attempt(
+        &self,
+        username: &str,
+        policy: &LockoutPolicy,
+        now: f64,
+    ) -> Result<Option<LockState>>;
+    /// Opens `session` if `limits` allow it and no operator's lock holds
+    /// ([`Error::AccountLocked`](crate::Error::AccountLocked)), clears the
+    /// user's failures and the lock they set and marks them logged in — all
+    /// in one step, with `event`.
     fn open_session(
         &self,
         session: &Session,

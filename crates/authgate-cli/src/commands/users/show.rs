@@ -53,7 +53,7 @@ pub fn run(args: ShowArgs) -> CliResult {
     let now = now();
     let idle = SessionPolicy::default().idle_timeout;
     let open: Vec<_> = sessions.iter().filter(|s| s.is_valid(now)).collect();
-    let lock_end = lock.locked_until.filter(|until| *until > now);
+    let lock_end = authgate::lockout::LockoutPolicy::new(None).locked_until(&lock, now);
     let view = ShowView {
         password_hint: user.password_hint.clone(),
         failed_attempts: lock.failures,

@@ -80,12 +80,12 @@ pub(crate) fn read_state(tx: &mut dyn Tx) -> Result<State> {
         state.sessions.insert(session.id.clone(), session);
     }
     for row in tx.query(
-        "SELECT failures, window_start, locked_until, username FROM lockouts",
+        "SELECT failures, window_start, locked_until, disabled_until, username FROM lockouts",
         &[],
     )? {
         state
             .lockouts
-            .insert(row.text(3)?, lock_state_from_row(&row)?);
+            .insert(row.text(4)?, lock_state_from_row(&row)?);
     }
     for row in tx.query("SELECT username, hash, expires FROM pending_passwords", &[])? {
         let pending = PendingPassword {

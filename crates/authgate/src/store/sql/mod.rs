@@ -86,7 +86,7 @@ pub(crate) const SQLITE_MIGRATIONS: &[Migration] = &[
     },
     Migration {
         version: 2,
-        sql: include_str!("sqlite/0002_session_credential.sql"),
+        sql: include_str!("sqlite/0002_sessions_locks_legacy.sql"),
     },
 ];
 
@@ -100,7 +100,7 @@ pub(crate) const STATE_MIGRATIONS: &[Migration] = &[
     },
     Migration {
         version: 2,
-        sql: include_str!("state/0002_session_credential.sql"),
+        sql: include_str!("state/0002_sessions_locks_legacy.sql"),
     },
 ];
 
@@ -116,7 +116,7 @@ pub(crate) const POSTGRES_MIGRATIONS: &[Migration] = &[
     },
     Migration {
         version: 3,
-        sql: include_str!("postgres/0003_session_credential.sql"),
+        sql: include_str!("postgres/0003_sessions_locks_legacy.sql"),
     },
 ];
 
@@ -501,6 +501,25 @@ macro_rules! impl_store_via_ops {
                 event: Option<$crate::store::FailureEvent<'_>>,
             ) -> $crate::Result<$crate::lockout::LockState> {
                 $crate::store::sql::ops::record_failure(&self.$field, username, policy, now, event)
+            }
+            fn consume_legacy_token(
+                &self,
+                digest: &str,
+                username: &str,
+                now: f64,
+            ) -> $crate::Result<bool> {
+                $crate::store::sql::ops::consume_legacy_token(&self.$field, digest, username, now)
+            }
+            fn legacy_cutoff(&self) -> $crate::Result<Option<f64>> {
+                $crate::store::sql::ops::legacy_cutoff(&self.$field)
+            }
+            fn reserve_attempt(
+                &self,
+                username: &str,
+                policy: &$crate::lockout::LockoutPolicy,
+                now: f64,
+            ) -> $crate::Result<Option<$crate::lockout::LockState>> {
+                $crate::store::sql::ops::reserve_attempt(&self.$field, username, policy, now)
             }
             fn open_session(
                 &self,

@@ -63,7 +63,7 @@ pub(super) const SELECT_ALL_SESSIONS: &str =
     concat!("SELECT ", session_columns!(), " FROM sessions ORDER BY id");
 
 const SELECT_LOCK_STATE: &str =
-    "SELECT failures, window_start, locked_until FROM lockouts WHERE username = $1";
+    "SELECT failures, window_start, locked_until, disabled_until FROM lockouts WHERE username = $1";
 
 const SELECT_PENDING_PASSWORD: &str =
     "SELECT hash, expires FROM pending_passwords WHERE username = $1";
@@ -257,6 +257,7 @@ pub(super) fn lock_state_from_row(row: &Row) -> Result<LockState> {
         failures: failures(row.i64(0)?),
         window_start: row.opt_f64(1)?,
         locked_until: row.opt_f64(2)?,
+        disabled_until: row.opt_f64(3)?,
     })
 }
 
@@ -364,15 +365,16 @@ pub(super) fn upsert_revoked(tx: &mut dyn Tx, key: &str, now: f64) -> Result<()>
 
 pub(super) fn upsert_lockout(tx: &mut dyn Tx, key: &str, state: &LockState) -> Result<()> {
     tx.defer(
-        "INSERT INTO lockouts (username, failures, window_start, locked_until) \
-         VALUES ($1, $2, $3, $4) ON CONFLICT (username) DO UPDATE SET \
+        "INSERT INTO lockouts (username, failures, window_start, locked_until, disabled_until) \
+         VALUES ($1, $2, $3, $4, $5) ON CONFLICT (username) DO UPDATE SET \
          failures = excluded.failures, window_start = excluded.window_start, \
-         locked_until = excluded.locked_until",
+         locked_until = excluded.locked_until, disabled_until = excluded.disabled_until",
         &[
             Param::Text(key),
             Param::Int(i64::from(state.failures)),
             Param::opt_real("window_start", state.window_start)?,
             Param::opt_real("locked_until", state.locked_until)?,
+            Param::opt_real("disabled_until", state.disabled_until)?,
         ],
     )
 }
@@ -651,14 +653,71 @@ pub(crate) fn record_failure(
     now: f64,
     event: Option<FailureEvent<'_>>,
 ) -> Result<LockState> {
+    count_attempt(db, username, policy, now, event).map(|(_, new)| new.unwrap_or_default())
+}
+
+/// See [`Store::consume_legacy_token`](crate::store::Store::consume_legacy_token).
+pub(crate) fn consume_legacy_token(
+    db: &impl Database,
+    digest: &str,
+    username: &str,
+    now: f64,
+) -> Result<bool> {
+    check_time("now", now)?;
+    db.write(|tx| {
+        let inserted = tx.execute(
+            "INSERT INTO consumed_legacy_tokens (digest, username, used_at) \
+             VALUES ($1, $2, $3) ON CONFLICT (digest) DO NOTHING",
+            &[
+                Param::Text(digest),
+                Param::Text(&username.to_lowercase()),
+                Param::real("now", now)?,
+            ],
+        )?;
+        Ok(inserted > 0)
+    })
+}
+
+/// See [`Store::legacy_cutoff`](crate::store::Store::legacy_cutoff).
+pub(crate) fn legacy_cutoff(db: &impl Database) -> Result<Option<f64>> {
+    db.read(|tx| {
+        let rows = tx.query(
+            "SELECT applied_at FROM schema_version WHERE version = 1",
+            &[],
+        )?;
+        rows.first().map(|r| r.f64(0)).transpose()
+    })
+}
+
+/// See [`Store::reserve_attempt`](crate::store::Store::reserve_attempt).
+pub(crate) fn reserve_attempt(
+    db: &impl Database,
+    username: &str,
+    policy: &LockoutPolicy,
+    now: f64,
+) -> Result<Option<LockState>> {
+    let (counted, new) = count_attempt(db, username, policy, now, None)?;
+    Ok(new.filter(|_| counted))
+}
+
+/// Counts one attempt; returns whether it was counted (the account was not
+/// locked already) and the new record (`None` for an unknown user).
+fn count_attempt(
+    db: &impl Database,
+    username: &str,
+    policy: &LockoutPolicy,
+    now: f64,
+    event: Option<FailureEvent<'_>>,
+) -> Result<(bool, Option<LockState>)> {
     check_time("now", now)?;
     let key = username.to_lowercase();
     db.write(|tx| {
         tx.relax_durability()?;
         let Some(rows) = lock_user_then(tx, &key, SELECT_LOCK_STATE)? else {
-            return Ok(LockState::default());
+            return Ok((false, None));
         };
         let old = lock_state_in(&rows)?;
+        let counted = policy.locked_until(&old, now).is_none();
         let new = policy.record_failure(&old, now);
         if new != old {
             if tx.keeps_users() {
@@ -670,7 +729,7 @@ pub(crate) fn record_failure(
             upsert_lockout(tx, &key, &new)?;
         }
         defer_event(tx, event.map(|e| e(&new)).as_ref())?;
-        Ok(new)
+        Ok((counted, Some(new)))
     })
 }
 
@@ -695,12 +754,17 @@ pub(crate) fn open_session(
     let opened = db.write(|tx| {
         tx.relax_durability()?;
         tx.lock_sessions(limited)?;
+        // The user's row is locked first, the order every writer follows,
+        // and an operator's lock read with it: it holds against every way
+        // in (password, cookie, guest, password reset).
+        let Some(rows) = lock_user_then(tx, &key, SELECT_LOCK_STATE)? else {
+            return Err(Error::UserNotFound(session.username.clone()));
+        };
+        if let Some(until) = lock_state_in(&rows)?.disabled_until.filter(|t| *t > now) {
+            return Err(Error::AccountLocked { until });
+        }
         if limited {
-            // The limits are decided on what is read here: one round trip,
-            // then the change and `COMMIT` in another.
-            if !lock_user(tx, &key)? {
-                return Err(Error::UserNotFound(session.username.clone()));
-            }
+            // The limits are decided on what is read here too.
             let has_live =
                 limits.single_session && has_live_session(tx, &key, now, limits.idle_timeout)?;
             let users = match limits.max_concurrent_users {
@@ -709,10 +773,8 @@ pub(crate) fn open_session(
             };
             crate::session::admit(limits, &key, has_live, &users)?;
         }
-        // Without limits nothing needs reading first: the whole change goes
-        // out with `COMMIT` in one round trip. The user's row is locked
-        // first, the order every writer follows; if there is no such user,
-        // the session's foreign key fails the transaction.
+        // The change goes out with `COMMIT` in one round trip. A success
+        // resets the failures and the lock they set, never an operator's.
         if tx.keeps_users() {
             tx.defer(
                 "UPDATE users SET failed_login_attempts = 0, logged_in = $2 WHERE username = $1",
@@ -726,32 +788,18 @@ pub(crate) fn open_session(
             &[Param::real("now", now)?],
         )?;
         tx.defer(
-            "DELETE FROM lockouts WHERE username = $1",
+            "DELETE FROM lockouts WHERE username = $1 AND disabled_until IS NULL",
+            &[Param::Text(&key)],
+        )?;
+        tx.defer(
+            "UPDATE lockouts SET failures = 0, window_start = NULL, locked_until = NULL \
+             WHERE username = $1",
             &[Param::Text(&key)],
         )?;
         defer_event(tx, event)?;
         upsert_session(tx, session, &key)
     });
-    match opened {
-        // Say why the foreign key failed (rare: the user was removed
-        // between the login's read and this write).
-        Err(e) if !limited => match user_exists(db, &key) {
-            Ok(false) => Err(Error::UserNotFound(session.username.clone())),
-            _ => Err(e),
-        },
-        other => other,
-    }
-}
-
-/// Whether the store has the user `key` (always, for a state database,
-/// which keeps no users).
-fn user_exists(db: &impl Database, key: &str) -> Result<bool> {
-    db.read(|tx| {
-        Ok(!tx.keeps_users()
-            || !tx
-                .query(SELECT_USER_EXISTS, &[Param::Text(key)])?
-                .is_empty())
-    })
+    opened
 }
 
 pub(crate) fn touch_session(db: &impl Database, id: &str, now: f64) -> Result<()> {
@@ -875,9 +923,10 @@ pub(crate) fn set_user_state(
         failures: state.failures,
         window_start: state.window_start.or((state.failures > 0).then_some(now)),
         locked_until: state.locked_until,
+        disabled_until: state.disabled_until,
     };
     db.write(|tx| {
-        if lock.failures == 0 && lock.locked_until.is_none() {
+        if lock.failures == 0 && lock.locked_until.is_none() && lock.disabled_until.is_none() {
             tx.defer(
                 "DELETE FROM lockouts WHERE username = $1",
                 &[Param::Text(&key)],
@@ -1123,9 +1172,15 @@ fn taken(tx: &mut dyn Tx, key: &str, email: &str, preauthorized: bool) -> Result
 
 pub(crate) fn remove_user(db: &impl Database, username: &str) -> Result<bool> {
     let key = username.to_lowercase();
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0.0, |d| d.as_secs_f64());
     // Sessions, lockout and pending password go with the row (ON DELETE
-    // CASCADE); revocations stay, as in `DocStore`.
+    // CASCADE). Revocations stay, and one is written now: a user registered
+    // later under the same name must not inherit the removed user's 0.4.2
+    // cookies, which no session row names.
     db.write(|tx| {
+        upsert_revoked(tx, &key, now)?;
         if !tx.keeps_users() {
             for sql in [
                 "DELETE FROM sessions WHERE username = $1",
@@ -1253,10 +1308,13 @@ pub(crate) fn set_lock(db: &impl Database, username: &str, until: Option<f64>) -
         }
         match until {
             Some(t) => {
+                // An operator's lock, apart from the failures' lock: no
+                // session opens while it holds. (`authgate users lock` then
+                // ends the open ones, unless told to keep them.)
                 tx.execute(
-                    "INSERT INTO lockouts (username, failures, window_start, locked_until) \
-                     VALUES ($1, 0, NULL, $2) ON CONFLICT (username) DO UPDATE SET \
-                     locked_until = excluded.locked_until",
+                    "INSERT INTO lockouts (username, failures, window_start, locked_until, \
+                     disabled_until) VALUES ($1, 0, NULL, NULL, $2) ON CONFLICT (username) \
+                     DO UPDATE SET disabled_until = excluded.disabled_until",
                     &[Param::Text(&key), Param::Real(t)],
                 )?;
             }

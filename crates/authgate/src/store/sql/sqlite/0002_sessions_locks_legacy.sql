@@ -1,0 +1,17 @@
+-- Schema version 2. Each session remembers the credential version of the
+-- password it was opened with, so that hashing a plaintext password carries
+-- it over and only a real password change ends it.
+ALTER TABLE sessions ADD COLUMN credential TEXT;
+
+-- An operator's lock (`authgate users lock`), kept apart from the lock that
+-- failed attempts set: opening a session resets the failures and never
+-- lifts it.
+ALTER TABLE lockouts ADD COLUMN disabled_until REAL;
+
+-- 0.4.2 cookies (no session id) exchanged for a session, by the SHA-256 of
+-- the token: each is accepted once.
+CREATE TABLE consumed_legacy_tokens (
+    digest   TEXT NOT NULL PRIMARY KEY,
+    username TEXT NOT NULL,
+    used_at  REAL NOT NULL
+) WITHOUT ROWID;

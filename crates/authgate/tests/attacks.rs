@@ -1,0 +1,333 @@
+//! The security review's attacks (issue #11), each performed against every
+//! store — dict mode, config.yaml, SQLite, PostgreSQL — and each refused.
+
+mod support;
+
+use std::path::Path;
+use std::sync::{Arc, Barrier};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use authgate::auth::{AuthConfig, Authenticator, LoginRequest};
+use authgate::clock::FakeClock;
+use authgate::store::document::{Document, Layout};
+use authgate::store::{DocStore, OpenOptions, PostgresStore, SqliteStore, Store};
+use authgate::token::{self, Claims, TokenKey};
+use authgate::yaml;
+use authgate::Error;
+
+const KEY: &str = "a-cookie-key-of-32-bytes-or-more-0123456789";
+
+fn config() -> String {
+    let hash = authgate::password::hash_with_cost("abc", 4).unwrap();
+    format!(
+        "cookie:\n  expiry_days: 30\n  key: {KEY}\n  name: c\ncredentials:\n  usernames:\n    \
+         jsmith:\n      email: jsmith@gmail.com\n      first_name: John\n      last_name: Smith\n      \
+         password: '{hash}'\n      roles: [admin]\n"
+    )
+}
+
+struct Target {
+    name: &'static str,
+    store: Arc<dyn Store>,
+    _dir: Option<tempfile::TempDir>,
+}
+
+fn document() -> Document {
+    let value = yaml::parse(&config(), Path::new("config.yaml")).unwrap();
+    Document::from_value(value, Layout::Config, Path::new("config.yaml")).unwrap()
+}
+
+/// A fresh store of each kind, holding jsmith / abc.
+fn targets() -> Vec<Target> {
+    let mut root = yaml::parse(&config(), Path::new("config.yaml")).unwrap();
+    let credentials = root.as_map_mut().unwrap().remove("credentials").unwrap();
+    let memory = Target {
+        name: "dict",
+        store: Arc::new(DocStore::in_memory(credentials).unwrap()),
+        _dir: None,
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("config.yaml");
+    std::fs::write(&path, config()).unwrap();
+    let file = Target {
+        name: "config.yaml",
+        store: Arc::new(DocStore::open_file(&path, OpenOptions::default()).unwrap()),
+        _dir: Some(dir),
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let sqlite = SqliteStore::open(&dir.path().join("auth.db")).unwrap();
+    sqlite.import_document(&document()).unwrap();
+    let sqlite = Target {
+        name: "sqlite",
+        store: Arc::new(sqlite),
+        _dir: Some(dir),
+    };
+    let postgres = PostgresStore::connect(&support::fresh_database("attacks")).unwrap();
+    postgres.import_document(&document()).unwrap();
+    let postgres = Target {
+        name: "postgres",
+        store: Arc::new(postgres),
+        _dir: None,
+    };
+    vec![memory, file, sqlite, postgres]
+}
+
+fn now() -> f64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_secs_f64()
+}
+
+fn authenticator(store: &Arc<dyn Store>) -> (Authenticator, Arc<FakeClock>) {
+    let clock = Arc::new(FakeClock::new(now()));
+    let config = AuthConfig::new(TokenKey::new(KEY), 30.0).unwrap();
+    (
+        Authenticator::with_clock(store.clone(), config, clock.clone()),
+        clock,
+    )
+}
+
+fn login<'a>(password: &'a str, max: Option<u32>) -> LoginRequest<'a> {
+    LoginRequest {
+        username: "jsmith",
+        password,
+        max_login_attempts: max,
+        ..Default::default()
+    }
+}
+
+/// A streamlit-authenticator 0.4.2 cookie, as a key holder would make it.
+fn legacy(exp_date: f64) -> String {
+    token::encode(&TokenKey::new(KEY), &Claims::new("jsmith", exp_date)).unwrap()
+}
+
+fn refused(result: authgate::Result<authgate::auth::Login>) -> String {
+    match result {
+        Err(Error::TokenRefused(reason)) => reason.to_string(),
+        Err(Error::AccountLocked { .. }) => "locked".to_string(),
+        Err(other) => panic!("expected a refusal, got {other:?}"),
+        Ok(login) => panic!("the attack worked: logged in as {}", login.user.username),
+    }
+}
+
+// ---- 2. 0.4.2 cookies --------------------------------------------------------------
+
+#[test]
+fn a_0_4_2_cookie_is_exchanged_once_and_never_replayed() {
+    for t in targets() {
+        let (auth, _) = authenticator(&t.store);
+        let cookie = legacy(now() + 20.0 * 86_400.0);
+        let first = auth.resume(&cookie, None, false).unwrap();
+        assert_eq!(first.user.username, "jsmith", "{}", t.name);
+        assert_eq!(
+            refused(auth.resume(&cookie, None, false)),
+            "already exchanged",
+            "{}",
+            t.name
+        );
+        let events = t.store.recent_events(50).unwrap();
+        assert!(
+            events.iter().any(|e| e.kind == "legacy_resume"),
+            "{}",
+            t.name
+        );
+    }
+}
+
+#[test]
+fn a_far_future_0_4_2_cookie_is_refused() {
+    for t in targets() {
+        let (auth, _) = authenticator(&t.store);
+        let forged = legacy(1e12);
+        assert_eq!(
+            refused(auth.resume(&forged, None, false)),
+            "expiry too far",
+            "{}",
+            t.name
+        );
+    }
+}
+
+#[test]
+fn no_0_4_2_cookie_survives_a_logout_or_password_change() {
+    for t in targets() {
+        let (auth, clock) = authenticator(&t.store);
+        let session = auth.login(&login("abc", None)).unwrap();
+        auth.logout(&session.session.id).unwrap();
+        clock.advance(5.0);
+        // Even one whose derived issue time is after the logout (the
+        // operator lowered expiry_days, or a forger picked the date).
+        let cookie = legacy(now() + 29.9 * 86_400.0);
+        assert_eq!(
+            refused(auth.resume(&cookie, None, false)),
+            "revoked",
+            "{}",
+            t.name
+        );
+    }
+}
+
+#[test]
+fn a_removed_users_0_4_2_cookie_does_not_log_in_their_successor() {
+    for t in targets() {
+        let (auth, _) = authenticator(&t.store);
+        let cookie = legacy(now() + 10.0 * 86_400.0);
+        assert!(t.store.remove_user("jsmith").unwrap(), "{}", t.name);
+        let hash = authgate::password::hash_with_cost("new-owner", 4).unwrap();
+        let user = authgate::store::NewUser {
+            username: "jsmith".into(),
+            email: "new@example.com".into(),
+            first_name: "New".into(),
+            last_name: "Owner".into(),
+            password_hash: Some(hash),
+            roles: None,
+            password_hint: None,
+        };
+        t.store.add_user(&user, false, None).unwrap();
+        assert_eq!(
+            refused(auth.resume(&cookie, None, false)),
+            "revoked",
+            "{}",
+            t.name
+        );
+    }
+}
+
+// ---- 4. an operator's lock holds against every way in -------------------------------
+
+#[test]
+fn an_operators_lock_holds_against_every_way_in() {
+    for t in targets() {
+        let (auth, _) = authenticator(&t.store);
+        t.store.set_lock("jsmith", Some(f64::INFINITY)).unwrap();
+        assert!(
+            matches!(
+                auth.login(&login("abc", None)),
+                Err(Error::AccountLocked { .. })
+            ),
+            "{}: password",
+            t.name
+        );
+        let cookie = legacy(now() + 10.0 * 86_400.0);
+        assert_eq!(
+            refused(auth.resume(&cookie, None, false)),
+            "locked",
+            "{}: cookie",
+            t.name
+        );
+        assert!(
+            matches!(
+                auth.reset_password("jsmith", "abc", "N3w-Passw0rd!", "N3w-Passw0rd!"),
+                Err(Error::AccountLocked { .. })
+            ),
+            "{}: reset",
+            t.name
+        );
+        // Nothing erased it.
+        let lock = t.store.lock_state("jsmith").unwrap();
+        assert_eq!(lock.disabled_until, Some(f64::INFINITY), "{}", t.name);
+        t.store.set_lock("jsmith", None).unwrap();
+        assert!(
+            auth.login(&login("abc", None)).is_ok(),
+            "{}: unlocked",
+            t.name
+        );
+    }
+}
+
+// ---- 5. parallel guesses ------------------------------------------------------------
+
+#[test]
+fn parallel_guesses_get_no_more_checks_than_the_limit() {
+    for t in targets() {
+        let (auth, _) = authenticator(&t.store);
+        let auth = Arc::new(auth);
+        let barrier = Arc::new(Barrier::new(12));
+        let guesses: Vec<_> = (0..12)
+            .map(|_| {
+                let (auth, barrier) = (auth.clone(), barrier.clone());
+                std::thread::spawn(move || {
+                    barrier.wait();
+                    auth.login(&login("wrong", Some(3)))
+                })
+            })
+            .collect();
+        let mut checked = 0;
+        for guess in guesses {
+            match guess.join().unwrap() {
+                Err(Error::InvalidCredentials) => checked += 1,
+                Err(Error::AccountLocked { .. }) => {}
+                other => panic!("{}: {other:?}", t.name),
+            }
+        }
+        assert!(checked <= 3, "{}: {checked} guesses were checked", t.name);
+        assert!(
+            matches!(
+                auth.login(&login("abc", Some(3))),
+                Err(Error::AccountLocked { .. })
+            ),
+            "{}: the right password after the lock",
+            t.name
+        );
+    }
+}
+
+// ---- 11. reset_password and the email --------------------------------------------
+
+#[test]
+fn reset_password_cannot_be_used_to_guess_the_current_password() {
+    for t in targets() {
+        let (auth, _) = authenticator(&t.store);
+        for _ in 0..authgate::account::REAUTH_MAX_ATTEMPTS {
+            assert!(matches!(
+                auth.reset_password("jsmith", "guess", "N3w-Passw0rd!", "N3w-Passw0rd!"),
+                Err(Error::InvalidCredentials)
+            ));
+        }
+        assert!(
+            matches!(
+                auth.reset_password("jsmith", "abc", "N3w-Passw0rd!", "N3w-Passw0rd!"),
+                Err(Error::AccountLocked { .. })
+            ),
+            "{}",
+            t.name
+        );
+        let user = t.store.user("jsmith").unwrap().unwrap();
+        assert!(authgate::password::verify("abc", user.password_hash.as_deref().unwrap()).unwrap());
+    }
+}
+
+#[test]
+fn the_email_changes_only_with_the_current_password() {
+    for t in targets() {
+        let (auth, _) = authenticator(&t.store);
+        for password in [None, Some(""), Some("wrong")] {
+            assert!(
+                auth.update_details("jsmith", "email", "attacker@example.com", password)
+                    .is_err(),
+                "{}: {password:?}",
+                t.name
+            );
+        }
+        let user = t.store.user("jsmith").unwrap().unwrap();
+        assert_eq!(
+            user.email.as_deref(),
+            Some("jsmith@gmail.com"),
+            "{}",
+            t.name
+        );
+        let changed = auth
+            .update_details("jsmith", "email", "john@example.com", Some("abc"))
+            .unwrap();
+        assert_eq!(
+            changed.email.as_deref(),
+            Some("john@example.com"),
+            "{}",
+            t.name
+        );
+        // Names need no password.
+        auth.update_details("jsmith", "last_name", "Smythe", None)
+            .unwrap();
+    }
+}
