@@ -8,16 +8,20 @@ from typing import Any
 CALLS: list[dict[str, Any]] = []
 CREDENTIALS: dict[str, Any] = {}
 PREAUTHORIZED: list[str] = []
+# Dict mode signs cookies with the key the app passes.
+DICT_COOKIE_KEY = "dict-mode-test-cookie-key-0123456789"
 
 
 def login_app(source: str, init: dict, login: dict, logout: dict) -> None:
     import streamlit as st
 
     import authgate as stauth
-    from tests.apps import CALLS, CREDENTIALS
+    from tests.apps import CALLS, CREDENTIALS, DICT_COOKIE_KEY
 
     login, logout = dict(login), dict(logout)
     credentials = CREDENTIALS if source == "dict" else source
+    if source == "dict":  # no config file to take the key from, or keep one in
+        init = {"cookie_key": DICT_COOKIE_KEY, **init}
     authenticator = stauth.Authenticate(credentials, **init)
     if login.pop("record", False):
         login["callback"] = CALLS.append
@@ -48,9 +52,11 @@ def widgets_app(source: str, init: dict, widgets: list) -> None:
     import streamlit as st
 
     import authgate as stauth
-    from tests.apps import CALLS, CREDENTIALS, PREAUTHORIZED
+    from tests.apps import CALLS, CREDENTIALS, DICT_COOKIE_KEY, PREAUTHORIZED
 
     credentials = CREDENTIALS if source == "dict" else source
+    if source == "dict":  # no config file to take the key from, or keep one in
+        init = {"cookie_key": DICT_COOKIE_KEY, **init}
     authenticator = stauth.Authenticate(credentials, **init)
     try:
         authenticator.login()

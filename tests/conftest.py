@@ -27,7 +27,10 @@ def fast_hash(password: str) -> str:
 
 
 def make_config(
-    *, cookie_key: str = "test-cookie-key-0123456789", expiry_days: float = 30, plaintext=False
+    *,
+    cookie_key: str = "test-cookie-key-0123456789-abcdefghij",
+    expiry_days: float = 30,
+    plaintext=False,
 ) -> dict[str, Any]:
     def pw(name: str) -> str:
         return PASSWORDS[name] if plaintext else fast_hash(PASSWORDS[name])

@@ -8,10 +8,13 @@ import pytest
 
 import authgate as stauth
 from authgate import _core
+from tests.apps import DICT_COOKIE_KEY
 from tests.conftest import fast_hash, make_config, write_yaml
 
 
 def build(credentials, **kwargs) -> stauth.Authenticate:
+    if isinstance(credentials, dict):
+        kwargs.setdefault("cookie_key", DICT_COOKIE_KEY)
     return stauth.Authenticate(credentials, **kwargs)
 
 
@@ -147,5 +150,5 @@ def test_a_bcrypt_cost_out_of_range_is_refused_with_the_range() -> None:
     store = _core.Store.in_memory({"usernames": {}})
     for cost in (3, 32):
         with pytest.raises(ValueError, match="between 4 and 31"):
-            _core.Authenticator(store, "k", hash_cost=cost)
-    _core.Authenticator(store, "k", hash_cost=4)
+            _core.Authenticator(store, DICT_COOKIE_KEY, hash_cost=cost)
+    _core.Authenticator(store, DICT_COOKIE_KEY, hash_cost=4)

@@ -30,11 +30,13 @@ def guest_app(credentials: str | None, init: dict, guest: dict) -> None:
     import streamlit as st
 
     import authgate as stauth
-    from tests.apps import CALLS, CREDENTIALS
+    from tests.apps import CALLS, CREDENTIALS, DICT_COOKIE_KEY
 
     guest = dict(guest)
     if guest.pop("record", False):
         guest["callback"] = CALLS.append
+    if not credentials:
+        init = {"cookie_key": DICT_COOKIE_KEY, **init}
     authenticator = stauth.Authenticate(credentials or CREDENTIALS, **init)
     try:
         authenticator.login()

@@ -22,7 +22,7 @@ from tests.conftest import (
     write_yaml,
 )
 
-KEY = "test-cookie-key-0123456789"
+KEY = "test-cookie-key-0123456789-abcdefghij"
 
 
 def start(
@@ -350,10 +350,17 @@ def test_dict_mode_session_survives_a_new_dict_each_rerun(cookie_name: str) -> N
 
 def test_path_and_dict_cookie_settings(tmp_path: Path) -> None:
     """Path mode reads cookie settings from the file, as 0.4.2 does."""
-    path = write_yaml(tmp_path / "config.yaml", make_config(cookie_key="from-the-file"))
+    path = write_yaml(
+        tmp_path / "config.yaml", make_config(cookie_key="from-the-file-a-key-of-32-bytes-or-more")
+    )
     at = submit(start(path, init={"cookie_key": "ignored"}), "jsmith", "abc")
     token = pending_cookie_op(at)["value"]
-    assert jwt.decode(token, "from-the-file", algorithms=["HS256"])["username"] == "jsmith"
+    assert (
+        jwt.decode(token, "from-the-file-a-key-of-32-bytes-or-more", algorithms=["HS256"])[
+            "username"
+        ]
+        == "jsmith"
+    )
 
 
 def test_cookie_expiry_zero_sets_no_cookie(tmp_path: Path) -> None:

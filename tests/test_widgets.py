@@ -270,7 +270,7 @@ def test_register_custom_validator_is_used(cookie_name: str) -> None:
         f"""
 import streamlit as st
 import authgate as stauth
-from tests.apps import CREDENTIALS
+from tests.apps import CREDENTIALS, DICT_COOKIE_KEY
 
 class HouseRules(stauth.Validator):
     def validate_password(self, password):
@@ -278,7 +278,7 @@ class HouseRules(stauth.Validator):
     def diagnose_password(self, password):
         return "house rule"
 
-auth = stauth.Authenticate(CREDENTIALS, {cookie_name!r}, "k", validator=HouseRules())
+auth = stauth.Authenticate(CREDENTIALS, {cookie_name!r}, DICT_COOKIE_KEY, validator=HouseRules())
 try:
     st.text(repr(auth.register_user(captcha=False, pre_authorized=None)))
 except Exception as e:

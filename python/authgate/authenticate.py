@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import threading
+import warnings
 from collections.abc import Callable
 from typing import Any, Literal
 
@@ -25,6 +26,7 @@ from .legacy import LOGIN_LOCATIONS, split_form_name
 from .validator import Validator
 
 _SESSION_ID = "_authgate_session_id"
+_DEFAULT_KEY = "some_key"  # 0.4.2's default: never used to sign
 _DICT_STORE = "_authgate_dict_store"
 # Dict mode hashes up to this many plaintext passwords before the form is up
 # (about a second of bcrypt on two cores), more in the background.
@@ -58,6 +60,12 @@ class Authenticate(AccountWidgets, GuestLogin):
     ``postgresql://user:password@host/db`` — or be left as it is and the URL
     passed as ``store=``. A database keeps the cookie settings in its
     ``settings`` table; the arguments are used where it has none.
+
+    The cookie key must be at least 32 random bytes and not a published
+    example value: a weak key raises ``AuthenticateError`` (anyone could
+    forge a login with it) unless ``insecure_dev_key=True`` (development
+    only). A config file or database without a key gets one generated and
+    kept in its state; dict mode needs the app to pass one.
 
     Extra keyword arguments: ``lockout_window`` and ``lockout_cooldown``
     (seconds; default 900 each), ``session_idle_timeout`` (seconds a session
@@ -103,6 +111,13 @@ class Authenticate(AccountWidgets, GuestLogin):
         self.cookie_name = cookie_name
         self.cookie_expiry_days = float(cookie_expiry_days)
         self._cookie = CookieJar(cookie_name, kwargs.get("cookie_mode", "script"))
+        insecure_key = kwargs.get("insecure_dev_key", False) is True
+        if insecure_key and _core.cookie_key_weakness(cookie_key):
+            warnings.warn(
+                "authgate: insecure_dev_key=True signs cookies with a weak key; "
+                "anyone can forge a login. Never use it outside development.",
+                stacklevel=2,
+            )
         try:
             self._auth = _core.Authenticator(
                 self._store,
@@ -112,6 +127,7 @@ class Authenticate(AccountWidgets, GuestLogin):
                 lockout_cooldown=kwargs.get("lockout_cooldown"),
                 idle_timeout=kwargs.get("session_idle_timeout"),
                 accept_plaintext=auto_hash,
+                insecure_key=insecure_key,
             )
         except ValueError as e:
             raise AuthenticateError(str(e)) from None
@@ -143,9 +159,15 @@ class Authenticate(AccountWidgets, GuestLogin):
             settings = self._store.settings()
             if settings["cookie_expiry_days"] is not None:
                 cookie_expiry_days = settings["cookie_expiry_days"]
+            key = settings["cookie_key"]
+            if key is None:
+                # No key in the config or database: the app's, if it passed
+                # one, else one the store generates once and keeps.
+                key = cookie_key if cookie_key != _DEFAULT_KEY else None
+                key = key or self._store.generated_cookie_key()
             return (
                 settings["cookie_name"] or cookie_name,
-                settings["cookie_key"] or cookie_key,
+                key,
                 cookie_expiry_days,
                 api_key or settings["api_key"],
             )

@@ -12,7 +12,7 @@ from tests.browser.conftest import Server
 
 pytestmark = pytest.mark.browser
 COOKIE = "authgate_test"
-KEY = "test-cookie-key-0123456789"
+KEY = "test-cookie-key-0123456789-abcdefghij"
 
 
 def cookie_jar(ctx: BrowserContext) -> dict[str, str]:

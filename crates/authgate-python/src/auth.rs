@@ -43,7 +43,7 @@ impl Authenticator {
     #[new]
     // Python keyword arguments, each optional: a builder would not be Pythonic.
     #[allow(clippy::too_many_arguments)]
-    #[pyo3(signature = (store, cookie_key, cookie_expiry_days = 30.0, *, lockout_window = None, lockout_cooldown = None, idle_timeout = None, accept_plaintext = false, hash_cost = None))]
+    #[pyo3(signature = (store, cookie_key, cookie_expiry_days = 30.0, *, lockout_window = None, lockout_cooldown = None, idle_timeout = None, accept_plaintext = false, hash_cost = None, insecure_key = false))]
     fn new(
         store: &Store,
         cookie_key: &str,
@@ -53,9 +53,15 @@ impl Authenticator {
         idle_timeout: Option<f64>,
         accept_plaintext: bool,
         hash_cost: Option<u32>,
+        insecure_key: bool,
     ) -> PyResult<Self> {
-        let defaults = AuthConfig::new(TokenKey::new(cookie_key), cookie_expiry_days)
-            .map_err(|e| PyValueError::new_err(e.to_string()))?;
+        let key = TokenKey::new(cookie_key);
+        let defaults = if insecure_key {
+            AuthConfig::new_insecure(key, cookie_expiry_days)
+        } else {
+            AuthConfig::new(key, cookie_expiry_days)
+        }
+        .map_err(|e| PyValueError::new_err(e.to_string()))?;
         let config = defaults
             .clone()
             .with_lockout(
@@ -270,4 +276,11 @@ pub fn user_dict<'py>(py: Python<'py>, user: &User) -> PyResult<Bound<'py, PyDic
     d.set_item("last_name", &user.last_name)?;
     d.set_item("roles", &user.roles)?;
     Ok(d)
+}
+
+/// Why `key` must not sign cookies (`None` if it may): the core's rule,
+/// for a message or `authgate check`; the key is never in the text.
+#[pyfunction]
+pub fn cookie_key_weakness(key: &str) -> Option<String> {
+    authgate::token::key_weakness(key).map(|w| w.to_string())
 }

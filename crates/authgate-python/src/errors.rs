@@ -107,7 +107,7 @@ pub fn to_py(err: Error) -> PyErr {
         Error::NotAuthorized => NotAuthorized::new_err(msg),
         Error::TokenRefused(_) => TokenRefused::new_err(msg),
         Error::PasswordTooLong => PasswordTooLong::new_err(msg),
-        Error::BadHash | Error::InvalidInput(_) => InvalidInput::new_err(msg),
+        Error::BadHash | Error::InvalidInput(_) | Error::WeakKey(_) => InvalidInput::new_err(msg),
         Error::UserNotFound(_) => UserNotFound::new_err(msg),
         Error::UsernameTaken => UsernameTaken::new_err(msg),
         Error::EmailTaken => EmailTaken::new_err(msg),

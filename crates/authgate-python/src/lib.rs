@@ -24,5 +24,6 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<store::Store>()?;
     m.add_class::<auth::Authenticator>()?;
     m.add_class::<auth::LoginResult>()?;
+    m.add_function(wrap_pyfunction!(auth::cookie_key_weakness, m)?)?;
     Ok(())
 }

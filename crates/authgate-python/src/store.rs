@@ -147,6 +147,12 @@ impl Store {
         record.map(|r| convert::to_py(py, &r)).transpose()
     }
 
+    /// The cookie key this store generated and keeps for itself (created
+    /// on first use), for a config or database whose settings name none.
+    fn generated_cookie_key(&self, py: Python<'_>) -> PyResult<String> {
+        py.detach(|| self.inner.generated_cookie_key()).py_err()
+    }
+
     /// How many stored passwords are still plaintext.
     fn plaintext_count(&self, py: Python<'_>) -> PyResult<usize> {
         py.detach(|| self.inner.plaintext_passwords().map(|p| p.len()))

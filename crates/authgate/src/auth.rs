@@ -41,9 +41,20 @@ pub struct AuthConfig {
 impl AuthConfig {
     /// Defaults for everything but the key and expiry.
     ///
-    /// An empty key would let anyone forge cookies (PyJWT refuses it too);
-    /// the expiry must be a non-negative number of days.
+    /// A key anyone could guess — empty, a well-known example value, or
+    /// shorter than [`token::MIN_KEY_BYTES`] — is refused with
+    /// [`Error::WeakKey`]: with it anyone forges a cookie for any user. The
+    /// expiry must be a non-negative number of days.
     pub fn new(token_key: TokenKey, cookie_expiry_days: f64) -> Result<Self> {
+        if let Some(weakness) = token_key.weakness() {
+            return Err(Error::WeakKey(weakness));
+        }
+        Self::new_insecure(token_key, cookie_expiry_days)
+    }
+
+    /// [`AuthConfig::new`] that accepts a weak key (not an empty one): for
+    /// development only, where a forged cookie costs nothing.
+    pub fn new_insecure(token_key: TokenKey, cookie_expiry_days: f64) -> Result<Self> {
         if token_key.is_empty() {
             return Err(Error::InvalidInput(
                 "the cookie key must not be empty".into(),
@@ -80,9 +91,11 @@ impl AuthConfig {
     /// ```
     /// use authgate::auth::AuthConfig;
     /// use authgate::token::TokenKey;
-    /// let config = AuthConfig::new(TokenKey::new("k"), 30.0)?.with_hash_cost(13)?;
+    /// let key = TokenKey::new("J4m8x1Q0vKs9TzRw2bYc7LpNe5HdGu3A");
+    /// let config = AuthConfig::new(key.clone(), 30.0)?.with_hash_cost(13)?;
     /// assert_eq!(config.hash_cost, 13);
-    /// assert!(AuthConfig::new(TokenKey::new("k"), 30.0)?.with_hash_cost(3).is_err());
+    /// assert!(AuthConfig::new(key, 30.0)?.with_hash_cost(3).is_err());
+    /// assert!(AuthConfig::new(TokenKey::new("some_key"), 30.0).is_err());
     /// # Ok::<(), authgate::Error>(())
     /// ```
     pub fn with_hash_cost(mut self, cost: u32) -> Result<Self> {

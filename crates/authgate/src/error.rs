@@ -48,6 +48,16 @@ pub enum Error {
     /// Input that does not have the shape an operation needs.
     #[error("{0}")]
     InvalidInput(String),
+    /// A cookie key anyone could guess or brute-force (see
+    /// [`crate::token::key_weakness`]); the key itself is never shown.
+    #[error(
+        "{0}. Set a random key of at least 32 bytes as cookie.key (or the cookie_key \
+         argument), e.g. the output of: python -c \"import secrets; \
+         print(secrets.token_urlsafe(32))\". A config file or database without a key \
+         gets one generated and kept in its state. During development only, \
+         Authenticate(..., insecure_dev_key=True) accepts it."
+    )]
+    WeakKey(crate::token::KeyWeakness),
     /// `add_user` with a username someone has.
     #[error("Username already taken")]
     UsernameTaken,

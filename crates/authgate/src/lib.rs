@@ -21,7 +21,7 @@
 //! use authgate::token::TokenKey;
 //!
 //! let store = authgate::store::open("config.yaml".as_ref(), Default::default())?;
-//! let auth = Authenticator::new(store, AuthConfig::new(TokenKey::new("cookie key"), 30.0)?);
+//! let auth = Authenticator::new(store, AuthConfig::new(TokenKey::new("a random key of 32 bytes or more 01"), 30.0)?);
 //! let login = auth.login(&LoginRequest { username: "jsmith", password: "abc", ..Default::default() })?;
 //! println!("welcome {:?}", login.user.display_name());
 //! # Ok::<(), authgate::Error>(())

@@ -62,6 +62,7 @@ pub struct TokenKey {
     signing: EncodingKey,
     verifying: DecodingKey,
     empty: bool,
+    weakness: Option<KeyWeakness>,
 }
 
 impl TokenKey {
@@ -72,7 +73,14 @@ impl TokenKey {
             signing: EncodingKey::from_secret(key.as_bytes()),
             verifying: DecodingKey::from_secret(key.as_bytes()),
             empty: key.is_empty(),
+            weakness: key_weakness(key),
         }
+    }
+
+    /// Why this key is unfit to sign cookies, if it is (see [`key_weakness`]).
+    #[must_use]
+    pub fn weakness(&self) -> Option<KeyWeakness> {
+        self.weakness
     }
 
     /// Whether the key is empty (and so cannot sign anything safely).
@@ -86,6 +94,81 @@ impl fmt::Debug for TokenKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("TokenKey(<redacted>)")
     }
+}
+
+/// Shortest cookie key accepted, in bytes: RFC 7518 §3.2 wants an HS256
+/// key of at least the hash's size.
+pub const MIN_KEY_BYTES: usize = 32;
+
+/// Cookie keys from streamlit-authenticator's README and examples, and
+/// authgate's own demo: anyone can sign cookies with them.
+pub const WELL_KNOWN_KEYS: &[&str] = &[
+    "some_key",
+    "some_signature_key",
+    "random_signature_key",
+    "abcdef",
+    "key",
+    "demo-cookie-key-change-me",
+];
+
+/// Why a cookie key must not sign cookies. `Display` names the reason and
+/// never the key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KeyWeakness {
+    /// No key at all.
+    Empty,
+    /// A key published in documentation or examples.
+    WellKnown,
+    /// Fewer than [`MIN_KEY_BYTES`] bytes.
+    TooShort {
+        /// Its length in bytes.
+        bytes: usize,
+    },
+}
+
+impl fmt::Display for KeyWeakness {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            KeyWeakness::Empty => f.write_str("the cookie key is empty"),
+            KeyWeakness::WellKnown => f.write_str(
+                "the cookie key is a well-known example value, so anyone can forge cookies",
+            ),
+            KeyWeakness::TooShort { bytes } => write!(
+                f,
+                "the cookie key has {bytes} bytes; at least {MIN_KEY_BYTES} random bytes are needed"
+            ),
+        }
+    }
+}
+
+/// Whether `key` is unfit to sign cookies, and why.
+///
+/// ```
+/// use authgate::token::{key_weakness, KeyWeakness};
+/// assert_eq!(key_weakness("some_key"), Some(KeyWeakness::WellKnown));
+/// assert_eq!(key_weakness("short"), Some(KeyWeakness::TooShort { bytes: 5 }));
+/// assert_eq!(key_weakness("J4m8x1Q0vKs9TzRw2bYc7LpNe5HdGu3A"), None);
+/// ```
+#[must_use]
+pub fn key_weakness(key: &str) -> Option<KeyWeakness> {
+    if key.is_empty() {
+        Some(KeyWeakness::Empty)
+    } else if WELL_KNOWN_KEYS.contains(&key) {
+        Some(KeyWeakness::WellKnown)
+    } else if key.len() < MIN_KEY_BYTES {
+        Some(KeyWeakness::TooShort { bytes: key.len() })
+    } else {
+        None
+    }
+}
+
+/// A new random cookie key: 32 bytes from the OS, base64url (43 characters).
+///
+/// # Errors
+///
+/// When the operating system's random source fails.
+pub fn generate_key() -> Result<String> {
+    Ok(URL_SAFE_NO_PAD.encode(crate::secret::random_bytes::<32>()?))
 }
 
 /// The claims of a re-authentication token.

@@ -9,6 +9,9 @@ use authgate::token::{self, Claims, TokenKey};
 use authgate::yaml::{self, Value};
 use authgate::Error;
 
+/// A cookie key strong enough for `AuthConfig::new`.
+const KEY: &str = "a-cookie-key-of-32-bytes-or-more-0123456789";
+
 const START: f64 = 1_800_000_000.0;
 
 fn credentials() -> Value {
@@ -22,7 +25,7 @@ fn credentials() -> Value {
 fn setup() -> (Authenticator, Arc<FakeClock>) {
     let store = Arc::new(DocStore::in_memory(credentials()).unwrap());
     let clock = Arc::new(FakeClock::new(START));
-    let config = AuthConfig::new(TokenKey::new("key"), 30.0)
+    let config = AuthConfig::new(TokenKey::new(KEY), 30.0)
         .and_then(|c| c.with_lockout(60.0, 300.0))
         .unwrap();
     (
@@ -144,7 +147,7 @@ fn a_legacy_token_is_exchanged_and_refused_after_logout() {
     let (auth, clock) = setup();
     clock.advance(real_now() - START);
     let legacy = token::encode(
-        &TokenKey::new("key"),
+        &TokenKey::new(KEY),
         &Claims {
             username: "jsmith".into(),
             exp_date: real_now() + 30.0 * 86_400.0 - 10.0,
@@ -182,7 +185,7 @@ fn single_session_and_concurrent_users_count_live_sessions_only() {
 #[test]
 fn new_passwords_are_hashed_at_the_configured_cost() {
     let store = Arc::new(DocStore::in_memory(credentials()).unwrap());
-    let config = AuthConfig::new(TokenKey::new("key"), 30.0)
+    let config = AuthConfig::new(TokenKey::new(KEY), 30.0)
         .and_then(|c| c.with_hash_cost(5))
         .unwrap();
     let auth = Authenticator::new(store.clone(), config);
@@ -208,7 +211,7 @@ fn new_passwords_are_hashed_at_the_configured_cost() {
     auth.login(&login("ann", "Secret-123", None))
         .expect("logs in");
     // The default stays 12; out-of-range costs are refused with the range.
-    let defaults = AuthConfig::new(TokenKey::new("key"), 30.0).unwrap();
+    let defaults = AuthConfig::new(TokenKey::new(KEY), 30.0).unwrap();
     assert_eq!(defaults.hash_cost, 12);
     for bad in [3, 32] {
         let err = defaults.clone().with_hash_cost(bad).unwrap_err();
@@ -228,7 +231,7 @@ fn plaintext_setup() -> (Authenticator, Arc<DocStore>, Arc<FakeClock>) {
     let store =
         Arc::new(DocStore::in_memory(yaml::parse(text, "<test>".as_ref()).unwrap()).unwrap());
     let clock = Arc::new(FakeClock::new(START));
-    let config = AuthConfig::new(TokenKey::new("key"), 30.0)
+    let config = AuthConfig::new(TokenKey::new(KEY), 30.0)
         .unwrap()
         .with_plaintext_accepted(true)
         .with_hash_cost(4)
@@ -255,7 +258,7 @@ fn a_cookie_issued_while_auto_hash_runs_survives_it() {
         authgate::password::is_hash(&stored),
         "the login hashed the password"
     );
-    let claims = token::decode(&TokenKey::new("key"), &token, START).unwrap();
+    let claims = token::decode(&TokenKey::new(KEY), &token, START).unwrap();
     assert_eq!(
         claims.cv.as_deref(),
         Some(token::credential_version(&stored).as_str())
@@ -278,7 +281,7 @@ fn a_rehash_keeps_sessions_and_an_edited_hash_ends_them() {
     use authgate::store::Store;
     let store = Arc::new(DocStore::in_memory(credentials()).unwrap());
     let clock = Arc::new(FakeClock::new(START));
-    let config = AuthConfig::new(TokenKey::new("key"), 30.0).unwrap();
+    let config = AuthConfig::new(TokenKey::new(KEY), 30.0).unwrap();
     let auth = Authenticator::with_clock(store.clone(), config, clock);
     let ok = auth.login(&login("jsmith", "abc", None)).unwrap();
     let token = ok.token.unwrap();
@@ -322,11 +325,11 @@ fn every_refused_token_is_audited_with_its_reason() {
     use authgate::store::Store;
     let store = Arc::new(DocStore::in_memory(credentials()).unwrap());
     let clock = Arc::new(FakeClock::new(START));
-    let config = AuthConfig::new(TokenKey::new("key"), 30.0).unwrap();
+    let config = AuthConfig::new(TokenKey::new(KEY), 30.0).unwrap();
     let auth = Authenticator::with_clock(store.clone(), config, clock.clone());
     let start = real_now();
     clock.advance(start - START);
-    let key = TokenKey::new("key");
+    let key = TokenKey::new(KEY);
     let first = auth.login(&login("jsmith", "abc", None)).unwrap();
     let second = auth.login(&login("jsmith", "abc", None)).unwrap();
     let forged = token::encode(

@@ -16,6 +16,9 @@ use authgate::store::{DocStore, Store};
 use authgate::token::TokenKey;
 use authgate::yaml::{self, Map, Value};
 use authgate::Error;
+
+/// A cookie key strong enough for `AuthConfig::new`.
+const COOKIE_KEY: &str = "a-cookie-key-of-32-bytes-or-more-0123456789";
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine as _;
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
@@ -670,7 +673,7 @@ fn a_guest_is_registered_without_password_and_gets_a_session() {
     // A guest cannot log in with a password.
     let auth = Authenticator::new(
         store.clone(),
-        AuthConfig::new(TokenKey::new("key"), 30.0).unwrap(),
+        AuthConfig::new(TokenKey::new(COOKIE_KEY), 30.0).unwrap(),
     );
     let attempt = authgate::auth::LoginRequest {
         username: "ann.lee@example.com",
@@ -706,7 +709,7 @@ fn session_limits_apply_to_guests() {
     let store = store();
     let auth = Authenticator::with_clock(
         store.clone(),
-        AuthConfig::new(TokenKey::new("key"), 30.0).unwrap(),
+        AuthConfig::new(TokenKey::new(COOKIE_KEY), 30.0).unwrap(),
         Arc::new(FakeClock::new(NOW)),
     );
     let jsmith = authgate::auth::LoginRequest {
@@ -737,7 +740,7 @@ fn the_authenticator_issues_a_cookie_that_resumes_the_session() {
     let store = store();
     let auth = Authenticator::with_clock(
         store.clone(),
-        AuthConfig::new(TokenKey::new("key"), 30.0).unwrap(),
+        AuthConfig::new(TokenKey::new(COOKIE_KEY), 30.0).unwrap(),
         Arc::new(FakeClock::new(NOW + 5.0)),
     );
     let provider = FakeProvider::new("cookie");

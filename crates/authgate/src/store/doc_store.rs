@@ -691,6 +691,12 @@ impl Store for DocStore {
         Ok(new)
     }
 
+    /// Kept in the state database beside the file, never in the YAML,
+    /// which is often committed to version control.
+    fn generated_cookie_key(&self) -> Result<String> {
+        self.state_db()?.generated_cookie_key()
+    }
+
     fn consume_legacy_token(&self, digest: &str, username: &str, now: f64) -> Result<bool> {
         self.state_db()?.consume_legacy_token(digest, username, now)
     }

@@ -203,6 +203,10 @@ pub trait Store: Send + Sync + std::fmt::Debug {
         now: f64,
         event: Option<FailureEvent<'_>>,
     ) -> Result<LockState>;
+    /// The cookie key this store generated for itself, generating it (32
+    /// random bytes) on first use; for stores whose settings name none.
+    /// Replicas that ask at once agree on one key.
+    fn generated_cookie_key(&self) -> Result<String>;
     /// Records that the 0.4.2 cookie whose token has the SHA-256 `digest`
     /// was exchanged for a session; `false` if it had been already (a
     /// replay).

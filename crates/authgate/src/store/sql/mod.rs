@@ -502,6 +502,9 @@ macro_rules! impl_store_via_ops {
             ) -> $crate::Result<$crate::lockout::LockState> {
                 $crate::store::sql::ops::record_failure(&self.$field, username, policy, now, event)
             }
+            fn generated_cookie_key(&self) -> $crate::Result<String> {
+                $crate::store::sql::ops::generated_cookie_key(&self.$field)
+            }
             fn consume_legacy_token(
                 &self,
                 digest: &str,

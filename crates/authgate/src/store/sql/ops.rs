@@ -656,6 +656,29 @@ pub(crate) fn record_failure(
     count_attempt(db, username, policy, now, event).map(|(_, new)| new.unwrap_or_default())
 }
 
+/// See [`Store::generated_cookie_key`](crate::store::Store::generated_cookie_key):
+/// the `cookie_key` setting, inserted only if there is none.
+pub(crate) fn generated_cookie_key(db: &impl Database) -> Result<String> {
+    let fresh = to_json(&Value::Str(crate::token::generate_key()?))?;
+    db.write(|tx| {
+        tx.execute(
+            "INSERT INTO settings (name, value) VALUES ('cookie_key', $1) \
+             ON CONFLICT (name) DO NOTHING",
+            &[Param::Text(&fresh)],
+        )?;
+        let rows = tx.query(SELECT_SETTING, &[Param::Text("cookie_key")])?;
+        let stored = rows
+            .first()
+            .map(|row| row.text(0))
+            .transpose()?
+            .ok_or_else(|| corrupt("the cookie_key setting vanished".into()))?;
+        match from_json(&stored)? {
+            Value::Str(key) => Ok(key),
+            _ => Err(corrupt("the cookie_key setting is not a string".into())),
+        }
+    })
+}
+
 /// See [`Store::consume_legacy_token`](crate::store::Store::consume_legacy_token).
 pub(crate) fn consume_legacy_token(
     db: &impl Database,

@@ -14,3 +14,11 @@ CREATE TABLE consumed_legacy_tokens (
     username TEXT NOT NULL,
     used_at  REAL NOT NULL
 ) WITHOUT ROWID;
+
+-- Settings authgate makes for a config.yaml that lacks them: the cookie key
+-- it generates when `cookie.key` is missing (kept here, not in the YAML,
+-- which is often committed). Values are JSON, as the SQLite store's.
+CREATE TABLE settings (
+    name  TEXT NOT NULL PRIMARY KEY,
+    value TEXT NOT NULL CHECK (json_valid(value))
+) WITHOUT ROWID;
