@@ -33,7 +33,7 @@ fn check_accepts_a_good_config() {
     let path = dir.path().join("config.yaml");
     std::fs::write(
         &path,
-        "cookie: {expiry_days: 30, key: a-long-enough-secret-key, name: c}\ncredentials:\n  usernames:\n    jsmith: {email: j@x.io, password: abc}\n",
+        "cookie: {expiry_days: 30, key: a-long-enough-secret-key-of-32-bytes, name: c}\ncredentials:\n  usernames:\n    jsmith: {email: j@x.io, password: abc}\n",
     )
     .unwrap();
     let before = std::fs::read(&path).unwrap();
@@ -81,13 +81,13 @@ fn check_warns_about_weak_settings_and_shared_emails() {
         "cookie: {key: k3y-xy}\ncredentials:\n  usernames:\n    a: {email: Same@x.io}\n    b: {email: same@x.io}\n",
     )
     .unwrap();
-    let out = authgate(&["check", "--store", path.to_str().unwrap()], "").ok();
+    let out = authgate(&["check", "--store", path.to_str().unwrap()], "").fails(1);
     assert!(out.stdout.contains("OK, 2 users"), "{}", out.stdout);
     assert!(
-        out.stdout
-            .contains("warning: cookie.key is shorter than 16 characters"),
+        out.stderr
+            .contains("cookie.key: the cookie key has 6 bytes; at least 32 random bytes"),
         "{}",
-        out.stdout
+        out.stderr
     );
     assert!(
         out.stdout.contains("warning: cookie.name is missing"),

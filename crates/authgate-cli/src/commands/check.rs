@@ -6,6 +6,7 @@
 //! relies on. Checking never writes.
 
 use authgate::store::Settings;
+use authgate::token::{key_weakness, MIN_KEY_BYTES};
 use clap::Args;
 
 use crate::backend::Backend;
@@ -37,11 +38,9 @@ pub struct CheckArgs {
     store: Option<String>,
 }
 
-/// Shortest cookie key that is not warned about.
-const MIN_COOKIE_KEY: usize = 16;
-
 /// Checks the store and prints `OK` and the warnings; exit 1 for an invalid
-/// store, 3 for one that cannot be read.
+/// store or a cookie key apps refuse (empty, published, under 32 bytes), 3
+/// for one that cannot be read.
 pub fn run(args: CheckArgs) -> CliResult {
     let Some(source) = args.config.or(args.store) else {
         return Err(Failure::invalid(
@@ -68,6 +67,18 @@ pub fn run(args: CheckArgs) -> CliResult {
     for warning in warnings(&backend, &settings, plaintext)? {
         outln!(out, "warning: {warning}")?;
     }
+    if let Some(weakness) = settings.cookie_key.as_deref().and_then(key_weakness) {
+        let name = if matches!(backend, Backend::Yaml(_)) {
+            "cookie.key"
+        } else {
+            "the cookie_key setting"
+        };
+        return Err(Failure::invalid(format!(
+            "{name}: {weakness}. Apps refuse it. Replace it with a random key of at least \
+             {MIN_KEY_BYTES} bytes, e.g. the output of: python -c \"import secrets; \
+             print(secrets.token_urlsafe(32))\", or remove it and authgate generates one"
+        )));
+    }
     Ok(())
 }
 
@@ -90,17 +101,11 @@ fn warnings(backend: &Backend, settings: &Settings, plaintext: usize) -> CliResu
             if in_file { "file" } else { "store" }
         ));
     }
-    match settings.cookie_key.as_deref() {
-        None => warnings.push(format!(
-            "{cookie_key} is missing; apps fall back to the key passed in code"
-        )),
-        Some("some_key") => {
-            warnings.push(format!("{cookie_key} is the well-known default 'some_key'"));
-        }
-        Some(k) if k.chars().count() < MIN_COOKIE_KEY => warnings.push(format!(
-            "{cookie_key} is shorter than {MIN_COOKIE_KEY} characters"
-        )),
-        Some(_) => {}
+    if settings.cookie_key.is_none() {
+        warnings.push(format!(
+            "{cookie_key} is missing; apps use the key they pass, or one authgate \
+             generates and keeps in the store's state"
+        ));
     }
     if settings.cookie_name.is_none() {
         warnings.push(format!("{} is missing", name("cookie.name", "cookie_name")));

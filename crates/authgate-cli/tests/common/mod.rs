@@ -91,7 +91,7 @@ pub fn rich_config() -> String {
 api_key: an-api-key
 cookie:
   expiry_days: 30.5
-  key: a-long-enough-cookie-secret
+  key: a-long-enough-cookie-secret-of-32-bytes
   name: app_cookie
   path: /
 credentials:
