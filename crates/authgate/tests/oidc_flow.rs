@@ -778,3 +778,33 @@ fn debug_output_holds_no_secret() {
         assert!(!shown.contains(secret), "{shown}");
     }
 }
+
+/// The review's M4: a guest account is the identity (issuer, subject) that
+/// created it, not its email. Another person the provider later gives the
+/// same address (a new `sub`) does not get the account; an operator's
+/// removal is not undone by the provider's next login.
+#[test]
+fn a_guest_account_belongs_to_its_issuer_and_subject() {
+    let store = store();
+    let provider = FakeProvider::new("guest");
+    let first = guest(store.as_ref(), &provider, &request(None, None)).unwrap();
+    assert_eq!(first.user.username, "ann.lee@example.com");
+    // The same person again: fine.
+    guest(store.as_ref(), &provider, &request(None, None)).unwrap();
+    // The address reassigned to someone else.
+    *provider.script.lock().unwrap() = Script {
+        overrides: json!({"sub": "someone-else"}),
+        ..Default::default()
+    };
+    let err = guest(store.as_ref(), &provider, &request(None, None)).unwrap_err();
+    assert!(
+        matches!(err, Error::Oidc(OidcFailure::IdentityMismatch)),
+        "{err:?}"
+    );
+    // An operator removes the guest: the provider cannot bring it back.
+    assert!(store.remove_user("ann.lee@example.com").unwrap());
+    *provider.script.lock().unwrap() = Script::default();
+    let err = guest(store.as_ref(), &provider, &request(None, None)).unwrap_err();
+    assert!(matches!(err, Error::AccountLocked { .. }), "{err:?}");
+    assert!(store.user("ann.lee@example.com").unwrap().is_none());
+}

@@ -59,6 +59,10 @@ pub enum OidcFailure {
     /// A user with a password already has this email (as 0.4.2 says it).
     #[error("User already exists")]
     UserExists,
+    /// The guest account with this email belongs to another identity (another
+    /// provider, or another person the provider gave the same address).
+    #[error("This email's guest account belongs to another sign-in; ask an administrator")]
+    IdentityMismatch,
 }
 
 impl OidcFailure {
@@ -75,6 +79,7 @@ impl OidcFailure {
             OidcFailure::IdTokenRefused(reason) => reason,
             OidcFailure::EmailNotVerified => "email_not_verified",
             OidcFailure::UserExists => "user_exists",
+            OidcFailure::IdentityMismatch => "identity_mismatch",
         }
     }
 }

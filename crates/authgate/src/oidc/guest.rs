@@ -159,6 +159,11 @@ fn sign_in(
         }
         None => add_guest(store, &username, &identity, roles)?,
     }
+    // OpenID Connect Core §5.7: only issuer and subject identify a user.
+    let bound = store.bind_guest(&username, &identity.issuer, &identity.subject)?;
+    if bound != (identity.issuer.clone(), identity.subject.clone()) {
+        return Err(OidcFailure::IdentityMismatch.into());
+    }
     let limits = SessionLimits {
         max_concurrent_users: request.max_concurrent_users,
         single_session: request.single_session,

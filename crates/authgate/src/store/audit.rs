@@ -6,13 +6,18 @@
 //! bounded list in memory.
 
 use std::collections::VecDeque;
-use std::fs::OpenOptions;
 use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, PoisonError};
 
 use super::AuditEvent;
 use crate::error::{Error, Result};
+
+/// The config file an audit log sits beside (`<config>.audit.jsonl`).
+fn config_of(log: &Path) -> Option<PathBuf> {
+    let name = log.to_str()?.strip_suffix(".audit.jsonl")?;
+    Some(PathBuf::from(name))
+}
 
 /// Events kept in memory at most.
 const MEMORY_CAPACITY: usize = 10_000;
@@ -46,7 +51,7 @@ impl AuditLog {
                 let mut line = serde_json::to_vec(event)
                     .map_err(|e| Error::InvalidInput(format!("audit event: {e}")))?;
                 line.push(b'\n');
-                let mut file = OpenOptions::new()
+                let mut file = super::file::private_options(config_of(path).as_deref())
                     .create(true)
                     .append(true)
                     .open(path)

@@ -691,6 +691,10 @@ impl Store for DocStore {
         Ok(new)
     }
 
+    fn bind_guest(&self, username: &str, issuer: &str, subject: &str) -> Result<(String, String)> {
+        self.state_db()?.bind_guest(username, issuer, subject)
+    }
+
     /// Kept in the state database beside the file, never in the YAML,
     /// which is often committed to version control.
     fn generated_cookie_key(&self) -> Result<String> {

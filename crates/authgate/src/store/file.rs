@@ -12,6 +12,46 @@ use std::time::{Duration, Instant};
 
 use crate::error::{Error, Result};
 
+/// The mode of a file authgate creates that holds secrets (hashes, session
+/// ids, the cookie key): `0600`, or, beside a config file, that file's own
+/// mode without execute bits — never more open than the config.
+#[cfg(unix)]
+pub fn private_mode(like: Option<&Path>) -> u32 {
+    use std::os::unix::fs::PermissionsExt;
+    like.and_then(|p| fs::metadata(p).ok())
+        .map_or(0o600, |m| m.permissions().mode() & 0o666)
+}
+
+/// Options that create a file with [`private_mode`] (the umask still
+/// applies; it only ever removes bits). A file that exists keeps its mode:
+/// an operator may have chosen it.
+pub fn private_options(like: Option<&Path>) -> OpenOptions {
+    let mut options = OpenOptions::new();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(private_mode(like));
+    }
+    #[cfg(not(unix))]
+    let _ = like;
+    options
+}
+
+/// Creates `path` empty with [`private_mode`] unless it exists, so that a
+/// program creating it later (SQLite, and after it its `-wal` and `-shm`
+/// files, which take the database's mode) finds it private.
+pub fn create_private(path: &Path, like: Option<&Path>) -> Result<()> {
+    match private_options(like)
+        .write(true)
+        .create_new(true)
+        .open(path)
+    {
+        Ok(_) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+        Err(e) => Err(Error::io(path, e)),
+    }
+}
+
 /// Ending of the temporary file a replace writes.
 const TEMP_SUFFIX: &str = ".tmp";
 
@@ -88,7 +128,7 @@ impl SharedFile {
 
     /// Takes the cross-process lock, waiting at most the lock timeout.
     pub fn lock(&self) -> Result<LockGuard> {
-        let file = OpenOptions::new()
+        let file = private_options(Some(&self.path))
             .create(true)
             .truncate(false)
             .write(true)

@@ -203,6 +203,10 @@ pub trait Store: Send + Sync + std::fmt::Debug {
         now: f64,
         event: Option<FailureEvent<'_>>,
     ) -> Result<LockState>;
+    /// Binds the guest `username` to the OpenID Connect identity
+    /// (`issuer`, `subject`) unless it is bound already; returns the
+    /// identity it is bound to.
+    fn bind_guest(&self, username: &str, issuer: &str, subject: &str) -> Result<(String, String)>;
     /// The cookie key this store generated for itself, generating it (32
     /// random bytes) on first use; for stores whose settings name none.
     /// Replicas that ask at once agree on one key.

@@ -50,6 +50,11 @@ use crate::error::{Error, Result};
 use crate::session::Session;
 use crate::yaml::Value;
 
+/// The config file a state database sits beside (`<config>.state.db`).
+fn config_of_state(state: &Path) -> Option<PathBuf> {
+    Some(PathBuf::from(state.to_str()?.strip_suffix(".state.db")?))
+}
+
 /// Idle connections kept for reuse.
 const MAX_IDLE: usize = 8;
 
@@ -262,6 +267,15 @@ impl SqliteDb {
                 Err(e) => return Err(Error::io(dir, e)),
             }
         }
+        // It holds hashes, sessions and perhaps the cookie key: created
+        // private (beside a config, with the config's mode), and SQLite
+        // gives its -wal and -shm files the same mode.
+        let beside = if keeps_users {
+            None
+        } else {
+            config_of_state(path)
+        };
+        super::file::create_private(path, beside.as_deref())?;
         let db = SqliteDb {
             path: path.to_path_buf(),
             location: path.display().to_string(),

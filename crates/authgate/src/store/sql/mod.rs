@@ -502,6 +502,14 @@ macro_rules! impl_store_via_ops {
             ) -> $crate::Result<$crate::lockout::LockState> {
                 $crate::store::sql::ops::record_failure(&self.$field, username, policy, now, event)
             }
+            fn bind_guest(
+                &self,
+                username: &str,
+                issuer: &str,
+                subject: &str,
+            ) -> $crate::Result<(String, String)> {
+                $crate::store::sql::ops::bind_guest(&self.$field, username, issuer, subject)
+            }
             fn generated_cookie_key(&self) -> $crate::Result<String> {
                 $crate::store::sql::ops::generated_cookie_key(&self.$field)
             }

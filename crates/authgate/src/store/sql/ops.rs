@@ -656,6 +656,31 @@ pub(crate) fn record_failure(
     count_attempt(db, username, policy, now, event).map(|(_, new)| new.unwrap_or_default())
 }
 
+/// See [`Store::bind_guest`](crate::store::Store::bind_guest).
+pub(crate) fn bind_guest(
+    db: &impl Database,
+    username: &str,
+    issuer: &str,
+    subject: &str,
+) -> Result<(String, String)> {
+    let key = username.to_lowercase();
+    db.write(|tx| {
+        tx.execute(
+            "INSERT INTO guest_identities (username, issuer, subject) VALUES ($1, $2, $3) \
+             ON CONFLICT (username) DO NOTHING",
+            &[Param::Text(&key), Param::Text(issuer), Param::Text(subject)],
+        )?;
+        let rows = tx.query(
+            "SELECT issuer, subject FROM guest_identities WHERE username = $1",
+            &[Param::Text(&key)],
+        )?;
+        let row = rows
+            .first()
+            .ok_or_else(|| corrupt("a guest identity vanished".into()))?;
+        Ok((row.text(0)?, row.text(1)?))
+    })
+}
+
 /// See [`Store::generated_cookie_key`](crate::store::Store::generated_cookie_key):
 /// the `cookie_key` setting, inserted only if there is none.
 pub(crate) fn generated_cookie_key(db: &impl Database) -> Result<String> {

@@ -14,3 +14,11 @@ CREATE TABLE consumed_legacy_tokens (
     username TEXT COLLATE "C" NOT NULL,
     used_at  DOUBLE PRECISION NOT NULL
 );
+
+-- The OpenID Connect identity (issuer and subject) a guest account belongs
+-- to, bound at its first login (see the SQLite store's 0002).
+CREATE TABLE guest_identities (
+    username TEXT COLLATE "C" NOT NULL PRIMARY KEY,
+    issuer   TEXT NOT NULL,
+    subject  TEXT NOT NULL
+);

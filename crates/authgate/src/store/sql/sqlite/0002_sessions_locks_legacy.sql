@@ -15,3 +15,12 @@ CREATE TABLE consumed_legacy_tokens (
     username TEXT NOT NULL,
     used_at  REAL NOT NULL
 ) WITHOUT ROWID;
+
+-- The OpenID Connect identity (issuer and subject) a guest account belongs
+-- to, bound at its first login: another provider, or another person given
+-- the same address, asserting the same email does not get the account.
+CREATE TABLE guest_identities (
+    username TEXT NOT NULL PRIMARY KEY,
+    issuer   TEXT NOT NULL,
+    subject  TEXT NOT NULL
+) WITHOUT ROWID;
