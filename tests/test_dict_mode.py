@@ -166,13 +166,18 @@ def test_cookie_login_after_a_restart(config_file: Path, browser_cookies: dict[s
     assert saved(config_file)["logged_in"] is True
 
 
+def logged_in_with_a_working_cookie(config: Path, browser_cookies: dict[str, str]) -> AppTest:
+    """Logs in; the browser then holds the cookie, which logs a new process in."""
+    at = log_in(app(config, README_LOGIN, README_STATUS))
+    browser_cookies[COOKIE] = pending_cookie_op(at)["value"]
+    assert status(clean(app(config, README_LOGIN, README_STATUS))) is True
+    return at
+
+
 def test_logout_ends_the_cookie_in_a_later_process(
     config_file: Path, browser_cookies: dict[str, str]
 ) -> None:
-    at = log_in(app(config_file, README_LOGIN, README_STATUS))
-    token = pending_cookie_op(at)["value"]
-    browser_cookies[COOKIE] = token
-    assert status(clean(app(config_file, README_LOGIN, README_STATUS))) is True
+    at = logged_in_with_a_working_cookie(config_file, browser_cookies)
     clean(press(at, "Logout"))
     at = clean(app(config_file, README_LOGIN, README_STATUS))
     assert status(at) is None
@@ -241,10 +246,7 @@ def test_update_details_reaches_the_file(config_file: Path) -> None:
 def test_an_operator_edit_of_the_hash_ends_sessions(
     config_file: Path, browser_cookies: dict[str, str]
 ) -> None:
-    at = log_in(app(config_file, README_LOGIN, README_STATUS))
-    token = pending_cookie_op(at)["value"]
-    browser_cookies[COOKIE] = token
-    assert status(clean(app(config_file, README_LOGIN, README_STATUS))) is True
+    at = logged_in_with_a_working_cookie(config_file, browser_cookies)
     config = yaml.safe_load(config_file.read_text())
     import bcrypt
 

@@ -100,7 +100,10 @@ pub(crate) const STATE_MIGRATIONS: &[Migration] = &[
     },
     Migration {
         version: 2,
-        sql: include_str!("state/0002_sessions_locks_legacy.sql"),
+        sql: concat!(
+            include_str!("sqlite/0002_sessions_locks_legacy.sql"),
+            include_str!("state/0002_settings.sql")
+        ),
     },
 ];
 
