@@ -102,6 +102,11 @@ fn legacy(exp_date: f64) -> String {
     token::encode(&TokenKey::new(KEY), &Claims::new("jsmith", exp_date)).unwrap()
 }
 
+/// Asserts that the attack on `t` was refused for `reason`.
+fn assert_refused(t: &Target, result: authgate::Result<authgate::auth::Login>, reason: &str) {
+    assert_eq!(refused(result), reason, "{}", t.name);
+}
+
 fn refused(result: authgate::Result<authgate::auth::Login>) -> String {
     match result {
         Err(Error::TokenRefused(reason)) => reason.to_string(),
@@ -120,12 +125,7 @@ fn a_0_4_2_cookie_is_exchanged_once_and_never_replayed() {
         let cookie = legacy(now() + 20.0 * 86_400.0);
         let first = auth.resume(&cookie, None, false).unwrap();
         assert_eq!(first.user.username, "jsmith", "{}", t.name);
-        assert_eq!(
-            refused(auth.resume(&cookie, None, false)),
-            "already exchanged",
-            "{}",
-            t.name
-        );
+        assert_refused(&t, auth.resume(&cookie, None, false), "already exchanged");
         let events = t.store.recent_events(50).unwrap();
         assert!(
             events.iter().any(|e| e.kind == "legacy_resume"),
@@ -140,12 +140,7 @@ fn a_far_future_0_4_2_cookie_is_refused() {
     for t in targets() {
         let (auth, _) = authenticator(&t.store);
         let forged = legacy(1e12);
-        assert_eq!(
-            refused(auth.resume(&forged, None, false)),
-            "expiry too far",
-            "{}",
-            t.name
-        );
+        assert_refused(&t, auth.resume(&forged, None, false), "expiry too far");
     }
 }
 
@@ -159,12 +154,7 @@ fn no_0_4_2_cookie_survives_a_logout_or_password_change() {
         // Even one whose derived issue time is after the logout (the
         // operator lowered expiry_days, or a forger picked the date).
         let cookie = legacy(now() + 29.9 * 86_400.0);
-        assert_eq!(
-            refused(auth.resume(&cookie, None, false)),
-            "revoked",
-            "{}",
-            t.name
-        );
+        assert_refused(&t, auth.resume(&cookie, None, false), "revoked");
     }
 }
 
@@ -185,12 +175,7 @@ fn a_removed_users_0_4_2_cookie_does_not_log_in_their_successor() {
             password_hint: None,
         };
         t.store.add_user(&user, false, None).unwrap();
-        assert_eq!(
-            refused(auth.resume(&cookie, None, false)),
-            "revoked",
-            "{}",
-            t.name
-        );
+        assert_refused(&t, auth.resume(&cookie, None, false), "revoked");
     }
 }
 
@@ -210,12 +195,7 @@ fn an_operators_lock_holds_against_every_way_in() {
             t.name
         );
         let cookie = legacy(now() + 10.0 * 86_400.0);
-        assert_eq!(
-            refused(auth.resume(&cookie, None, false)),
-            "locked",
-            "{}: cookie",
-            t.name
-        );
+        assert_refused(&t, auth.resume(&cookie, None, false), "locked");
         assert!(
             matches!(
                 auth.reset_password("jsmith", "abc", "N3w-Passw0rd!", "N3w-Passw0rd!"),
