@@ -92,8 +92,18 @@ def test_login_ok_sets_session_state_and_the_file(config_path: Path) -> None:
     assert claims["cv"]
 
 
-def test_wrong_password_counts_a_failure_and_shows_the_hint(config_path: Path) -> None:
+def test_no_hint_for_an_anonymous_visitor_by_default(config_path: Path) -> None:
     at = submit(start(config_path), "rbriggs", "wrong")
+    assert state(at, "authentication_status") is False
+    assert state(at, "password_hint") is None
+    assert at.run().text_input[1].help in (None, "")
+    # What was typed as the password is nowhere in session_state.
+    assert "Login-password" not in at.session_state
+    assert "wrong" not in [at.session_state[k] for k in at.session_state]
+
+
+def test_wrong_password_counts_a_failure_and_shows_the_hint(config_path: Path) -> None:
+    at = submit(start(config_path, init={"show_password_hint": True}), "rbriggs", "wrong")
     assert state(at, "authentication_status") is False
     assert "Username/password is incorrect" in [e.value for e in at.error]
     assert state(at, "password_hint") == "the letter after c"

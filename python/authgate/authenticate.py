@@ -67,7 +67,9 @@ class Authenticate(AccountWidgets, GuestLogin):
     only). A config file or database without a key gets one generated and
     kept in its state; dict mode needs the app to pass one.
 
-    Extra keyword arguments: ``lockout_window`` and ``lockout_cooldown``
+    Extra keyword arguments: ``show_password_hint`` (``True`` shows a user's
+    password hint after a failed login, as 0.4.2 did; off by default, since
+    it helps whoever guesses the account too), ``lockout_window`` and ``lockout_cooldown``
     (seconds; default 900 each), ``session_idle_timeout`` (seconds a session
     counts as live without activity; default 1800), ``lock_timeout``
     (seconds a writer waits for another process; default 10),
@@ -94,6 +96,7 @@ class Authenticate(AccountWidgets, GuestLogin):
                 "to the 'register_user' function."
             )
         self.attrs = kwargs
+        self._show_hint = kwargs.get("show_password_hint", False) is True
         self.validator = validator if validator is not None else Validator()
         self._credentials: dict[str, Any] | None = None
         self.path: str | None = None
@@ -251,8 +254,9 @@ class Authenticate(AccountWidgets, GuestLogin):
         slot = container.empty()
         form = slot.form(key=key, clear_on_submit=clear_on_submit)
         form.subheader(fields.get("Form name", "Login"))
-        # Explicit keys keep each field's identity (and what was typed) when
-        # the password hint appears after a failed attempt.
+        # The username keeps its identity (and what was typed) when a hint
+        # appears. The password has no key: what was typed is not kept in
+        # session_state, where apps that show or log it would expose it.
         username = form.text_input(
             fields.get("Username", "Username"), autocomplete="off", key=f"{key}-username"
         )
@@ -261,7 +265,6 @@ class Authenticate(AccountWidgets, GuestLogin):
             type="password",
             help=st.session_state.get("password_hint"),
             autocomplete="off",
-            key=f"{key}-password",
         )
         captcha_field = CaptchaField.render(form, f"{key}-captcha", fields) if captcha else None
         if form.form_submit_button(fields.get("Login", "Login")) and username:
@@ -329,7 +332,9 @@ class Authenticate(AccountWidgets, GuestLogin):
             )
         except _core.InvalidCredentials:
             st.session_state["authentication_status"] = False
-            hint = self._auth.password_hint(username)
+            # A hint helps whoever guesses the account too: shown to an
+            # anonymous visitor only when the app asks for it.
+            hint = self._auth.password_hint(username) if self._show_hint else None
             if hint:
                 st.session_state["password_hint"] = hint
             self._sync_user(username)

@@ -221,7 +221,11 @@ impl Authenticator {
                 locked = policy.locked_until(&current, now).or(Some(now));
             }
         }
-        let plaintext = self.config.accept_plaintext && !password::is_hash(hash);
+        // A hash of another scheme is never plaintext: refused as a bad hash
+        // below, so the hash itself cannot log in.
+        let plaintext = self.config.accept_plaintext
+            && !password::is_hash(hash)
+            && !password::is_foreign_hash(hash);
         let matches = if plaintext {
             // A constant-time compare; the bcrypt work comes below (the hash
             // the password is stored as from now on) or, on a mismatch, as

@@ -15,11 +15,19 @@ use crate::error::{Error, Result};
 use crate::password;
 use crate::store::Store;
 
+/// The stored passwords that are plaintext: neither bcrypt hashes nor hashes
+/// of another scheme ([`password::is_foreign_hash`]), which are left alone.
+fn plaintext(store: &dyn Store) -> Result<Vec<(String, String)>> {
+    let mut plain = store.plaintext_passwords()?;
+    plain.retain(|(_, p)| !password::is_foreign_hash(p));
+    Ok(plain)
+}
+
 /// Hashes every plaintext password of `store` in parallel and stores the
 /// hashes. Returns the users updated; a password bcrypt cannot take is
 /// reported by username, after the others are stored.
 pub fn hash_plaintext_passwords(store: &dyn Store) -> Result<Vec<String>> {
-    let plain = store.plaintext_passwords()?;
+    let plain = plaintext(store)?;
     if plain.is_empty() {
         return Ok(Vec::new());
     }
@@ -47,7 +55,7 @@ pub fn hash_plaintext_passwords(store: &dyn Store) -> Result<Vec<String>> {
 /// Returns the number of plaintext passwords it set out to hash.
 pub fn hash_in_background(store: &Arc<dyn Store>) -> Result<usize> {
     static RUNNING: OnceLock<Mutex<HashSet<usize>>> = OnceLock::new();
-    let plain = store.plaintext_passwords()?;
+    let plain = plaintext(store.as_ref())?;
     if plain.is_empty() {
         return Ok(0);
     }

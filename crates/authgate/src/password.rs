@@ -185,6 +185,34 @@ pub fn is_hash(s: &str) -> bool {
     tail == 53
 }
 
+/// Whether `s` looks like a password hash of another scheme than the bcrypt
+/// [`is_hash`] accepts (`$argon2id$…`, `$pbkdf2-sha256$…`, `$6$…`, `$2x$…`):
+/// `$`, an identifier, `$`. Such a value is never taken for a plaintext
+/// password — as one, the hash itself would log in, and `auto_hash` would
+/// bury it under bcrypt for good.
+///
+/// ```
+/// use authgate::password::is_foreign_hash;
+/// assert!(is_foreign_hash("$argon2id$v=19$m=65536,t=3,p=4$c2FsdA$aGFzaA"));
+/// assert!(is_foreign_hash("$pbkdf2-sha256$29000$abc$def"));
+/// assert!(!is_foreign_hash("abc"));
+/// assert!(!is_foreign_hash("$notes about my password"));
+/// ```
+#[must_use]
+pub fn is_foreign_hash(s: &str) -> bool {
+    let Some(rest) = s.strip_prefix('$') else {
+        return false;
+    };
+    let Some((id, tail)) = rest.split_once('$') else {
+        return false;
+    };
+    !id.is_empty()
+        && id.len() <= 32
+        && id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+        && !tail.is_empty()
+        && !is_hash(s)
+}
+
 /// Spends the time of one [`verify`] at [`DEFAULT_COST`] and forgets the result.
 ///
 /// Call it when the username is unknown, so that the answer takes as long as

@@ -389,3 +389,30 @@ fn every_refused_token_is_audited_with_its_reason() {
         "a token whose signature fails names no one"
     );
 }
+
+/// The review's L7: a stored hash of another scheme is not a plaintext
+/// password — the hash itself does not log in, and auto_hash leaves it.
+#[test]
+fn a_foreign_hash_is_never_taken_for_plaintext() {
+    use authgate::store::Store;
+    let argon = "$argon2id$v=19$m=65536,t=3,p=4$c29tZXNhbHQ$RdescudvJCsgt3ub+b+dWRWJTmaaJObG";
+    let text = format!("usernames:\n  jsmith:\n    email: j@x.io\n    password: '{argon}'\n");
+    let store =
+        Arc::new(DocStore::in_memory(yaml::parse(&text, "<test>".as_ref()).unwrap()).unwrap());
+    let config = AuthConfig::new(TokenKey::new(KEY), 30.0)
+        .unwrap()
+        .with_plaintext_accepted(true);
+    let auth = Authenticator::new(store.clone(), config);
+    assert!(auth.login(&login("jsmith", argon, None)).is_err());
+    assert_eq!(
+        auth.hash_plaintext_passwords().unwrap(),
+        Vec::<String>::new()
+    );
+    let stored = store
+        .user("jsmith")
+        .unwrap()
+        .unwrap()
+        .password_hash
+        .unwrap();
+    assert_eq!(stored, argon, "left as it was");
+}
