@@ -36,9 +36,23 @@ fn check_accepts_a_good_config() {
         "cookie: {expiry_days: 30, key: a-long-enough-secret-key-of-32-bytes, name: c}\ncredentials:\n  usernames:\n    jsmith: {email: j@x.io, password: abc}\n",
     )
     .unwrap();
+    std::fs::set_permissions(&path, std::os::unix::fs::PermissionsExt::from_mode(0o600)).unwrap();
     let before = std::fs::read(&path).unwrap();
     let out = authgate(&["check", path.to_str().unwrap()], "").ok();
     assert!(out.stdout.contains("OK, 1 user\n"), "{}", out.stdout);
+    assert!(
+        !out.stdout.contains("can be read by other users"),
+        "{}",
+        out.stdout
+    );
+    std::fs::set_permissions(&path, std::os::unix::fs::PermissionsExt::from_mode(0o644)).unwrap();
+    let open = authgate(&["check", path.to_str().unwrap()], "").ok();
+    assert!(
+        open.stdout
+            .contains("config.yaml can be read by other users of this machine"),
+        "{}",
+        open.stdout
+    );
     assert!(
         out.stdout.contains("1 plaintext password;"),
         "{}",

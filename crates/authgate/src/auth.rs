@@ -205,11 +205,11 @@ impl Authenticator {
             pending,
         } = match self.store.login_state(&username)? {
             Some(state) if !username.is_empty() => state,
-            _ => return Err(dummy_then_refuse(password)),
+            _ => return Err(self.dummy_then_refuse(password)),
         };
         let policy = self.lockout_policy(req.max_login_attempts);
         let Some(hash) = user.password_hash.as_deref() else {
-            return Err(dummy_then_refuse(password));
+            return Err(self.dummy_then_refuse(password));
         };
         let mut locked = policy.locked_until(&lock, now);
         let mut reserved = None;
@@ -232,7 +232,7 @@ impl Authenticator {
             // the dummy a wrong password costs.
             let same = secret::constant_time_eq(password.as_bytes(), hash.as_bytes());
             if !same {
-                password::dummy_verify(password);
+                password::dummy_verify_at_cost(password, self.config.hash_cost);
             }
             same
         } else {
@@ -279,6 +279,14 @@ impl Authenticator {
         let limits = self.limits(req.max_concurrent_users, req.single_session);
         let event = self.event("login", Some(&username), None);
         self.open_session(user, &limits, now, Some(&event))
+    }
+
+    /// Spends the bcrypt work a wrong password costs (at the cost this app
+    /// hashes with), then refuses: an unknown username must not answer
+    /// faster than a known one.
+    fn dummy_then_refuse(&self, password: &str) -> Error {
+        password::dummy_verify_at_cost(password, self.config.hash_cost);
+        Error::InvalidCredentials
     }
 
     /// A user whose password is still stored as plaintext (auto-hashing has
@@ -678,9 +686,4 @@ fn current_credential(user: &User) -> String {
         Some(hash) if password::is_hash(hash) => token::credential_version(hash),
         Some(_) => secret::session_id().unwrap_or_default(),
     }
-}
-
-fn dummy_then_refuse(password: &str) -> Error {
-    password::dummy_verify(password);
-    Error::InvalidCredentials
 }

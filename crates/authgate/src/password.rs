@@ -239,18 +239,43 @@ pub fn is_foreign_hash(s: &str) -> bool {
 /// # Ok::<(), authgate::error::Error>(())
 /// ```
 pub fn dummy_verify(password: &str) {
-    static DUMMY_HASH: OnceLock<String> = OnceLock::new();
+    dummy_verify_at_cost(password, DEFAULT_COST);
+}
+
+/// [`dummy_verify`] at bcrypt cost `cost`: an app that hashes at another
+/// cost than the default makes an unknown username cost what its users'
+/// hashes cost (a cost outside bcrypt's range is taken as the default).
+pub fn dummy_verify_at_cost(password: &str, cost: u32) {
+    static DUMMY_HASHES: OnceLock<std::sync::Mutex<std::collections::HashMap<u32, String>>> =
+        OnceLock::new();
 
     if password.len() > MAX_PASSWORD_BYTES {
         return; // verify refuses these before any hashing
     }
-    let mut hashed_now = false;
-    let stored = DUMMY_HASH.get_or_init(|| {
-        hashed_now = true;
-        dummy_hash()
-    });
-    if !hashed_now {
-        let _ = std::hint::black_box(verify(std::hint::black_box(password), stored));
+    let cost = if (MIN_COST..=MAX_COST).contains(&cost) {
+        cost
+    } else {
+        DEFAULT_COST
+    };
+    let hashes = DUMMY_HASHES.get_or_init(Default::default);
+    let stored = hashes
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .get(&cost)
+        .cloned();
+    match stored {
+        Some(stored) => {
+            let _ = std::hint::black_box(verify(std::hint::black_box(password), &stored));
+        }
+        // Making the hash costs what a verify costs.
+        None => {
+            let made = dummy_hash(cost);
+            hashes
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .entry(cost)
+                .or_insert(made);
+        }
     }
 }
 
@@ -339,9 +364,9 @@ fn bcrypt_string(password: &str, cost: u32, salt: [u8; 16], version: Version) ->
 
 /// The hash [`dummy_verify`] checks against. Its salt need not be secret,
 /// only its cost matters, so a failing RNG falls back to a fixed salt.
-fn dummy_hash() -> String {
+fn dummy_hash(cost: u32) -> String {
     let salt = crate::secret::random_bytes::<16>().unwrap_or([0x5a; 16]);
-    bcrypt_string("authgate dummy password", DEFAULT_COST, salt, Version::TwoB).unwrap_or_default()
+    bcrypt_string("authgate dummy password", cost, salt, Version::TwoB).unwrap_or_default()
 }
 
 /// Python's `\d` for `str` patterns: Unicode general category Nd.

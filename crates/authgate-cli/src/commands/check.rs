@@ -82,6 +82,44 @@ pub fn run(args: CheckArgs) -> CliResult {
     Ok(())
 }
 
+/// The store's files (a config.yaml and the files authgate keeps beside it,
+/// or a SQLite database) that group or others may read.
+fn readable_by_others(backend: &Backend) -> Vec<String> {
+    let files: Vec<std::path::PathBuf> = match backend {
+        Backend::Yaml(store) => store
+            .path()
+            .map(|config| {
+                ["", ".state.db", ".audit.jsonl"]
+                    .iter()
+                    .map(|suffix| {
+                        let mut name = config.as_os_str().to_owned();
+                        name.push(suffix);
+                        std::path::PathBuf::from(name)
+                    })
+                    .collect()
+            })
+            .unwrap_or_default(),
+        Backend::Sqlite(store) => vec![store.path().to_path_buf()],
+        Backend::Postgres(_) => Vec::new(),
+    };
+    files
+        .into_iter()
+        .filter(|path| open_to_others(path))
+        .map(|path| path.display().to_string())
+        .collect()
+}
+
+#[cfg(unix)]
+fn open_to_others(path: &std::path::Path) -> bool {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::metadata(path).is_ok_and(|m| m.permissions().mode() & 0o077 != 0)
+}
+
+#[cfg(not(unix))]
+fn open_to_others(_: &std::path::Path) -> bool {
+    false
+}
+
 /// What an operator should look at, worst first.
 fn warnings(backend: &Backend, settings: &Settings, plaintext: usize) -> CliResult<Vec<String>> {
     let in_file = matches!(backend, Backend::Yaml(_));
@@ -109,6 +147,12 @@ fn warnings(backend: &Backend, settings: &Settings, plaintext: usize) -> CliResu
     }
     if settings.cookie_name.is_none() {
         warnings.push(format!("{} is missing", name("cookie.name", "cookie_name")));
+    }
+    for file in readable_by_others(backend) {
+        warnings.push(format!(
+            "{file} can be read by other users of this machine; it holds password hashes \
+             or sessions: chmod 600 it"
+        ));
     }
     if let Backend::Yaml(store) = backend {
         for (first, second) in store.read(shared_emails)? {
