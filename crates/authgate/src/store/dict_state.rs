@@ -24,6 +24,7 @@
 //! edited by hand; an entry with a higher version comes from an earlier
 //! process: the dict's state is taken.
 
+use crate::lockout::LockState;
 use crate::session::Session;
 use crate::store::PendingPassword;
 use crate::yaml::{Map, Value};
@@ -57,6 +58,31 @@ pub struct UserState {
 }
 
 impl UserState {
+    /// The state a store holds for one user, as the dict should carry it:
+    /// 0.4.2's `logged_in` is a session the dict did not mark as over
+    /// (`last_seen` 0, see `sql::ops::set_user_state`) of a user not logged
+    /// out since; expired sessions go at the next login.
+    pub fn held(
+        lock: LockState,
+        pending: Option<PendingPassword>,
+        revoked_before: Option<f64>,
+        sessions: Vec<Session>,
+        logged_out: bool,
+        version: u64,
+    ) -> Self {
+        UserState {
+            failures: lock.failures,
+            window_start: lock.window_start,
+            locked_until: lock.locked_until,
+            disabled_until: lock.disabled_until,
+            pending,
+            revoked_before,
+            logged_in: !logged_out && sessions.iter().any(|s| s.last_seen > 0.0),
+            sessions,
+            version,
+        }
+    }
+
     /// Reads the state a user's entry carries; missing or malformed values
     /// read as none (the entry was written by 0.4.2 or by hand).
     pub fn from_entry(entry: &Map) -> Self {

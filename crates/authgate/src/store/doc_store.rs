@@ -7,13 +7,14 @@ use std::collections::HashMap;
 
 use super::audit::AuditLog;
 use super::dict_state::UserState;
-use super::document::{roles_value, Document, Layout, State};
+use super::document::{roles_value, Document, Layout};
 use super::file::{Fingerprint, SharedFile};
 use super::sqlite::SqliteStore;
 use super::{
     AuditEvent, FailureEvent, NewUser, OpenOptions, PendingPassword, SessionLimits, Settings,
     Store, UserUpdate,
 };
+use crate::clock::{Clock, SystemClock};
 use crate::error::{Error, Result};
 use crate::lockout::{LockState, LockoutPolicy};
 use crate::password::is_hash;
@@ -288,8 +289,8 @@ impl DocStore {
     /// [`DocStore::replace_credentials`]'s state step.
     fn take_dict_state(&self, doc: &Document) -> Result<Vec<String>> {
         let db = self.state_db()?;
-        let state = db.export_state()?;
-        let now = unix_now();
+        let mut state = db.export_state()?;
+        let now = SystemClock.now();
         let mut versions = self
             .dict()?
             .versions
@@ -310,14 +311,28 @@ impl DocStore {
             db.remove_user(&username)?;
             versions.remove(&username);
         }
+        // Each user's sessions, gathered once rather than scanned per user.
+        let mut sessions: HashMap<String, Vec<Session>> = HashMap::new();
+        for session in std::mem::take(&mut state.sessions).into_values() {
+            sessions
+                .entry(session.username.clone())
+                .or_default()
+                .push(session);
+        }
         for username in doc.usernames() {
             let Some(entry) = doc.user_entry(username) else {
                 continue;
             };
             let theirs = UserState::from_entry(entry);
             let known = versions.get(username).copied().unwrap_or(0);
-            let mut ours = user_state_in(&state, username, known);
-            ours.logged_in &= !self.is_logged_out(username);
+            let ours = UserState::held(
+                state.lockouts.get(username).cloned().unwrap_or_default(),
+                state.pending_passwords.get(username).cloned(),
+                state.revoked_before.get(username).copied(),
+                sessions.remove(username).unwrap_or_default(),
+                self.is_logged_out(username),
+                known,
+            );
             if theirs.version < known {
                 if theirs.differs_from(&ours) {
                     stale.push(username.to_string());
@@ -337,7 +352,6 @@ impl DocStore {
     fn dict_user_state(&self, username: &str) -> Result<UserState> {
         let key = username.to_lowercase();
         let db = self.state_db()?;
-        let lock = db.lock_state(&key)?;
         let version = self
             .dict()?
             .versions
@@ -346,18 +360,14 @@ impl DocStore {
             .get(&key)
             .copied()
             .unwrap_or(0);
-        let sessions = db.sessions_of(&key)?;
-        Ok(UserState {
-            failures: lock.failures,
-            window_start: lock.window_start,
-            locked_until: lock.locked_until,
-            disabled_until: lock.disabled_until,
-            pending: db.pending_password(&key)?,
-            revoked_before: db.revoked_before(&key)?,
-            logged_in: !self.is_logged_out(&key) && sessions.iter().any(counts_as_logged_in),
-            sessions,
+        Ok(UserState::held(
+            db.lock_state(&key)?,
+            db.pending_password(&key)?,
+            db.revoked_before(&key)?,
+            db.sessions_of(&key)?,
+            self.is_logged_out(&key),
             version,
-        })
+        ))
     }
 
     /// Dict mode: the store changed `username`'s state.
@@ -880,43 +890,6 @@ impl Store for DocStore {
     fn recent_events(&self, limit: usize) -> Result<Vec<AuditEvent>> {
         self.audit.recent(limit)
     }
-}
-
-/// The state `state` (a whole state database) holds for `username`, as a
-/// dict entry would carry it at `version`.
-fn user_state_in(state: &State, username: &str, version: u64) -> UserState {
-    let lock = state.lockouts.get(username).cloned().unwrap_or_default();
-    UserState {
-        failures: lock.failures,
-        window_start: lock.window_start,
-        locked_until: lock.locked_until,
-        disabled_until: lock.disabled_until,
-        pending: state.pending_passwords.get(username).cloned(),
-        revoked_before: state.revoked_before.get(username).copied(),
-        logged_in: state
-            .sessions
-            .values()
-            .any(|s| s.username == username && counts_as_logged_in(s)),
-        sessions: state
-            .sessions
-            .values()
-            .filter(|s| s.username == username)
-            .cloned()
-            .collect(),
-        version,
-    }
-}
-
-/// 0.4.2's `logged_in`: a session the dict did not mark as over (see
-/// [`SqliteStore::set_user_state`]). Expired sessions go at the next login.
-fn counts_as_logged_in(session: &Session) -> bool {
-    session.last_seen > 0.0
-}
-
-fn unix_now() -> f64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0.0, |d| d.as_secs_f64())
 }
 
 impl DocStore {

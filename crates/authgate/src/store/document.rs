@@ -383,23 +383,6 @@ impl Document {
             })
             .collect()
     }
-
-    /// Sessions of one user.
-    pub fn sessions_of<'a>(&'a self, username: &'a str) -> impl Iterator<Item = &'a Session> {
-        self.state
-            .sessions
-            .values()
-            .filter(move |s| s.username == username)
-    }
-
-    /// Drops sessions that can no longer be resumed.
-    pub fn prune_sessions(&mut self, now: f64) {
-        let before = self.state.sessions.len();
-        self.state.sessions.retain(|_, s| s.is_valid(now));
-        if self.state.sessions.len() != before {
-            self.dirty = true;
-        }
-    }
 }
 
 impl State {

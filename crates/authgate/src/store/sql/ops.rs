@@ -11,6 +11,7 @@
 
 use super::json::{from_json, to_json};
 use super::{corrupt, Database, Dialect, Param, Row, Tx};
+use crate::clock::{Clock, SystemClock};
 use crate::error::{Error, Result};
 use crate::lockout::{LockState, LockoutPolicy};
 use crate::password;
@@ -1220,9 +1221,7 @@ fn taken(tx: &mut dyn Tx, key: &str, email: &str, preauthorized: bool) -> Result
 
 pub(crate) fn remove_user(db: &impl Database, username: &str) -> Result<bool> {
     let key = username.to_lowercase();
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0.0, |d| d.as_secs_f64());
+    let now = SystemClock.now();
     // Sessions, lockout and pending password go with the row (ON DELETE
     // CASCADE). Revocations stay, and one is written now: a user registered
     // later under the same name must not inherit the removed user's 0.4.2
