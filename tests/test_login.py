@@ -153,6 +153,30 @@ def test_lockout_of_one_user_leaves_others_alone(config_path: Path) -> None:
     assert state(other, "authentication_status") is True
 
 
+def test_guessing_is_slowed_by_default(config_path: Path) -> None:
+    at = start(config_path)
+    for i in range(5):
+        at = submit(at, "jsmith", f"bad{i}")
+        assert state(at, "authentication_status") is False
+        assert [e.value for e in at.error] == ["Username/password is incorrect"]
+    # The sixth attempt waits a second, even with the right password.
+    at = submit(at, "jsmith", "abc")
+    assert "Too many login attempts: try again in 1 second" in [e.value for e in at.error]
+    assert state(at, "authentication_status") is not True
+    time.sleep(1.1)
+    at = submit(at, "jsmith", "abc")
+    assert state(at, "authentication_status") is True
+
+
+def test_the_guessing_brake_can_be_turned_off(config_path: Path) -> None:
+    at = start(config_path, init={"login_throttle": False})
+    for i in range(8):
+        at = submit(at, "jsmith", f"bad{i}")
+        assert [e.value for e in at.error] == ["Username/password is incorrect"]
+    at = submit(at, "jsmith", "abc")
+    assert state(at, "authentication_status") is True
+
+
 def test_logout_clears_state_file_and_cookie(config_path: Path) -> None:
     at = submit(start(config_path), "jsmith", "abc")
     sid = state(at, "_authgate_session_id")

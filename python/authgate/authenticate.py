@@ -97,6 +97,9 @@ class Authenticate(AccountWidgets, GuestLogin):
             )
         self.attrs = kwargs
         self._show_hint = kwargs.get("show_password_hint", False) is True
+        self._client_ip_header = kwargs.get("client_ip_header")
+        if self._client_ip_header is not None:
+            _check_type("client_ip_header", self._client_ip_header, str)
         self.validator = validator if validator is not None else Validator()
         self._credentials: dict[str, Any] | None = None
         self.path: str | None = None
@@ -131,6 +134,7 @@ class Authenticate(AccountWidgets, GuestLogin):
                 idle_timeout=kwargs.get("session_idle_timeout"),
                 accept_plaintext=auto_hash,
                 insecure_key=insecure_key,
+                throttle=kwargs.get("login_throttle", True) is not False,
             )
         except ValueError as e:
             raise AuthenticateError(str(e)) from None
@@ -329,6 +333,7 @@ class Authenticate(AccountWidgets, GuestLogin):
                 max_login_attempts=_limit("max_login_attempts", max_login_attempts),
                 max_concurrent_users=_limit("max_concurrent_users", max_concurrent_users),
                 single_session=single_session,
+                client=self._client_address(),
             )
         except _core.InvalidCredentials:
             st.session_state["authentication_status"] = False
@@ -339,7 +344,12 @@ class Authenticate(AccountWidgets, GuestLogin):
                 st.session_state["password_hint"] = hint
             self._sync_user(username)
             return False
-        except (_core.AccountLocked, _core.TooManyUsers, _core.SessionExists) as e:
+        except (
+            _core.TooManyAttempts,
+            _core.AccountLocked,
+            _core.TooManyUsers,
+            _core.SessionExists,
+        ) as e:
             raise LoginError(str(e)) from None
         except _core.InvalidInput as e:
             raise LoginError(f"{e}: hash it with Hasher or set auto_hash=True") from None
@@ -349,6 +359,23 @@ class Authenticate(AccountWidgets, GuestLogin):
             callback(_payload("Login", result.user))
         self._rerun_unless_dict_mode()
         return True
+
+    def _client_address(self) -> str | None:
+        """The address the guessing brake counts this browser under.
+
+        The connection's own address by default. Behind a reverse proxy every
+        browser arrives from the proxy; ``client_ip_header`` names the header
+        the proxy sets (and overwrites) with the real one, e.g. ``X-Real-IP``.
+        For ``X-Forwarded-For`` the address the proxy appended, the last, is
+        taken: the ones before it are whatever the browser sent.
+        """
+        if self._client_ip_header:
+            value = st.context.headers.get(self._client_ip_header)
+            if isinstance(value, str) and value.strip():
+                return value.split(",")[-1].strip() or None
+        address = st.context.ip_address
+        # Outside a browser session (AppTest, bare mode) there is no address.
+        return address if isinstance(address, str) else None
 
     def _resume_from_cookie(self, max_concurrent_users: int | None, single_session: bool) -> None:
         # After a logout the handshake still carries the old cookie: never use it again here.

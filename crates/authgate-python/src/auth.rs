@@ -2,6 +2,7 @@
 
 use authgate::account::{PreAuthorization, Registration};
 use authgate::auth::{self, AuthConfig, LoginRequest};
+use authgate::throttle::ThrottlePolicy;
 use authgate::token::TokenKey;
 use authgate::user::User;
 use pyo3::exceptions::PyValueError;
@@ -43,7 +44,7 @@ impl Authenticator {
     #[new]
     // Python keyword arguments, each optional: a builder would not be Pythonic.
     #[allow(clippy::too_many_arguments)]
-    #[pyo3(signature = (store, cookie_key, cookie_expiry_days = 30.0, *, lockout_window = None, lockout_cooldown = None, idle_timeout = None, accept_plaintext = false, hash_cost = None, insecure_key = false))]
+    #[pyo3(signature = (store, cookie_key, cookie_expiry_days = 30.0, *, lockout_window = None, lockout_cooldown = None, idle_timeout = None, accept_plaintext = false, hash_cost = None, insecure_key = false, throttle = true))]
     fn new(
         store: &Store,
         cookie_key: &str,
@@ -54,6 +55,7 @@ impl Authenticator {
         accept_plaintext: bool,
         hash_cost: Option<u32>,
         insecure_key: bool,
+        throttle: bool,
     ) -> PyResult<Self> {
         let key = TokenKey::new(cookie_key);
         let defaults = if insecure_key {
@@ -73,15 +75,19 @@ impl Authenticator {
             })
             .and_then(|c| c.with_hash_cost(hash_cost.unwrap_or(defaults.hash_cost)))
             .map_err(|e| PyValueError::new_err(e.to_string()))?
-            .with_plaintext_accepted(accept_plaintext);
+            .with_plaintext_accepted(accept_plaintext)
+            .with_throttle(throttle.then(ThrottlePolicy::default));
         Ok(Authenticator {
             inner: auth::Authenticator::new(store.inner.clone(), config),
         })
     }
 
-    /// Logs in with a password; raises `InvalidCredentials`, `AccountLocked`,
-    /// `TooManyUsers` or `SessionExists`.
-    #[pyo3(signature = (username, password, *, max_login_attempts = None, max_concurrent_users = None, single_session = false))]
+    /// Logs in with a password; raises `InvalidCredentials`,
+    /// `TooManyAttempts`, `AccountLocked`, `TooManyUsers` or `SessionExists`.
+    /// `client` is the address the attempt comes from, for the throttle.
+    // Python keyword arguments, each optional.
+    #[allow(clippy::too_many_arguments)]
+    #[pyo3(signature = (username, password, *, max_login_attempts = None, max_concurrent_users = None, single_session = false, client = None))]
     fn login(
         &self,
         py: Python<'_>,
@@ -90,6 +96,7 @@ impl Authenticator {
         max_login_attempts: Option<u32>,
         max_concurrent_users: Option<u32>,
         single_session: bool,
+        client: Option<&str>,
     ) -> PyResult<LoginResult> {
         let req = LoginRequest {
             username,
@@ -97,6 +104,7 @@ impl Authenticator {
             max_login_attempts,
             max_concurrent_users,
             single_session,
+            client,
         };
         let login = py.detach(|| self.inner.login(&req)).py_err()?;
         login_result(py, login)

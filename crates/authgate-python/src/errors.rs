@@ -28,6 +28,12 @@ create_exception!(
 );
 create_exception!(
     _core,
+    TooManyAttempts,
+    AuthgateError,
+    "The guessing brake makes this client wait before its next password attempt."
+);
+create_exception!(
+    _core,
     TooManyUsers,
     AuthgateError,
     "max_concurrent_users reached."
@@ -102,6 +108,7 @@ pub fn to_py(err: Error) -> PyErr {
     match err {
         Error::InvalidCredentials => InvalidCredentials::new_err(msg),
         Error::AccountLocked { .. } => AccountLocked::new_err(msg),
+        Error::TooManyAttempts { .. } => TooManyAttempts::new_err(msg),
         Error::TooManyUsers => TooManyUsers::new_err(msg),
         Error::SessionExists => SessionExists::new_err(msg),
         Error::NotAuthorized => NotAuthorized::new_err(msg),
@@ -141,6 +148,7 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("AuthgateError", py.get_type::<AuthgateError>())?;
     m.add("InvalidCredentials", py.get_type::<InvalidCredentials>())?;
     m.add("AccountLocked", py.get_type::<AccountLocked>())?;
+    m.add("TooManyAttempts", py.get_type::<TooManyAttempts>())?;
     m.add("TooManyUsers", py.get_type::<TooManyUsers>())?;
     m.add("SessionExists", py.get_type::<SessionExists>())?;
     m.add("NotAuthorized", py.get_type::<NotAuthorized>())?;

@@ -12,6 +12,7 @@ use crate::password;
 use crate::secret;
 use crate::session::{Session, SessionPolicy};
 use crate::store::{AuditEvent, LoginState, PendingPassword, SessionLimits, Store};
+use crate::throttle::{ThrottleKey, ThrottlePolicy};
 use crate::token::{self, Claims, TokenKey};
 use crate::user::User;
 
@@ -36,6 +37,9 @@ pub struct AuthConfig {
     /// bcrypt cost of the passwords this authenticator hashes (register,
     /// reset, forgot password); [`password::DEFAULT_COST`] unless set.
     pub hash_cost: u32,
+    /// The brake on password guessing; on by default, `None` turns it off
+    /// (an app that throttles in front of Streamlit).
+    pub throttle: Option<ThrottlePolicy>,
 }
 
 impl AuthConfig {
@@ -68,6 +72,7 @@ impl AuthConfig {
             lockout_cooldown: LockoutPolicy::DEFAULT_COOLDOWN,
             accept_plaintext: false,
             hash_cost: password::DEFAULT_COST,
+            throttle: Some(ThrottlePolicy::default()),
         })
     }
 
@@ -110,6 +115,12 @@ impl AuthConfig {
         Ok(self)
     }
 
+    /// Replaces the brake on password guessing; `None` turns it off.
+    pub fn with_throttle(mut self, throttle: Option<ThrottlePolicy>) -> Self {
+        self.throttle = throttle;
+        self
+    }
+
     /// Sets the idle timeout of sessions, in seconds.
     pub fn with_idle_timeout(mut self, seconds: f64) -> Result<Self> {
         self.sessions.idle_timeout = non_negative("session_idle_timeout", seconds)?;
@@ -134,6 +145,10 @@ pub struct LoginRequest<'a> {
     pub max_concurrent_users: Option<u32>,
     /// Refuse a second live session of the same user.
     pub single_session: bool,
+    /// The address of the client the attempt comes from, for the
+    /// [`crate::throttle`] (`None`: unknown, as for a browser on the same
+    /// machine).
+    pub client: Option<&'a str>,
 }
 
 impl std::fmt::Debug for LoginRequest<'_> {
@@ -144,6 +159,7 @@ impl std::fmt::Debug for LoginRequest<'_> {
             .field("max_login_attempts", &self.max_login_attempts)
             .field("max_concurrent_users", &self.max_concurrent_users)
             .field("single_session", &self.single_session)
+            .field("client", &self.client)
             .finish()
     }
 }
@@ -190,15 +206,62 @@ impl Authenticator {
     /// Logs in with a password.
     ///
     /// Unknown user, guest account and wrong password all return
-    /// [`Error::InvalidCredentials`] after the same bcrypt work. With a
-    /// limit, the attempt is counted before the password is checked
-    /// ([`Store::reserve_attempt`]), so parallel guesses get no more checks
-    /// than the limit; a success clears the count. A locked account is
-    /// refused even with the right password until the lock ends.
+    /// [`Error::InvalidCredentials`] after the same bcrypt work. Every
+    /// attempt first passes the [`crate::throttle`] (refused with
+    /// [`Error::TooManyAttempts`], before any bcrypt work, while it makes
+    /// the client wait). With a limit, the attempt is also counted before
+    /// the password is checked ([`Store::reserve_attempt`]), so parallel
+    /// guesses get no more checks than the limit; a success clears the
+    /// count. A locked account is refused even with the right password
+    /// until the lock ends.
     pub fn login(&self, req: &LoginRequest<'_>) -> Result<Login> {
         let username = req.username.trim().to_lowercase();
         let password = req.password.trim();
         let now = self.clock.now();
+        let throttled = self.throttle_attempt(&username, req.client, now)?;
+        let login = self.check_password(req, &username, password, now)?;
+        if let Some((keys, policy)) = throttled {
+            self.store.throttle_success(&keys, &policy, now)?;
+        }
+        let limits = self.limits(req.max_concurrent_users, req.single_session);
+        let event = self.event("login", Some(&username), None);
+        self.open_session(login, &limits, now, Some(&event))
+    }
+
+    /// Counts a password attempt under the throttle's counters; refuses it
+    /// if they make the client wait. Returns the counters, for the refund
+    /// of a success.
+    fn throttle_attempt(
+        &self,
+        username: &str,
+        client: Option<&str>,
+        now: f64,
+    ) -> Result<Option<([ThrottleKey; 3], ThrottlePolicy)>> {
+        let Some(policy) = self.config.throttle else {
+            return Ok(None);
+        };
+        let keys = ThrottlePolicy::keys(username, client);
+        if let Some(until) = self.store.throttle_attempt(&keys, &policy, now)? {
+            // Not audited: a flood of refusals must not grow the audit log;
+            // the failures that led here were.
+            return Err(Error::TooManyAttempts {
+                retry_after: (until - now).max(0.0),
+            });
+        }
+        Ok(Some((keys, policy)))
+    }
+
+    /// The password part of [`Authenticator::login`]: the user whose
+    /// password (or pending password) `password` is, after the lockout
+    /// rules; failures are counted.
+    fn check_password(
+        &self,
+        req: &LoginRequest<'_>,
+        username: &str,
+        password: &str,
+        now: f64,
+    ) -> Result<User> {
+        let username = username.to_string();
         let LoginState {
             user,
             lock,
@@ -266,19 +329,16 @@ impl Authenticator {
             }
             return Err(Error::InvalidCredentials);
         }
-        let user = if plaintext && matches {
-            self.hash_on_login(user, password)?
+        if plaintext && matches {
+            self.hash_on_login(user, password)
         } else if took_pending {
             // The session is bound to the password it opens with: the new one.
             self.store
                 .user(&username)?
-                .ok_or_else(|| Error::UserNotFound(username.clone()))?
+                .ok_or_else(|| Error::UserNotFound(username.clone()))
         } else {
-            user
-        };
-        let limits = self.limits(req.max_concurrent_users, req.single_session);
-        let event = self.event("login", Some(&username), None);
-        self.open_session(user, &limits, now, Some(&event))
+            Ok(user)
+        }
     }
 
     /// Spends the bcrypt work a wrong password costs (at the cost this app

@@ -23,6 +23,13 @@ pub enum Error {
         /// Unix time (seconds) at which the lock ends.
         until: f64,
     },
+    /// The [`crate::throttle`] makes this client wait before its next
+    /// password attempt; nothing was checked or counted.
+    #[error("Too many login attempts: try again in {}", seconds(*retry_after))]
+    TooManyAttempts {
+        /// Seconds until the next attempt is checked.
+        retry_after: f64,
+    },
     /// `max_concurrent_users` live sessions exist already.
     #[error("Maximum number of concurrent users exceeded")]
     TooManyUsers,
@@ -155,3 +162,13 @@ impl Error {
 
 /// `Result` with [`Error`].
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// A wait as people say it: "1 second", "42 seconds" (rounded up).
+fn seconds(wait: f64) -> String {
+    let n = wait.max(0.0).ceil();
+    if n == 1.0 {
+        "1 second".to_string()
+    } else {
+        format!("{n} seconds")
+    }
+}

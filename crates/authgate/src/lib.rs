@@ -41,6 +41,7 @@ pub mod password;
 pub mod secret;
 pub mod session;
 pub mod store;
+pub mod throttle;
 pub mod token;
 pub mod user;
 pub mod yaml;

@@ -3,7 +3,8 @@
 //! streamlit-authenticator 0.4.2 counted failures forever and refused the
 //! account once the count reached `max_login_attempts`, so anyone who knew a
 //! username could lock its owner out for good. Here failures only count inside
-//! a sliding window, and a lock always ends by itself after a cooldown.
+//! a window that starts at the first failure, and a lock always ends by itself
+//! after a cooldown. Without a limit, [`crate::throttle`] still slows guessing.
 
 use serde::{Deserialize, Serialize};
 

@@ -237,20 +237,185 @@ fn parallel_guesses_get_no_more_checks_than_the_limit() {
         for guess in guesses {
             match guess.join().unwrap() {
                 Err(Error::InvalidCredentials) => checked += 1,
-                Err(Error::AccountLocked { .. }) => {}
+                Err(Error::AccountLocked { .. } | Error::TooManyAttempts { .. }) => {}
                 other => panic!("{}: {other:?}", t.name),
             }
         }
         assert!(checked <= 3, "{}: {checked} guesses were checked", t.name);
+        let owner = LoginRequest {
+            client: Some(OWNER),
+            ..login("abc", Some(3))
+        };
         assert!(
-            matches!(
-                auth.login(&login("abc", Some(3))),
-                Err(Error::AccountLocked { .. })
-            ),
+            matches!(auth.login(&owner), Err(Error::AccountLocked { .. })),
             "{}: the right password after the lock",
             t.name
         );
     }
+}
+
+// ---- 6. the default throttle -------------------------------------------------------
+
+const STRANGER: &str = "198.51.100.7";
+const OWNER: &str = "203.0.113.5";
+
+fn from<'a>(client: &'a str, username: &'a str, password: &'a str) -> LoginRequest<'a> {
+    LoginRequest {
+        username,
+        password,
+        client: Some(client),
+        ..Default::default()
+    }
+}
+
+/// The wait a refused attempt was told, or a panic naming what happened.
+fn wait_of(t: &Target, result: authgate::Result<authgate::auth::Login>) -> f64 {
+    match result {
+        Err(Error::TooManyAttempts { retry_after }) => retry_after,
+        Err(other) => panic!("{}: expected a wait, got {other:?}", t.name),
+        Ok(_) => panic!("{}: the guess was checked and logged in", t.name),
+    }
+}
+
+#[test]
+fn guessing_is_slowed_by_default_and_the_owner_is_not_locked_out() {
+    for t in targets() {
+        let (auth, clock) = authenticator(&t.store);
+        for _ in 0..5 {
+            assert!(
+                matches!(
+                    auth.login(&from(STRANGER, "jsmith", "guess")),
+                    Err(Error::InvalidCredentials)
+                ),
+                "{}",
+                t.name
+            );
+        }
+        // The next attempt waits, even with the right password: not checked.
+        let wait = wait_of(&t, auth.login(&from(STRANGER, "jsmith", "abc")));
+        assert!((wait - 1.0).abs() < 1e-6, "{}: {wait}", t.name);
+        // The owner, on another client, is not slowed at all.
+        assert!(
+            auth.login(&from(OWNER, "jsmith", "abc")).is_ok(),
+            "{}",
+            t.name
+        );
+        // The stranger's waits double.
+        for expected in [2.0, 4.0, 8.0] {
+            clock.advance(wait_of(&t, auth.login(&from(STRANGER, "jsmith", "x"))));
+            assert!(matches!(
+                auth.login(&from(STRANGER, "jsmith", "guess")),
+                Err(Error::InvalidCredentials)
+            ));
+            let wait = wait_of(&t, auth.login(&from(STRANGER, "jsmith", "x")));
+            assert!((wait - expected).abs() < 1e-6, "{}: {wait}", t.name);
+        }
+        // A new window starts over.
+        clock.advance(15.0 * 60.0);
+        assert!(
+            auth.login(&from(STRANGER, "jsmith", "abc")).is_ok(),
+            "{}",
+            t.name
+        );
+    }
+}
+
+#[test]
+fn parallel_guesses_from_one_client_get_only_the_free_checks() {
+    for t in targets() {
+        let (auth, _) = authenticator(&t.store);
+        let auth = Arc::new(auth);
+        let barrier = Arc::new(Barrier::new(12));
+        let guesses: Vec<_> = (0..12)
+            .map(|_| {
+                let (auth, barrier) = (auth.clone(), barrier.clone());
+                std::thread::spawn(move || {
+                    barrier.wait();
+                    auth.login(&from(STRANGER, "jsmith", "wrong"))
+                })
+            })
+            .collect();
+        let mut checked = 0;
+        for guess in guesses {
+            match guess.join().unwrap() {
+                Err(Error::InvalidCredentials) => checked += 1,
+                Err(Error::TooManyAttempts { .. }) => {}
+                other => panic!("{}: {other:?}", t.name),
+            }
+        }
+        assert_eq!(checked, 5, "{}", t.name);
+    }
+}
+
+#[test]
+fn unknown_usernames_are_slowed_like_known_ones() {
+    for t in targets() {
+        let (auth, _) = fast_authenticator(&t.store);
+        for username in ["jsmith", "nobody"] {
+            for _ in 0..5 {
+                assert!(matches!(
+                    auth.login(&from(STRANGER, username, "guess")),
+                    Err(Error::InvalidCredentials)
+                ));
+            }
+            let wait = wait_of(&t, auth.login(&from(STRANGER, username, "guess")));
+            assert!((wait - 1.0).abs() < 1e-6, "{}: {username}: {wait}", t.name);
+        }
+    }
+}
+
+#[test]
+fn one_client_trying_many_accounts_is_slowed() {
+    for t in targets() {
+        let (auth, _) = fast_authenticator(&t.store);
+        let names: Vec<String> = (0..30).map(|i| format!("user{i}")).collect();
+        for name in &names {
+            assert!(matches!(
+                auth.login(&from(STRANGER, name, "Passw0rd!")),
+                Err(Error::InvalidCredentials)
+            ));
+        }
+        wait_of(&t, auth.login(&from(STRANGER, "user30", "Passw0rd!")));
+        // Its first try of the real account waits too.
+        wait_of(&t, auth.login(&from(STRANGER, "jsmith", "abc")));
+        assert!(auth.login(&from(OWNER, "jsmith", "abc")).is_ok());
+    }
+}
+
+#[test]
+fn many_clients_on_one_account_make_its_owner_wait_a_minute_at_most() {
+    for t in targets() {
+        let (auth, clock) = fast_authenticator(&t.store);
+        for i in 0..60 {
+            let client = format!("192.0.2.{i}");
+            match auth.login(&from(&client, "jsmith", "guess")) {
+                Err(Error::InvalidCredentials | Error::TooManyAttempts { .. }) => {}
+                other => panic!("{}: {other:?}", t.name),
+            }
+            clock.advance(0.001);
+        }
+        let wait = wait_of(&t, auth.login(&from(OWNER, "jsmith", "abc")));
+        assert!(wait > 0.0 && wait <= 60.0, "{}: {wait}", t.name);
+        clock.advance(wait);
+        assert!(
+            auth.login(&from(OWNER, "jsmith", "abc")).is_ok(),
+            "{}",
+            t.name
+        );
+    }
+}
+
+/// [`authenticator`] whose dummy bcrypt (for unknown users) is cheap.
+fn fast_authenticator(store: &Arc<dyn Store>) -> (Authenticator, Arc<FakeClock>) {
+    let clock = Arc::new(FakeClock::new(now()));
+    let config = AuthConfig::new(TokenKey::new(KEY), 30.0)
+        .unwrap()
+        .with_hash_cost(4)
+        .unwrap();
+    (
+        Authenticator::with_clock(store.clone(), config, clock.clone()),
+        clock,
+    )
 }
 
 // ---- 11. reset_password and the email --------------------------------------------

@@ -19,6 +19,7 @@ use crate::error::{Error, Result};
 use crate::lockout::{LockState, LockoutPolicy};
 use crate::password::is_hash;
 use crate::session::Session;
+use crate::throttle::{ThrottleKey, ThrottlePolicy};
 use crate::user::User;
 use crate::yaml::{self, Value};
 
@@ -734,6 +735,26 @@ impl Store for DocStore {
         let reserved = self.state_db()?.reserve_attempt(&key, policy, now)?;
         self.state_changed(&key);
         Ok(reserved)
+    }
+
+    /// Kept in the state database only: counters live minutes, and in dict
+    /// mode the app's dict need not carry them.
+    fn throttle_attempt(
+        &self,
+        keys: &[ThrottleKey],
+        policy: &ThrottlePolicy,
+        now: f64,
+    ) -> Result<Option<f64>> {
+        self.state_db()?.throttle_attempt(keys, policy, now)
+    }
+
+    fn throttle_success(
+        &self,
+        keys: &[ThrottleKey],
+        policy: &ThrottlePolicy,
+        now: f64,
+    ) -> Result<()> {
+        self.state_db()?.throttle_success(keys, policy, now)
     }
 
     fn open_session(

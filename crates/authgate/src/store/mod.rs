@@ -229,6 +229,25 @@ pub trait Store: Send + Sync + std::fmt::Debug {
         policy: &LockoutPolicy,
         now: f64,
     ) -> Result<Option<LockState>>;
+    /// Counts a password attempt under each of `keys`
+    /// ([`ThrottlePolicy::keys`](crate::throttle::ThrottlePolicy::keys))
+    /// before the password is checked, in one atomic step — unless one of
+    /// them makes it wait: then nothing is counted and the answer is when
+    /// the wait ends. Unknown usernames are counted like known ones.
+    fn throttle_attempt(
+        &self,
+        keys: &[crate::throttle::ThrottleKey],
+        policy: &crate::throttle::ThrottlePolicy,
+        now: f64,
+    ) -> Result<Option<f64>>;
+    /// Gives back the attempt [`Store::throttle_attempt`] counted, after the
+    /// password was right ([`ThrottlePolicy::refund`](crate::throttle::ThrottlePolicy::refund)).
+    fn throttle_success(
+        &self,
+        keys: &[crate::throttle::ThrottleKey],
+        policy: &crate::throttle::ThrottlePolicy,
+        now: f64,
+    ) -> Result<()>;
     /// Opens `session` if `limits` allow it and no operator's lock holds
     /// ([`Error::AccountLocked`](crate::Error::AccountLocked)), clears the
     /// user's failures and the lock they set and marks them logged in — all

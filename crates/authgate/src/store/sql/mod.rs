@@ -52,7 +52,8 @@
 //!   O(n²) time, as each update walks the row's earlier versions. SQLite,
 //!   without row versions, keeps row-level triggers.
 //! - `lockouts`, `sessions` (indexed by user, expiry and last use),
-//!   `pending_passwords`, `revoked_before`: authgate's state.
+//!   `pending_passwords`, `revoked_before`, `throttles` (the guessing
+//!   brake's counters, [`crate::throttle`]): authgate's state.
 //! - `preauthorized_emails`: the registration allow-list, in order, with
 //!   folded keys; the `preauthorized_list` setting says whether the store
 //!   keeps a list at all.
@@ -88,6 +89,10 @@ pub(crate) const SQLITE_MIGRATIONS: &[Migration] = &[
         version: 2,
         sql: include_str!("sqlite/0002_sessions_locks_legacy.sql"),
     },
+    Migration {
+        version: 3,
+        sql: include_str!("sqlite/0003_throttles.sql"),
+    },
 ];
 
 /// The migrations of the state database beside a `config.yaml`
@@ -105,6 +110,10 @@ pub(crate) const STATE_MIGRATIONS: &[Migration] = &[
             include_str!("state/0002_settings.sql")
         ),
     },
+    Migration {
+        version: 3,
+        sql: include_str!("sqlite/0003_throttles.sql"),
+    },
 ];
 
 /// PostgreSQL's migrations, oldest first.
@@ -120,6 +129,10 @@ pub(crate) const POSTGRES_MIGRATIONS: &[Migration] = &[
     Migration {
         version: 3,
         sql: include_str!("postgres/0003_sessions_locks_legacy.sql"),
+    },
+    Migration {
+        version: 4,
+        sql: include_str!("postgres/0004_throttles.sql"),
     },
 ];
 
@@ -534,6 +547,22 @@ macro_rules! impl_store_via_ops {
                 now: f64,
             ) -> $crate::Result<Option<$crate::lockout::LockState>> {
                 $crate::store::sql::ops::reserve_attempt(&self.$field, username, policy, now)
+            }
+            fn throttle_attempt(
+                &self,
+                keys: &[$crate::throttle::ThrottleKey],
+                policy: &$crate::throttle::ThrottlePolicy,
+                now: f64,
+            ) -> $crate::Result<Option<f64>> {
+                $crate::store::sql::ops::throttle_attempt(&self.$field, keys, policy, now)
+            }
+            fn throttle_success(
+                &self,
+                keys: &[$crate::throttle::ThrottleKey],
+                policy: &$crate::throttle::ThrottlePolicy,
+                now: f64,
+            ) -> $crate::Result<()> {
+                $crate::store::sql::ops::throttle_success(&self.$field, keys, policy, now)
             }
             fn open_session(
                 &self,

@@ -9,6 +9,8 @@
 //! limit check reads the sessions used within the idle timeout, and pruning
 //! reads the sessions that expired.
 
+use std::collections::HashMap;
+
 use super::json::{from_json, to_json};
 use super::{corrupt, Database, Dialect, Param, Row, Tx};
 use crate::clock::{Clock, SystemClock};
@@ -21,6 +23,7 @@ use crate::store::{
     AuditEvent, FailureEvent, LoginState, NewUser, PendingPassword, SessionLimits, Settings,
     UserUpdate,
 };
+use crate::throttle::{ThrottleKey, ThrottlePolicy, ThrottleState};
 use crate::user::User;
 use crate::yaml::{Map, Value};
 
@@ -735,6 +738,126 @@ pub(crate) fn legacy_cutoff(db: &impl Database) -> Result<Option<f64>> {
             &[],
         )?;
         rows.first().map(|r| r.f64(0)).transpose()
+    })
+}
+
+/// The throttle counters under `keys`, locked until the transaction ends,
+/// by key (absent ones are missing).
+fn lock_throttles(tx: &mut dyn Tx, keys: &[ThrottleKey]) -> Result<HashMap<String, ThrottleState>> {
+    let placeholders: Vec<String> = (1..=keys.len()).map(|i| format!("${i}")).collect();
+    let mut sql = format!(
+        "SELECT key, attempts, window_start, blocked_until FROM throttles WHERE key IN ({})",
+        placeholders.join(", ")
+    );
+    if tx.dialect() == Dialect::Postgres {
+        // Rows are locked in index order, the keys' order, by every caller.
+        sql.push_str(" ORDER BY key FOR UPDATE");
+    }
+    let params: Vec<Param<'_>> = keys.iter().map(|k| Param::Text(&k.key)).collect();
+    let rows = tx.query(&sql, &params)?;
+    rows.iter()
+        .map(|row| {
+            let attempts = u32::try_from(row.i64(1)?)
+                .map_err(|_| corrupt("a throttle's attempts are out of range".into()))?;
+            let state = ThrottleState {
+                attempts,
+                window_start: row.f64(2)?,
+                blocked_until: row.opt_f64(3)?,
+            };
+            Ok((row.text(0)?, state))
+        })
+        .collect()
+}
+
+/// `keys` in the one order every transaction locks them in, once each.
+fn lock_order(keys: &[ThrottleKey]) -> Vec<ThrottleKey> {
+    let mut keys = keys.to_vec();
+    keys.sort_by(|a, b| a.key.cmp(&b.key));
+    keys.dedup_by(|a, b| a.key == b.key);
+    keys
+}
+
+/// Writes one throttle counter (or deletes it, for `None`).
+fn put_throttle(tx: &mut dyn Tx, key: &str, state: Option<&ThrottleState>) -> Result<()> {
+    let Some(state) = state else {
+        return tx.defer("DELETE FROM throttles WHERE key = $1", &[Param::Text(key)]);
+    };
+    tx.defer(
+        "INSERT INTO throttles (key, attempts, window_start, blocked_until) \
+         VALUES ($1, $2, $3, $4) ON CONFLICT (key) DO UPDATE SET \
+         attempts = excluded.attempts, window_start = excluded.window_start, \
+         blocked_until = excluded.blocked_until",
+        &[
+            Param::Text(key),
+            Param::Int(i64::from(state.attempts)),
+            Param::real("window_start", state.window_start)?,
+            Param::opt_real("blocked_until", state.blocked_until)?,
+        ],
+    )
+}
+
+/// See [`Store::throttle_attempt`](crate::store::Store::throttle_attempt).
+pub(crate) fn throttle_attempt(
+    db: &impl Database,
+    keys: &[ThrottleKey],
+    policy: &ThrottlePolicy,
+    now: f64,
+) -> Result<Option<f64>> {
+    check_time("now", now)?;
+    let keys = lock_order(keys);
+    db.write(|tx| {
+        tx.relax_durability()?;
+        // Rows two first attempts insert at once would otherwise not be
+        // there to lock: the insert makes them, the later one waits.
+        for k in &keys {
+            tx.defer(
+                "INSERT INTO throttles (key, attempts, window_start) VALUES ($1, 0, $2) \
+                 ON CONFLICT (key) DO NOTHING",
+                &[Param::Text(&k.key), Param::real("now", now)?],
+            )?;
+        }
+        let current = lock_throttles(tx, &keys)?;
+        let waits = keys.iter().filter_map(|k| {
+            let state = current.get(&k.key)?;
+            policy.blocked_until(state, now)
+        });
+        if let Some(until) = waits.reduce(f64::max) {
+            return Ok(Some(until));
+        }
+        for k in &keys {
+            let counted = policy.count(k.scope, current.get(&k.key), now);
+            put_throttle(tx, &k.key, Some(&counted))?;
+        }
+        tx.defer(
+            "DELETE FROM throttles WHERE window_start <= $1 \
+             AND (blocked_until IS NULL OR blocked_until <= $2)",
+            &[
+                Param::real("now", now - policy.window)?,
+                Param::real("now", now)?,
+            ],
+        )?;
+        Ok(None)
+    })
+}
+
+/// See [`Store::throttle_success`](crate::store::Store::throttle_success).
+pub(crate) fn throttle_success(
+    db: &impl Database,
+    keys: &[ThrottleKey],
+    policy: &ThrottlePolicy,
+    now: f64,
+) -> Result<()> {
+    check_time("now", now)?;
+    let keys = lock_order(keys);
+    db.write(|tx| {
+        tx.relax_durability()?;
+        let current = lock_throttles(tx, &keys)?;
+        for k in &keys {
+            if let Some(state) = current.get(&k.key) {
+                put_throttle(tx, &k.key, policy.refund(k.scope, state).as_ref())?;
+            }
+        }
+        Ok(())
     })
 }
 
