@@ -157,6 +157,11 @@ def stored_failures(config: Path, username: str) -> int:
     return rows[0][0] if rows else 0
 
 
+def stored_throttles(config: Path) -> dict[str, int]:
+    """The guessing brake's counters beside `config`: key -> attempts."""
+    return dict(_state_rows(config, "SELECT key, attempts FROM throttles"))
+
+
 def drop_stored_session(config: Path, session_id: str) -> None:
     """Ends a session the way another replica's logout would."""
     _sqlite_child(Path(f"{config}.state.db"), "DELETE FROM sessions WHERE id = ?", session_id)
