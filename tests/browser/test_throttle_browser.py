@@ -10,8 +10,8 @@ import pytest
 from playwright.sync_api import BrowserContext, Page, expect
 
 from tests.browser.conftest import Server
-from tests.conftest import stored_throttles
 from tests.browser.test_login_browser import log_in
+from tests.conftest import stored_throttles
 
 pytestmark = pytest.mark.browser
 APP = Path(__file__).with_name("proxy_app.py")
