@@ -1,5 +1,5 @@
 //! The OpenID Connect flow end to end against a scripted provider: real
-//! RS256 signatures, real PKCE, the pending-login registry, the guest
+//! RS256 signatures, real PKCE, sealed pending logins, the guest
 //! account and its session.
 
 use std::collections::HashMap;
@@ -291,9 +291,11 @@ fn authorization_url_has_pkce_state_nonce_and_scopes() {
     assert_eq!(q["scope"], "openid email profile");
     assert_eq!(q["code_challenge_method"], "S256");
     assert_eq!(q["state"], request.state);
-    for name in ["state", "nonce", "code_challenge"] {
+    for name in ["nonce", "code_challenge"] {
         assert_eq!(q[name].len(), 43, "{name}");
     }
+    // Random part and expiry, then three tags: 32 + 1 + 64 characters.
+    assert_eq!(q["state"].len(), 97);
     assert_ne!(q["state"], q["nonce"]);
     assert!(!request.url.contains(CLIENT_SECRET));
     assert_eq!(request.expires, NOW + 600.0);

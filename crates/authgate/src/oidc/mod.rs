@@ -7,16 +7,18 @@
 //! without checking its signature. Here:
 //!
 //! 1. [`OidcClient::begin`] fetches the provider's discovery document
-//!    (cached), draws a `state`, a `nonce` and a PKCE verifier from the OS
-//!    random number generator, keeps them in a per-process registry under
-//!    the `state`, tied to the browser by a *binding* (see
-//!    [`new_browser_binding`]), and returns the authorization URL with the
-//!    S256 challenge. (Not in Streamlit's `session_state`: the redirect back
-//!    is a new page load, hence a new Streamlit session with empty state.)
+//!    (cached), draws a `state` from the OS random number generator and
+//!    seals into it, under a per-process key, its expiry, the client and the
+//!    browser's *binding* (see [`new_browser_binding`]); the `nonce` and the
+//!    PKCE verifier are derived from it with the same key. Nothing is
+//!    stored, so page views that never finish a login cost nothing. It
+//!    returns the authorization URL with the S256 challenge. (Not in
+//!    Streamlit's `session_state`: the redirect back is a new page load,
+//!    hence a new Streamlit session with empty state.)
 //! 2. The provider sends the browser back to `redirect_uri?code=…&state=…`.
-//!    [`OidcClient::complete`] takes the pending login out of the registry
-//!    (a `state` works once, expires after [`PENDING_TTL`] seconds and only
-//!    in the browser that started it), posts the code and the verifier to
+//!    [`OidcClient::complete`] checks and uses up the `state` (it works
+//!    once, expires after [`PENDING_TTL`] seconds and only in the browser
+//!    that started it), posts the code and the verifier to
 //!    the token endpoint (`client_secret_post`), and verifies the ID token:
 //!    RS256 signature by a key of the provider's JWKS (cached per process
 //!    for [`JWKS_TTL`], fetched again when a token names an unknown `kid`),
@@ -71,7 +73,7 @@ pub use verify::{verify_id_token, Expected, Identity, CLOCK_SKEW, MAX_ID_TOKEN_L
 
 use crate::error::{Error, Result};
 use error::oauth_error_code;
-use pending::Pending;
+use pending::{Opened, Pending};
 use pkce::{digest, random_token};
 
 /// How long a discovery document is reused before it is fetched again.
@@ -246,13 +248,16 @@ impl OidcClient {
         )
     }
 
-    /// Starts a login from the browser holding `binding`: records the pending
-    /// login and returns the URL to send the browser to.
+    /// Starts a login from the browser holding `binding`: returns the URL to
+    /// send the browser to. Nothing is stored: the login's secrets are
+    /// sealed into its `state` ([`pending`](self) explains how), so page views
+    /// that start logins they never finish cost no memory.
     ///
     /// # Errors
     ///
-    /// [`Error::InvalidInput`] for an empty or oversized binding; the errors
-    /// of [`OidcClient::metadata`].
+    /// [`Error::InvalidInput`] for an empty or oversized binding, or if the
+    /// OS random number generator fails; the errors of
+    /// [`OidcClient::metadata`].
     pub fn begin(&self, binding: &str, now: f64) -> Result<AuthorizationRequest> {
         if binding.is_empty() || binding.len() > 256 {
             return Err(Error::InvalidInput(
@@ -260,46 +265,33 @@ impl OidcClient {
             ));
         }
         let metadata = self.metadata()?;
-        let state = random_token()?;
-        let nonce = random_token()?;
-        let verifier = random_token()?;
+        let (state, pending) = pending::seal(&self.fingerprint(), binding, now)?;
         let mut url = metadata.authorization_endpoint.clone();
         url.query_pairs_mut()
             .append_pair("response_type", "code")
             .append_pair("client_id", &self.config.client_id)
             .append_pair("redirect_uri", self.config.redirect_uri.as_str())
             .append_pair("scope", &self.config.scopes.join(" "))
-            .append_pair("state", state.expose())
-            .append_pair("nonce", nonce.expose())
-            .append_pair("code_challenge", &pkce_challenge(verifier.expose()))
+            .append_pair("state", &state)
+            .append_pair("nonce", pending.nonce.expose())
+            .append_pair("code_challenge", &pkce_challenge(pending.verifier.expose()))
             .append_pair("code_challenge_method", "S256");
-        let expires = now + PENDING_TTL;
-        pending::insert(
-            &state,
-            Pending {
-                client: self.fingerprint(),
-                nonce,
-                verifier,
-                binding: digest(binding),
-                expires,
-            },
-            now,
-        );
         Ok(AuthorizationRequest {
             url: url.into(),
-            state: state.expose().to_owned(),
-            expires,
+            state,
+            expires: pending.expires,
         })
     }
 
-    /// Which client started the login under `state`, without using it up:
+    /// Whether `state` is a pending login of this client, of another client
+    /// of this process, or neither (unknown, expired or used):
     /// an app with several provider buttons lets each finish only its own.
     #[must_use]
     pub fn state_owner(&self, state: &str, now: f64) -> StateOwner {
-        match pending::client_of(state, now) {
-            Some(client) if client == self.fingerprint() => StateOwner::This,
-            Some(_) => StateOwner::Other,
-            None => StateOwner::Unknown,
+        match pending::open(state, &self.fingerprint(), now) {
+            Opened::This => StateOwner::This,
+            Opened::Other => StateOwner::Other,
+            Opened::Unknown => StateOwner::Unknown,
         }
     }
 
@@ -317,12 +309,8 @@ impl OidcClient {
     /// the ID token fails a check; [`OidcFailure::Http`] and
     /// [`OidcFailure::Metadata`] for provider trouble.
     pub fn complete(&self, callback: &Callback<'_>, now: f64) -> Result<Identity> {
-        let pending = pending::take(callback.state, now).ok_or(OidcFailure::StateMismatch)?;
-        if pending.client != self.fingerprint()
-            || !pending::binding_matches(&pending, callback.bindings)
-        {
-            return Err(OidcFailure::StateMismatch.into());
-        }
+        let pending = pending::take(callback.state, &self.fingerprint(), callback.bindings, now)?
+            .ok_or(OidcFailure::StateMismatch)?;
         if let Some(error) = callback.error {
             return Err(OidcFailure::ProviderRefused(oauth_error_code(error)).into());
         }
