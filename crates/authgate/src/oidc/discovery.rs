@@ -198,19 +198,45 @@ fn issuer_rule(provider: &Provider, issuer: &str) -> Result<IssuerRule, String> 
             }
         }
         Provider::Discovery {
-            issuer: expected, ..
-        } => match expected {
-            // OpenID Connect Discovery §4.3: identical to the configured issuer.
-            Some(expected) if expected != issuer => Err(mismatch(expected)),
-            _ => {
-                if issuer.contains(TENANT_PLACEHOLDER) {
-                    return Err("issuer templates are only understood for Microsoft".to_owned());
-                }
-                checked_url("issuer", issuer).map_err(|e| e.to_string())?;
-                Ok(IssuerRule::Exact(vec![issuer.to_owned()]))
+            issuer: expected,
+            metadata_url,
+        } => {
+            // OpenID Connect Discovery §4.3: identical to the configured
+            // issuer, or else to the URL the document was fetched under.
+            let expected = match expected {
+                Some(expected) => expected.clone(),
+                None => issuer_of_metadata_url(metadata_url).ok_or_else(|| {
+                    format!(
+                        "server_metadata_url does not end in {WELL_KNOWN}: set the provider's \
+                         issuer in the config, so that the document's issuer can be checked"
+                    )
+                })?,
+            };
+            if expected != issuer {
+                return Err(mismatch(&expected));
             }
-        },
+            if issuer.contains(TENANT_PLACEHOLDER) {
+                return Err("issuer templates are only understood for Microsoft".to_owned());
+            }
+            checked_url("issuer", issuer).map_err(|e| e.to_string())?;
+            Ok(IssuerRule::Exact(vec![issuer.to_owned()]))
+        }
     }
+}
+
+/// Where discovery documents live, under the issuer (Discovery §4).
+const WELL_KNOWN: &str = "/.well-known/openid-configuration";
+
+/// The issuer whose discovery document `url` is: `url` without
+/// [`WELL_KNOWN`] (and without a query), if it ends so.
+fn issuer_of_metadata_url(url: &url::Url) -> Option<String> {
+    if url.query().is_some() || url.fragment().is_some() {
+        return None;
+    }
+    url.as_str()
+        .strip_suffix(WELL_KNOWN)
+        .filter(|issuer| !issuer.is_empty())
+        .map(str::to_owned)
 }
 
 #[cfg(test)]
@@ -307,6 +333,30 @@ mod tests {
         let err =
             ProviderMetadata::parse(&provider, &doc("https://evil.example.com"), true).unwrap_err();
         assert!(err.to_string().contains("not the expected"), "{err}");
+    }
+
+    #[test]
+    fn without_a_configured_issuer_it_must_match_the_metadata_url() {
+        let at = |url: &str| Provider::Discovery {
+            issuer: None,
+            metadata_url: Url::parse(url).unwrap(),
+        };
+        let provider = at("https://idp.example.com/realms/a/.well-known/openid-configuration");
+        let own = doc("https://idp.example.com/realms/a");
+        assert!(ProviderMetadata::parse(&provider, &own, true).is_ok());
+        for other in [
+            "https://evil.example.com",
+            "https://idp.example.com/realms/b",
+        ] {
+            let err = ProviderMetadata::parse(&provider, &doc(other), true).unwrap_err();
+            assert!(err.to_string().contains("not the expected"), "{err}");
+        }
+        let custom = at("https://idp.example.com/metadata.json");
+        let err = ProviderMetadata::parse(&custom, &own, true).unwrap_err();
+        assert!(
+            err.to_string().contains("set the provider's issuer"),
+            "{err}"
+        );
     }
 
     #[test]

@@ -280,7 +280,9 @@ mod tests {
         assert_eq!(open(&state, &CLIENT, 1_001.0), Opened::This);
         assert_eq!(open(&state, &[2; 32], 1_001.0), Opened::Other);
         assert_eq!(open(&state, &CLIENT, 1_600.0), Opened::Unknown);
-        let p = take(&state, &CLIENT, &["x", "b"], 1_001.0).unwrap().unwrap();
+        let p = take(&state, &CLIENT, &["x", "b"], 1_001.0)
+            .unwrap()
+            .unwrap();
         assert_eq!(p.nonce, started.nonce);
         assert_eq!(p.verifier, started.verifier);
         assert_ne!(p.nonce, p.verifier);
@@ -292,7 +294,9 @@ mod tests {
     #[test]
     fn another_browser_uses_it_up_and_gets_nothing() {
         let (state, _) = seal(&CLIENT, "b", 1_000.0).unwrap();
-        assert!(take(&state, &CLIENT, &["x", ""], 1_001.0).unwrap().is_none());
+        assert!(take(&state, &CLIENT, &["x", ""], 1_001.0)
+            .unwrap()
+            .is_none());
         assert!(take(&state, &CLIENT, &["b"], 1_001.0).unwrap().is_none());
     }
 
