@@ -133,6 +133,7 @@ class Authenticate(AccountWidgets, GuestLogin):
                 lockout_cooldown=kwargs.get("lockout_cooldown"),
                 idle_timeout=kwargs.get("session_idle_timeout"),
                 accept_plaintext=auto_hash,
+                hash_cost=kwargs.get("hash_cost"),
                 insecure_key=insecure_key,
                 throttle=kwargs.get("login_throttle", True) is not False,
             )

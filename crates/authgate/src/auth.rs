@@ -262,6 +262,12 @@ impl Authenticator {
         now: f64,
     ) -> Result<User> {
         let username = username.to_string();
+        if password.len() > password::MAX_PASSWORD_BYTES {
+            // No stored password can match it (bcrypt refuses it): refused
+            // alike for every username, before any lookup or count, so its
+            // timing tells no account from another.
+            return Err(Error::InvalidCredentials);
+        }
         let LoginState {
             user,
             lock,
@@ -331,6 +337,12 @@ impl Authenticator {
         }
         if plaintext && matches {
             self.hash_on_login(user, password)
+        } else if matches
+            && self.store.upgrades_hashes_on_login()
+            && password::cost(hash).is_some_and(|c| c < self.config.hash_cost)
+        {
+            let old = hash.to_owned();
+            Ok(self.rehash_on_login(user, password, &old))
         } else if took_pending {
             // The session is bound to the password it opens with: the new one.
             self.store
@@ -376,6 +388,26 @@ impl Authenticator {
                 Ok(current)
             }
             _ => Err(Error::InvalidCredentials),
+        }
+    }
+
+    /// A user of a database store whose hash is cheaper than this app's
+    /// `hash_cost` logs in: the password is hashed again at that cost, so
+    /// that over time every hash costs what the dummy for an unknown user
+    /// costs, and a guesser cannot tell accounts apart by timing. Best
+    /// effort: if the store changed meanwhile, or cannot be written, the
+    /// login goes on with the old hash.
+    fn rehash_on_login(&self, user: User, password: &str, old: &str) -> User {
+        let Ok(hash) = self.hash_new(password) else {
+            return user;
+        };
+        let change = [(user.username.clone(), old.to_string(), hash)];
+        match self.store.store_hashes(&change) {
+            Ok(stored) if !stored.is_empty() => match self.store.user(&user.username) {
+                Ok(Some(fresh)) => fresh,
+                _ => user,
+            },
+            _ => user,
         }
     }
 

@@ -136,6 +136,18 @@ pub fn verify(password: &str, hash: &str) -> Result<bool> {
     Ok(recomputed.as_bytes().ct_eq(hash.as_bytes()).into())
 }
 
+/// The cost of a bcrypt hash [`verify`] accepts; `None` for anything else.
+///
+/// ```
+/// use authgate::password::{cost, hash_with_cost};
+/// assert_eq!(cost(&hash_with_cost("pw", 5)?), Some(5));
+/// assert_eq!(cost("hunter2"), None);
+/// # Ok::<(), authgate::Error>(())
+/// ```
+pub fn cost(hash: &str) -> Option<u32> {
+    ParsedHash::parse(hash).map(|p| p.cost)
+}
+
 /// Whether streamlit-authenticator would consider `s` already hashed.
 ///
 /// This is `Hasher.is_hash` of streamlit-authenticator 0.4.2, the Python

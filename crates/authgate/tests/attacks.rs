@@ -407,15 +407,121 @@ fn many_clients_on_one_account_make_its_owner_wait_a_minute_at_most() {
 
 /// [`authenticator`] whose dummy bcrypt (for unknown users) is cheap.
 fn fast_authenticator(store: &Arc<dyn Store>) -> (Authenticator, Arc<FakeClock>) {
+    authenticator_at_cost(store, 4)
+}
+
+fn authenticator_at_cost(store: &Arc<dyn Store>, cost: u32) -> (Authenticator, Arc<FakeClock>) {
     let clock = Arc::new(FakeClock::new(now()));
     let config = AuthConfig::new(TokenKey::new(KEY), 30.0)
         .unwrap()
-        .with_hash_cost(4)
+        .with_hash_cost(cost)
         .unwrap();
     (
         Authenticator::with_clock(store.clone(), config, clock.clone()),
         clock,
     )
+}
+
+// ---- low: enumeration by timing ----------------------------------------------------
+
+#[test]
+fn a_cheaper_hash_is_raised_to_the_apps_cost_at_login_and_the_session_lives_on() {
+    // Databases only: a login never rewrites a config.yaml, nor the app's dict.
+    for t in targets()
+        .into_iter()
+        .filter(|t| t.store.upgrades_hashes_on_login())
+    {
+        // A session opened while the hash was the cheap one…
+        let (cheap, _) = authenticator_at_cost(&t.store, 4);
+        let earlier = cheap.login(&login("abc", None)).unwrap();
+        let old = t
+            .store
+            .user("jsmith")
+            .unwrap()
+            .unwrap()
+            .password_hash
+            .unwrap();
+        assert_eq!(authgate::password::cost(&old), Some(4), "{}", t.name);
+        // …an app hashing at 5 raises it at the next login…
+        let (auth, _) = authenticator_at_cost(&t.store, 5);
+        auth.login(&login("abc", None)).unwrap();
+        let hash = t
+            .store
+            .user("jsmith")
+            .unwrap()
+            .unwrap()
+            .password_hash
+            .unwrap();
+        assert_eq!(authgate::password::cost(&hash), Some(5), "{}", t.name);
+        assert!(authgate::password::verify("abc", &hash).unwrap());
+        // …and the password did not change, so the session and its cookie live on.
+        assert!(
+            auth.check_session(&earlier.session.id).unwrap().is_some(),
+            "{}",
+            t.name
+        );
+        let token = earlier.token.expect("a cookie token");
+        assert!(auth.resume(&token, None, false).is_ok(), "{}", t.name);
+        // A dearer hash is left alone.
+        cheap.login(&login("abc", None)).unwrap();
+        let kept = t
+            .store
+            .user("jsmith")
+            .unwrap()
+            .unwrap()
+            .password_hash
+            .unwrap();
+        assert_eq!(kept, hash, "{}", t.name);
+    }
+}
+
+#[test]
+fn hashes_in_a_config_or_dict_keep_their_cost() {
+    let kinds: Vec<&str> = targets()
+        .iter()
+        .filter(|t| t.store.upgrades_hashes_on_login())
+        .map(|t| t.name)
+        .collect();
+    assert_eq!(kinds, ["sqlite", "postgres"]);
+    for t in targets().into_iter().take(2) {
+        let (auth, _) = authenticator_at_cost(&t.store, 5);
+        auth.login(&login("abc", None)).unwrap();
+        let hash = t
+            .store
+            .user("jsmith")
+            .unwrap()
+            .unwrap()
+            .password_hash
+            .unwrap();
+        assert_eq!(authgate::password::cost(&hash), Some(4), "{}", t.name);
+    }
+}
+
+#[test]
+fn an_overlong_password_is_refused_alike_and_counts_nothing() {
+    for t in targets() {
+        let (auth, _) = fast_authenticator(&t.store);
+        let long = "x".repeat(73);
+        for username in ["jsmith", "nobody"] {
+            let attempt = LoginRequest {
+                username,
+                password: &long,
+                max_login_attempts: Some(1),
+                ..Default::default()
+            };
+            assert!(matches!(
+                auth.login(&attempt),
+                Err(Error::InvalidCredentials)
+            ));
+        }
+        assert_eq!(
+            t.store.lock_state("jsmith").unwrap().failures,
+            0,
+            "{}",
+            t.name
+        );
+        assert!(auth.login(&login("abc", Some(1))).is_ok(), "{}", t.name);
+    }
 }
 
 // ---- 11. reset_password and the email --------------------------------------------

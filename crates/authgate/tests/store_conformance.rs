@@ -1894,3 +1894,35 @@ fn import_timing() {
         assert_eq!(target.store().user_count().unwrap(), n);
     }
 }
+
+#[test]
+fn database_audit_trails_are_cut_back_to_their_newest_events() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let sqlite = SqliteStore::open(&dir.path().join("auth.db")).expect("open sqlite");
+    let postgres =
+        PostgresStore::connect(&support::fresh_database("audit_cap")).expect("connect to postgres");
+    let stores: [(&dyn Store, &dyn Fn(usize)); 2] = [
+        (&sqlite, &|keep| sqlite.prune_audit(keep).unwrap()),
+        (&postgres, &|keep| postgres.prune_audit(keep).unwrap()),
+    ];
+    for (store, prune) in stores {
+        for i in 0..100 {
+            store
+                .record_event(&AuditEvent {
+                    time: f64::from(i),
+                    kind: "token_refused".into(),
+                    username: None,
+                    detail: None,
+                })
+                .unwrap();
+        }
+        prune(10);
+        let kept: Vec<f64> = store
+            .recent_events(1000)
+            .unwrap()
+            .iter()
+            .map(|e| e.time)
+            .collect();
+        assert_eq!(kept, (90..100).map(f64::from).collect::<Vec<_>>());
+    }
+}

@@ -36,6 +36,7 @@ use std::sync::{Arc, Mutex, OnceLock};
 
 pub use doc_store::DocStore;
 pub use postgres::PostgresStore;
+pub use sql::ops::MAX_AUDIT_EVENTS;
 pub use sqlite::SqliteStore;
 pub use url::{import_into, open_url};
 
@@ -342,6 +343,13 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     fn user_count(&self) -> Result<usize>;
     /// Sets (or with `None` clears) a lock on the user, whatever the failures.
     fn set_lock(&self, username: &str, until: Option<f64>) -> Result<()>;
+    /// Whether a login may store the user's hash again at a higher cost
+    /// ([`Store::store_hashes`]). A database may; a `config.yaml` is not
+    /// rewritten by a login, and in dict mode the app's dict would then
+    /// disagree with a file it never saves.
+    fn upgrades_hashes_on_login(&self) -> bool {
+        false
+    }
 
     // ---- audit -------------------------------------------------------------------
 

@@ -169,6 +169,16 @@ impl SqliteStore {
         sql::import::import_document(&self.db, doc)
     }
 
+    /// Deletes all but the newest `keep` events of the audit trail. The
+    /// store does this by itself at [`MAX_AUDIT_EVENTS`](super::MAX_AUDIT_EVENTS).
+    ///
+    /// # Errors
+    ///
+    /// Database errors.
+    pub fn prune_audit(&self, keep: usize) -> Result<()> {
+        sql::ops::prune_audit(&self.db, i64::try_from(keep).unwrap_or(i64::MAX))
+    }
+
     /// Sets (or with `None` removes) a setting: `cookie_name`, `cookie_key`,
     /// `cookie_expiry_days`, `api_key`, `oauth2`, or any other name.
     ///

@@ -663,6 +663,9 @@ macro_rules! impl_store_via_ops {
             fn record_event(&self, event: &$crate::store::AuditEvent) -> $crate::Result<()> {
                 $crate::store::sql::ops::record_event(&self.$field, event)
             }
+            fn upgrades_hashes_on_login(&self) -> bool {
+                true
+            }
             fn recent_events(
                 &self,
                 limit: usize,

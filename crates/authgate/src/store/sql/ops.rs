@@ -10,6 +10,7 @@
 //! reads the sessions that expired.
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use super::json::{from_json, to_json};
 use super::{corrupt, Database, Dialect, Param, Row, Tx};
@@ -1513,8 +1514,17 @@ pub(crate) fn record_event(db: &impl Database, event: &AuditEvent) -> Result<()>
     })
 }
 
+/// The audit trail keeps this many events at most; older ones are deleted.
+/// Anyone can add events (a refused cookie is one), so it must be bounded.
+pub const MAX_AUDIT_EVENTS: i64 = 1_000_000;
+
+/// The trail is cut back to [`MAX_AUDIT_EVENTS`] once per this many events
+/// a process records, not at every one.
+const AUDIT_PRUNE_EVERY: u64 = 64;
+
 /// Appends `event`, if any, to the audit trail as part of the transaction.
 fn defer_event(tx: &mut dyn Tx, event: Option<&AuditEvent>) -> Result<()> {
+    static RECORDED: AtomicU64 = AtomicU64::new(0);
     let Some(event) = event else {
         return Ok(());
     };
@@ -1527,5 +1537,22 @@ fn defer_event(tx: &mut dyn Tx, event: Option<&AuditEvent>) -> Result<()> {
             Param::opt_text(event.username.as_deref()),
             Param::opt_text(event.detail.as_deref()),
         ],
+    )?;
+    if RECORDED.fetch_add(1, Ordering::Relaxed) % AUDIT_PRUNE_EVERY == 0 {
+        defer_audit_prune(tx, MAX_AUDIT_EVENTS)?;
+    }
+    Ok(())
+}
+
+/// Deletes all but the newest `keep` events (by id, which grows with time).
+fn defer_audit_prune(tx: &mut dyn Tx, keep: i64) -> Result<()> {
+    tx.defer(
+        "DELETE FROM audit_events WHERE id <= (SELECT max(id) FROM audit_events) - $1",
+        &[Param::Int(keep)],
     )
+}
+
+/// Cuts the audit trail back to its newest `keep` events now.
+pub(crate) fn prune_audit(db: &impl Database, keep: i64) -> Result<()> {
+    db.write(|tx| defer_audit_prune(tx, keep))
 }
