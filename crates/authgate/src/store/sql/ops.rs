@@ -1538,7 +1538,10 @@ fn defer_event(tx: &mut dyn Tx, event: Option<&AuditEvent>) -> Result<()> {
             Param::opt_text(event.detail.as_deref()),
         ],
     )?;
-    if RECORDED.fetch_add(1, Ordering::Relaxed) % AUDIT_PRUNE_EVERY == 0 {
+    if RECORDED
+        .fetch_add(1, Ordering::Relaxed)
+        .is_multiple_of(AUDIT_PRUNE_EVERY)
+    {
         defer_audit_prune(tx, MAX_AUDIT_EVENTS)?;
     }
     Ok(())
