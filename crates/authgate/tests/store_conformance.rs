@@ -1895,16 +1895,18 @@ fn import_timing() {
     }
 }
 
+/// A store, and how to cut its audit trail back to the newest events.
+type AuditCut<'a> = (&'a dyn Store, &'a dyn Fn(usize));
+
 #[test]
 fn database_audit_trails_are_cut_back_to_their_newest_events() {
     let dir = tempfile::tempdir().expect("temp dir");
     let sqlite = SqliteStore::open(&dir.path().join("auth.db")).expect("open sqlite");
     let postgres =
         PostgresStore::connect(&support::fresh_database("audit_cap")).expect("connect to postgres");
-    let stores: [(&dyn Store, &dyn Fn(usize)); 2] = [
-        (&sqlite, &|keep| sqlite.prune_audit(keep).unwrap()),
-        (&postgres, &|keep| postgres.prune_audit(keep).unwrap()),
-    ];
+    let sqlite_prune = |keep| sqlite.prune_audit(keep).unwrap();
+    let postgres_prune = |keep| postgres.prune_audit(keep).unwrap();
+    let stores: [AuditCut<'_>; 2] = [(&sqlite, &sqlite_prune), (&postgres, &postgres_prune)];
     for (store, prune) in stores {
         for i in 0..100 {
             store
