@@ -5,7 +5,7 @@
 //! operation. Checks that apps may customise (name, email, username and
 //! password strength) belong to the Python `Validator` and run before these.
 
-use crate::auth::{Authenticator, Login};
+use crate::auth::{Attempt, Authenticator, Login};
 use crate::error::{Error, Result};
 use crate::password;
 use crate::secret;
@@ -185,16 +185,20 @@ impl Authenticator {
         let now = self.now();
         let policy = self.lockout_policy(Some(REAUTH_MAX_ATTEMPTS));
         let lock = self.store().lock_state(username)?;
-        let reserved = match policy.locked_until(&lock, now) {
-            Some(_) => None,
-            None => self.store().reserve_attempt(username, &policy, now)?,
-        };
+        let attempt = self.reserve_attempt(username, &policy, &lock, now)?;
         let matches = password::verify(password, hash).unwrap_or(false);
-        let Some(state) = reserved else {
-            let current = self.store().lock_state(username)?;
-            let until = policy.locked_until(&current, now).unwrap_or(now);
-            self.audit("reauth_refused", Some(username), Some("locked"));
-            return Err(Error::AccountLocked { until });
+        let state = match attempt {
+            Attempt::Counted(state) => state,
+            Attempt::Locked(until) => {
+                self.audit("reauth_refused", Some(username), Some("locked"));
+                return Err(Error::AccountLocked { until });
+            }
+            // The policy has a limit, so attempts are counted before the
+            // check; were it ever without one, count after it.
+            Attempt::Uncounted if !matches => {
+                self.store().record_failure(username, &policy, now, None)?
+            }
+            Attempt::Uncounted => lock,
         };
         if !matches {
             let kind = if policy.locked_until(&state, now).is_some() {

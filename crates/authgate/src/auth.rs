@@ -175,6 +175,17 @@ pub struct Login {
     pub token: Option<String>,
 }
 
+/// A password attempt, as [`Authenticator::reserve_attempt`] left it.
+#[derive(Debug)]
+pub(crate) enum Attempt {
+    /// Counted before the check; the account's record after it.
+    Counted(LockState),
+    /// No limit: failures are counted after the check.
+    Uncounted,
+    /// The account is locked until then: the password is not checked.
+    Locked(f64),
+}
+
 /// Runs the flows against one store.
 #[derive(Debug, Clone)]
 pub struct Authenticator {
@@ -280,16 +291,7 @@ impl Authenticator {
         let Some(hash) = user.password_hash.as_deref() else {
             return Err(self.dummy_then_refuse(password));
         };
-        let mut locked = policy.locked_until(&lock, now);
-        let mut reserved = None;
-        if locked.is_none() && policy.max_attempts.is_some() {
-            reserved = self.store.reserve_attempt(&username, &policy, now)?;
-            if reserved.is_none() {
-                // Locked meanwhile by parallel attempts: this one is not checked.
-                let current = self.store.lock_state(&username)?;
-                locked = policy.locked_until(&current, now).or(Some(now));
-            }
-        }
+        let attempt = self.reserve_attempt(&username, &policy, &lock, now)?;
         // A hash of another scheme is never plaintext: refused as a bad hash
         // below, so the hash itself cannot log in.
         let plaintext = self.config.accept_plaintext
@@ -311,7 +313,7 @@ impl Authenticator {
                 Err(e) => return Err(e),
             }
         };
-        if let Some(until) = locked {
+        if let Attempt::Locked(until) = attempt {
             self.audit("login_refused", Some(&username), Some("locked"));
             return Err(Error::AccountLocked { until });
         }
@@ -323,12 +325,12 @@ impl Authenticator {
                 let kind = if locked_now { "locked" } else { "login_failed" };
                 self.event(kind, Some(&username), None)
             };
-            match &reserved {
+            match &attempt {
                 // Counted already, before the check.
-                Some(state) => {
+                Attempt::Counted(state) => {
                     let _ = self.store.record_event(&failure(state));
                 }
-                None => {
+                _ => {
                     self.store
                         .record_failure(&username, &policy, now, Some(&failure))?;
                 }
@@ -350,6 +352,33 @@ impl Authenticator {
                 .ok_or_else(|| Error::UserNotFound(username.clone()))
         } else {
             Ok(user)
+        }
+    }
+
+    /// Counts a password attempt on `username` before its check, if
+    /// `policy` has a limit ([`Store::reserve_attempt`]); `lock` is the
+    /// account's record as last read.
+    pub(crate) fn reserve_attempt(
+        &self,
+        username: &str,
+        policy: &LockoutPolicy,
+        lock: &LockState,
+        now: f64,
+    ) -> Result<Attempt> {
+        if let Some(until) = policy.locked_until(lock, now) {
+            return Ok(Attempt::Locked(until));
+        }
+        if policy.max_attempts.is_none() {
+            return Ok(Attempt::Uncounted);
+        }
+        match self.store.reserve_attempt(username, policy, now)? {
+            Some(state) => Ok(Attempt::Counted(state)),
+            None => {
+                // Locked meanwhile by parallel attempts: this one is not checked.
+                let current = self.store.lock_state(username)?;
+                let until = policy.locked_until(&current, now).unwrap_or(now);
+                Ok(Attempt::Locked(until))
+            }
         }
     }
 
@@ -532,15 +561,12 @@ impl Authenticator {
         // The session remembers the credential it was opened with, which
         // must still be the user's (a rehash carries it over). Sessions
         // stored before it was kept are checked by the token's own claim.
-        let current = current_credential(&user);
         let still_current = match session.credential.as_deref() {
-            Some(opened_with) => {
-                secret::constant_time_eq(opened_with.as_bytes(), current.as_bytes())
-            }
+            Some(opened_with) => is_current_credential(&user, opened_with),
             None => claims
                 .cv
                 .as_deref()
-                .is_some_and(|cv| secret::constant_time_eq(cv.as_bytes(), current.as_bytes())),
+                .is_some_and(|cv| is_current_credential(&user, cv)),
         };
         if !still_current {
             return Err(Error::TokenRefused("credentials changed"));
@@ -616,8 +642,7 @@ impl Authenticator {
             return Ok(None);
         };
         if let Some(opened_with) = &session.credential {
-            let current = current_credential(&user);
-            if !secret::constant_time_eq(opened_with.as_bytes(), current.as_bytes()) {
+            if !is_current_credential(&user, opened_with) {
                 self.audit(
                     "session_ended",
                     Some(&user.username),
@@ -758,10 +783,13 @@ fn non_negative(name: &str, value: f64) -> Result<f64> {
 
 fn hex_sha256(bytes: &[u8]) -> String {
     use sha2::Digest;
-    sha2::Sha256::digest(bytes)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    secret::hex(&sha2::Sha256::digest(bytes))
+}
+
+/// Whether `version` (a session's or a token's) is the credential version
+/// of the user's stored password now, compared in constant time.
+fn is_current_credential(user: &User, version: &str) -> bool {
+    secret::constant_time_eq(version.as_bytes(), current_credential(user).as_bytes())
 }
 
 /// The credential version of the user's stored password (see

@@ -137,6 +137,21 @@ pub fn random_digits(n: usize) -> Result<String> {
     ByteSource::new().string_over(DIGITS, n)
 }
 
+/// Lower-case hexadecimal of `bytes`: digests kept or compared as text.
+///
+/// ```
+/// assert_eq!(authgate::secret::hex(&[0x0f, 0xa0]), "0fa0");
+/// ```
+#[must_use]
+pub fn hex(bytes: &[u8]) -> String {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    bytes
+        .iter()
+        .flat_map(|&b| [DIGITS[usize::from(b >> 4)], DIGITS[usize::from(b & 0x0f)]])
+        .map(char::from)
+        .collect()
+}
+
 /// Whether `a` and `b` are equal, in time that depends only on their lengths.
 ///
 /// Use it for every comparison of a secret with a guess (codes, tokens,

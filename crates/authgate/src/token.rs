@@ -357,17 +357,11 @@ pub fn decode(key: &TokenKey, token: &str, now: f64) -> Result<Claims> {
 /// ```
 #[must_use]
 pub fn credential_version(password_hash: &str) -> String {
-    const HEX: &[u8; 16] = b"0123456789abcdef";
     let digest = Sha256::new()
         .chain_update(CV_DOMAIN)
         .chain_update(password_hash.as_bytes())
         .finalize();
-    digest
-        .iter()
-        .take(8)
-        .flat_map(|&b| [HEX[usize::from(b >> 4)], HEX[usize::from(b & 0x0f)]])
-        .map(char::from)
-        .collect()
+    crate::secret::hex(&digest[..8])
 }
 
 /// Writes JSON strings as Python's `json.dumps` does by default
