@@ -1535,7 +1535,7 @@ fn unreachable_postgres_is_a_clear_error() {
 
 #[test]
 fn postgres_tls_is_refused_clearly() {
-    // TLS is not supported yet: a URL that requires it fails to connect,
+    // A server without TLS: a URL that requires it fails to connect,
     // saying why, rather than falling back to plain text.
     let url = format!("{}?sslmode=require", support::fresh_database("tls"));
     let err = PostgresStore::connect(&url).unwrap_err();

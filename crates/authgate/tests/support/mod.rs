@@ -112,6 +112,16 @@ fn tail(path: &Path) -> String {
 impl PgServer {
     /// Starts a server; panics with the server's log if it cannot.
     pub fn start() -> PgServer {
+        Self::start_with(None)
+    }
+
+    /// Starts a server that only accepts TLS connections (`hostssl`), with
+    /// the certificate `server.crt` and key `server.key` of `tls_dir`.
+    pub fn start_tls(tls_dir: &Path) -> PgServer {
+        Self::start_with(Some(tls_dir))
+    }
+
+    fn start_with(tls_dir: Option<&Path>) -> PgServer {
         let bin = find_bin_dir();
         let is_root = output_of(Command::new("id").arg("-u")).as_deref() == Some("0");
         if is_root {
@@ -164,6 +174,9 @@ impl PgServer {
             .status()
             .expect("run initdb");
         assert!(status.success(), "initdb failed:\n{}", tail(&initdb_log));
+        if let Some(dir) = tls_dir {
+            server.enable_tls(dir);
+        }
         let server_log = server.root.join("server.log");
         for attempt in 0..5 {
             server.port = free_port();
@@ -199,6 +212,33 @@ impl PgServer {
             );
         }
         unreachable!("the loop returns or panics")
+    }
+
+    /// Turns TLS on and plain TCP connections off.
+    fn enable_tls(&self, dir: &Path) {
+        for name in ["server.crt", "server.key"] {
+            let to = self.data.join(name);
+            std::fs::copy(dir.join(name), &to).expect("copy the server's TLS files");
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(&to, std::fs::Permissions::from_mode(0o600))
+                .expect("chmod the TLS files");
+            if self.as_postgres {
+                let status = Command::new("chown")
+                    .arg("postgres:")
+                    .arg(&to)
+                    .status()
+                    .expect("run chown");
+                assert!(status.success());
+            }
+        }
+        let conf = self.data.join("postgresql.conf");
+        let mut text = std::fs::read_to_string(&conf).expect("read postgresql.conf");
+        text.push_str("\nssl = on\nssl_cert_file = 'server.crt'\nssl_key_file = 'server.key'\n");
+        std::fs::write(&conf, text).expect("write postgresql.conf");
+        let hba = "local all all trust\n\
+                   hostssl all all 127.0.0.1/32 trust\n\
+                   hostnossl all all 127.0.0.1/32 reject\n";
+        std::fs::write(self.data.join("pg_hba.conf"), hba).expect("write pg_hba.conf");
     }
 
     /// `program` of the installation, run as `postgres` when we are root.

@@ -47,10 +47,14 @@
 //!   messages: stores name their database as
 //!   `postgresql://user@host:port/dbname`.
 //!
-//! **TLS** is not supported yet: connections use `sslmode=prefer` without a
-//! TLS implementation, so they are unencrypted, and a URL that requires TLS
-//! (`sslmode=require`) fails to connect. Use a Unix socket or a trusted
-//! network until rustls support lands.
+//! - **TLS** (rustls): libpq's `sslmode` (`disable`, `prefer`, `require`,
+//!   `verify-ca`, `verify-full`) and `sslrootcert` in the URL. Without
+//!   `sslmode`, a server on another machine is reached over TLS
+//!   (`require`; `verify-full` when `sslrootcert` names its CA), one on a
+//!   loopback address or a Unix socket with `prefer`. Only `verify-full`
+//!   stops an attacker on the path who presents a certificate of their own:
+//!   use it with `sslrootcert` for a server on another machine. See
+//!   [`SslMode`] for the table. Client certificates are not supported.
 //!
 //! ```no_run
 //! use authgate::store::{PostgresStore, Store};
@@ -61,6 +65,7 @@
 
 mod pipeline;
 mod pool;
+mod tls;
 mod types;
 
 use std::error::Error as StdError;
@@ -76,6 +81,7 @@ use crate::error::{Error, Result};
 use crate::session::Session;
 use crate::yaml::Value;
 use pool::PgDb;
+pub use tls::SslMode;
 
 /// How a [`PostgresStore`] connects and waits.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -157,17 +163,23 @@ impl PostgresStore {
             ));
         }
         let secrets = sql::url_secrets(url);
-        let mut config: Config = url.parse().map_err(|e: tokio_postgres::Error| {
-            let location = if url.contains("://") {
-                sql::redact_url(url)
-            } else {
-                "<PostgreSQL connection string>".to_string()
-            };
+        let location = if url.contains("://") {
+            sql::redact_url(url)
+        } else {
+            "<PostgreSQL connection string>".to_string()
+        };
+        let invalid = |message: String| {
             sql::db_error(
                 &location,
-                scrub(&format!("invalid PostgreSQL URL: {}", chain(&e)), &secrets),
+                scrub(&format!("invalid PostgreSQL URL: {message}"), &secrets),
             )
-        })?;
+        };
+        let (rest, tls_params) = tls::split_tls_params(url).map_err(invalid)?;
+        let mut config: Config = rest
+            .parse()
+            .map_err(|e: tokio_postgres::Error| invalid(chain(&e)))?;
+        let tls = tls::configure(&tls_params, &mut config)
+            .map_err(|m| sql::db_error(&describe(&config), scrub(&m, &secrets)))?;
         if config.get_connect_timeout().is_none() {
             config.connect_timeout(options.connect_timeout);
         }
@@ -179,7 +191,7 @@ impl PostgresStore {
             secrets.push(String::from_utf8_lossy(p).into_owned());
         }
         let location = describe(&config);
-        let db = PgDb::new(config, location, secrets, options);
+        let db = PgDb::new(config, tls, location, secrets, options);
         db.prepare()?;
         Ok(PostgresStore { db })
     }
@@ -187,6 +199,12 @@ impl PostgresStore {
     /// The database, as `postgresql://user@host:port/dbname` (no password).
     pub fn location(&self) -> &str {
         &self.db.location
+    }
+
+    /// The `sslmode` its connections use: the URL's, or the default for its
+    /// hosts (see [`SslMode`]).
+    pub fn ssl_mode(&self) -> SslMode {
+        self.db.tls.mode
     }
 
     /// Whether session state waits for the disk: from

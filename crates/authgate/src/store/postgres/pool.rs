@@ -9,6 +9,7 @@ use tokio_postgres::error::SqlState;
 use tokio_postgres::{Config, NoTls};
 
 use super::pipeline::{PgConn, PgTx, SESSIONS_LOCK};
+use super::tls::{SslMode, Tls};
 use super::{chain, scrub, PostgresOptions, PostgresStore};
 use crate::error::{Error, Result};
 use crate::store::sql::{self, Database, Param, Tx};
@@ -34,6 +35,8 @@ struct PoolState {
 /// The database and its connection pool.
 pub(super) struct PgDb {
     config: Config,
+    /// How connections negotiate TLS.
+    pub(super) tls: Tls,
     /// The database without password, for messages.
     pub(super) location: String,
     /// Text that must never appear in a message.
@@ -87,12 +90,14 @@ impl Drop for Pooled<'_> {
 impl PgDb {
     pub(super) fn new(
         config: Config,
+        tls: Tls,
         location: String,
         secrets: Vec<String>,
         options: PostgresOptions,
     ) -> Self {
         PgDb {
             config,
+            tls,
             location,
             secrets,
             durable_sessions: AtomicBool::new(options.durable_sessions),
@@ -198,12 +203,26 @@ impl PgDb {
             .enable_all()
             .build()
             .map_err(|e| cannot("cannot start the PostgreSQL connection's runtime", &e))?;
-        let (client, connection) = runtime
-            .block_on(self.config.connect(NoTls))
-            .map_err(|e| cannot("cannot connect to PostgreSQL", &e))?;
-        // Ends with an error when the server closes the connection; the
-        // client then reports itself closed and the pool replaces it.
-        runtime.spawn(async move { drop(connection.await) });
+        let failed = |e: tokio_postgres::Error| cannot(&self.connect_failure(&e), &e);
+        // Each connection task ends with an error when the server closes
+        // the connection; the client then reports itself closed and the
+        // pool replaces it.
+        let client = match &self.tls.connector {
+            Some(tls) => {
+                let (client, connection) = runtime
+                    .block_on(self.config.connect(tls.clone()))
+                    .map_err(failed)?;
+                runtime.spawn(async move { drop(connection.await) });
+                client
+            }
+            None => {
+                let (client, connection) = runtime
+                    .block_on(self.config.connect(NoTls))
+                    .map_err(failed)?;
+                runtime.spawn(async move { drop(connection.await) });
+                client
+            }
+        };
         let mut conn = PgConn::new(client, runtime);
         let millis = self
             .options
@@ -212,6 +231,23 @@ impl PgDb {
             .clamp(1, i32::MAX as u128);
         PgTx::plain(&mut conn, self).batch(format!("SET lock_timeout = {millis}"))?;
         Ok(conn)
+    }
+
+    /// What to say when connecting failed, with the fix for TLS trouble.
+    fn connect_failure(&self, e: &tokio_postgres::Error) -> String {
+        let text = chain(e);
+        let tls_trouble = ["certificate", "tls", "TLS", "ssl", "SSL", "handshake"]
+            .iter()
+            .any(|word| text.contains(word));
+        if !tls_trouble {
+            return "cannot connect to PostgreSQL".to_owned();
+        }
+        format!(
+            "cannot connect to PostgreSQL over TLS (sslmode={}): check the server's \
+             certificate, or name its CA with sslrootcert=/path/ca.pem; on a trusted \
+             network sslmode=disable turns TLS off",
+            mode_name(self.tls.mode)
+        )
     }
 
     /// Maps a PostgreSQL error to authgate's; sets `retry` for the errors
@@ -373,5 +409,16 @@ impl Database for PgDb {
             }
             attempt += 1;
         }
+    }
+}
+
+/// libpq's name of `mode`.
+fn mode_name(mode: SslMode) -> &'static str {
+    match mode {
+        SslMode::Disable => "disable",
+        SslMode::Prefer => "prefer",
+        SslMode::Require => "require",
+        SslMode::VerifyCa => "verify-ca",
+        SslMode::VerifyFull => "verify-full",
     }
 }
