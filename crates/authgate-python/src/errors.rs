@@ -102,6 +102,13 @@ create_exception!(
      bad state or ID token, or an email owned by a password user."
 );
 
+create_exception!(
+    _core,
+    EmailError,
+    AuthgateError,
+    "Mail could not be sent, or no mail server is configured."
+);
+
 /// Converts a core error into its Python exception.
 pub fn to_py(err: Error) -> PyErr {
     let msg = err.to_string();
@@ -127,6 +134,7 @@ pub fn to_py(err: Error) -> PyErr {
         }
         Error::SchemaTooNew { .. } => ConfigError::new_err(msg),
         Error::Oidc(_) => OidcError::new_err(msg),
+        Error::Email(_) => EmailError::new_err(msg),
         _ => AuthgateError::new_err(msg),
     }
 }
@@ -148,6 +156,7 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("AuthgateError", py.get_type::<AuthgateError>())?;
     m.add("InvalidCredentials", py.get_type::<InvalidCredentials>())?;
     m.add("AccountLocked", py.get_type::<AccountLocked>())?;
+    m.add("EmailError", py.get_type::<EmailError>())?;
     m.add("TooManyAttempts", py.get_type::<TooManyAttempts>())?;
     m.add("TooManyUsers", py.get_type::<TooManyUsers>())?;
     m.add("SessionExists", py.get_type::<SessionExists>())?;

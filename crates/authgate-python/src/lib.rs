@@ -10,6 +10,7 @@ mod captcha;
 mod convert;
 mod errors;
 mod hashing;
+mod mail;
 mod oidc;
 mod store;
 
@@ -24,6 +25,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<store::Store>()?;
     m.add_class::<auth::Authenticator>()?;
     m.add_class::<auth::LoginResult>()?;
+    m.add_class::<mail::Mailer>()?;
     m.add_function(wrap_pyfunction!(auth::cookie_key_weakness, m)?)?;
     Ok(())
 }

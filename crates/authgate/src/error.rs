@@ -148,6 +148,9 @@ pub enum Error {
     /// their own variants, not this one.
     #[error(transparent)]
     Oidc(#[from] OidcFailure),
+    /// Mail could not be sent, or no mail server is configured.
+    #[error("{0}")]
+    Email(#[from] crate::mail::EmailFailure),
 }
 
 impl Error {

@@ -36,6 +36,7 @@ pub mod captcha;
 pub mod clock;
 pub mod error;
 pub mod lockout;
+pub mod mail;
 pub mod oidc;
 pub mod password;
 pub mod secret;
