@@ -189,4 +189,4 @@ def body(message: EmailMessage) -> str:
     """The plain-text body of ``message``."""
     part = message.get_body(preferencelist=("plain",))
     assert part is not None, message
-    return part.get_content()
+    return part.get_content().replace("\r\n", "\n")

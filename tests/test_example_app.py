@@ -74,3 +74,26 @@ def test_forgot_answers_known_and_unknown_alike(demo: Path) -> None:
     unknown = page_text(submit_forgot(run(), "Email", "nobody@example.com"))
     assert known == unknown
     assert "jsmith" not in known.replace("jsmith@gmail.com", "")
+
+
+def test_with_a_mail_server_the_demo_mails_the_password_and_shows_nothing(
+    demo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tests.smtp_server import SmtpServer, body
+
+    directory = tmp_path / "smtp"
+    directory.mkdir()
+    server = SmtpServer(directory, "starttls", users={"app": "smtp-Pa55word"})
+    try:
+        monkeypatch.setenv("AUTHGATE_SMTP_URL", server.url("app", "smtp-Pa55word"))
+        unknown = page_text(submit_forgot(run(), "Username", "nobody"))
+        at = submit_forgot(run(), "Username", "jsmith")
+        assert not at.exception
+        assert page_text(at) == unknown.replace("nobody", "jsmith")
+        [message] = server.wait_for(1)
+        assert message["To"].endswith("<jsmith@gmail.com>")
+        password = re.search(r"^    (\S+)$", body(message), re.MULTILINE)
+        assert password and password.group(1) not in page_text(at)
+        assert logs_in("jsmith", password.group(1))
+    finally:
+        server.stop()

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import streamlit as st
 
-from . import _core
+from . import _core, mailing
 from .captcha import CaptchaField
 from .exceptions import (
     CloudError,
@@ -35,9 +35,9 @@ if TYPE_CHECKING:
 Callback = Callable[[dict[str, Any]], Any] | None
 FormLocation = Literal["main", "sidebar"]
 
-_NO_EMAIL = (
-    "Sending email is not available yet in authgate: two_factor_auth and send_email "
-    "need an SMTP mailer. Nothing was changed."
+_NO_TWO_FACTOR = (
+    "two_factor_auth (a code mailed before the widget acts) is not available yet in "
+    "authgate; send_email works. Nothing was changed."
 )
 
 
@@ -140,7 +140,7 @@ class AccountWidgets:
         if not form.form_submit_button(_label(fields, "Register")):
             return None, None, None
         if two_factor_auth:
-            raise CloudError(_NO_EMAIL)
+            raise CloudError(_NO_TWO_FACTOR)
         if roles is not None and not isinstance(roles, list):
             raise LoginError("Roles must be provided as a list")
         first_name, last_name, email = first_name.strip(), last_name.strip(), email.strip()
@@ -256,13 +256,15 @@ class AccountWidgets:
         unknown username. The current password keeps working until the new one is
         first used or expires (24 hours).
         """
+        mailing.raise_failed_delivery(key)
         form, fields = _titled_form(location, fields, key, clear_on_submit, "Forgot password")
         username = form.text_input(_label(fields, "Username"), autocomplete="off")
         captcha_field = CaptchaField.render(form, f"{key}-captcha", fields) if captcha else None
         if not form.form_submit_button(_label(fields, "Submit")):
             return None, None, None
-        if send_email or two_factor_auth:
-            raise CloudError(_NO_EMAIL)
+        if two_factor_auth:
+            raise CloudError(_NO_TWO_FACTOR)
+        mailer = self._mailer() if send_email else None
         if captcha_field is not None:
             captcha_field.check(ForgotError)
         if not username.strip():
@@ -274,6 +276,8 @@ class AccountWidgets:
         if issued is None:
             return False, None, None
         user, new_password = issued
+        if mailer is not None:
+            self._mail_user(key, mailer, user, "new_password", password=new_password)
         self._sync_user(user["username"])
         if callback:
             callback(
@@ -302,13 +306,15 @@ class AccountWidgets:
 
         Returns ``(username, email)``; ``(False, email)`` when no user has the email.
         """
+        mailing.raise_failed_delivery(key)
         form, fields = _titled_form(location, fields, key, clear_on_submit, "Forgot username")
         email = form.text_input(_label(fields, "Email"), autocomplete="off")
         captcha_field = CaptchaField.render(form, f"{key}-captcha", fields) if captcha else None
         if not form.form_submit_button(_label(fields, "Submit")):
             return None, email
-        if send_email or two_factor_auth:
-            raise CloudError(_NO_EMAIL)
+        if two_factor_auth:
+            raise CloudError(_NO_TWO_FACTOR)
+        mailer = self._mailer() if send_email else None
         if captcha_field is not None:
             captcha_field.check(ForgotError)
         if not email.strip():
@@ -316,9 +322,32 @@ class AccountWidgets:
         user = self._auth.forgot_username(email)
         if user is None:
             return False, email
+        if mailer is not None:
+            self._mail_user(key, mailer, user, "username")
         if callback:
             callback({"widget": "Forgot username", **_user_fields(user), "email": email})
         return user["username"], email
+
+    def _mail_user(
+        self: Authenticate,
+        widget_key: str,
+        mailer: _core.Mailer,
+        user: dict[str, Any],
+        kind: Literal["new_password", "username"],
+        password: str = "",
+    ) -> None:
+        """Queues the ``kind`` message to ``user`` (see :mod:`authgate.mailing`)."""
+        templates = self._email_templates
+        values = {
+            "app": self.app_name,
+            "name": mailing.display_name(user),
+            "username": user["username"],
+            "password": password,
+        }
+        subject = getattr(templates, f"{kind}_subject").format(**values)
+        text = getattr(templates, f"{kind}_text").format(**values)
+        to = _core.Mailer.recipient(values["name"], str(user.get("email") or ""))
+        mailing.send_later(widget_key, mailer, to, subject, text)
 
     # ---- update details -----------------------------------------------------------
 

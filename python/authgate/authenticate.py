@@ -23,6 +23,7 @@ from .cookie import CookieJar
 from .exceptions import AuthenticateError, DeprecationError, LoginError, LogoutError
 from .guest_login import GuestLogin
 from .legacy import LOGIN_LOCATIONS, split_form_name
+from .mailing import Templates, resolve_mailer
 from .validator import Validator
 
 _SESSION_ID = "_authgate_session_id"
@@ -97,6 +98,12 @@ class Authenticate(AccountWidgets, GuestLogin):
             )
         self.attrs = kwargs
         self._show_hint = kwargs.get("show_password_hint", False) is True
+        self._smtp = kwargs.get("smtp")
+        self.app_name = str(kwargs.get("app_name") or "the app")
+        try:
+            self._email_templates = Templates.with_overrides(kwargs.get("email_templates"))
+        except (ValueError, TypeError) as e:
+            raise AuthenticateError(str(e)) from None
         self._client_ip_header = kwargs.get("client_ip_header")
         if self._client_ip_header is not None:
             _check_type("client_ip_header", self._client_ip_header, str)
@@ -360,6 +367,10 @@ class Authenticate(AccountWidgets, GuestLogin):
             callback(_payload("Login", result.user))
         self._rerun_unless_dict_mode()
         return True
+
+    def _mailer(self) -> _core.Mailer:
+        """The app's mailer (see :mod:`authgate.mailing`); ``CloudError`` if none."""
+        return resolve_mailer(self._smtp, self.path)
 
     def _client_address(self) -> str | None:
         """The address the guessing brake counts this browser under.

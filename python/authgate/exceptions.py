@@ -32,6 +32,10 @@ class CloudError(_MessageError):
     """Raised for email-sending (formerly cloud) errors."""
 
 
+class EmailError(CloudError):
+    """Raised when mail cannot be sent: the SMTP settings, or the server's answer."""
+
+
 class DeprecationError(_MessageError):
     """Raised for removed or renamed functionality."""
 
@@ -65,6 +69,7 @@ __all__ = [
     "CloudError",
     "CredentialsError",
     "DeprecationError",
+    "EmailError",
     "ForgotError",
     "LoginError",
     "LogoutError",

@@ -27,5 +27,6 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<auth::LoginResult>()?;
     m.add_class::<mail::Mailer>()?;
     m.add_function(wrap_pyfunction!(auth::cookie_key_weakness, m)?)?;
+    m.add_function(wrap_pyfunction!(store::config_section, m)?)?;
     Ok(())
 }

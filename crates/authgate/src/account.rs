@@ -221,6 +221,9 @@ impl Authenticator {
     pub fn forgot_password(&self, username: &str) -> Result<Option<IssuedPassword>> {
         let username = username.trim().to_lowercase();
         let Some(user) = self.store().user(&username)? else {
+            // The bcrypt work a known user's new password costs: the answer
+            // must not come sooner for a name nobody has.
+            password::dummy_verify_at_cost(&username, self.hash_cost());
             return Ok(None);
         };
         if user.password_hash.is_none() {

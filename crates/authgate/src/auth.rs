@@ -386,7 +386,7 @@ impl Authenticator {
     /// hashes with), then refuses: an unknown username must not answer
     /// faster than a known one.
     fn dummy_then_refuse(&self, password: &str) -> Error {
-        password::dummy_verify_at_cost(password, self.config.hash_cost);
+        password::dummy_verify_at_cost(password, self.hash_cost());
         Error::InvalidCredentials
     }
 
@@ -476,6 +476,11 @@ impl Authenticator {
     /// A new hash of `password` at this authenticator's cost.
     pub(crate) fn hash_new(&self, password: &str) -> Result<String> {
         password::hash_with_cost(password, self.config.hash_cost)
+    }
+
+    /// The bcrypt cost this authenticator hashes with.
+    pub(crate) fn hash_cost(&self) -> u32 {
+        self.config.hash_cost
     }
 
     /// The current time of this authenticator's clock.

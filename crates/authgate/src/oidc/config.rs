@@ -1,10 +1,7 @@
 //! Which provider and which client: read from the `oauth2` settings.
 
-use std::collections::HashMap;
 use std::fmt;
-use std::path::{Path, PathBuf};
-use std::sync::{Mutex, OnceLock, PoisonError};
-use std::time::Duration;
+use std::path::Path;
 
 use url::Url;
 
@@ -12,8 +9,7 @@ use super::error::OidcFailure;
 use super::http::checked_url;
 use super::pkce::SecretString;
 use crate::error::{Error, Result};
-use crate::store::file::{Fingerprint, SharedFile};
-use crate::yaml::{self, Value};
+use crate::yaml::Value;
 
 /// Google's issuer, as its discovery document and ID tokens name it.
 pub const GOOGLE_ISSUER: &str = "https://accounts.google.com";
@@ -218,38 +214,11 @@ impl ClientConfig {
 /// The `oauth2` section of a streamlit-authenticator `config.yaml`, where
 /// 0.4.2 keeps its providers' settings; `None` if the file has none.
 ///
-/// The file is parsed again only when it changed (size, modification time,
-/// inode): a logged-out page calls this on every rerun.
-///
 /// # Errors
 ///
-/// [`crate::Error::ConfigNotFound`], [`crate::Error::Io`] or
-/// [`crate::Error::YamlSyntax`] if the file cannot be read or parsed.
+/// As [`crate::store::file::config_section`].
 pub fn oauth2_section(path: &Path) -> Result<Option<Value>> {
-    type Cache = Mutex<HashMap<PathBuf, (Fingerprint, Option<Value>)>>;
-    static CACHE: OnceLock<Cache> = OnceLock::new();
-    let cache = CACHE.get_or_init(Default::default);
-    let file = SharedFile::new(path, Duration::ZERO);
-    let fingerprint = file.fingerprint()?;
-    if let Some((seen, section)) = cache
-        .lock()
-        .unwrap_or_else(PoisonError::into_inner)
-        .get(path)
-    {
-        if *seen == fingerprint {
-            return Ok(section.clone());
-        }
-    }
-    let (text, fingerprint) = file.read()?;
-    let section = yaml::parse(&text, path)?
-        .as_map()
-        .and_then(|doc| doc.get("oauth2"))
-        .cloned();
-    cache
-        .lock()
-        .unwrap_or_else(PoisonError::into_inner)
-        .insert(path.to_path_buf(), (fingerprint, section.clone()));
-    Ok(section)
+    crate::store::file::config_section(path, "oauth2")
 }
 
 /// A bad `oauth2` setting, described by `message`.

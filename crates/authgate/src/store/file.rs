@@ -254,3 +254,41 @@ fn fingerprint_of(meta: &fs::Metadata) -> Fingerprint {
         inode,
     }
 }
+
+/// A top-level section of a `config.yaml` (`oauth2`, `smtp`); `None` if the
+/// file has none.
+///
+/// The file is parsed again only when it changed (size, modification time,
+/// inode): a logged-out page asks on every rerun.
+///
+/// # Errors
+///
+/// [`Error::ConfigNotFound`], [`Error::Io`] or [`Error::YamlSyntax`] if
+/// the file cannot be read or parsed.
+pub fn config_section(path: &Path, name: &str) -> Result<Option<crate::yaml::Value>> {
+    type Cache = std::sync::Mutex<
+        std::collections::HashMap<(PathBuf, String), (Fingerprint, Option<crate::yaml::Value>)>,
+    >;
+    static CACHE: std::sync::OnceLock<Cache> = std::sync::OnceLock::new();
+    let cache = CACHE.get_or_init(Default::default);
+    let key = (path.to_path_buf(), name.to_owned());
+    let file = SharedFile::new(path, Duration::ZERO);
+    let fingerprint = file.fingerprint()?;
+    let lock = || {
+        cache
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    };
+    if let Some((seen, section)) = lock().get(&key) {
+        if *seen == fingerprint {
+            return Ok(section.clone());
+        }
+    }
+    let (text, fingerprint) = file.read()?;
+    let section = crate::yaml::parse(&text, path)?
+        .as_map()
+        .and_then(|doc| doc.get(name))
+        .cloned();
+    lock().insert(key, (fingerprint, section.clone()));
+    Ok(section)
+}

@@ -1,0 +1,127 @@
+"""Email for the widgets: which SMTP server, what the messages say, and
+delivery off the script thread.
+
+The server comes from, in order: ``Authenticate(smtp=...)`` (an
+``smtp[s]://`` URL or a dict), the config file's ``smtp:`` section (path
+mode), the ``AUTHGATE_SMTP_URL`` environment variable, or
+``st.secrets["authgate"]["smtp_url"]``.
+
+Messages are sent by a small pool of threads, never on the script thread:
+a rerun does not wait for the mail server, and a form answers as fast for
+a name nobody has (nothing to send) as for one that exists. A delivery
+that fails is reported by the widget that started it, at its next rerun.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Any
+
+import streamlit as st
+
+from authgate import _core
+from authgate.exceptions import CloudError, EmailError
+
+_OUTBOX = ThreadPoolExecutor(max_workers=4, thread_name_prefix="authgate-mail")
+_DELIVERY = "_authgate_mail_delivery"
+
+NOT_CONFIGURED = (
+    "No mail server is configured for send_email / two_factor_auth: add an smtp section "
+    "to the config (host, port, security, username, password, from), pass "
+    "Authenticate(smtp=...), or set AUTHGATE_SMTP_URL=smtp://user:password@host:587"
+    "?from=app@example.com. streamlit-authenticator's api_key service is discontinued."
+)
+
+
+def resolve_mailer(smtp: Any, path: str | None) -> _core.Mailer:
+    """The mailer of the first configured source; ``CloudError`` if none."""
+    config = smtp
+    if config is None and path is not None:
+        config = _core.config_section(path, "smtp")
+    if config is None:
+        config = os.environ.get("AUTHGATE_SMTP_URL") or None
+    if config is None:
+        config = _secret_smtp_url()
+    if config is None:
+        raise CloudError(NOT_CONFIGURED)
+    if isinstance(config, Mapping):
+        config = dict(config)
+    try:
+        return _core.Mailer(config)
+    except _core.EmailError as e:
+        raise EmailError(str(e)) from None
+    except TypeError as e:
+        raise EmailError(f"SMTP configuration: {e}") from None
+
+
+def _secret_smtp_url() -> str | None:
+    try:
+        section = st.secrets.get("authgate")
+    except Exception:  # no secrets.toml: Streamlit raises its own error types
+        return None
+    if isinstance(section, Mapping):
+        url = section.get("smtp_url")
+        return url if isinstance(url, str) and url else None
+    return None
+
+
+@dataclass(frozen=True)
+class Templates:
+    """The messages, naming the app. Override any of them with
+    ``Authenticate(email_templates={...})``: keys ``new_password_subject``,
+    ``new_password_text``, ``username_subject``, ``username_text``; the
+    texts are ``str.format`` templates of ``app``, ``name``, ``username``
+    and ``password``."""
+
+    new_password_subject: str = "{app}: your new password"
+    new_password_text: str = (
+        "Hello {name},\n\n"
+        "A new password was requested for your account '{username}' at {app}:\n\n"
+        "    {password}\n\n"
+        "Log in with it within 24 hours; it then becomes your password. Until then\n"
+        "your current password keeps working. If you did not ask for this, ignore\n"
+        "this message.\n"
+    )
+    username_subject: str = "{app}: your username"
+    username_text: str = (
+        "Hello {name},\n\n"
+        "The username of your account at {app} is:\n\n"
+        "    {username}\n\n"
+        "If you did not ask for this, ignore this message.\n"
+    )
+
+    @classmethod
+    def with_overrides(cls, overrides: Mapping[str, str] | None) -> Templates:
+        if not overrides:
+            return cls()
+        unknown = set(overrides) - set(cls.__dataclass_fields__)
+        if unknown:
+            raise ValueError(f"unknown email template(s): {', '.join(sorted(unknown))}")
+        return cls(**{k: str(v) for k, v in overrides.items()})
+
+
+def display_name(user: Mapping[str, Any]) -> str:
+    first = str(user.get("first_name") or "")
+    last = str(user.get("last_name") or "")
+    return f"{first} {last}".strip() or str(user.get("username") or "")
+
+
+def send_later(widget_key: str, mailer: _core.Mailer, to: str, subject: str, text: str) -> None:
+    """Queues a message; the widget ``widget_key`` reports its failure."""
+    future = _OUTBOX.submit(mailer.send, to, subject, text)
+    st.session_state.setdefault(_DELIVERY, {})[widget_key] = future
+
+
+def raise_failed_delivery(widget_key: str) -> None:
+    """Raises ``EmailError`` once if this widget's last message failed."""
+    deliveries: dict[str, Future[None]] = st.session_state.get(_DELIVERY) or {}
+    future = deliveries.get(widget_key)
+    if future is None or not future.done():
+        return
+    del deliveries[widget_key]
+    error = future.exception()
+    if error is not None:
+        raise EmailError(f"The email could not be sent: {error}")
