@@ -229,7 +229,12 @@ impl Authenticator {
         let username = req.username.trim().to_lowercase();
         let password = req.password.trim();
         let now = self.clock.now();
-        let throttled = self.throttle_attempt(&username, req.client, now)?;
+        let throttled = match self.throttle_attempt(&username, req.client, now) {
+            Err(Error::TooManyAttempts { retry_after }) => {
+                return Err(self.locked_or_wait(&username, now, retry_after)?);
+            }
+            other => other?,
+        };
         let login = self.check_password(req, &username, password, now)?;
         if let Some((keys, policy)) = throttled {
             self.store.throttle_success(&keys, &policy, now)?;
@@ -260,6 +265,17 @@ impl Authenticator {
             });
         }
         Ok(Some((keys, policy)))
+    }
+
+    /// The refusal of an attempt the throttle made wait: a locked account
+    /// says it is locked (its lock outlasts the wait), as it would once the
+    /// wait is over.
+    fn locked_or_wait(&self, username: &str, now: f64, retry_after: f64) -> Result<Error> {
+        let lock = self.store.lock_state(username)?;
+        Ok(match self.lockout_policy(None).locked_until(&lock, now) {
+            Some(until) => Error::AccountLocked { until },
+            None => Error::TooManyAttempts { retry_after },
+        })
     }
 
     /// The password part of [`Authenticator::login`]: the user whose

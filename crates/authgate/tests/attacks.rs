@@ -348,6 +348,31 @@ fn parallel_guesses_from_one_client_get_only_the_free_checks() {
 }
 
 #[test]
+fn a_locked_account_says_so_even_while_the_client_waits() {
+    for t in targets() {
+        let (auth, _) = authenticator(&t.store);
+        let attempt = |password| LoginRequest {
+            max_login_attempts: Some(5),
+            ..from(STRANGER, "jsmith", password)
+        };
+        for _ in 0..5 {
+            assert!(matches!(
+                auth.login(&attempt("guess")),
+                Err(Error::InvalidCredentials)
+            ));
+        }
+        assert!(
+            matches!(
+                auth.login(&attempt("abc")),
+                Err(Error::AccountLocked { .. })
+            ),
+            "{}",
+            t.name
+        );
+    }
+}
+
+#[test]
 fn unknown_usernames_are_slowed_like_known_ones() {
     for t in targets() {
         let (auth, _) = fast_authenticator(&t.store);
