@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import ast
 import re
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import yaml
+from streamlit.testing.v1 import AppTest
 
 from tests.smtp_server import SmtpServer, body
 from tests.test_widgets import Mode, app, errors, field, forgot, mode, press, results
@@ -32,7 +34,7 @@ def mailing(server: SmtpServer, **init: object) -> dict[str, object]:
     return {"smtp": server.url("app", USERS["app"]), "app_name": "Acme Reports", **init}
 
 
-def returned(at: object, method: str) -> tuple:
+def returned(at: AppTest, method: str) -> tuple:
     result = next(r for r in results(at) if r.startswith(f"{method}="))
     return ast.literal_eval(result.split("=", 1)[1])
 
@@ -41,6 +43,17 @@ def mailed_password(text: str) -> str:
     match = re.search(r"^    (\S+)$", text, re.MULTILINE)
     assert match, text
     return match.group(1)
+
+
+def next_email_error(at: AppTest) -> tuple[AppTest, str]:
+    """Reruns until the widget reports its failed delivery (at most 50 times)."""
+    for _ in range(50):
+        at = at.run()
+        failures = [e for e in errors(at) if e.startswith("EmailError")]
+        if failures:
+            return at, failures[0]
+        time.sleep(0.1)
+    raise AssertionError("no EmailError was reported")
 
 
 def test_forgot_password_mails_the_new_password(mode: Mode, smtp: SmtpServer) -> None:
@@ -142,12 +155,8 @@ def test_a_failed_delivery_is_reported_at_the_next_rerun(mode: Mode, tmp_path: P
     at = forgot(at, "jsmith")
     assert returned(at, "forgot_password")[0] == "jsmith"
     # The delivery runs off the script thread; its failure shows next time.
-    for _ in range(50):
-        at = at.run()
-        failures = [e for e in errors(at) if e.startswith("EmailError")]
-        if failures:
-            break
-    assert failures and "could not be reached" in failures[0]
+    at, failure = next_email_error(at)
+    assert "could not be reached" in failure
     # Reported once.
     assert not [e for e in errors(at.run()) if e.startswith("EmailError")]
 
@@ -155,13 +164,9 @@ def test_a_failed_delivery_is_reported_at_the_next_rerun(mode: Mode, tmp_path: P
 def test_a_refused_smtp_login_is_reported(config_path: Path, smtp: SmtpServer) -> None:
     init = {"smtp": smtp.url("app", "not-the-password")}
     at = forgot(app(config_path, [("forgot_password", {"send_email": True})], init), "jsmith")
-    for _ in range(50):
-        at = at.run()
-        failures = [e for e in errors(at) if e.startswith("EmailError")]
-        if failures:
-            break
-    assert failures and "refused the SMTP username or password" in failures[0]
-    assert "not-the-password" not in failures[0]
+    _, failure = next_email_error(at)
+    assert "refused the SMTP username or password" in failure
+    assert "not-the-password" not in failure
     assert smtp.messages == []
 
 

@@ -218,24 +218,36 @@ fn an_operators_lock_holds_against_every_way_in() {
 
 // ---- 5. parallel guesses ------------------------------------------------------------
 
+/// Runs `attempt` on 12 threads released at once; their results.
+fn all_at_once<F>(
+    auth: &Arc<Authenticator>,
+    attempt: F,
+) -> Vec<authgate::Result<authgate::auth::Login>>
+where
+    F: Fn(&Authenticator) -> authgate::Result<authgate::auth::Login> + Send + Sync + 'static,
+{
+    let attempt = Arc::new(attempt);
+    let barrier = Arc::new(Barrier::new(12));
+    let threads: Vec<_> = (0..12)
+        .map(|_| {
+            let (auth, barrier, attempt) = (auth.clone(), barrier.clone(), attempt.clone());
+            std::thread::spawn(move || {
+                barrier.wait();
+                attempt(&auth)
+            })
+        })
+        .collect();
+    threads.into_iter().map(|t| t.join().unwrap()).collect()
+}
+
 #[test]
 fn parallel_guesses_get_no_more_checks_than_the_limit() {
     for t in targets() {
         let (auth, _) = authenticator(&t.store);
         let auth = Arc::new(auth);
-        let barrier = Arc::new(Barrier::new(12));
-        let guesses: Vec<_> = (0..12)
-            .map(|_| {
-                let (auth, barrier) = (auth.clone(), barrier.clone());
-                std::thread::spawn(move || {
-                    barrier.wait();
-                    auth.login(&login("wrong", Some(3)))
-                })
-            })
-            .collect();
         let mut checked = 0;
-        for guess in guesses {
-            match guess.join().unwrap() {
+        for guess in all_at_once(&auth, |auth| auth.login(&login("wrong", Some(3)))) {
+            match guess {
                 Err(Error::InvalidCredentials) => checked += 1,
                 Err(Error::AccountLocked { .. } | Error::TooManyAttempts { .. }) => {}
                 other => panic!("{}: {other:?}", t.name),
@@ -325,19 +337,9 @@ fn parallel_guesses_from_one_client_get_only_the_free_checks() {
     for t in targets() {
         let (auth, _) = authenticator(&t.store);
         let auth = Arc::new(auth);
-        let barrier = Arc::new(Barrier::new(12));
-        let guesses: Vec<_> = (0..12)
-            .map(|_| {
-                let (auth, barrier) = (auth.clone(), barrier.clone());
-                std::thread::spawn(move || {
-                    barrier.wait();
-                    auth.login(&from(STRANGER, "jsmith", "wrong"))
-                })
-            })
-            .collect();
         let mut checked = 0;
-        for guess in guesses {
-            match guess.join().unwrap() {
+        for guess in all_at_once(&auth, |auth| auth.login(&from(STRANGER, "jsmith", "wrong"))) {
+            match guess {
                 Err(Error::InvalidCredentials) => checked += 1,
                 Err(Error::TooManyAttempts { .. }) => {}
                 other => panic!("{}: {other:?}", t.name),
