@@ -87,6 +87,12 @@ def _clock(call: Callable[[], object]) -> float:
     return time.perf_counter() - start
 
 
+def client_of(user: str) -> str:
+    """Each simulated user logs in from a browser of their own: the guessing
+    brake (on by default, and timed here) counts per client."""
+    return f"bench-{user}"
+
+
 class _Ops:
     """The timed calls on one store's ``_core.Authenticator``; each records its
     sample (``name`` + ``suffix``) or its error."""
@@ -111,7 +117,7 @@ class _Ops:
     def failed_login(self, user: str) -> None:
         def call() -> None:
             try:
-                self.auth.login(user, WRONG_PASSWORD)
+                self.auth.login(user, WRONG_PASSWORD, client=client_of(user))
             except self.core.InvalidCredentials:
                 return
             raise RuntimeError(f"{user}: a wrong password was accepted")
@@ -120,7 +126,10 @@ class _Ops:
 
     def login_logout(self, user: str) -> None:
         result: list[Any] = []
-        login = self.timed("login", lambda: result.append(self.auth.login(user, PASSWORD)))
+        login = self.timed(
+            "login",
+            lambda: result.append(self.auth.login(user, PASSWORD, client=client_of(user))),
+        )
         if login is None:
             return
         logout = self.timed("logout", lambda: self.auth.logout(result[0].session_id))

@@ -39,6 +39,11 @@ pub struct Backoff {
 }
 
 impl Backoff {
+    /// The count of attempts from which the next one waits.
+    pub fn threshold(&self) -> u32 {
+        self.free.max(1)
+    }
+
     /// The wait that the `attempts`-th attempt of a window imposes on the
     /// next one: none before the free attempts are used up.
     ///
@@ -51,7 +56,7 @@ impl Backoff {
     /// assert_eq!(b.delay_after(6), Some(5.0));
     /// ```
     pub fn delay_after(&self, attempts: u32) -> Option<f64> {
-        let beyond = attempts.checked_sub(self.free.max(1))?;
+        let beyond = attempts.checked_sub(self.threshold())?;
         // 2^63 is far beyond any max_delay; the exponent is capped to stay finite.
         let factor = 2f64.powi(beyond.min(63) as i32);
         Some((self.first_delay * factor).min(self.max_delay))
@@ -218,26 +223,6 @@ impl ThrottlePolicy {
         }
     }
 
-    /// Gives back the attempt of a success under a counter of `scope`:
-    /// `None` when the counter can go (the client + account counter, or an
-    /// empty one).
-    pub fn refund(&self, scope: Scope, state: &ThrottleState) -> Option<ThrottleState> {
-        if scope == Scope::ClientAccount || state.attempts <= 1 {
-            return None;
-        }
-        let attempts = state.attempts - 1;
-        // Without this attempt, no wait was due: any wait is this one's.
-        let blocked_until = self
-            .backoff(scope)
-            .delay_after(attempts)
-            .and(state.blocked_until);
-        Some(ThrottleState {
-            attempts,
-            blocked_until,
-            ..*state
-        })
-    }
-
     /// Whether a stored counter is over (its window and wait both passed)
     /// at `now`, and can be deleted.
     pub fn expired(&self, state: &ThrottleState, now: f64) -> bool {
@@ -280,21 +265,6 @@ mod tests {
         assert_eq!(p.blocked_until(&later, p.window), None);
         assert!(p.expired(&s, p.window + 1000.0));
         assert!(!p.expired(&s, 10.0));
-    }
-
-    #[test]
-    fn a_success_gives_its_attempt_back() {
-        let p = ThrottlePolicy::default();
-        let s = run(&p, Scope::Client, &[0.0; 30]);
-        assert!(p.blocked_until(&s, 0.0).is_some());
-        let back = p.refund(Scope::Client, &s).unwrap();
-        assert_eq!(back.attempts, 29);
-        assert_eq!(p.blocked_until(&back, 0.0), None);
-        assert_eq!(p.refund(Scope::ClientAccount, &s), None);
-        assert_eq!(
-            p.refund(Scope::Account, &run(&p, Scope::Account, &[0.0])),
-            None
-        );
     }
 
     #[test]

@@ -410,6 +410,37 @@ fn one_client_trying_many_accounts_is_slowed() {
 }
 
 #[test]
+fn a_success_gives_its_attempt_back() {
+    for t in targets() {
+        let (auth, _) = fast_authenticator(&t.store);
+        for i in 0..29 {
+            let name = format!("user{i}");
+            assert!(matches!(
+                auth.login(&from(STRANGER, &name, "x")),
+                Err(Error::InvalidCredentials)
+            ));
+        }
+        // The 30th attempt succeeds: it does not use up the client's last free one…
+        assert!(
+            auth.login(&from(STRANGER, "jsmith", "abc")).is_ok(),
+            "{}",
+            t.name
+        );
+        assert!(
+            matches!(
+                auth.login(&from(STRANGER, "user99", "x")),
+                Err(Error::InvalidCredentials)
+            ),
+            "{}",
+            t.name
+        );
+        // …so the 31st is the first to wait, and waits the first wait.
+        let wait = wait_of(&t, auth.login(&from(STRANGER, "user98", "x")));
+        assert!((wait - 1.0).abs() < 1e-6, "{}: {wait}", t.name);
+    }
+}
+
+#[test]
 fn many_clients_on_one_account_make_its_owner_wait_a_minute_at_most() {
     for t in targets() {
         let (auth, clock) = fast_authenticator(&t.store);

@@ -242,7 +242,9 @@ pub trait Store: Send + Sync + std::fmt::Debug {
         now: f64,
     ) -> Result<Option<f64>>;
     /// Gives back the attempt [`Store::throttle_attempt`] counted, after the
-    /// password was right ([`ThrottlePolicy::refund`](crate::throttle::ThrottlePolicy::refund)).
+    /// password was right: the client and account counter goes; the others
+    /// count one attempt less, and wait no more once below their threshold
+    /// ([`Backoff::threshold`](crate::throttle::Backoff::threshold)).
     fn throttle_success(
         &self,
         keys: &[crate::throttle::ThrottleKey],

@@ -24,7 +24,7 @@ use crate::store::{
     AuditEvent, FailureEvent, LoginState, NewUser, PendingPassword, SessionLimits, Settings,
     UserUpdate,
 };
-use crate::throttle::{ThrottleKey, ThrottlePolicy, ThrottleState};
+use crate::throttle::{Scope, ThrottleKey, ThrottlePolicy, ThrottleState};
 use crate::user::User;
 use crate::yaml::{Map, Value};
 
@@ -842,6 +842,9 @@ pub(crate) fn throttle_attempt(
 }
 
 /// See [`Store::throttle_success`](crate::store::Store::throttle_success).
+///
+/// Written without reading first, so that it goes out in one round trip
+/// with `COMMIT`.
 pub(crate) fn throttle_success(
     db: &impl Database,
     keys: &[ThrottleKey],
@@ -852,10 +855,24 @@ pub(crate) fn throttle_success(
     let keys = lock_order(keys);
     db.write(|tx| {
         tx.relax_durability()?;
-        let current = lock_throttles(tx, &keys)?;
         for k in &keys {
-            if let Some(state) = current.get(&k.key) {
-                put_throttle(tx, &k.key, policy.refund(k.scope, state).as_ref())?;
+            let key = [Param::Text(&k.key)];
+            // The last attempt of a counter, or a client and account's:
+            // the counter goes.
+            let gone = if k.scope == Scope::ClientAccount {
+                "DELETE FROM throttles WHERE key = $1"
+            } else {
+                "DELETE FROM throttles WHERE key = $1 AND attempts <= 1"
+            };
+            tx.defer(gone, &key)?;
+            if k.scope != Scope::ClientAccount {
+                let threshold = i64::from(policy.backoff(k.scope).threshold());
+                tx.defer(
+                    "UPDATE throttles SET attempts = attempts - 1, blocked_until = \
+                     CASE WHEN attempts - 1 < $2 THEN NULL ELSE blocked_until END \
+                     WHERE key = $1",
+                    &[Param::Text(&k.key), Param::Int(threshold)],
+                )?;
             }
         }
         Ok(())
