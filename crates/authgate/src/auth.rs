@@ -11,8 +11,8 @@ use crate::lockout::{LockState, LockoutPolicy};
 use crate::password;
 use crate::secret;
 use crate::session::{Session, SessionPolicy};
-use crate::store::{AuditEvent, LoginState, PendingPassword, SessionLimits, Store};
-use crate::throttle::{ThrottleKey, ThrottlePolicy};
+use crate::store::{AuditEvent, LoginState, PendingPassword, SessionLimits, Store, Throttled};
+use crate::throttle::{Refund, ThrottlePolicy};
 use crate::token::{self, Claims, TokenKey};
 use crate::user::User;
 
@@ -229,42 +229,31 @@ impl Authenticator {
         let username = req.username.trim().to_lowercase();
         let password = req.password.trim();
         let now = self.clock.now();
-        let throttled = match self.throttle_attempt(&username, req.client, now) {
-            Err(Error::TooManyAttempts { retry_after }) => {
-                return Err(self.locked_or_wait(&username, now, retry_after)?);
+        let throttle = self
+            .config
+            .throttle
+            .map(|policy| (ThrottlePolicy::keys(&username, req.client), policy));
+        let state = match &throttle {
+            Some((keys, policy)) => {
+                match self
+                    .store
+                    .throttled_login_state(&username, keys, policy, now)?
+                {
+                    Throttled::Go(state) => state,
+                    // Not audited: a flood of refusals must not grow the
+                    // audit log; the failures that led here were.
+                    Throttled::Wait(until) => {
+                        return Err(self.locked_or_wait(&username, now, (until - now).max(0.0))?)
+                    }
+                }
             }
-            other => other?,
+            None => self.store.login_state(&username)?,
         };
-        let login = self.check_password(req, &username, password, now)?;
-        if let Some((keys, policy)) = throttled {
-            self.store.throttle_success(&keys, &policy, now)?;
-        }
+        let user = self.check_password(req, &username, password, state, now)?;
         let limits = self.limits(req.max_concurrent_users, req.single_session);
         let event = self.event("login", Some(&username), None);
-        self.open_session(login, &limits, now, Some(&event))
-    }
-
-    /// Counts a password attempt under the throttle's counters; refuses it
-    /// if they make the client wait. Returns the counters, for the refund
-    /// of a success.
-    fn throttle_attempt(
-        &self,
-        username: &str,
-        client: Option<&str>,
-        now: f64,
-    ) -> Result<Option<([ThrottleKey; 3], ThrottlePolicy)>> {
-        let Some(policy) = self.config.throttle else {
-            return Ok(None);
-        };
-        let keys = ThrottlePolicy::keys(username, client);
-        if let Some(until) = self.store.throttle_attempt(&keys, &policy, now)? {
-            // Not audited: a flood of refusals must not grow the audit log;
-            // the failures that led here were.
-            return Err(Error::TooManyAttempts {
-                retry_after: (until - now).max(0.0),
-            });
-        }
-        Ok(Some((keys, policy)))
+        let refund = throttle.as_ref().map(|(keys, policy)| (&keys[..], policy));
+        self.open_session_with(user, &limits, now, Some(&event), refund)
     }
 
     /// The refusal of an attempt the throttle made wait: a locked account
@@ -286,6 +275,7 @@ impl Authenticator {
         req: &LoginRequest<'_>,
         username: &str,
         password: &str,
+        state: Option<LoginState>,
         now: f64,
     ) -> Result<User> {
         let username = username.to_string();
@@ -299,7 +289,7 @@ impl Authenticator {
             user,
             lock,
             pending,
-        } = match self.store.login_state(&username)? {
+        } = match state {
             Some(state) if !username.is_empty() => state,
             _ => return Err(self.dummy_then_refuse(password)),
         };
@@ -716,6 +706,19 @@ impl Authenticator {
         now: f64,
         event: Option<&AuditEvent>,
     ) -> Result<Login> {
+        self.open_session_with(user, limits, now, event, None)
+    }
+
+    /// [`Authenticator::open_session`], giving back a throttled attempt
+    /// (`refund`) in the same step.
+    fn open_session_with(
+        &self,
+        user: User,
+        limits: &SessionLimits,
+        now: f64,
+        event: Option<&AuditEvent>,
+        refund: Option<Refund<'_>>,
+    ) -> Result<Login> {
         let lifetime = if self.config.cookie_expiry_days > 0.0 {
             self.config.lifetime()
         } else {
@@ -730,7 +733,12 @@ impl Authenticator {
             last_seen: now,
             credential: Some(current_credential(&user)),
         };
-        self.store.open_session(&session, limits, now, event)?;
+        match refund {
+            Some(refund) => self
+                .store
+                .open_session_refunding(&session, limits, now, event, refund)?,
+            None => self.store.open_session(&session, limits, now, event)?,
+        }
         let token = if self.config.cookie_expiry_days > 0.0 {
             Some(self.issue_token(&user, &session)?)
         } else {

@@ -94,6 +94,10 @@ pub struct ThrottleState {
     pub blocked_until: Option<f64>,
 }
 
+/// The counters of a successful attempt and their rules: what
+/// [`crate::store::Store::open_session_refunding`] gives back.
+pub type Refund<'a> = (&'a [ThrottleKey], &'a ThrottlePolicy);
+
 /// The three counters' rules and their window.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct ThrottlePolicy {

@@ -251,6 +251,35 @@ pub trait Store: Send + Sync + std::fmt::Debug {
         policy: &crate::throttle::ThrottlePolicy,
         now: f64,
     ) -> Result<()>;
+    /// [`Store::throttle_attempt`], then, unless the client must wait,
+    /// [`Store::login_state`] — in one transaction where the store can
+    /// (databases read the user in the same round trip as the counters).
+    fn throttled_login_state(
+        &self,
+        username: &str,
+        keys: &[crate::throttle::ThrottleKey],
+        policy: &crate::throttle::ThrottlePolicy,
+        now: f64,
+    ) -> Result<Throttled<Option<LoginState>>> {
+        if let Some(until) = self.throttle_attempt(keys, policy, now)? {
+            return Ok(Throttled::Wait(until));
+        }
+        Ok(Throttled::Go(self.login_state(username)?))
+    }
+    /// [`Store::open_session`] after a right password, giving back its
+    /// throttled attempt ([`Store::throttle_success`]) in the same step
+    /// where the store can.
+    fn open_session_refunding(
+        &self,
+        session: &Session,
+        limits: &SessionLimits,
+        now: f64,
+        event: Option<&AuditEvent>,
+        refund: crate::throttle::Refund<'_>,
+    ) -> Result<()> {
+        self.throttle_success(refund.0, refund.1, now)?;
+        self.open_session(session, limits, now, event)
+    }
     /// Opens `session` if `limits` allow it and no operator's lock holds
     /// ([`Error::AccountLocked`](crate::Error::AccountLocked)), clears the
     /// user's failures and the lock they set and marks them logged in — all
@@ -361,6 +390,16 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     fn record_event(&self, event: &AuditEvent) -> Result<()>;
     /// The most recent events, newest last.
     fn recent_events(&self, limit: usize) -> Result<Vec<AuditEvent>>;
+}
+
+/// What a throttled step gives: its result, or when the client may try
+/// again (see [`crate::throttle`]).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Throttled<T> {
+    /// The attempt was counted; here is the step's result.
+    Go(T),
+    /// Nothing was counted: the client must wait until then (Unix seconds).
+    Wait(f64),
 }
 
 /// Options for opening a file store.

@@ -556,6 +556,38 @@ macro_rules! impl_store_via_ops {
             ) -> $crate::Result<Option<f64>> {
                 $crate::store::sql::ops::throttle_attempt(&self.$field, keys, policy, now)
             }
+            fn throttled_login_state(
+                &self,
+                username: &str,
+                keys: &[$crate::throttle::ThrottleKey],
+                policy: &$crate::throttle::ThrottlePolicy,
+                now: f64,
+            ) -> $crate::Result<$crate::store::Throttled<Option<$crate::store::LoginState>>> {
+                $crate::store::sql::ops::throttled_login_state(
+                    &self.$field,
+                    username,
+                    keys,
+                    policy,
+                    now,
+                )
+            }
+            fn open_session_refunding(
+                &self,
+                session: &$crate::session::Session,
+                limits: &$crate::store::SessionLimits,
+                now: f64,
+                event: Option<&$crate::store::AuditEvent>,
+                refund: $crate::throttle::Refund<'_>,
+            ) -> $crate::Result<()> {
+                $crate::store::sql::ops::open_session(
+                    &self.$field,
+                    session,
+                    limits,
+                    now,
+                    event,
+                    Some(refund),
+                )
+            }
             fn throttle_success(
                 &self,
                 keys: &[$crate::throttle::ThrottleKey],
@@ -571,7 +603,14 @@ macro_rules! impl_store_via_ops {
                 now: f64,
                 event: Option<&$crate::store::AuditEvent>,
             ) -> $crate::Result<()> {
-                $crate::store::sql::ops::open_session(&self.$field, session, limits, now, event)
+                $crate::store::sql::ops::open_session(
+                    &self.$field,
+                    session,
+                    limits,
+                    now,
+                    event,
+                    None,
+                )
             }
             fn session(&self, id: &str) -> $crate::Result<Option<$crate::session::Session>> {
                 $crate::store::sql::ops::session(&self.$field, id)

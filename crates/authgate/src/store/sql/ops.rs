@@ -22,9 +22,9 @@ use crate::session::{seen_recently, Session};
 use crate::store::document::roles_value;
 use crate::store::{
     AuditEvent, FailureEvent, LoginState, NewUser, PendingPassword, SessionLimits, Settings,
-    UserUpdate,
+    Throttled, UserUpdate,
 };
-use crate::throttle::{Scope, ThrottleKey, ThrottlePolicy, ThrottleState};
+use crate::throttle::{Refund, Scope, ThrottleKey, ThrottlePolicy, ThrottleState};
 use crate::user::User;
 use crate::yaml::{Map, Value};
 
@@ -495,27 +495,27 @@ pub(crate) fn login_state(db: &impl Database, username: &str) -> Result<Option<L
     let key = username.to_lowercase();
     let by_key = [Param::Text(&key)];
     db.read(|tx| {
-        let mut out = tx
-            .pipeline(&[
-                (SELECT_USER, &by_key),
-                (SELECT_LOCK_STATE, &by_key),
-                (SELECT_PENDING_PASSWORD, &by_key),
-            ])?
-            .into_iter();
-        let (user, lock, pending) = (
-            out.next().unwrap_or_default(),
-            out.next().unwrap_or_default(),
-            out.next().unwrap_or_default(),
-        );
-        let Some(user) = user.first() else {
-            return Ok(None);
-        };
-        Ok(Some(LoginState {
-            user: UserRow::from_row(user)?.to_user()?,
-            lock: lock_state_in(&lock)?,
-            pending: pending.first().map(pending_from_row).transpose()?,
-        }))
+        let rows = tx.pipeline(&[
+            (SELECT_USER, &by_key),
+            (SELECT_LOCK_STATE, &by_key),
+            (SELECT_PENDING_PASSWORD, &by_key),
+        ])?;
+        login_state_in(&rows)
     })
+}
+
+/// The login state in the rows of `SELECT_USER`, `SELECT_LOCK_STATE` and
+/// `SELECT_PENDING_PASSWORD`, in that order.
+fn login_state_in(rows: &[Vec<Row>]) -> Result<Option<LoginState>> {
+    let part = |i: usize| rows.get(i).map(Vec::as_slice).unwrap_or_default();
+    let Some(user) = part(0).first() else {
+        return Ok(None);
+    };
+    Ok(Some(LoginState {
+        user: UserRow::from_row(user)?.to_user()?,
+        lock: lock_state_in(part(1))?,
+        pending: part(2).first().map(pending_from_row).transpose()?,
+    }))
 }
 
 pub(crate) fn session(db: &impl Database, id: &str) -> Result<Option<Session>> {
@@ -742,9 +742,17 @@ pub(crate) fn legacy_cutoff(db: &impl Database) -> Result<Option<f64>> {
     })
 }
 
+/// Throttle counters by key.
+type Counters = HashMap<String, ThrottleState>;
+
 /// The throttle counters under `keys`, locked until the transaction ends,
-/// by key (absent ones are missing).
-fn lock_throttles(tx: &mut dyn Tx, keys: &[ThrottleKey]) -> Result<HashMap<String, ThrottleState>> {
+/// by key (absent ones are missing); `extra` queries go out in the same
+/// round trip, their rows after.
+fn lock_throttles_then(
+    tx: &mut dyn Tx,
+    keys: &[ThrottleKey],
+    extra: &[(&str, &[Param<'_>])],
+) -> Result<(Counters, Vec<Vec<Row>>)> {
     let placeholders: Vec<String> = (1..=keys.len()).map(|i| format!("${i}")).collect();
     let mut sql = format!(
         "SELECT key, attempts, window_start, blocked_until FROM throttles WHERE key IN ({})",
@@ -755,8 +763,12 @@ fn lock_throttles(tx: &mut dyn Tx, keys: &[ThrottleKey]) -> Result<HashMap<Strin
         sql.push_str(" ORDER BY key FOR UPDATE");
     }
     let params: Vec<Param<'_>> = keys.iter().map(|k| Param::Text(&k.key)).collect();
-    let rows = tx.query(&sql, &params)?;
-    rows.iter()
+    let mut queries: Vec<(&str, &[Param<'_>])> = vec![(&sql, &params)];
+    queries.extend_from_slice(extra);
+    let mut out = tx.pipeline(&queries)?.into_iter();
+    let rows = out.next().unwrap_or_default();
+    let states = rows
+        .iter()
         .map(|row| {
             let attempts = u32::try_from(row.i64(1)?)
                 .map_err(|_| corrupt("a throttle's attempts are out of range".into()))?;
@@ -767,7 +779,8 @@ fn lock_throttles(tx: &mut dyn Tx, keys: &[ThrottleKey]) -> Result<HashMap<Strin
             };
             Ok((row.text(0)?, state))
         })
-        .collect()
+        .collect::<Result<_>>()?;
+    Ok((states, out.collect()))
 }
 
 /// `keys` in the one order every transaction locks them in, once each.
@@ -807,44 +820,91 @@ pub(crate) fn throttle_attempt(
     check_time("now", now)?;
     let keys = lock_order(keys);
     db.write(|tx| {
-        tx.relax_durability()?;
-        // Rows two first attempts insert at once would otherwise not be
-        // there to lock: the insert makes them, the later one waits.
-        for k in &keys {
-            tx.defer(
-                "INSERT INTO throttles (key, attempts, window_start) VALUES ($1, 0, $2) \
-                 ON CONFLICT (key) DO NOTHING",
-                &[Param::Text(&k.key), Param::real("now", now)?],
-            )?;
-        }
-        let current = lock_throttles(tx, &keys)?;
-        let waits = keys.iter().filter_map(|k| {
-            let state = current.get(&k.key)?;
-            policy.blocked_until(state, now)
-        });
-        if let Some(until) = waits.reduce(f64::max) {
-            return Ok(Some(until));
-        }
-        for k in &keys {
-            let counted = policy.count(k.scope, current.get(&k.key), now);
-            put_throttle(tx, &k.key, Some(&counted))?;
-        }
-        tx.defer(
-            "DELETE FROM throttles WHERE window_start <= $1 \
-             AND (blocked_until IS NULL OR blocked_until <= $2)",
-            &[
-                Param::real("now", now - policy.window)?,
-                Param::real("now", now)?,
-            ],
-        )?;
-        Ok(None)
+        let (current, _) = prepare_count(tx, &keys, now, &[])?;
+        count_unless_waiting(tx, &keys, policy, now, &current)
     })
 }
 
+/// See [`Store::throttled_login_state`](crate::store::Store::throttled_login_state):
+/// the counters and the login's three reads in one round trip, the count
+/// with `COMMIT` in a second.
+pub(crate) fn throttled_login_state(
+    db: &impl Database,
+    username: &str,
+    keys: &[ThrottleKey],
+    policy: &ThrottlePolicy,
+    now: f64,
+) -> Result<Throttled<Option<LoginState>>> {
+    check_time("now", now)?;
+    let keys = lock_order(keys);
+    let user_key = username.to_lowercase();
+    let by_key = [Param::Text(&user_key)];
+    db.write(|tx| {
+        let reads: [(&str, &[Param<'_>]); 3] = [
+            (SELECT_USER, &by_key),
+            (SELECT_LOCK_STATE, &by_key),
+            (SELECT_PENDING_PASSWORD, &by_key),
+        ];
+        let (current, rows) = prepare_count(tx, &keys, now, &reads)?;
+        if let Some(until) = count_unless_waiting(tx, &keys, policy, now, &current)? {
+            return Ok(Throttled::Wait(until));
+        }
+        Ok(Throttled::Go(login_state_in(&rows)?))
+    })
+}
+
+/// Makes sure the counters' rows exist and locks them, with `extra` reads.
+fn prepare_count(
+    tx: &mut dyn Tx,
+    keys: &[ThrottleKey],
+    now: f64,
+    extra: &[(&str, &[Param<'_>])],
+) -> Result<(Counters, Vec<Vec<Row>>)> {
+    tx.relax_durability()?;
+    // Rows two first attempts insert at once would otherwise not be
+    // there to lock: the insert makes them, the later one waits.
+    for k in keys {
+        tx.defer(
+            "INSERT INTO throttles (key, attempts, window_start) VALUES ($1, 0, $2) \
+             ON CONFLICT (key) DO NOTHING",
+            &[Param::Text(&k.key), Param::real("now", now)?],
+        )?;
+    }
+    lock_throttles_then(tx, keys, extra)
+}
+
+/// Counts the attempt under every counter, unless one makes it wait: then
+/// nothing is counted and the answer is when the wait ends.
+fn count_unless_waiting(
+    tx: &mut dyn Tx,
+    keys: &[ThrottleKey],
+    policy: &ThrottlePolicy,
+    now: f64,
+    current: &Counters,
+) -> Result<Option<f64>> {
+    let waits = keys.iter().filter_map(|k| {
+        let state = current.get(&k.key)?;
+        policy.blocked_until(state, now)
+    });
+    if let Some(until) = waits.reduce(f64::max) {
+        return Ok(Some(until));
+    }
+    for k in keys {
+        let counted = policy.count(k.scope, current.get(&k.key), now);
+        put_throttle(tx, &k.key, Some(&counted))?;
+    }
+    tx.defer(
+        "DELETE FROM throttles WHERE window_start <= $1 \
+         AND (blocked_until IS NULL OR blocked_until <= $2)",
+        &[
+            Param::real("now", now - policy.window)?,
+            Param::real("now", now)?,
+        ],
+    )?;
+    Ok(None)
+}
+
 /// See [`Store::throttle_success`](crate::store::Store::throttle_success).
-///
-/// Written without reading first, so that it goes out in one round trip
-/// with `COMMIT`.
 pub(crate) fn throttle_success(
     db: &impl Database,
     keys: &[ThrottleKey],
@@ -852,31 +912,36 @@ pub(crate) fn throttle_success(
     now: f64,
 ) -> Result<()> {
     check_time("now", now)?;
-    let keys = lock_order(keys);
     db.write(|tx| {
         tx.relax_durability()?;
-        for k in &keys {
-            let key = [Param::Text(&k.key)];
-            // The last attempt of a counter, or a client and account's:
-            // the counter goes.
-            let gone = if k.scope == Scope::ClientAccount {
-                "DELETE FROM throttles WHERE key = $1"
-            } else {
-                "DELETE FROM throttles WHERE key = $1 AND attempts <= 1"
-            };
-            tx.defer(gone, &key)?;
-            if k.scope != Scope::ClientAccount {
-                let threshold = i64::from(policy.backoff(k.scope).threshold());
-                tx.defer(
-                    "UPDATE throttles SET attempts = attempts - 1, blocked_until = \
-                     CASE WHEN attempts - 1 < $2 THEN NULL ELSE blocked_until END \
-                     WHERE key = $1",
-                    &[Param::Text(&k.key), Param::Int(threshold)],
-                )?;
-            }
-        }
-        Ok(())
+        defer_refund(tx, keys, policy)
     })
+}
+
+/// Gives back a successful attempt, written without reading first so that
+/// it goes out with the transaction's `COMMIT`.
+fn defer_refund(tx: &mut dyn Tx, keys: &[ThrottleKey], policy: &ThrottlePolicy) -> Result<()> {
+    for k in &lock_order(keys) {
+        let key = [Param::Text(&k.key)];
+        // The last attempt of a counter, or a client and account's:
+        // the counter goes.
+        let gone = if k.scope == Scope::ClientAccount {
+            "DELETE FROM throttles WHERE key = $1"
+        } else {
+            "DELETE FROM throttles WHERE key = $1 AND attempts <= 1"
+        };
+        tx.defer(gone, &key)?;
+        if k.scope != Scope::ClientAccount {
+            let threshold = i64::from(policy.backoff(k.scope).threshold());
+            tx.defer(
+                "UPDATE throttles SET attempts = attempts - 1, blocked_until = \
+                 CASE WHEN attempts - 1 < $2 THEN NULL ELSE blocked_until END \
+                 WHERE key = $1",
+                &[Param::Text(&k.key), Param::Int(threshold)],
+            )?;
+        }
+    }
+    Ok(())
 }
 
 /// See [`Store::reserve_attempt`](crate::store::Store::reserve_attempt).
@@ -929,6 +994,7 @@ pub(crate) fn open_session(
     limits: &SessionLimits,
     now: f64,
     event: Option<&AuditEvent>,
+    refund: Option<Refund<'_>>,
 ) -> Result<()> {
     check_time("now", now)?;
     check_time("idle_timeout", limits.idle_timeout)?;
@@ -986,6 +1052,9 @@ pub(crate) fn open_session(
              WHERE username = $1",
             &[Param::Text(&key)],
         )?;
+        if let Some((keys, policy)) = refund {
+            defer_refund(tx, keys, policy)?;
+        }
         defer_event(tx, event)?;
         upsert_session(tx, session, &key)
     });
