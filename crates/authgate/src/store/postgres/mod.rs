@@ -54,7 +54,15 @@
 //!   loopback address or a Unix socket with `prefer`. Only `verify-full`
 //!   stops an attacker on the path who presents a certificate of their own:
 //!   use it with `sslrootcert` for a server on another machine. See
-//!   [`SslMode`] for the table. Client certificates are not supported.
+//!   [`SslMode`] for the table. An explicit `sslmode=disable` (or `prefer`)
+//!   to another machine is the operator's choice and allowed, but then the
+//!   URL must hold no password: whoever is on an unencrypted path can ask
+//!   for it in clear text, and tokio-postgres would send it, so such a URL
+//!   is refused before anything is sent (a server that asks for no
+//!   password, `trust`, still works). Over TLS the server's authentication
+//!   method is not restricted: under `require` without `sslrootcert` an
+//!   attacker with a certificate of their own could still ask for the
+//!   password. Client certificates are not supported.
 //!
 //! ```no_run
 //! use authgate::store::{PostgresStore, Store};
@@ -141,11 +149,22 @@ impl PostgresStore {
     /// Connects to the database at `url` (`postgresql://user:password@host:port/dbname`,
     /// or a `key=value` connection string) and brings its schema up to date.
     ///
+    /// TLS follows libpq's `sslmode` and `sslrootcert` in the URL (see
+    /// [`SslMode`]): without `sslmode`, a server on another machine is
+    /// reached with `require` (`verify-full` when `sslrootcert` is given),
+    /// one on a loopback address or Unix socket with `prefer`. For a server
+    /// across a network you do not control, give
+    /// `?sslmode=verify-full&sslrootcert=/path/ca.pem`. A URL that would send
+    /// its password to another machine over a connection that may be
+    /// unencrypted (`sslmode=disable` or `prefer`) is refused.
+    ///
     /// # Errors
     ///
     /// [`Error::Io`] naming the database (without its password) if the URL is
-    /// invalid or the server cannot be reached or refuses the login;
-    /// [`Error::ConfigSchema`] if the schema is newer than this code.
+    /// invalid (including an unreadable `sslrootcert`, or a password with
+    /// `sslmode=disable`/`prefer` to another machine), or the server cannot be
+    /// reached, fails the TLS handshake or certificate check, or refuses the
+    /// login; [`Error::ConfigSchema`] if the schema is newer than this code.
     pub fn connect(url: &str) -> Result<Self> {
         Self::connect_with(url, PostgresOptions::default())
     }

@@ -9,7 +9,7 @@ use tokio_postgres::error::SqlState;
 use tokio_postgres::{Config, NoTls};
 
 use super::pipeline::{PgConn, PgTx, SESSIONS_LOCK};
-use super::tls::{SslMode, Tls};
+use super::tls::Tls;
 use super::{chain, scrub, PostgresOptions, PostgresStore};
 use crate::error::{Error, Result};
 use crate::store::sql::{self, Database, Param, Tx};
@@ -246,7 +246,7 @@ impl PgDb {
             "cannot connect to PostgreSQL over TLS (sslmode={}): check the server's \
              certificate, or name its CA with sslrootcert=/path/ca.pem; on a trusted \
              network sslmode=disable turns TLS off",
-            mode_name(self.tls.mode)
+            self.tls.mode.as_str()
         )
     }
 
@@ -409,16 +409,5 @@ impl Database for PgDb {
             }
             attempt += 1;
         }
-    }
-}
-
-/// libpq's name of `mode`.
-fn mode_name(mode: SslMode) -> &'static str {
-    match mode {
-        SslMode::Disable => "disable",
-        SslMode::Prefer => "prefer",
-        SslMode::Require => "require",
-        SslMode::VerifyCa => "verify-ca",
-        SslMode::VerifyFull => "verify-full",
     }
 }

@@ -17,6 +17,9 @@
 //!
 //! tokio-postgres knows neither `verify-*` nor `sslrootcert`: both are taken
 //! out of the connection string here before it is parsed.
+//!
+//! A password is never offered over a connection to another machine that
+//! may be unencrypted (`disable`, or `prefer`): see `refuse_plain_password`.
 
 use std::net::IpAddr;
 use std::path::{Path, PathBuf};
@@ -58,6 +61,22 @@ pub enum SslMode {
 }
 
 impl SslMode {
+    /// libpq's name of the mode, as written in a URL.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SslMode::Disable => "disable",
+            SslMode::Prefer => "prefer",
+            SslMode::Require => "require",
+            SslMode::VerifyCa => "verify-ca",
+            SslMode::VerifyFull => "verify-full",
+        }
+    }
+
+    /// Whether a connection in this mode can end up in plain text.
+    fn may_be_plain(self) -> bool {
+        matches!(self, SslMode::Disable | SslMode::Prefer)
+    }
+
     fn parse(value: &str) -> Result<Self, String> {
         Ok(match value {
             "disable" => SslMode::Disable,
@@ -180,6 +199,7 @@ pub(super) fn configure(params: &TlsParams, config: &mut Config) -> Result<Tls, 
         None if roots.is_some() => SslMode::VerifyFull,
         None => SslMode::Require,
     };
+    refuse_plain_password(mode, config)?;
     config.ssl_mode(match mode {
         SslMode::Disable => WireMode::Disable,
         SslMode::Prefer => WireMode::Prefer,
@@ -198,6 +218,29 @@ pub(super) fn configure(params: &TlsParams, config: &mut Config) -> Result<Tls, 
         mode,
         connector: connector.map(MakeRustlsConnect::new),
     })
+}
+
+/// Refuses a password that could cross the network in plain text: `mode`
+/// may end unencrypted (`disable`, or `prefer` when the server — or whoever
+/// answers in its place — declines TLS) and a host is another machine.
+///
+/// Over plain text, whoever is on the path can answer as the server and ask
+/// for the password in clear (`AuthenticationCleartextPassword`), and
+/// tokio-postgres sends it: it has no switch that allows only SCRAM (its
+/// `channel_binding=require` needs TLS). So the password is not offered at
+/// all; a server that asks for none (`trust`) is still reachable so.
+fn refuse_plain_password(mode: SslMode, config: &Config) -> Result<(), String> {
+    let has_password = config.get_password().is_some_and(|p| !p.is_empty());
+    if !(mode.may_be_plain() && has_password) || all_local(config) {
+        return Ok(());
+    }
+    Err(format!(
+        "refusing to send the password to a server on another machine over a \
+         connection that may not be encrypted (sslmode={}): use sslmode=verify-full with \
+         sslrootcert=/path/ca.pem, or sslmode=require; sslmode=disable to another machine \
+         works only for a server that asks for no password",
+        mode.as_str()
+    ))
 }
 
 /// What a connection checks of the server's certificate.
@@ -388,6 +431,54 @@ mod tests {
             mode_for("postgresql://db.internal/x?sslmode=disable"),
             SslMode::Disable
         );
+    }
+
+    fn configured(url: &str) -> Result<SslMode, String> {
+        let (rest, params) = split_tls_params(url)?;
+        let mut config: Config = rest.parse().unwrap();
+        configure(&params, &mut config).map(|tls| tls.mode)
+    }
+
+    #[test]
+    fn a_password_never_goes_to_another_machine_in_plain_text() {
+        for url in [
+            "postgresql://u:pw@db.internal/x?sslmode=disable",
+            "postgresql://u:pw@db.internal/x?sslmode=prefer",
+            "postgresql://u:pw@localhost,db.internal/x?sslmode=disable",
+            "postgresql://u:pw@db.internal/x?hostaddr=127.0.0.1&sslmode=disable",
+            "host=10.0.0.5 user=u password=pw sslmode=disable",
+        ] {
+            let err = configured(url).unwrap_err();
+            assert!(
+                err.contains("refusing to send the password"),
+                "{url}: {err}"
+            );
+            assert!(!err.contains("pw"), "{err}");
+        }
+        // Encrypted, on this machine, or without a password: allowed.
+        for (url, mode) in [
+            ("postgresql://u:pw@db.internal/x", SslMode::Require),
+            (
+                "postgresql://u:pw@db.internal/x?sslmode=require",
+                SslMode::Require,
+            ),
+            (
+                "postgresql://u:pw@127.0.0.1/x?sslmode=disable",
+                SslMode::Disable,
+            ),
+            ("postgresql://u:pw@[::1]/x?sslmode=prefer", SslMode::Prefer),
+            ("host=/run/postgresql user=u password=pw", SslMode::Prefer),
+            (
+                "postgresql://u@db.internal/x?sslmode=disable",
+                SslMode::Disable,
+            ),
+            (
+                "postgresql://u:@db.internal/x?sslmode=disable",
+                SslMode::Disable,
+            ),
+        ] {
+            assert_eq!(configured(url), Ok(mode), "{url}");
+        }
     }
 
     #[test]
