@@ -23,8 +23,9 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::OnceLock;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-/// The password written in every test URL. The server trusts local
-/// connections and ignores it; the tests check it never shows in messages.
+/// The password written in every test URL. The plain server trusts local
+/// connections and ignores it; the TLS-only server ([`PgServer::start_tls`])
+/// checks it (`scram-sha-256`). The tests check it never shows in messages.
 pub const PASSWORD: &str = "pg-s3cret-Pa55";
 
 /// A running PostgreSQL server.
@@ -115,10 +116,21 @@ impl PgServer {
         Self::start_with(None)
     }
 
-    /// Starts a server that only accepts TLS connections (`hostssl`), with
-    /// the certificate `server.crt` and key `server.key` of `tls_dir`.
+    /// Starts a server that only accepts TLS connections over TCP
+    /// (`hostssl` with `scram-sha-256` for the `postgres` user's
+    /// [`PASSWORD`]; `hostnossl` rejected), with the certificate `server.crt`
+    /// and key `server.key` of `tls_dir`. Its Unix socket still trusts
+    /// everyone, for the tests' own administration.
     pub fn start_tls(tls_dir: &Path) -> PgServer {
-        Self::start_with(Some(tls_dir))
+        let server = Self::start_with(Some(tls_dir));
+        server
+            .local_client("postgres")
+            .batch_execute(&format!(
+                "SET password_encryption = 'scram-sha-256'; \
+                 ALTER ROLE postgres PASSWORD '{PASSWORD}'"
+            ))
+            .expect("set the postgres user's password");
+        server
     }
 
     fn start_with(tls_dir: Option<&Path>) -> PgServer {
@@ -235,8 +247,10 @@ impl PgServer {
         let mut text = std::fs::read_to_string(&conf).expect("read postgresql.conf");
         text.push_str("\nssl = on\nssl_cert_file = 'server.crt'\nssl_key_file = 'server.key'\n");
         std::fs::write(&conf, text).expect("write postgresql.conf");
+        // A password check that only TLS connections can reach: a
+        // connection that gets in was encrypted, and sent the password.
         let hba = "local all all trust\n\
-                   hostssl all all 127.0.0.1/32 trust\n\
+                   hostssl all all 127.0.0.1/32 scram-sha-256\n\
                    hostnossl all all 127.0.0.1/32 reject\n";
         std::fs::write(self.data.join("pg_hba.conf"), hba).expect("write pg_hba.conf");
     }
@@ -318,8 +332,29 @@ impl PgServer {
             .expect("connect to the test server")
     }
 
+    /// A client of database `dbname` over the server's Unix socket, which
+    /// every server trusts (a TLS-only server refuses [`PgServer::client`]).
+    pub fn local_client(&self, dbname: &str) -> postgres::Client {
+        let mut config = postgres::Config::new();
+        config
+            .host_path(self.root.join("sock"))
+            .port(self.port)
+            .user("postgres")
+            .dbname(dbname)
+            .connect_timeout(Duration::from_secs(10));
+        config
+            .connect(postgres::NoTls)
+            .expect("connect to the test server's Unix socket")
+    }
+
     /// Creates an empty database and returns its URL.
     pub fn fresh_database(&self, hint: &str) -> String {
+        let name = self.create_database(hint);
+        self.url(&name)
+    }
+
+    /// Creates an empty database and returns its name.
+    pub fn create_database(&self, hint: &str) -> String {
         static NEXT: AtomicU32 = AtomicU32::new(0);
         let clean: String = hint
             .chars()
@@ -333,7 +368,7 @@ impl PgServer {
             .take(40)
             .collect();
         let name = format!("t{}_{clean}", NEXT.fetch_add(1, Ordering::Relaxed));
-        let mut admin = self.client("postgres");
+        let mut admin = self.local_client("postgres");
         // FILE_COPY (PostgreSQL 15+) copies the small template directly
         // instead of through the WAL: much faster for many small databases.
         let version: i32 = admin
@@ -348,7 +383,7 @@ impl PgServer {
         admin
             .batch_execute(&format!("CREATE DATABASE \"{name}\"{strategy}"))
             .expect("create a test database");
-        self.url(&name)
+        name
     }
 
     fn stop(&self) {
