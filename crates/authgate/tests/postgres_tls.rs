@@ -1,15 +1,21 @@
 //! PostgreSQL over TLS against a real server that refuses plain TCP
-//! (`hostssl` only), with a certificate of a throwaway CA that names
-//! `localhost` (not `127.0.0.1`).
+//! (`hostssl` with `scram-sha-256` only), with a certificate of a throwaway
+//! CA that names `localhost` (not `127.0.0.1`); and against the plain test
+//! server, which has no TLS at all. What the server itself saw is read from
+//! `pg_stat_ssl` over its Unix socket.
 
 mod support;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::sync::OnceLock;
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::{Arc, OnceLock};
 
+use authgate::account::{PreAuthorization, Registration};
+use authgate::auth::{AuthConfig, Authenticator, LoginRequest};
 use authgate::store::postgres::SslMode;
 use authgate::store::{PostgresStore, Store};
+use authgate::token::TokenKey;
 use support::{PgServer, PASSWORD};
 
 struct TlsServer {
@@ -208,4 +214,140 @@ fn plain_text_is_refused_by_a_tls_only_server() {
     let s = tls_server();
     let text = refused(&s.url("127.0.0.1", "sslmode=disable"));
     assert!(text.contains("no encryption"), "{text}");
+}
+
+/// A name no other connection of this test binary uses, for
+/// `application_name`: how the server's views find a store's connections.
+fn unique_app(hint: &str) -> String {
+    static NEXT: AtomicU32 = AtomicU32::new(0);
+    format!("tls_{hint}_{}", NEXT.fetch_add(1, Ordering::Relaxed))
+}
+
+/// `pg_stat_ssl.ssl` of every connection of `server` named `app`: the
+/// server's own word on whether each is encrypted.
+fn server_sees_ssl(server: &PgServer, app: &str) -> Vec<bool> {
+    server
+        .local_client("postgres")
+        .query(
+            "SELECT s.ssl FROM pg_stat_ssl s JOIN pg_stat_activity a USING (pid) \
+             WHERE a.application_name = $1",
+            &[&app],
+        )
+        .expect("read pg_stat_ssl")
+        .iter()
+        .map(|row| row.get(0))
+        .collect()
+}
+
+#[test]
+fn a_user_registers_and_logs_in_over_verify_full() {
+    let s = tls_server();
+    let dbname = s.server.create_database("verify_full_login");
+    let app = unique_app("login");
+    let url = format!(
+        "postgresql://postgres:{PASSWORD}@localhost:{}/{dbname}?sslmode=verify-full&sslrootcert={}&application_name={app}",
+        s.server.port(),
+        s.ca().display()
+    );
+    let store = Arc::new(connects(&url));
+    let config = AuthConfig::new(
+        TokenKey::new("a-cookie-key-of-32-bytes-or-more-0123456789"),
+        30.0,
+    )
+    .and_then(|c| c.with_hash_cost(4))
+    .unwrap();
+    let auth = Authenticator::new(store.clone(), config);
+    auth.register(&Registration {
+        username: "ann",
+        email: "ann@example.com",
+        first_name: "Ann",
+        last_name: "Lee",
+        password: "Secret-123",
+        password_repeat: "Secret-123",
+        pre_authorized: PreAuthorization::Anyone,
+        ..Default::default()
+    })
+    .expect("register over TLS");
+    let login = auth
+        .login(&LoginRequest {
+            username: "ann",
+            password: "Secret-123",
+            ..Default::default()
+        })
+        .expect("log in over TLS");
+    assert_eq!(login.user.username, "ann");
+    assert!(store.user("ann").unwrap().is_some());
+    // The store keeps its connections open: the server lists each one, and
+    // each one encrypted.
+    let seen = server_sees_ssl(&s.server, &app);
+    assert!(!seen.is_empty(), "the server lists no connection of {app}");
+    assert!(seen.iter().all(|&ssl| ssl), "{seen:?}");
+}
+
+#[test]
+fn the_loopback_default_is_encrypted_when_the_server_offers_tls() {
+    let s = tls_server();
+    let app = unique_app("prefer_tls");
+    let store = connects(&s.url("127.0.0.1", &format!("application_name={app}")));
+    assert_eq!(store.ssl_mode(), SslMode::Prefer);
+    let seen = server_sees_ssl(&s.server, &app);
+    assert!(!seen.is_empty() && seen.iter().all(|&ssl| ssl), "{seen:?}");
+}
+
+#[test]
+fn the_loopback_default_falls_back_to_plain_text_without_tls() {
+    // The plain server has no TLS: prefer connects without it, and the
+    // server says so (the check above can tell the difference).
+    let server = support::server();
+    let dbname = server.create_database("prefer_plain");
+    let app = unique_app("prefer_plain");
+    let url = format!("{}?application_name={app}", server.url(&dbname));
+    let store = connects(&url);
+    assert_eq!(store.ssl_mode(), SslMode::Prefer);
+    let seen = server_sees_ssl(server, &app);
+    assert!(!seen.is_empty() && seen.iter().all(|&ssl| !ssl), "{seen:?}");
+}
+
+#[test]
+fn require_against_a_server_without_tls_is_refused_with_the_fix() {
+    let server = support::server();
+    let dbname = server.create_database("require_plain");
+    for mode in ["require", "verify-full"] {
+        let text = refused(&format!("{}?sslmode={mode}", server.url(&dbname)));
+        assert!(
+            text.contains(&format!("over TLS (sslmode={mode})")),
+            "{text}"
+        );
+        assert!(text.contains("sslrootcert=/path/ca.pem"), "{text}");
+        assert!(
+            text.contains(&format!("127.0.0.1:{}", server.port())),
+            "{text}"
+        );
+    }
+}
+
+#[test]
+fn no_password_goes_to_another_machine_in_plain_text() {
+    // `db.example` names another machine; hostaddr sends the connection to
+    // the plain test server on 127.0.0.1 instead, so that a missing refusal
+    // would be seen to connect rather than to leave this machine.
+    let server = support::server();
+    let dbname = server.create_database("plain_password");
+    let at = |auth: &str, mode: &str| {
+        format!(
+            "postgresql://postgres{auth}@db.example:{}/{dbname}?hostaddr=127.0.0.1&sslmode={mode}",
+            server.port()
+        )
+    };
+    for mode in ["disable", "prefer"] {
+        let text = refused(&at(&format!(":{PASSWORD}"), mode));
+        assert!(text.contains("refusing to send the password"), "{text}");
+        assert!(text.contains(&format!("sslmode={mode}")), "{text}");
+    }
+    // The operator's explicit choice without a password still works.
+    let app = unique_app("disable_trust");
+    let store = connects(&format!("{}&application_name={app}", at("", "disable")));
+    assert_eq!(store.ssl_mode(), SslMode::Disable);
+    let seen = server_sees_ssl(server, &app);
+    assert!(!seen.is_empty() && seen.iter().all(|&ssl| !ssl), "{seen:?}");
 }
