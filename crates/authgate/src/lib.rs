@@ -39,6 +39,7 @@ pub mod lockout;
 pub mod mail;
 pub mod oidc;
 pub mod password;
+mod percent;
 pub mod secret;
 pub mod session;
 pub mod store;

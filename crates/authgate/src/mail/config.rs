@@ -9,6 +9,7 @@ use url::Url;
 
 use super::EmailFailure;
 use crate::oidc::SecretString;
+use crate::percent::percent_decode;
 use crate::yaml::Value;
 
 /// How the connection to the SMTP server is protected.
@@ -134,14 +135,10 @@ impl SmtpConfig {
             (_, true) => Security::Tls,
             (None, false) => Security::StartTls,
         };
-        let decode = |s: &str| {
-            url::form_urlencoded::parse(format!("x={s}").as_bytes())
-                .next()
-                .map(|(_, v)| v.into_owned())
-                .unwrap_or_default()
-        };
-        let username = Some(decode(parsed.username())).filter(|u| !u.is_empty());
-        let password = parsed.password().map(|p| SecretString::new(decode(p)));
+        let username = Some(percent_decode(parsed.username())).filter(|u| !u.is_empty());
+        let password = parsed
+            .password()
+            .map(|p| SecretString::new(percent_decode(p)));
         let host = parsed
             .host_str()
             .filter(|h| !h.is_empty())
@@ -309,13 +306,13 @@ mod tests {
     #[test]
     fn urls_name_every_setting() {
         let c = SmtpConfig::from_url(
-            "smtps://me%40x.org:p%26ss@mail.x.org:2465?from=a@x.org&reply_to=b@x.org&timeout=3",
+            "smtps://me%40x.org:p%26s+s@mail.x.org:2465?from=a@x.org&reply_to=b@x.org&timeout=3",
         )
         .unwrap();
         assert_eq!(c.host, "mail.x.org");
         assert_eq!((c.port, c.security), (2465, Security::Tls));
         assert_eq!(c.username.as_deref(), Some("me@x.org"));
-        assert_eq!(c.password.as_ref().unwrap().expose(), "p&ss");
+        assert_eq!(c.password.as_ref().unwrap().expose(), "p&s+s");
         assert_eq!(c.reply_to.as_deref(), Some("b@x.org"));
         assert_eq!(c.timeout, Duration::from_secs(3));
         let local =

@@ -37,6 +37,8 @@ use tokio_postgres::config::{Host, SslMode as WireMode};
 use tokio_postgres::Config;
 use tokio_postgres_rustls::MakeRustlsConnect;
 
+use crate::percent::percent_decode;
+
 /// libpq's `sslmode`.
 ///
 /// | `sslmode` | encrypted | certificate checked |
@@ -145,13 +147,6 @@ pub(super) fn split_tls_params(url: &str) -> Result<(String, TlsParams), String>
         kept.join(" ")
     };
     Ok((rest, params))
-}
-
-fn percent_decode(text: &str) -> String {
-    url::form_urlencoded::parse(format!("x={text}").as_bytes())
-        .next()
-        .map(|(_, v)| v.into_owned())
-        .unwrap_or_default()
 }
 
 /// Whether every host of `config` is this machine: a Unix socket, a

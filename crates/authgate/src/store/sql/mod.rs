@@ -69,6 +69,7 @@ mod json;
 pub(crate) mod ops;
 
 use crate::error::{Error, Result};
+use crate::percent::percent_decode;
 
 /// A schema change: applied once, in order, in the transaction that records it.
 #[derive(Debug, Clone, Copy)]
@@ -457,32 +458,6 @@ pub(crate) fn url_secrets(url: &str) -> Vec<String> {
     secrets
 }
 
-/// `%XX` escapes decoded (invalid ones kept as written), lossy UTF-8.
-fn percent_decode(text: &str) -> String {
-    let bytes = text.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        let hex = |b: u8| char::from(b).to_digit(16);
-        match (
-            bytes[i],
-            bytes.get(i + 1).copied(),
-            bytes.get(i + 2).copied(),
-        ) {
-            (b'%', Some(h), Some(l)) if hex(h).is_some() && hex(l).is_some() => {
-                let value = hex(h).unwrap_or(0) * 16 + hex(l).unwrap_or(0);
-                out.push(u8::try_from(value).unwrap_or(b'?'));
-                i += 3;
-            }
-            (b, _, _) => {
-                out.push(b);
-                i += 1;
-            }
-        }
-    }
-    String::from_utf8_lossy(&out).into_owned()
-}
-
 /// Implements [`crate::store::Store`] for a type whose field `$field` is a
 /// [`Database`], by calling the shared operations in [`ops`].
 macro_rules! impl_store_via_ops {
@@ -748,7 +723,6 @@ mod tests {
             vec!["p%40ss".to_string(), "p@ss".to_string(), "q".to_string()]
         );
         assert!(url_secrets("postgres://app@h/db").is_empty());
-        assert_eq!(percent_decode("%zz%4"), "%zz%4");
     }
 
     #[test]
