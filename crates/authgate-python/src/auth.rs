@@ -2,6 +2,7 @@
 
 use authgate::account::{PreAuthorization, Registration};
 use authgate::auth::{self, AuthConfig, LoginRequest};
+use authgate::email_code::CodePurpose;
 use authgate::throttle::ThrottlePolicy;
 use authgate::token::TokenKey;
 use authgate::user::User;
@@ -9,6 +10,7 @@ use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 
+use crate::code::CodeChallenge;
 use crate::errors::IntoPyResult;
 use crate::store::Store;
 
@@ -148,7 +150,9 @@ impl Authenticator {
     /// Registers a user; returns their public fields.
     /// `pre_authorized`: a list of emails, or `None` for the store's list
     /// (if it keeps one); `anyone=True` lifts every restriction.
-    #[pyo3(signature = (*, username, email, first_name, last_name, password, password_repeat, password_hint = None, pre_authorized = None, anyone = false, domains = None, roles = None))]
+    /// `dry_run=True` checks everything without adding the user (and
+    /// returns `None`): a registration waiting for a mailed code.
+    #[pyo3(signature = (*, username, email, first_name, last_name, password, password_repeat, password_hint = None, pre_authorized = None, anyone = false, domains = None, roles = None, dry_run = false))]
     #[allow(clippy::too_many_arguments)]
     fn register<'py>(
         &self,
@@ -164,7 +168,8 @@ impl Authenticator {
         anyone: bool,
         domains: Option<Vec<String>>,
         roles: Option<Vec<String>>,
-    ) -> PyResult<Bound<'py, PyDict>> {
+        dry_run: bool,
+    ) -> PyResult<Option<Bound<'py, PyDict>>> {
         let pre_authorized = match (&pre_authorized, anyone) {
             (_, true) => PreAuthorization::Anyone,
             (Some(list), false) => PreAuthorization::List(list),
@@ -182,8 +187,12 @@ impl Authenticator {
             domains: domains.as_deref(),
             roles: roles.as_deref(),
         };
+        if dry_run {
+            py.detach(|| self.inner.check_registration(&reg)).py_err()?;
+            return Ok(None);
+        }
         let user = py.detach(|| self.inner.register(&reg)).py_err()?;
-        user_dict(py, &user)
+        user_dict(py, &user).map(Some)
     }
 
     /// Changes the password after checking the current one; ends every
@@ -245,6 +254,61 @@ impl Authenticator {
     /// A fresh cookie token for a live session (after its details changed).
     fn refresh_token(&self, py: Python<'_>, session_id: &str) -> PyResult<Option<String>> {
         py.detach(|| self.inner.refresh_token(session_id)).py_err()
+    }
+
+    /// Issues a code for `purpose` (`register`, `forgot_password`,
+    /// `forgot_username`, `login`) to the owner of `name`: the challenge to
+    /// keep, and `{"email", "code", "user"}` to mail, or `None` to send
+    /// nothing (nobody has the name). `binding`: the form contents the
+    /// action will run with.
+    #[pyo3(signature = (purpose, name, binding = Vec::new(), client = None))]
+    fn issue_code<'py>(
+        &self,
+        py: Python<'py>,
+        purpose: &str,
+        name: &str,
+        binding: Vec<String>,
+        client: Option<&str>,
+    ) -> PyResult<(CodeChallenge, Option<Bound<'py, PyDict>>)> {
+        let purpose = CodePurpose::parse(purpose).py_err()?;
+        let binding: Vec<&str> = binding.iter().map(String::as_str).collect();
+        let issued = py
+            .detach(|| self.inner.issue_code(purpose, name, &binding, client))
+            .py_err()?;
+        let delivery = issued
+            .delivery
+            .map(|d| {
+                let out = PyDict::new(py);
+                out.set_item("email", &d.email)?;
+                out.set_item("code", &d.code)?;
+                out.set_item("user", d.user.map(|u| user_dict(py, &u)).transpose()?)?;
+                Ok::<_, PyErr>(out)
+            })
+            .transpose()?;
+        Ok((CodeChallenge::new(issued.challenge), delivery))
+    }
+
+    /// Checks a code against `challenge` (raises `WrongCode` or
+    /// `CodeRefused`); on success the challenge is confirmed.
+    fn confirm_code(&self, py: Python<'_>, challenge: &CodeChallenge, code: &str) -> PyResult<()> {
+        py.detach(|| challenge.with(|c| self.inner.confirm_code(c, code)))
+            .py_err()
+    }
+
+    /// Spends a confirmed `challenge` on `purpose` with the same `binding`
+    /// it was issued with; returns the name it was issued for.
+    #[pyo3(signature = (challenge, purpose, binding = Vec::new()))]
+    fn spend_code(
+        &self,
+        challenge: &CodeChallenge,
+        purpose: &str,
+        binding: Vec<String>,
+    ) -> PyResult<String> {
+        let purpose = CodePurpose::parse(purpose).py_err()?;
+        let binding: Vec<&str> = binding.iter().map(String::as_str).collect();
+        challenge
+            .with(|c| self.inner.spend_code(c, purpose, &binding))
+            .py_err()
     }
 
     /// The user's password hint, if they set one.

@@ -3,6 +3,7 @@
 //! Every exception derives from `AuthgateError`; the Streamlit layer turns
 //! them into streamlit-authenticator's widget exceptions where it must.
 
+use authgate::email_code::CodeRefusal;
 use authgate::Error;
 use pyo3::create_exception;
 use pyo3::exceptions::PyException;
@@ -104,6 +105,19 @@ create_exception!(
 
 create_exception!(
     _core,
+    CodeRefused,
+    AuthgateError,
+    "A mailed code expired, was used up or spent, or may not be sent yet."
+);
+create_exception!(
+    _core,
+    WrongCode,
+    CodeRefused,
+    "Not the code that was mailed; the challenge takes more tries."
+);
+
+create_exception!(
+    _core,
     EmailError,
     AuthgateError,
     "Mail could not be sent, or no mail server is configured."
@@ -135,6 +149,8 @@ pub fn to_py(err: Error) -> PyErr {
         Error::SchemaTooNew { .. } => ConfigError::new_err(msg),
         Error::Oidc(_) => OidcError::new_err(msg),
         Error::Email(_) => EmailError::new_err(msg),
+        Error::CodeRefused(CodeRefusal::Wrong { .. }) => WrongCode::new_err(msg),
+        Error::CodeRefused(_) => CodeRefused::new_err(msg),
         _ => AuthgateError::new_err(msg),
     }
 }
@@ -157,6 +173,8 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("InvalidCredentials", py.get_type::<InvalidCredentials>())?;
     m.add("AccountLocked", py.get_type::<AccountLocked>())?;
     m.add("EmailError", py.get_type::<EmailError>())?;
+    m.add("CodeRefused", py.get_type::<CodeRefused>())?;
+    m.add("WrongCode", py.get_type::<WrongCode>())?;
     m.add("TooManyAttempts", py.get_type::<TooManyAttempts>())?;
     m.add("TooManyUsers", py.get_type::<TooManyUsers>())?;
     m.add("SessionExists", py.get_type::<SessionExists>())?;

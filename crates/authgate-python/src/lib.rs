@@ -7,6 +7,7 @@ use pyo3::prelude::*;
 
 mod auth;
 mod captcha;
+mod code;
 mod convert;
 mod errors;
 mod hashing;
@@ -26,6 +27,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<auth::Authenticator>()?;
     m.add_class::<auth::LoginResult>()?;
     m.add_class::<mail::Mailer>()?;
+    m.add_class::<code::CodeChallenge>()?;
     m.add_function(wrap_pyfunction!(auth::cookie_key_weakness, m)?)?;
     m.add_function(wrap_pyfunction!(store::config_section, m)?)?;
     Ok(())

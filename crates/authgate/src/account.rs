@@ -96,6 +96,31 @@ impl Authenticator {
     /// email not pre-authorized, a taken username or email. The pre-authorized
     /// email is consumed in the same store operation that adds the user.
     pub fn register(&self, reg: &Registration<'_>) -> Result<User> {
+        self.check_registration(reg)?;
+        let username = reg.username.trim().to_lowercase();
+        let email = reg.email.trim();
+        let new = NewUser {
+            username: username.clone(),
+            email: email.to_string(),
+            first_name: reg.first_name.trim().to_string(),
+            last_name: reg.last_name.trim().to_string(),
+            password_hash: Some(self.hash_new(reg.password.trim())?),
+            roles: reg.roles.map(<[String]>::to_vec),
+            password_hint: reg
+                .password_hint
+                .map(str::trim)
+                .filter(|h| !h.is_empty())
+                .map(str::to_string),
+        };
+        let consume = reg.pre_authorized == PreAuthorization::StoreList;
+        let event = self.event("register", Some(&username), None);
+        self.store().add_user(&new, consume, Some(&event))
+    }
+
+    /// What [`Authenticator::register`] refuses, checked without adding
+    /// anyone: a registration confirmed by a mailed code is checked before
+    /// the code goes out, and again when it is added.
+    pub fn check_registration(&self, reg: &Registration<'_>) -> Result<()> {
         let username = reg.username.trim().to_lowercase();
         let email = reg.email.trim();
         let password = reg.password.trim();
@@ -121,22 +146,7 @@ impl Authenticator {
                 return Err(Error::NotPreauthorized);
             }
         }
-        let new = NewUser {
-            username: username.clone(),
-            email: email.to_string(),
-            first_name: reg.first_name.trim().to_string(),
-            last_name: reg.last_name.trim().to_string(),
-            password_hash: Some(self.hash_new(password)?),
-            roles: reg.roles.map(<[String]>::to_vec),
-            password_hint: reg
-                .password_hint
-                .map(str::trim)
-                .filter(|h| !h.is_empty())
-                .map(str::to_string),
-        };
-        let consume = reg.pre_authorized == PreAuthorization::StoreList;
-        let event = self.event("register", Some(&username), None);
-        self.store().add_user(&new, consume, Some(&event))
+        Ok(())
     }
 
     /// Changes a logged-in user's password after checking the current one.

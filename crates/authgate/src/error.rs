@@ -40,6 +40,11 @@ pub enum Error {
     #[error("User not authorized")]
     NotAuthorized,
 
+    /// A mailed code was wrong, expired or used up, or may not be sent
+    /// yet ([`crate::email_code`]).
+    #[error("{0}")]
+    CodeRefused(crate::email_code::CodeRefusal),
+
     // ---- tokens ------------------------------------------------------------------
     /// A cookie token that is malformed, forged, expired or revoked.
     #[error("re-authentication token refused: {0}")]

@@ -11,6 +11,7 @@
 //! - [`password`] is bcrypt, byte-compatible with Python's `bcrypt`.
 //! - [`token`] signs and checks cookie tokens, including 0.4.2's.
 //! - [`lockout`] and [`session`] are the rules for failed attempts and sessions.
+//! - [`email_code`] issues and checks the codes mailed by `two_factor_auth`.
 //! - [`oidc`] is OpenID Connect guest login: PKCE, state, nonce, signed ID tokens.
 //! - [`captcha`] draws captcha pictures and checks answers against a salted digest.
 //! - [`yaml`] reads and writes YAML exactly as PyYAML does.
@@ -34,6 +35,7 @@ pub mod auth;
 pub mod auto_hash;
 pub mod captcha;
 pub mod clock;
+pub mod email_code;
 pub mod error;
 pub mod lockout;
 pub mod mail;

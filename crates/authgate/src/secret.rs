@@ -8,7 +8,12 @@
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
+use std::sync::OnceLock;
+
+use hmac::{Hmac, Mac};
+use sha2::Sha256;
 use subtle::ConstantTimeEq;
+use zeroize::Zeroizing;
 
 use crate::error::{Error, Result};
 
@@ -169,6 +174,31 @@ pub fn hex(bytes: &[u8]) -> String {
 #[must_use]
 pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     a.ct_eq(b).into()
+}
+
+/// This process's secret key, drawn once from the OS: it seals what the
+/// process hands out and must recognise later (OpenID Connect `state`s,
+/// mailed codes), and dies with the process.
+fn process_key() -> Result<&'static Zeroizing<[u8; 32]>> {
+    static KEY: OnceLock<Zeroizing<[u8; 32]>> = OnceLock::new();
+    if let Some(key) = KEY.get() {
+        return Ok(key);
+    }
+    let drawn = Zeroizing::new(random_bytes::<32>()?);
+    Ok(KEY.get_or_init(|| drawn))
+}
+
+/// HMAC-SHA256 under this process's key of `purpose` and `parts`, each
+/// length-prefixed so that no two different lists of parts read the same;
+/// `purpose` keeps the uses of the key apart.
+pub(crate) fn process_mac(purpose: &str, parts: &[&[u8]]) -> Result<[u8; 32]> {
+    let mut m = <Hmac<Sha256> as Mac>::new_from_slice(process_key()?.as_slice())
+        .expect("HMAC takes a key of any length");
+    for part in std::iter::once(purpose.as_bytes()).chain(parts.iter().copied()) {
+        m.update(&(part.len() as u64).to_be_bytes());
+        m.update(part);
+    }
+    Ok(m.finalize().into_bytes().into())
 }
 
 fn fill(buf: &mut [u8]) -> Result<()> {

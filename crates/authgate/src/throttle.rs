@@ -98,9 +98,24 @@ pub struct ThrottleState {
 /// [`crate::store::Store::open_session_refunding`] gives back.
 pub type Refund<'a> = (&'a [ThrottleKey], &'a ThrottlePolicy);
 
+/// Which brake a counter belongs to: each prunes only its own counters,
+/// whose windows differ.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Namespace {
+    /// Password attempts ([`ThrottlePolicy::default`]).
+    Login,
+    /// Mailed codes ([`ThrottlePolicy::mail`]); keys start with [`MAIL_PREFIX`].
+    Mail,
+}
+
+/// The start of every key of a [`Namespace::Mail`] counter.
+pub const MAIL_PREFIX: &str = "m/";
+
 /// The three counters' rules and their window.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct ThrottlePolicy {
+    /// Whose counters these are.
+    pub namespace: Namespace,
     /// Seconds after which a counter starts again.
     pub window: f64,
     /// One client guessing one account.
@@ -114,6 +129,7 @@ pub struct ThrottlePolicy {
 impl Default for ThrottlePolicy {
     fn default() -> Self {
         ThrottlePolicy {
+            namespace: Namespace::Login,
             window: 15.0 * 60.0,
             client_account: Backoff {
                 free: 5,
@@ -151,6 +167,70 @@ fn client_part(client: Option<&str>) -> String {
 }
 
 impl ThrottlePolicy {
+    /// The brake on mailed codes, so that nobody can fill an inbox: within
+    /// a day, one code a minute per client and name asked for, ten per name
+    /// from all clients, fifty per client; beyond a cap, a day's wait.
+    ///
+    /// ```
+    /// use authgate::throttle::{Scope, ThrottlePolicy};
+    /// let p = ThrottlePolicy::mail();
+    /// assert_eq!(p.client_account.delay_after(1), Some(60.0));
+    /// assert_eq!(p.account.delay_after(9), None);
+    /// assert_eq!(p.account.delay_after(10), Some(86_400.0));
+    /// ```
+    pub fn mail() -> Self {
+        const DAY: f64 = 24.0 * 3600.0;
+        ThrottlePolicy {
+            namespace: Namespace::Mail,
+            window: DAY,
+            client_account: Backoff {
+                free: 1,
+                first_delay: 60.0,
+                max_delay: 60.0,
+            },
+            client: Backoff {
+                free: 50,
+                first_delay: DAY,
+                max_delay: DAY,
+            },
+            account: Backoff {
+                free: 10,
+                first_delay: DAY,
+                max_delay: DAY,
+            },
+        }
+    }
+
+    /// The counters a code mailed for `purpose` to the owner of `name`
+    /// (a username or an email, as typed) from `client` is counted under:
+    /// the name as typed, so that the brake says nothing of who exists.
+    ///
+    /// ```
+    /// use authgate::throttle::ThrottlePolicy;
+    /// let keys = ThrottlePolicy::mail_keys("register", " Bob@X.org", Some("203.0.113.9"));
+    /// assert_eq!(keys[0].key, "m/ca:203.0.113.9|register|bob@x.org");
+    /// assert_eq!(keys[1].key, "m/c:203.0.113.9");
+    /// assert_eq!(keys[2].key, "m/a:bob@x.org");
+    /// ```
+    pub fn mail_keys(purpose: &str, name: &str, client: Option<&str>) -> [ThrottleKey; 3] {
+        let name = name.trim().to_lowercase();
+        let client = client_part(client);
+        [
+            ThrottleKey {
+                scope: Scope::ClientAccount,
+                key: format!("{MAIL_PREFIX}ca:{client}|{purpose}|{name}"),
+            },
+            ThrottleKey {
+                scope: Scope::Client,
+                key: format!("{MAIL_PREFIX}c:{client}"),
+            },
+            ThrottleKey {
+                scope: Scope::Account,
+                key: format!("{MAIL_PREFIX}a:{name}"),
+            },
+        ]
+    }
+
     /// The rule of `scope`.
     pub fn backoff(&self, scope: Scope) -> &Backoff {
         match scope {

@@ -36,8 +36,6 @@ use std::sync::{Mutex, OnceLock, PoisonError};
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
-use hmac::{Hmac, Mac};
-use sha2::Sha256;
 use zeroize::Zeroizing;
 
 use super::pkce::{digest, SecretString};
@@ -86,30 +84,8 @@ impl std::fmt::Debug for Pending {
     }
 }
 
-/// The process's sealing key, drawn once from the OS.
-fn key() -> Result<&'static Zeroizing<[u8; 32]>> {
-    static KEY: OnceLock<Zeroizing<[u8; 32]>> = OnceLock::new();
-    if let Some(key) = KEY.get() {
-        return Ok(key);
-    }
-    let drawn = Zeroizing::new(secret::random_bytes::<32>()?);
-    Ok(KEY.get_or_init(|| drawn))
-}
-
-/// HMAC-SHA256 under the process key of the parts, each length-prefixed
-/// so that no two different lists of parts read the same.
-fn mac(purpose: &str, parts: &[&[u8]]) -> Result<[u8; 32]> {
-    let mut m = <Hmac<Sha256> as Mac>::new_from_slice(key()?.as_slice())
-        .expect("HMAC takes a key of any length");
-    for part in std::iter::once(purpose.as_bytes()).chain(parts.iter().copied()) {
-        m.update(&(part.len() as u64).to_be_bytes());
-        m.update(part);
-    }
-    Ok(m.finalize().into_bytes().into())
-}
-
 fn tag(purpose: &str, parts: &[&[u8]]) -> Result<[u8; TAG_LEN]> {
-    let full = mac(purpose, parts)?;
+    let full = secret::process_mac(purpose, parts)?;
     let mut out = [0; TAG_LEN];
     out.copy_from_slice(&full[..TAG_LEN]);
     Ok(out)
@@ -118,7 +94,7 @@ fn tag(purpose: &str, parts: &[&[u8]]) -> Result<[u8; TAG_LEN]> {
 /// A secret derived from a `state`: 43 base64url characters, a valid PKCE
 /// verifier (RFC 7636 §4.1).
 fn derive(purpose: &str, state: &str) -> Result<SecretString> {
-    let bytes = Zeroizing::new(mac(purpose, &[state.as_bytes()])?);
+    let bytes = Zeroizing::new(secret::process_mac(purpose, &[state.as_bytes()])?);
     Ok(SecretString::new(URL_SAFE_NO_PAD.encode(bytes.as_slice())))
 }
 

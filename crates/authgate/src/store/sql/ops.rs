@@ -24,7 +24,7 @@ use crate::store::{
     AuditEvent, FailureEvent, LoginState, NewUser, PendingPassword, SessionLimits, Settings,
     Throttled, UserUpdate,
 };
-use crate::throttle::{Refund, Scope, ThrottleKey, ThrottlePolicy, ThrottleState};
+use crate::throttle::{Namespace, Refund, Scope, ThrottleKey, ThrottlePolicy, ThrottleState};
 use crate::user::User;
 use crate::yaml::{Map, Value};
 
@@ -893,9 +893,19 @@ fn count_unless_waiting(
         let counted = policy.count(k.scope, current.get(&k.key), now);
         put_throttle(tx, &k.key, Some(&counted))?;
     }
+    // Each brake prunes its own counters: their windows differ.
+    let prune = match policy.namespace {
+        Namespace::Login => {
+            "DELETE FROM throttles WHERE window_start <= $1 \
+             AND (blocked_until IS NULL OR blocked_until <= $2) AND key NOT LIKE 'm/%'"
+        }
+        Namespace::Mail => {
+            "DELETE FROM throttles WHERE window_start <= $1 \
+             AND (blocked_until IS NULL OR blocked_until <= $2) AND key LIKE 'm/%'"
+        }
+    };
     tx.defer(
-        "DELETE FROM throttles WHERE window_start <= $1 \
-         AND (blocked_until IS NULL OR blocked_until <= $2)",
+        prune,
         &[
             Param::real("now", now - policy.window)?,
             Param::real("now", now)?,
