@@ -16,8 +16,8 @@ import streamlit as st
 
 from . import _core, mailing
 from .captcha import CaptchaField
+from .code_step import CODE_MINUTES, CodeStep
 from .exceptions import (
-    CloudError,
     CredentialsError,
     DeprecationError,
     ForgotError,
@@ -34,11 +34,6 @@ if TYPE_CHECKING:
 
 Callback = Callable[[dict[str, Any]], Any] | None
 FormLocation = Literal["main", "sidebar"]
-
-_NO_TWO_FACTOR = (
-    "two_factor_auth (a code mailed before the widget acts) is not available yet in "
-    "authgate; send_email works. Nothing was changed."
-)
 
 
 def _form(location: str, key: str, clear_on_submit: bool) -> Any:
@@ -110,7 +105,8 @@ class AccountWidgets:
                 "pre-authorized emails."
             )
         fields = fields or {}
-        form = _form(location, key, clear_on_submit)
+        # The code is bound to the form's contents: they stay until it is in.
+        form = _form(location, key, clear_on_submit and not two_factor_auth)
         form.subheader(fields.get("Form name", "Register user"))
         col1, col2 = form.columns(2)
         first_name = col1.text_input(_label(fields, "First name"), autocomplete="off")
@@ -137,48 +133,68 @@ class AccountWidgets:
             else None
         )
         captcha_field = CaptchaField.render(form, f"{key}-captcha", fields) if captcha else None
-        if not form.form_submit_button(_label(fields, "Register")):
-            return None, None, None
+        registration = {
+            "username": username.strip().lower(),
+            "email": email.strip(),
+            "first_name": first_name.strip(),
+            "last_name": last_name.strip(),
+            "password": password,
+            "password_repeat": password_repeat,
+            "password_hint": hint,
+            "pre_authorized": pre_authorized,
+            "anyone": preauthorization is False and pre_authorized is None,
+            "domains": domains,
+            "roles": roles,
+        }
+        # What the mailed code is bound to: the account it will create.
+        binding = [str(registration[k] or "") for k in _REGISTRATION_BOUND]
+        step = CodeStep(self, key, "register", fields, RegisterError)
+        if form.form_submit_button(_label(fields, "Register")):
+            mailer = self._mailer() if two_factor_auth else None
+            if roles is not None and not isinstance(roles, list):
+                raise LoginError("Roles must be provided as a list")
+            self._validate_registration(registration)
+            if captcha_field is not None:
+                captcha_field.check(RegisterError)
+            if mailer is None:
+                return self._register(registration, callback)
+            _core_call(RegisterError, lambda: self._auth.register(**registration, dry_run=True))
+            step.start(mailer, registration["email"], binding)
+        elif two_factor_auth and step.take(binding) is not None:
+            self._validate_registration(registration)
+            return self._register(registration, callback)
         if two_factor_auth:
-            raise CloudError(_NO_TWO_FACTOR)
-        if roles is not None and not isinstance(roles, list):
-            raise LoginError("Roles must be provided as a list")
-        first_name, last_name, email = first_name.strip(), last_name.strip(), email.strip()
-        username = username.strip().lower()
+            step.prompt()
+        return None, None, None
+
+    def _validate_registration(self: Authenticate, registration: dict[str, Any]) -> None:
+        """The app's ``Validator`` on a registration, as 0.4.2 runs it."""
         v = self.validator
-        if not v.validate_name(first_name):
+        if not v.validate_name(registration["first_name"]):
             raise RegisterError("First name is not valid")
-        if not v.validate_name(last_name):
+        if not v.validate_name(registration["last_name"]):
             raise RegisterError("Last name is not valid")
-        if not v.validate_email(email):
+        if not v.validate_email(registration["email"]):
             raise RegisterError("Email is not valid")
-        if not v.validate_username(username):
+        if not v.validate_username(registration["username"]):
             raise RegisterError("Username is not valid")
-        if password.strip() and not v.validate_password(password.strip()):
-            raise RegisterError(v.diagnose_password(password.strip()))
-        if captcha_field is not None:
-            captcha_field.check(RegisterError)
-        try:
-            user = self._auth.register(
-                username=username,
-                email=email,
-                first_name=first_name,
-                last_name=last_name,
-                password=password,
-                password_repeat=password_repeat,
-                password_hint=hint,
-                pre_authorized=pre_authorized,
-                anyone=preauthorization is False and pre_authorized is None,
-                domains=domains,
-                roles=roles,
-            )
-        except (_core.InvalidInput, _core.PasswordTooLong) as e:
-            raise RegisterError(str(e)) from None
+        password = registration["password"].strip()
+        if password and not v.validate_password(password):
+            raise RegisterError(v.diagnose_password(password))
+
+    def _register(
+        self: Authenticate, registration: dict[str, Any], callback: Callback
+    ) -> tuple[str | None, str | None, str | None]:
+        user = _core_call(RegisterError, lambda: self._auth.register(**registration))
+        assert user is not None
+        email = registration["email"]
+        pre_authorized = registration["pre_authorized"]
         if pre_authorized is not None:
             # 0.4.2 removes the email from the list the app passed.
             for listed in [e for e in pre_authorized if e.strip().lower() == email.lower()]:
                 pre_authorized.remove(listed)
         self._sync_user(user["username"])
+        first_name, last_name = registration["first_name"], registration["last_name"]
         if callback:
             callback(
                 {
@@ -254,21 +270,41 @@ class AccountWidgets:
 
         Returns ``(username, email, new_password)``; ``(False, None, None)`` for an
         unknown username. The current password keeps working until the new one is
-        first used or expires (24 hours).
+        first used or expires (24 hours). ``send_email`` mails the new password;
+        ``two_factor_auth`` first mails a code to the user, and issues the
+        password only once the code is typed (see :mod:`authgate.code_step`).
         """
         mailing.raise_failed_delivery(key)
         form, fields = _titled_form(location, fields, key, clear_on_submit, "Forgot password")
         username = form.text_input(_label(fields, "Username"), autocomplete="off")
         captcha_field = CaptchaField.render(form, f"{key}-captcha", fields) if captcha else None
-        if not form.form_submit_button(_label(fields, "Submit")):
-            return None, None, None
+        step = CodeStep(self, key, "forgot_password", fields, ForgotError)
+        if form.form_submit_button(_label(fields, "Submit")):
+            mailer = self._mailer() if send_email or two_factor_auth else None
+            if captcha_field is not None:
+                captcha_field.check(ForgotError)
+            if not username.strip():
+                raise ForgotError("Username not provided")
+            if not two_factor_auth:
+                return self._issue_password(key, username, mailer, callback)
+            assert mailer is not None
+            step.start(mailer, username, [])
+        elif two_factor_auth:
+            confirmed = step.take([])
+            if confirmed is not None:
+                mailer = self._mailer() if send_email else None
+                return self._issue_password(key, confirmed, mailer, callback)
         if two_factor_auth:
-            raise CloudError(_NO_TWO_FACTOR)
-        mailer = self._mailer() if send_email else None
-        if captcha_field is not None:
-            captcha_field.check(ForgotError)
-        if not username.strip():
-            raise ForgotError("Username not provided")
+            step.prompt()
+        return None, None, None
+
+    def _issue_password(
+        self: Authenticate,
+        key: str,
+        username: str,
+        mailer: _core.Mailer | None,
+        callback: Callback,
+    ) -> tuple[Any, str | None, str | None]:
         try:
             issued = self._auth.forgot_password(username)
         except _core.InvalidInput as e:
@@ -304,21 +340,41 @@ class AccountWidgets:
     ) -> tuple[Any, str | None]:
         """Renders the forgot username form.
 
-        Returns ``(username, email)``; ``(False, email)`` when no user has the email.
+        Returns ``(username, email)``; ``(False, email)`` when no user has the
+        email. ``send_email`` mails the username; ``two_factor_auth`` first
+        mails a code to the address and answers once it is typed.
         """
         mailing.raise_failed_delivery(key)
         form, fields = _titled_form(location, fields, key, clear_on_submit, "Forgot username")
         email = form.text_input(_label(fields, "Email"), autocomplete="off")
         captcha_field = CaptchaField.render(form, f"{key}-captcha", fields) if captcha else None
-        if not form.form_submit_button(_label(fields, "Submit")):
-            return None, email
+        step = CodeStep(self, key, "forgot_username", fields, ForgotError)
+        if form.form_submit_button(_label(fields, "Submit")):
+            mailer = self._mailer() if send_email or two_factor_auth else None
+            if captcha_field is not None:
+                captcha_field.check(ForgotError)
+            if not email.strip():
+                raise ForgotError("Email not provided")
+            if not two_factor_auth:
+                return self._tell_username(key, email, mailer, callback)
+            assert mailer is not None
+            step.start(mailer, email, [])
+        elif two_factor_auth:
+            confirmed = step.take([])
+            if confirmed is not None:
+                mailer = self._mailer() if send_email else None
+                return self._tell_username(key, confirmed, mailer, callback)
         if two_factor_auth:
-            raise CloudError(_NO_TWO_FACTOR)
-        mailer = self._mailer() if send_email else None
-        if captcha_field is not None:
-            captcha_field.check(ForgotError)
-        if not email.strip():
-            raise ForgotError("Email not provided")
+            step.prompt()
+        return None, email
+
+    def _tell_username(
+        self: Authenticate,
+        key: str,
+        email: str,
+        mailer: _core.Mailer | None,
+        callback: Callback,
+    ) -> tuple[Any, str | None]:
         user = self._auth.forgot_username(email)
         if user is None:
             return False, email
@@ -337,17 +393,36 @@ class AccountWidgets:
         password: str = "",
     ) -> None:
         """Queues the ``kind`` message to ``user`` (see :mod:`authgate.mailing`)."""
-        templates = self._email_templates
-        values = {
-            "app": self.app_name,
-            "name": mailing.display_name(user),
-            "username": user["username"],
-            "password": password,
-        }
-        subject = getattr(templates, f"{kind}_subject").format(**values)
-        text = getattr(templates, f"{kind}_text").format(**values)
-        to = _core.Mailer.recipient(values["name"], str(user.get("email") or ""))
-        mailing.send_later(widget_key, mailer, to, subject, text)
+        name = mailing.display_name(user)
+        message = self._email_templates.render(
+            kind,
+            app=self.app_name,
+            name=name,
+            username=user["username"],
+            password=password,
+            code="",
+            minutes="",
+        )
+        to = _core.Mailer.recipient(name, str(user.get("email") or ""))
+        mailing.send_later(widget_key, mailer, to, message)
+
+    def _mail_code(
+        self: Authenticate, widget_key: str, mailer: _core.Mailer, delivery: dict[str, Any]
+    ) -> None:
+        """Queues a mailed code (see :mod:`authgate.code_step`)."""
+        user = delivery["user"] or {}
+        name = mailing.display_name(user) if user else str(delivery["email"])
+        message = self._email_templates.render(
+            "code",
+            app=self.app_name,
+            name=name,
+            username=str(user.get("username") or ""),
+            password="",
+            code=delivery["code"],
+            minutes=str(CODE_MINUTES),
+        )
+        to = _core.Mailer.recipient(name if user else "", delivery["email"])
+        mailing.send_later(widget_key, mailer, to, message)
 
     # ---- update details -----------------------------------------------------------
 
@@ -414,6 +489,25 @@ class AccountWidgets:
                 }
             )
         return True
+
+
+_REGISTRATION_BOUND = (
+    "username",
+    "email",
+    "first_name",
+    "last_name",
+    "password",
+    "password_repeat",
+    "password_hint",
+)
+
+
+def _core_call(error: type[Exception], call: Callable[[], Any]) -> Any:
+    """``call()``, with the core's refusals of input as the widget's ``error``."""
+    try:
+        return call()
+    except (_core.InvalidInput, _core.PasswordTooLong) as e:
+        raise error(str(e)) from None
 
 
 def _other_user(username: Any) -> bool:

@@ -14,6 +14,7 @@ that fails is reported by the widget that started it, at its next rerun.
 
 from __future__ import annotations
 
+import html
 import os
 from collections.abc import Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -68,13 +69,31 @@ def _secret_smtp_url() -> str | None:
     return None
 
 
+_PARAGRAPH = '<p style="margin:0 0 16px">{}</p>'
+_SECRET = (
+    '<p style="margin:0 0 16px;font:600 20px/1.4 ui-monospace,monospace;letter-spacing:1px">{}</p>'
+)
+
+
+def _html(*parts: str) -> str:
+    """A message body as HTML: paragraphs in a plain, readable frame."""
+    body = "".join(parts)
+    return (
+        '<!doctype html><html><body style="margin:0;padding:24px;background:#f6f6f9">'
+        '<div style="max-width:520px;margin:auto;padding:24px;background:#fff;'
+        "border-radius:8px;font:15px/1.5 -apple-system,Segoe UI,Helvetica,Arial,sans-serif;"
+        f'color:#262730">{body}</div></body></html>'
+    )
+
+
 @dataclass(frozen=True)
 class Templates:
     """The messages, naming the app. Override any of them with
-    ``Authenticate(email_templates={...})``: keys ``new_password_subject``,
-    ``new_password_text``, ``username_subject``, ``username_text``; the
-    texts are ``str.format`` templates of ``app``, ``name``, ``username``
-    and ``password``."""
+    ``Authenticate(email_templates={...})``: for each kind ``new_password``,
+    ``username`` and ``code`` a ``{kind}_subject``, a plain-text
+    ``{kind}_text`` and an HTML ``{kind}_html`` (empty: text only). They are
+    ``str.format`` templates of ``app``, ``name``, ``username``,
+    ``password``, ``code`` and ``minutes``; in HTML the values are escaped."""
 
     new_password_subject: str = "{app}: your new password"
     new_password_text: str = (
@@ -85,12 +104,47 @@ class Templates:
         "your current password keeps working. If you did not ask for this, ignore\n"
         "this message.\n"
     )
+    new_password_html: str = _html(
+        _PARAGRAPH.format("Hello {name},"),
+        _PARAGRAPH.format(
+            "A new password was requested for your account <b>{username}</b> at {app}:"
+        ),
+        _SECRET.format("{password}"),
+        _PARAGRAPH.format(
+            "Log in with it within 24 hours; it then becomes your password. Until then "
+            "your current password keeps working. If you did not ask for this, ignore "
+            "this message."
+        ),
+    )
     username_subject: str = "{app}: your username"
     username_text: str = (
         "Hello {name},\n\n"
         "The username of your account at {app} is:\n\n"
         "    {username}\n\n"
         "If you did not ask for this, ignore this message.\n"
+    )
+    username_html: str = _html(
+        _PARAGRAPH.format("Hello {name},"),
+        _PARAGRAPH.format("The username of your account at {app} is:"),
+        _SECRET.format("{username}"),
+        _PARAGRAPH.format("If you did not ask for this, ignore this message."),
+    )
+    code_subject: str = "{app}: your verification code {code}"
+    code_text: str = (
+        "Hello {name},\n\n"
+        "Your verification code for {app} is:\n\n"
+        "    {code}\n\n"
+        "It works for {minutes} minutes. If you did not ask for it, ignore this\n"
+        "message: nothing happens without the code.\n"
+    )
+    code_html: str = _html(
+        _PARAGRAPH.format("Hello {name},"),
+        _PARAGRAPH.format("Your verification code for {app} is:"),
+        _SECRET.format("{code}"),
+        _PARAGRAPH.format(
+            "It works for {minutes} minutes. If you did not ask for it, ignore this "
+            "message: nothing happens without the code."
+        ),
     )
 
     @classmethod
@@ -102,6 +156,15 @@ class Templates:
             raise ValueError(f"unknown email template(s): {', '.join(sorted(unknown))}")
         return cls(**{k: str(v) for k, v in overrides.items()})
 
+    def render(self, kind: str, **values: str) -> tuple[str, str, str | None]:
+        """The subject, text and HTML (``None`` if its template is empty) of
+        the ``kind`` message."""
+        subject = getattr(self, f"{kind}_subject").format(**values)
+        text = getattr(self, f"{kind}_text").format(**values)
+        html_template = getattr(self, f"{kind}_html")
+        escaped = {k: html.escape(v) for k, v in values.items()}
+        return subject, text, html_template.format(**escaped) if html_template else None
+
 
 def display_name(user: Mapping[str, Any]) -> str:
     first = str(user.get("first_name") or "")
@@ -109,9 +172,16 @@ def display_name(user: Mapping[str, Any]) -> str:
     return f"{first} {last}".strip() or str(user.get("username") or "")
 
 
-def send_later(widget_key: str, mailer: _core.Mailer, to: str, subject: str, text: str) -> None:
-    """Queues a message; the widget ``widget_key`` reports its failure."""
-    future = _OUTBOX.submit(mailer.send, to, subject, text)
+def send_later(
+    widget_key: str,
+    mailer: _core.Mailer,
+    to: str,
+    message: tuple[str, str, str | None],
+) -> None:
+    """Queues a ``(subject, text, html)`` message; the widget ``widget_key``
+    reports its failure."""
+    subject, text, html_body = message
+    future = _OUTBOX.submit(mailer.send, to, subject, text, html_body)
     st.session_state.setdefault(_DELIVERY, {})[widget_key] = future
 
 

@@ -19,6 +19,7 @@ mod store;
 #[pymodule(gil_used = false)]
 fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
+    m.add("CODE_TTL", authgate::email_code::CODE_TTL)?;
     errors::register(m)?;
     hashing::register(m)?;
     captcha::register(m)?;
