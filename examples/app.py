@@ -4,8 +4,9 @@ Run it with the demo command in README.md. It uses the config file named by
 AUTHGATE_CONFIG (the demo script points it at a working copy of
 examples/config.yaml, whose plaintext passwords are hashed on first start).
 AUTHGATE_DEMO_CAPTCHA=0 turns the registration captcha off (browser tests);
-AUTHGATE_SMTP_URL=smtp://user:password@host:587?from=... mails forgotten
-passwords and usernames.
+AUTHGATE_SMTP_URL=smtp://user:password@host:587?from=... mails a password
+reset link and forgotten usernames (the link points at this page: set
+AUTHGATE_APP_URL to its public address when it is not served on localhost).
 """
 
 import os
@@ -17,7 +18,7 @@ import authgate as stauth
 
 CONFIG = os.environ.get("AUTHGATE_CONFIG", str(Path(__file__).with_name("config.yaml")))
 CAPTCHA = os.environ.get("AUTHGATE_DEMO_CAPTCHA", "1") != "0"
-# Mail the forgotten password and username when a mail server is named.
+# Mail a reset link and the forgotten username when a mail server is named.
 MAIL = bool(os.environ.get("AUTHGATE_SMTP_URL"))
 
 authenticator = stauth.Authenticate(CONFIG)
@@ -61,14 +62,16 @@ else:
             st.error(e)
     with forgot_pw_tab:
         try:
-            # Anyone can type any username here, so the new password is never
-            # shown on the page, and known and unknown usernames get the same
-            # answer. With a mail server configured (README, "Email") it is
-            # mailed to the user; the current password keeps working until
-            # the new one is first used.
-            username, email, new_password = authenticator.forgot_password(send_email=MAIL)
+            # Anyone can type any username here, so nothing about the account
+            # is shown on the page, and known and unknown usernames get the
+            # same answer. With a mail server configured (README, "Email") the
+            # user is mailed a link that works once, for 30 minutes, and opens
+            # this tab's form to choose a new password. Without one, 0.4.2's
+            # random password is issued but not shown: the current password
+            # keeps working.
+            username, email, new_password = authenticator.forgot_password(reset_link=MAIL)
             if username is not None:
-                st.info("If that account exists, its owner will receive a new password.")
+                st.info("If that account exists, its owner will receive an email.")
         except (stauth.ForgotError, stauth.CloudError) as e:
             st.error(e)
     with forgot_user_tab:

@@ -76,7 +76,7 @@ def test_forgot_answers_known_and_unknown_alike(demo: Path) -> None:
     assert "jsmith" not in known.replace("jsmith@gmail.com", "")
 
 
-def test_with_a_mail_server_the_demo_mails_the_password_and_shows_nothing(
+def test_with_a_mail_server_the_demo_mails_a_reset_link_and_shows_nothing(
     demo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from tests.smtp_server import SmtpServer, body
@@ -86,14 +86,27 @@ def test_with_a_mail_server_the_demo_mails_the_password_and_shows_nothing(
     server = SmtpServer(directory, "starttls", users={"app": "smtp-Pa55word"})
     try:
         monkeypatch.setenv("AUTHGATE_SMTP_URL", server.url("app", "smtp-Pa55word"))
+        monkeypatch.setenv("AUTHGATE_APP_URL", "https://demo.example.com/")
         unknown = page_text(submit_forgot(run(), "Username", "nobody"))
         at = submit_forgot(run(), "Username", "jsmith")
         assert not at.exception
         assert page_text(at) == unknown.replace("nobody", "jsmith")
         [message] = server.wait_for(1)
         assert message["To"].endswith("<jsmith@gmail.com>")
-        password = re.search(r"^    (\S+)$", body(message), re.MULTILINE)
-        assert password and password.group(1) not in page_text(at)
-        assert logs_in("jsmith", password.group(1))
+        link = re.search(
+            r"^    https://demo\.example\.com/\?authgate_reset=(\S+)$", body(message), re.M
+        )
+        assert link and link.group(1) not in page_text(at)
+        opened = AppTest.from_file(str(ROOT / "examples" / "app.py"), default_timeout=30)
+        opened.query_params["authgate_reset"] = link.group(1)
+        opened = opened.run()
+        for label in ("New password", "Repeat password"):
+            # The register tab, first on the page, has a "Repeat password" too.
+            [t for t in opened.text_input if t.label == label][-1].input("N3w!pass")
+        next(b for b in opened.button if b.label == "Set password").click()
+        opened = opened.run()
+        assert "Your password was changed" in page_text(opened)
+        assert logs_in("jsmith", "N3w!pass")
+        assert not logs_in("jsmith", "abc")
     finally:
         server.stop()

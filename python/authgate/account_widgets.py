@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import streamlit as st
 
-from . import _core, mailing
+from . import _core, links, mailing
 from .captcha import CaptchaField
 from .code_step import CODE_MINUTES, CodeStep
 from .exceptions import (
@@ -265,6 +265,8 @@ class AccountWidgets:
         clear_on_submit: bool = False,
         key: str = "Forgot password",
         callback: Callback = None,
+        *,
+        reset_link: bool = False,
     ) -> tuple[Any, str | None, str | None]:
         """Renders the forgot password form.
 
@@ -273,38 +275,64 @@ class AccountWidgets:
         first used or expires (24 hours). ``send_email`` mails the new password;
         ``two_factor_auth`` first mails a code to the user, and issues the
         password only once the code is typed (see :mod:`authgate.code_step`).
+
+        ``reset_link=True`` (authgate) mails a link instead of a password:
+        it works once, for 30 minutes, and opens this widget as a form that
+        sets a new password (and ends the user's sessions). The widget then
+        returns ``(username, email, None)``; the link's address is
+        ``Authenticate(app_url=...)`` (or ``AUTHGATE_APP_URL``).
         """
         mailing.raise_failed_delivery(key)
+        done = st.session_state.pop(f"{key}-link-done", None)
+        if done:
+            st.success(done)
+        if reset_link and st.query_params.get(links.RESET_PARAM):
+            return self._reset_by_link(location, fields, key, callback)
         form, fields = _titled_form(location, fields, key, clear_on_submit, "Forgot password")
         username = form.text_input(_label(fields, "Username"), autocomplete="off")
         captcha_field = CaptchaField.render(form, f"{key}-captcha", fields) if captcha else None
         step = CodeStep(self, key, "forgot_password", fields, ForgotError)
         if form.form_submit_button(_label(fields, "Submit")):
-            mailer = self._mailer() if send_email or two_factor_auth else None
+            wants_mail = send_email or two_factor_auth or reset_link
+            mailer = self._mailer() if wants_mail else None
+            app_url = links.app_url(self.attrs.get("app_url")) if reset_link else None
             if captcha_field is not None:
                 captcha_field.check(ForgotError)
             if not username.strip():
                 raise ForgotError("Username not provided")
             if not two_factor_auth:
-                return self._issue_password(key, username, mailer, callback)
+                return self._answer_forgot_password(key, username, mailer, app_url, callback)
             assert mailer is not None
             step.start(mailer, username, [])
         elif two_factor_auth:
             confirmed = step.take([])
             if confirmed is not None:
-                mailer = self._mailer() if send_email else None
-                return self._issue_password(key, confirmed, mailer, callback)
+                mailer = self._mailer() if send_email or reset_link else None
+                app_url = links.app_url(self.attrs.get("app_url")) if reset_link else None
+                return self._answer_forgot_password(key, confirmed, mailer, app_url, callback)
         if two_factor_auth:
             step.prompt()
         return None, None, None
 
-    def _issue_password(
+    def _answer_forgot_password(
         self: Authenticate,
         key: str,
         username: str,
         mailer: _core.Mailer | None,
+        app_url: str | None,
         callback: Callback,
     ) -> tuple[Any, str | None, str | None]:
+        """Issues a new password, or mails a reset link when ``app_url`` is set."""
+        if app_url is not None and mailer is not None:
+            issued_link = self._auth.reset_link(username)
+            if issued_link is None:
+                return False, None, None
+            user, token = issued_link
+            link = links.with_token(app_url, token)
+            self._mail_user(key, mailer, user, "reset_link", link=link)
+            if callback:
+                callback({"widget": "Forgot password", **_user_fields(user), "reset_link": True})
+            return user["username"], user["email"], None
         try:
             issued = self._auth.forgot_password(username)
         except _core.InvalidInput as e:
@@ -324,6 +352,57 @@ class AccountWidgets:
                 }
             )
         return user["username"], user["email"], new_password
+
+    def _reset_by_link(
+        self: Authenticate,
+        location: Any,
+        fields: dict[str, str] | None,
+        key: str,
+        callback: Callback,
+    ) -> tuple[Any, str | None, str | None]:
+        """The form a mailed reset link opens: a new password, twice."""
+        token = str(st.query_params.get(links.RESET_PARAM))
+        try:
+            user = self._auth.check_reset_link(token)
+        except _core.LinkRefused as e:
+            del st.query_params[links.RESET_PARAM]
+            raise ForgotError(str(e)) from None
+        form, fields = _titled_form(location, fields, f"{key}-link", False, "Choose a new password")
+        form.caption(f"{_label(fields, 'Username')}: {user['username']}")
+        new = form.text_input(
+            _label(fields, "New password"),
+            type="password",
+            help=self._password_help(),
+            autocomplete="new-password",
+        )
+        repeat = form.text_input(
+            _label(fields, "Repeat password"), type="password", autocomplete="new-password"
+        )
+        if not form.form_submit_button(_label(fields, "Set password")):
+            return None, None, None
+        new_stripped = new.strip()
+        if new_stripped and not self.validator.validate_password(new_stripped):
+            raise ForgotError(self.validator.diagnose_password(new_stripped))
+        try:
+            user = self._auth.reset_with_link(token, new, repeat)
+        except (_core.InvalidInput, _core.PasswordTooLong) as e:
+            raise ForgotError(str(e)) from None
+        except _core.LinkRefused as e:
+            del st.query_params[links.RESET_PARAM]
+            raise ForgotError(str(e)) from None
+        del st.query_params[links.RESET_PARAM]
+        # Every session of the user ended (this one too, if it was one):
+        # the login widget sees so at the next rerun.
+        self._sync_user(user["username"])
+        if callback:
+            callback({"widget": "Reset password by link", **_user_fields(user)})
+        st.session_state[f"{key}-link-done"] = _label(
+            fields, "Your password was changed: log in with it."
+        )
+        # The page shows the request form again, and says it was done once.
+        self._rerun_unless_dict_mode()
+        st.success(st.session_state.pop(f"{key}-link-done"))
+        return None, None, None
 
     # ---- forgot username ----------------------------------------------------------
 
@@ -389,8 +468,9 @@ class AccountWidgets:
         widget_key: str,
         mailer: _core.Mailer,
         user: dict[str, Any],
-        kind: Literal["new_password", "username"],
+        kind: Literal["new_password", "username", "reset_link"],
         password: str = "",
+        link: str = "",
     ) -> None:
         """Queues the ``kind`` message to ``user`` (see :mod:`authgate.mailing`)."""
         name = mailing.display_name(user)
@@ -400,8 +480,8 @@ class AccountWidgets:
             name=name,
             username=user["username"],
             password=password,
-            code="",
-            minutes="",
+            link=link,
+            minutes=str(round(_core.RESET_LINK_TTL / 60)),
         )
         to = _core.Mailer.recipient(name, str(user.get("email") or ""))
         mailing.send_later(widget_key, mailer, to, message)
@@ -417,7 +497,6 @@ class AccountWidgets:
             app=self.app_name,
             name=name,
             username=str(user.get("username") or ""),
-            password="",
             code=delivery["code"],
             minutes=str(CODE_MINUTES),
         )

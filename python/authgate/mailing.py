@@ -45,7 +45,7 @@ def resolve_mailer(smtp: Any, path: str | None) -> _core.Mailer:
     if config is None:
         config = os.environ.get("AUTHGATE_SMTP_URL") or None
     if config is None:
-        config = _secret_smtp_url()
+        config = app_secret("smtp_url")
     if config is None:
         raise CloudError(NOT_CONFIGURED)
     if isinstance(config, Mapping):
@@ -58,14 +58,15 @@ def resolve_mailer(smtp: Any, path: str | None) -> _core.Mailer:
         raise EmailError(f"SMTP configuration: {e}") from None
 
 
-def _secret_smtp_url() -> str | None:
+def app_secret(name: str) -> str | None:
+    """``st.secrets["authgate"][name]``, if the app set it."""
     try:
         section = st.secrets.get("authgate")
     except Exception:  # no secrets.toml: Streamlit raises its own error types
         return None
     if isinstance(section, Mapping):
-        url = section.get("smtp_url")
-        return url if isinstance(url, str) and url else None
+        value = section.get(name)
+        return value if isinstance(value, str) and value else None
     return None
 
 
@@ -84,6 +85,9 @@ def _html(*parts: str) -> str:
         "border-radius:8px;font:15px/1.5 -apple-system,Segoe UI,Helvetica,Arial,sans-serif;"
         f'color:#262730">{body}</div></body></html>'
     )
+
+
+_VALUES = ("app", "name", "username", "password", "link", "code", "minutes")
 
 
 @dataclass(frozen=True)
@@ -129,6 +133,28 @@ class Templates:
         _SECRET.format("{username}"),
         _PARAGRAPH.format("If you did not ask for this, ignore this message."),
     )
+    reset_link_subject: str = "{app}: reset your password"
+    reset_link_text: str = (
+        "Hello {name},\n\n"
+        "A password reset was requested for your account '{username}' at {app}.\n"
+        "Open this link to choose a new password:\n\n"
+        "    {link}\n\n"
+        "It works once, for {minutes} minutes. If you did not ask for it, ignore this\n"
+        "message: your password stays as it is.\n"
+    )
+    reset_link_html: str = _html(
+        _PARAGRAPH.format("Hello {name},"),
+        _PARAGRAPH.format(
+            "A password reset was requested for your account <b>{username}</b> at {app}."
+        ),
+        '<p style="margin:0 0 16px"><a href="{link}" style="display:inline-block;'
+        "padding:10px 18px;background:#ff4b4b;color:#fff;border-radius:6px;"
+        'text-decoration:none">Choose a new password</a></p>',
+        _PARAGRAPH.format(
+            "It works once, for {minutes} minutes. If you did not ask for it, ignore this "
+            "message: your password stays as it is."
+        ),
+    )
     code_subject: str = "{app}: your verification code {code}"
     code_text: str = (
         "Hello {name},\n\n"
@@ -156,9 +182,10 @@ class Templates:
             raise ValueError(f"unknown email template(s): {', '.join(sorted(unknown))}")
         return cls(**{k: str(v) for k, v in overrides.items()})
 
-    def render(self, kind: str, **values: str) -> tuple[str, str, str | None]:
+    def render(self, kind: str, **given: str) -> tuple[str, str, str | None]:
         """The subject, text and HTML (``None`` if its template is empty) of
         the ``kind`` message."""
+        values = dict.fromkeys(_VALUES, "") | given
         subject = getattr(self, f"{kind}_subject").format(**values)
         text = getattr(self, f"{kind}_text").format(**values)
         html_template = getattr(self, f"{kind}_html")

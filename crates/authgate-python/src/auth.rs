@@ -311,6 +311,40 @@ impl Authenticator {
             .py_err()
     }
 
+    /// A password-reset link token for `username` and the user to mail it
+    /// to; `None` for an unknown name or a guest.
+    fn reset_link<'py>(
+        &self,
+        py: Python<'py>,
+        username: &str,
+    ) -> PyResult<Option<(Bound<'py, PyDict>, String)>> {
+        let issued = py.detach(|| self.inner.reset_link(username)).py_err()?;
+        issued
+            .map(|(user, token)| Ok((user_dict(py, &user)?, token)))
+            .transpose()
+    }
+
+    /// The user a reset link is for; raises `LinkRefused` if it is forged,
+    /// expired or used.
+    fn check_reset_link<'py>(&self, py: Python<'py>, token: &str) -> PyResult<Bound<'py, PyDict>> {
+        let user = py.detach(|| self.inner.check_reset_link(token)).py_err()?;
+        user_dict(py, &user)
+    }
+
+    /// Sets the password through a reset link; ends the user's sessions.
+    fn reset_with_link<'py>(
+        &self,
+        py: Python<'py>,
+        token: &str,
+        new: &str,
+        repeat: &str,
+    ) -> PyResult<Bound<'py, PyDict>> {
+        let user = py
+            .detach(|| self.inner.reset_with_link(token, new, repeat))
+            .py_err()?;
+        user_dict(py, &user)
+    }
+
     /// The user's password hint, if they set one.
     fn password_hint(&self, py: Python<'_>, username: &str) -> PyResult<Option<String>> {
         let key = username.trim().to_lowercase();

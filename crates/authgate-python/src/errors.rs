@@ -118,6 +118,13 @@ create_exception!(
 
 create_exception!(
     _core,
+    LinkRefused,
+    AuthgateError,
+    "A mailed reset link is forged, expired or used."
+);
+
+create_exception!(
+    _core,
     EmailError,
     AuthgateError,
     "Mail could not be sent, or no mail server is configured."
@@ -151,6 +158,7 @@ pub fn to_py(err: Error) -> PyErr {
         Error::Email(_) => EmailError::new_err(msg),
         Error::CodeRefused(CodeRefusal::Wrong { .. }) => WrongCode::new_err(msg),
         Error::CodeRefused(_) => CodeRefused::new_err(msg),
+        Error::LinkRefused(_) => LinkRefused::new_err(msg),
         _ => AuthgateError::new_err(msg),
     }
 }
@@ -175,6 +183,7 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("EmailError", py.get_type::<EmailError>())?;
     m.add("CodeRefused", py.get_type::<CodeRefused>())?;
     m.add("WrongCode", py.get_type::<WrongCode>())?;
+    m.add("LinkRefused", py.get_type::<LinkRefused>())?;
     m.add("TooManyAttempts", py.get_type::<TooManyAttempts>())?;
     m.add("TooManyUsers", py.get_type::<TooManyUsers>())?;
     m.add("SessionExists", py.get_type::<SessionExists>())?;

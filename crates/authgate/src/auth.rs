@@ -484,6 +484,11 @@ impl Authenticator {
         password::hash_with_cost(password, self.config.hash_cost)
     }
 
+    /// The cookie key, which also signs mailed links.
+    pub(crate) fn token_key(&self) -> &TokenKey {
+        &self.config.token_key
+    }
+
     /// The bcrypt cost this authenticator hashes with.
     pub(crate) fn hash_cost(&self) -> u32 {
         self.config.hash_cost

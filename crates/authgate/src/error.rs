@@ -45,6 +45,10 @@ pub enum Error {
     #[error("{0}")]
     CodeRefused(crate::email_code::CodeRefusal),
 
+    /// A mailed reset link that is forged, expired or used ([`crate::link`]).
+    #[error("This link {0}: request a new one")]
+    LinkRefused(&'static str),
+
     // ---- tokens ------------------------------------------------------------------
     /// A cookie token that is malformed, forged, expired or revoked.
     #[error("re-authentication token refused: {0}")]

@@ -12,6 +12,7 @@
 //! - [`token`] signs and checks cookie tokens, including 0.4.2's.
 //! - [`lockout`] and [`session`] are the rules for failed attempts and sessions.
 //! - [`email_code`] issues and checks the codes mailed by `two_factor_auth`.
+//! - [`link`] signs and checks the password-reset links `forgot_password` mails.
 //! - [`oidc`] is OpenID Connect guest login: PKCE, state, nonce, signed ID tokens.
 //! - [`captcha`] draws captcha pictures and checks answers against a salted digest.
 //! - [`yaml`] reads and writes YAML exactly as PyYAML does.
@@ -37,6 +38,7 @@ pub mod captcha;
 pub mod clock;
 pub mod email_code;
 pub mod error;
+pub mod link;
 pub mod lockout;
 pub mod mail;
 pub mod oidc;

@@ -61,6 +61,9 @@ const CV_DOMAIN: &[u8] = b"authgate credential version v1\0";
 pub struct TokenKey {
     signing: EncodingKey,
     verifying: DecodingKey,
+    /// A key derived for mailed links ([`crate::link`]), so that no link
+    /// can ever pass for a cookie or the other way round.
+    link: zeroize::Zeroizing<[u8; 32]>,
     empty: bool,
     weakness: Option<KeyWeakness>,
 }
@@ -69,9 +72,13 @@ impl TokenKey {
     /// Wraps the cookie key; PyJWT uses its UTF-8 bytes as the HMAC key.
     #[must_use]
     pub fn new(key: &str) -> Self {
+        let mut link = <hmac::Hmac<Sha256> as hmac::Mac>::new_from_slice(key.as_bytes())
+            .expect("HMAC takes a key of any length");
+        hmac::Mac::update(&mut link, b"authgate mailed-link key v1");
         Self {
             signing: EncodingKey::from_secret(key.as_bytes()),
             verifying: DecodingKey::from_secret(key.as_bytes()),
+            link: zeroize::Zeroizing::new(hmac::Mac::finalize(link).into_bytes().into()),
             empty: key.is_empty(),
             weakness: key_weakness(key),
         }
@@ -81,6 +88,18 @@ impl TokenKey {
     #[must_use]
     pub fn weakness(&self) -> Option<KeyWeakness> {
         self.weakness
+    }
+
+    /// HMAC-SHA256 of `parts` (each length-prefixed) under the key derived
+    /// for mailed links.
+    pub(crate) fn link_mac(&self, parts: &[&[u8]]) -> [u8; 32] {
+        let mut m = <hmac::Hmac<Sha256> as hmac::Mac>::new_from_slice(self.link.as_slice())
+            .expect("HMAC takes a key of any length");
+        for part in parts {
+            hmac::Mac::update(&mut m, &(part.len() as u64).to_be_bytes());
+            hmac::Mac::update(&mut m, part);
+        }
+        hmac::Mac::finalize(m).into_bytes().into()
     }
 
     /// Whether the key is empty (and so cannot sign anything safely).

@@ -1,0 +1,288 @@
+//! Password-reset links: mailed by `forgot_password(reset_link=True)`,
+//! opened to set a new password.
+//!
+//! A link's token is `b64(username) . expires . b64(tag)`, the tag an
+//! HMAC-SHA256 under a key derived from the cookie key for links only
+//! ([`TokenKey::link_mac`](crate::token::TokenKey)), over the username,
+//! the expiry and the user's current credential version (a digest of the
+//! password hash, [`crate::token::credential_version`]). So a link:
+//!
+//! - cannot be forged or pass for a cookie, nor a cookie for a link;
+//! - works for [`RESET_LINK_TTL`] (30 minutes);
+//! - works once: setting the password changes the credential version,
+//!   which kills it, and every other link sent before — as does any other
+//!   change of the password in the meantime.
+//!
+//! Nothing is stored to issue a link, so asking for links fills no table.
+//! Setting the password ends every session of the user, as a password
+//! reset does.
+
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine as _;
+
+use crate::auth::Authenticator;
+use crate::error::{Error, Result};
+use crate::secret::constant_time_eq;
+use crate::token::credential_version;
+use crate::user::User;
+
+/// Seconds a reset link works.
+pub const RESET_LINK_TTL: f64 = 30.0 * 60.0;
+
+/// Longest token looked at; a real one is far shorter.
+const MAX_TOKEN_LEN: usize = 1024;
+
+/// The tag of a link for `username` expiring at `expires` (whole seconds)
+/// while the password hash is `hash`.
+fn tag(auth: &Authenticator, username: &str, expires: u64, hash: &str) -> [u8; 32] {
+    auth.token_key().link_mac(&[
+        b"reset",
+        username.as_bytes(),
+        &expires.to_be_bytes(),
+        credential_version(hash).as_bytes(),
+    ])
+}
+
+fn refused(why: &'static str) -> Error {
+    Error::LinkRefused(why)
+}
+
+impl Authenticator {
+    /// A reset link token for `username`, and the user to mail it to;
+    /// `None` for a name nobody has, or a guest (no password to reset).
+    ///
+    /// ```
+    /// # use std::sync::Arc;
+    /// # use authgate::auth::{AuthConfig, Authenticator};
+    /// # use authgate::store::DocStore;
+    /// # use authgate::token::TokenKey;
+    /// # let hash = authgate::password::hash_with_cost("old", 4)?;
+    /// # let users = authgate::yaml::parse(&format!("usernames:\n  ann:\n    email: a@x.org\n    password: '{hash}'\n"), "<dict>".as_ref())?;
+    /// # let store = Arc::new(DocStore::in_memory(users)?);
+    /// # let auth = Authenticator::new(store, AuthConfig::new(TokenKey::new("an example key of at least 32 bytes!"), 30.0)?);
+    /// let (user, token) = auth.reset_link("ann")?.expect("ann has a password");
+    /// assert_eq!(auth.check_reset_link(&token)?.username, "ann");
+    /// auth.reset_with_link(&token, "N3w!password", "N3w!password")?;
+    /// assert!(auth.check_reset_link(&token).is_err()); // used
+    /// # Ok::<(), authgate::Error>(())
+    /// ```
+    pub fn reset_link(&self, username: &str) -> Result<Option<(User, String)>> {
+        let username = username.trim().to_lowercase();
+        let Some(user) = self.store().user(&username)? else {
+            return Ok(None);
+        };
+        let Some(hash) = user.password_hash.as_deref() else {
+            return Ok(None);
+        };
+        // Whole seconds, rounded up, so that what is read back is what was signed.
+        let expires = (self.now() + RESET_LINK_TTL).ceil().max(0.0) as u64;
+        let tag = tag(self, &user.username, expires, hash);
+        let token = format!(
+            "{}.{expires}.{}",
+            URL_SAFE_NO_PAD.encode(user.username.as_bytes()),
+            URL_SAFE_NO_PAD.encode(tag)
+        );
+        self.audit("reset_link_issued", Some(&user.username), None);
+        Ok(Some((user, token)))
+    }
+
+    /// The user a reset link `token` is for, if it is genuine, unexpired
+    /// and unused; [`Error::LinkRefused`] otherwise.
+    pub fn check_reset_link(&self, token: &str) -> Result<User> {
+        let token = token.trim();
+        if token.len() > MAX_TOKEN_LEN {
+            return Err(refused("is not a valid link"));
+        }
+        let mut parts = token.split('.');
+        let (Some(name), Some(expires), Some(tag_b64), None) =
+            (parts.next(), parts.next(), parts.next(), parts.next())
+        else {
+            return Err(refused("is not a valid link"));
+        };
+        let username = URL_SAFE_NO_PAD
+            .decode(name)
+            .ok()
+            .and_then(|b| String::from_utf8(b).ok())
+            .ok_or_else(|| refused("is not a valid link"))?;
+        let expires: u64 = expires
+            .parse()
+            .map_err(|_| refused("is not a valid link"))?;
+        let given = URL_SAFE_NO_PAD
+            .decode(tag_b64)
+            .map_err(|_| refused("is not a valid link"))?;
+        // The same answer for a forged link, one for a name that is gone,
+        // and one whose password changed since: it does not work.
+        let user = self.store().user(&username)?;
+        let genuine = user.as_ref().and_then(|u| {
+            let hash = u.password_hash.as_deref()?;
+            let expected = tag(self, &u.username, expires, hash);
+            constant_time_eq(&expected, &given).then_some(())
+        });
+        let (Some(user), Some(())) = (user, genuine) else {
+            return Err(refused("has been used already or is not valid"));
+        };
+        #[allow(clippy::cast_precision_loss)]
+        if self.now() >= expires as f64 {
+            return Err(refused("has expired"));
+        }
+        Ok(user)
+    }
+
+    /// Sets a new password through a reset link: checks the link, the two
+    /// entries (as [`Authenticator::reset_password`] does, without the
+    /// current password); every session of the user ends and the link,
+    /// with every other one sent before, stops working. Returns the user.
+    pub fn reset_with_link(&self, token: &str, new: &str, repeat: &str) -> Result<User> {
+        let user = self.check_reset_link(token)?;
+        let (new, repeat) = (new.trim(), repeat.trim());
+        if new.is_empty() {
+            return Err(Error::InvalidInput("No new password provided".into()));
+        }
+        if !constant_time_eq(new.as_bytes(), repeat.as_bytes()) {
+            return Err(Error::InvalidInput("Passwords do not match".into()));
+        }
+        let hash = self.hash_new(new)?;
+        let event = self.event("password_reset_link", Some(&user.username), None);
+        self.store()
+            .set_password(&user.username, &hash, self.now(), Some(&event))?;
+        Ok(user)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use super::*;
+    use crate::auth::{AuthConfig, LoginRequest};
+    use crate::clock::FakeClock;
+    use crate::store::DocStore;
+    use crate::token::TokenKey;
+
+    const KEY: &str = "test-key-0123456789-abcdefghijklmnop";
+
+    fn setup(key: &str) -> (Authenticator, Arc<FakeClock>) {
+        let hash = crate::password::hash_with_cost("old-pass", 4).unwrap();
+        let text = format!(
+            "usernames:\n  ann:\n    email: ann@example.com\n    password: '{hash}'\n  \
+             guest:\n    email: guest@example.com\n"
+        );
+        let users = crate::yaml::parse(&text, "<test>".as_ref()).unwrap();
+        let store = Arc::new(DocStore::in_memory(users).unwrap());
+        let clock = Arc::new(FakeClock::new(1_700_000_000.0));
+        let config = AuthConfig::new(TokenKey::new(key), 30.0)
+            .unwrap()
+            .with_hash_cost(4)
+            .unwrap();
+        (
+            Authenticator::with_clock(store, config, clock.clone()),
+            clock,
+        )
+    }
+
+    fn why(r: Result<impl std::fmt::Debug>) -> &'static str {
+        match r {
+            Err(Error::LinkRefused(why)) => why,
+            other => panic!("expected a refused link, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_link_sets_the_password_once_and_ends_the_sessions() {
+        let (auth, _) = setup(KEY);
+        let login = auth
+            .login(&LoginRequest {
+                username: "ann",
+                password: "old-pass",
+                ..Default::default()
+            })
+            .unwrap();
+        let (_, first) = auth.reset_link("Ann").unwrap().unwrap();
+        let (_, second) = auth.reset_link("ann").unwrap().unwrap();
+        auth.reset_with_link(&first, "n3w-pass", "n3w-pass")
+            .unwrap();
+        assert!(auth.check_session(&login.session.id).unwrap().is_none());
+        let used = "has been used already or is not valid";
+        assert_eq!(why(auth.check_reset_link(&first)), used);
+        assert_eq!(why(auth.check_reset_link(&second)), used);
+        let relogin = auth.login(&LoginRequest {
+            username: "ann",
+            password: "n3w-pass",
+            ..Default::default()
+        });
+        assert!(relogin.is_ok());
+    }
+
+    #[test]
+    fn a_link_expires_after_thirty_minutes() {
+        let (auth, clock) = setup(KEY);
+        let (_, token) = auth.reset_link("ann").unwrap().unwrap();
+        clock.advance(RESET_LINK_TTL - 5.0);
+        assert!(auth.check_reset_link(&token).is_ok());
+        clock.advance(10.0);
+        assert_eq!(why(auth.check_reset_link(&token)), "has expired");
+    }
+
+    #[test]
+    fn forged_tampered_and_foreign_links_are_refused() {
+        let (auth, _) = setup(KEY);
+        let (_, token) = auth.reset_link("ann").unwrap().unwrap();
+        let parts: Vec<&str> = token.split('.').collect();
+        let later = format!(
+            "{}.{}.{}",
+            parts[0],
+            parts[1].parse::<u64>().unwrap() + 3600,
+            parts[2]
+        );
+        let other_user = format!(
+            "{}.{}.{}",
+            URL_SAFE_NO_PAD.encode("guest"),
+            parts[1],
+            parts[2]
+        );
+        let (other_app, _) = setup("another-key-0123456789-abcdefghijklm");
+        for bad in [
+            later.as_str(),
+            other_user.as_str(),
+            "",
+            "a.b",
+            "a.b.c.d",
+            "!!.1.x",
+            &"x".repeat(5000),
+        ] {
+            assert!(auth.check_reset_link(bad).is_err(), "{bad:.40}");
+        }
+        assert!(other_app.check_reset_link(&token).is_err());
+        // A cookie token is no link.
+        let login = auth
+            .login(&LoginRequest {
+                username: "ann",
+                password: "old-pass",
+                ..Default::default()
+            })
+            .unwrap();
+        let cookie = login.token.unwrap();
+        assert!(auth.check_reset_link(&cookie).is_err());
+    }
+
+    #[test]
+    fn no_link_for_strangers_or_guests_and_bad_passwords_change_nothing() {
+        let (auth, _) = setup(KEY);
+        assert!(auth.reset_link("nobody").unwrap().is_none());
+        assert!(auth.reset_link("guest").unwrap().is_none());
+        let (_, token) = auth.reset_link("ann").unwrap().unwrap();
+        for (new, repeat) in [("", ""), ("a-pass", "b-pass")] {
+            assert!(matches!(
+                auth.reset_with_link(&token, new, repeat),
+                Err(Error::InvalidInput(_))
+            ));
+        }
+        let long = "x".repeat(73);
+        assert!(matches!(
+            auth.reset_with_link(&token, &long, &long),
+            Err(Error::PasswordTooLong)
+        ));
+        // Still unused.
+        assert!(auth.check_reset_link(&token).is_ok());
+    }
+}
