@@ -109,6 +109,10 @@ class Authenticator:
     def check_session(self, session_id: str) -> dict[str, Any] | None: ...
     def logout(self, session_id: str) -> None: ...
     def password_hint(self, username: str) -> str | None: ...
+    def smtp_settings(self) -> dict[str, Any] | None:
+        """The store's SMTP settings (a database's ``smtp`` setting, a config
+        file's ``smtp:`` section) as the dict ``Mailer`` takes, password
+        included; ``None`` when there are none, and always in dict mode."""
     def register(
         self,
         *,

@@ -3,9 +3,9 @@
 //! | code | meaning |
 //! |---|---|
 //! | 0 | success |
-//! | 1 | invalid input or config, or a refused operation (the user exists or is not found, a migration target holds other data) |
+//! | 1 | invalid input or config, or a refused operation (the user exists or is not found, a migration target holds other data, the mail server refused the login or the message) |
 //! | 2 | usage error (reported by clap before any command runs) |
-//! | 3 | I/O, database or lock error (a file missing or unwritable, a database unreachable, a lock not released in time) |
+//! | 3 | I/O, database or lock error (a file missing or unwritable, a database or mail server unreachable, a lock not released in time) |
 //!
 //! Messages come from [`authgate::Error`], whose messages never hold a
 //! password, a hash or a key, or are written here with the same care.
@@ -18,10 +18,10 @@ pub const EXIT_CODES_HELP: &str = "\
 Exit codes:
   0  success
   1  invalid input or config, or a refused operation (user exists, user not
-     found, migration target holds other data)
+     found, migration target holds other data, mail refused by the server)
   2  usage error
-  3  I/O, database or lock error (file missing or unwritable, database
-     unreachable, lock timeout)";
+  3  I/O, database or lock error (file missing or unwritable, database or
+     mail server unreachable, lock timeout)";
 
 /// The result of a command.
 pub type CliResult<T = ()> = Result<T, Failure>;
@@ -73,13 +73,17 @@ impl Failure {
 
 impl From<authgate::Error> for Failure {
     fn from(e: authgate::Error) -> Self {
+        use authgate::mail::EmailFailure;
         use authgate::Error as E;
         match e {
             E::Io { .. }
             | E::ConfigNotFound(_)
             | E::LockTimeout { .. }
             | E::Database { .. }
-            | E::SchemaTooNew { .. } => Failure::Io(e.to_string()),
+            | E::SchemaTooNew { .. }
+            | E::Email(EmailFailure::Connect(_) | EmailFailure::Timeout) => {
+                Failure::Io(e.to_string())
+            }
             _ => Failure::Invalid(e.to_string()),
         }
     }

@@ -7,11 +7,17 @@ use std::io::{BufRead, IsTerminal};
 
 use crate::failure::{CliResult, Failure};
 
+/// The prompts for a password: what it is, and the request to repeat it.
+type Prompts = (&'static str, &'static str);
+
+const PASSWORD: Prompts = ("Password: ", "Repeat password: ");
+const SMTP_PASSWORD: Prompts = ("SMTP password: ", "Repeat SMTP password: ");
+
 /// Asks twice without echo; refuses a mismatch.
-fn prompt_twice() -> CliResult<String> {
+fn prompt_twice((ask, repeat): Prompts) -> CliResult<String> {
     let terminal = |e: std::io::Error| Failure::io(format!("<terminal>: {e}"));
-    let first = rpassword::prompt_password("Password: ").map_err(terminal)?;
-    let again = rpassword::prompt_password("Repeat password: ").map_err(terminal)?;
+    let first = rpassword::prompt_password(ask).map_err(terminal)?;
+    let again = rpassword::prompt_password(repeat).map_err(terminal)?;
     if first != again {
         return Err(Failure::invalid("passwords do not match"));
     }
@@ -35,7 +41,7 @@ fn stdin_lines() -> CliResult<Vec<String>> {
 /// every non-empty line of standard input.
 pub fn passwords_to_hash() -> CliResult<Vec<String>> {
     if std::io::stdin().is_terminal() {
-        return Ok(vec![prompt_twice()?]);
+        return Ok(vec![prompt_twice(PASSWORD)?]);
     }
     let lines = stdin_lines()?;
     if lines.is_empty() {
@@ -47,8 +53,17 @@ pub fn passwords_to_hash() -> CliResult<Vec<String>> {
 /// One new password: prompted for on a terminal unless `from_stdin`,
 /// otherwise the first line of standard input.
 pub fn new_password(from_stdin: bool) -> CliResult<String> {
+    one_password(PASSWORD, from_stdin)
+}
+
+/// The password of an SMTP account, read as [`new_password`] reads one.
+pub fn smtp_password(from_stdin: bool) -> CliResult<String> {
+    one_password(SMTP_PASSWORD, from_stdin)
+}
+
+fn one_password(prompts: Prompts, from_stdin: bool) -> CliResult<String> {
     let password = if !from_stdin && std::io::stdin().is_terminal() {
-        prompt_twice()?
+        prompt_twice(prompts)?
     } else {
         let mut line = String::new();
         std::io::stdin()

@@ -9,6 +9,8 @@
 //! | `check` | validate a config or a database ([`commands::check`]) |
 //! | `migrate --from A --to B` | copy a store into another kind, losing nothing ([`commands::migrate`]) |
 //! | `audit` | recent security events ([`commands::audit`]) |
+//! | `settings smtp` | set, show (password redacted) or clear a database's SMTP settings ([`commands::settings`]) |
+//! | `mail test --to ADDRESS` | send a test message with the store's SMTP settings ([`commands::mail`]) |
 //!
 //! Exit codes are listed in [`failure`] and in `authgate --help`. Nothing
 //! the command prints holds a password, a hash or a database password.
@@ -29,7 +31,8 @@ use clap::{Parser, Subcommand};
 use crate::failure::EXIT_CODES_HELP;
 
 /// Operate authgate stores: users, password hashes, checks, migrations
-/// between config.yaml, SQLite and PostgreSQL, and the audit trail.
+/// between config.yaml, SQLite and PostgreSQL, the audit trail, and the
+/// SMTP settings of the apps' mail.
 #[derive(Debug, Parser)]
 #[command(name = "authgate", version, after_help = EXIT_CODES_HELP)]
 struct Cli {
@@ -44,6 +47,8 @@ enum Command {
     Check(commands::check::CheckArgs),
     Migrate(commands::migrate::MigrateArgs),
     Audit(commands::audit::AuditArgs),
+    Settings(commands::settings::SettingsArgs),
+    Mail(commands::mail::MailArgs),
 }
 
 fn main() -> ExitCode {
@@ -53,6 +58,8 @@ fn main() -> ExitCode {
         Command::Check(args) => commands::check::run(args),
         Command::Migrate(args) => commands::migrate::run(args),
         Command::Audit(args) => commands::audit::run(args),
+        Command::Settings(args) => commands::settings::run(args),
+        Command::Mail(args) => commands::mail::run(args),
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,

@@ -196,6 +196,8 @@ fn every_command_has_help() {
         &["check"],
         &["migrate"],
         &["audit"],
+        &["settings", "smtp"],
+        &["mail", "test"],
     ] {
         let mut args = command.to_vec();
         args.push("--help");
@@ -213,6 +215,8 @@ fn every_command_has_help() {
         "check",
         "migrate",
         "audit",
+        "settings",
+        "mail",
         "Exit codes:",
         "3  I/O",
     ] {

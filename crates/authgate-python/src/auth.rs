@@ -351,6 +351,17 @@ impl Authenticator {
         let user = py.detach(|| self.inner.store().user(&key)).py_err()?;
         Ok(user.and_then(|u| u.password_hint))
     }
+
+    /// The SMTP settings the store keeps — a database's `smtp` setting
+    /// (`authgate settings smtp`), a config file's `smtp:` section — as the
+    /// dict `Mailer` takes, password included; `None` when there are none
+    /// (always in dict mode, whose app passes its own).
+    fn smtp_settings<'py>(&self, py: Python<'py>) -> PyResult<Option<Bound<'py, PyAny>>> {
+        let settings = py.detach(|| self.inner.store().smtp_settings()).py_err()?;
+        settings
+            .map(|s| crate::convert::to_py(py, s.section()))
+            .transpose()
+    }
 }
 
 fn login_result(py: Python<'_>, login: auth::Login) -> PyResult<LoginResult> {

@@ -25,6 +25,7 @@ use std::process::{Command, Stdio};
 use std::sync::{Arc, Barrier};
 
 use authgate::lockout::{LockState, LockoutPolicy};
+use authgate::mail::SmtpSettings;
 use authgate::session::Session;
 use authgate::store::document::{Document, Layout};
 use authgate::store::{
@@ -234,6 +235,7 @@ every_store!(
     lookups_are_case_insensitive,
     records_keep_every_key,
     settings_come_from_the_store,
+    smtp_settings_round_trip_where_the_store_keeps_them,
     record_failure_counts_and_locks,
     open_session_clears_failures_and_marks_logged_in,
     single_session_counts_only_live_sessions,
@@ -417,6 +419,114 @@ fn settings_come_from_the_store(f: &Fixture) {
         }
     };
     assert_eq!(f.store().settings().unwrap(), want);
+}
+
+/// SMTP settings with every key, as an operator would set them.
+const SMTP: &str = "\
+host: mail.example.com
+port: 2465
+security: tls
+username: app@example.com
+password: smtp-pa55-s3cret
+from: Acme <app@example.com>
+reply_to: help@example.com
+ca_file: /etc/ssl/mail-ca.pem
+timeout: 7.5
+";
+
+fn smtp_settings_round_trip_where_the_store_keeps_them(f: &Fixture) {
+    let s = f.store();
+    let settings = SmtpSettings::new(config_value(SMTP)).unwrap();
+    let event = |kind: &str| AuditEvent {
+        time: 1000.0,
+        kind: kind.into(),
+        username: None,
+        detail: Some("authgate CLI".into()),
+    };
+    assert_eq!(s.smtp_settings().unwrap(), None);
+    let result = s.set_smtp_settings(Some(&settings), Some(&event("smtp_set")));
+    match f.kind {
+        Kind::Memory | Kind::Yaml => {
+            // The operator edits config.yaml; dict-mode apps pass smtp=.
+            let err = result.unwrap_err();
+            assert!(matches!(err, Error::InvalidInput(_)), "{err:?}");
+            let hint = if f.kind == Kind::Yaml {
+                "smtp: section"
+            } else {
+                "Authenticate(smtp=...)"
+            };
+            assert!(err.to_string().contains(hint), "{err}");
+            assert!(!err.to_string().contains("smtp-pa55-s3cret"), "{err}");
+            assert_eq!(s.smtp_settings().unwrap(), None);
+            assert!(s.set_smtp_settings(None, None).is_err());
+            assert_eq!(s.recent_events(10).unwrap(), []);
+            return;
+        }
+        Kind::Sqlite | Kind::Postgres => assert!(result.unwrap()),
+    }
+    let stored = s.smtp_settings().unwrap().expect("stored");
+    // Every key and type as written: the port an integer, the timeout a float.
+    assert_eq!(stored.section(), &config_value(SMTP));
+    let config = stored.config().unwrap();
+    assert_eq!(
+        (config.host.as_str(), config.port),
+        ("mail.example.com", 2465)
+    );
+    assert_eq!(config.password.unwrap().expose(), "smtp-pa55-s3cret");
+    assert!(!format!("{stored:?}").contains("smtp-pa55-s3cret"));
+    // The cookie settings are untouched, and the export puts it under smtp:.
+    settings_come_from_the_store(f);
+    // Replaced whole, not merged.
+    let smaller = SmtpSettings::new(config_value(
+        "host: 127.0.0.1\nport: 25\nsecurity: none\nfrom: app@example.com\n",
+    ))
+    .unwrap();
+    assert!(s
+        .set_smtp_settings(Some(&smaller), Some(&event("smtp_replaced")))
+        .unwrap());
+    assert_eq!(s.smtp_settings().unwrap(), Some(smaller));
+    assert!(s
+        .set_smtp_settings(None, Some(&event("smtp_cleared")))
+        .unwrap());
+    assert_eq!(s.smtp_settings().unwrap(), None);
+    // Nothing to clear: no change, no event.
+    assert!(!s
+        .set_smtp_settings(None, Some(&event("not recorded")))
+        .unwrap());
+    let kinds: Vec<String> = s
+        .recent_events(10)
+        .unwrap()
+        .into_iter()
+        .map(|e| e.kind)
+        .collect();
+    assert_eq!(kinds, ["smtp_set", "smtp_replaced", "smtp_cleared"]);
+}
+
+#[test]
+fn a_configs_smtp_section_is_read_and_imported() {
+    let mut section = String::from("smtp:\n");
+    for line in SMTP.lines() {
+        section.push_str(&format!("  {line}\n"));
+    }
+    let config = format!("{CONFIG}{section}");
+    let want = config_value(SMTP);
+    for make in STORES {
+        let f = make(&config);
+        let found = f.store().smtp_settings().unwrap();
+        if f.kind == Kind::Memory {
+            // Dict mode holds credentials only.
+            assert_eq!(found, None);
+        } else {
+            assert_eq!(
+                found.map(|s| s.section().clone()),
+                Some(want.clone()),
+                "{:?}",
+                f.kind
+            );
+        }
+    }
+    let empty = yaml_file_with(&format!("{CONFIG}smtp:\n"));
+    assert_eq!(empty.store().smtp_settings().unwrap(), None);
 }
 
 fn record_failure_counts_and_locks(f: &Fixture) {

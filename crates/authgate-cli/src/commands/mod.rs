@@ -4,7 +4,9 @@
 pub mod audit;
 pub mod check;
 pub mod hash;
+pub mod mail;
 pub mod migrate;
+pub mod settings;
 pub mod users;
 
 use clap::Args;

@@ -27,6 +27,7 @@
 
 mod config;
 mod message;
+mod settings;
 
 use lettre::message::Mailbox;
 use lettre::transport::smtp::authentication::Credentials;
@@ -35,6 +36,7 @@ use lettre::{SmtpTransport, Transport};
 
 pub use config::{Security, SmtpConfig, DEFAULT_TIMEOUT};
 pub use message::Email;
+pub use settings::SmtpSettings;
 
 use crate::error::Result;
 

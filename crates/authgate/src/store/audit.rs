@@ -205,6 +205,26 @@ mod tests {
     }
 
     #[test]
+    fn event_times_read_back_exactly() {
+        let dir = tempfile::tempdir().unwrap();
+        let log = AuditLog::beside(&dir.path().join("config.yaml"));
+        // Times serde_json reads one bit off without float_roundtrip.
+        let events: Vec<AuditEvent> = [1_796_361_074.698_563_3, 1_796_361_074.719_331_7]
+            .into_iter()
+            .map(|time| AuditEvent {
+                time,
+                kind: "login".into(),
+                username: None,
+                detail: None,
+            })
+            .collect();
+        for event in &events {
+            log.append(event).unwrap();
+        }
+        assert_eq!(log.recent(10).unwrap(), events);
+    }
+
+    #[test]
     fn recent_events_span_the_rotated_files() {
         let dir = tempfile::tempdir().unwrap();
         let log = AuditLog::beside(&dir.path().join("config.yaml"));

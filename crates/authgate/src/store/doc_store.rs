@@ -17,6 +17,7 @@ use super::{
 use crate::clock::{Clock, SystemClock};
 use crate::error::{Error, Result};
 use crate::lockout::{LockState, LockoutPolicy};
+use crate::mail::SmtpSettings;
 use crate::password::is_hash;
 use crate::session::Session;
 use crate::throttle::{ThrottleKey, ThrottlePolicy};
@@ -684,6 +685,40 @@ impl Store for DocStore {
                 api_key: string_setting(d.setting("api_key")),
             }
         })
+    }
+
+    /// The file's `smtp:` section (an empty one is none); none in dict
+    /// mode, whose app passes `Authenticate(smtp=…)`.
+    fn smtp_settings(&self) -> Result<Option<SmtpSettings>> {
+        if self.is_dict() {
+            return Ok(None);
+        }
+        self.read(|d| {
+            d.setting("smtp")
+                .filter(|v| !v.is_null())
+                .cloned()
+                .map(SmtpSettings::stored)
+        })
+    }
+
+    /// Refused: a `config.yaml` is the operator's to edit; the store
+    /// changes only its users and pre-authorized list.
+    fn set_smtp_settings(
+        &self,
+        _settings: Option<&SmtpSettings>,
+        _event: Option<&AuditEvent>,
+    ) -> Result<bool> {
+        Err(Error::InvalidInput(match self.path() {
+            Some(path) => format!(
+                "{} keeps its SMTP settings in its smtp: section: edit the file to change \
+                 them (host, port, security, username, password, from, reply_to, ca_file, \
+                 timeout)",
+                path.display()
+            ),
+            None => "dict mode keeps no SMTP settings: pass Authenticate(smtp=...) or set \
+                     AUTHGATE_SMTP_URL"
+                .to_string(),
+        }))
     }
 
     fn lock_state(&self, username: &str) -> Result<LockState> {

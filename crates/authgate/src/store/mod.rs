@@ -12,8 +12,8 @@
 //! - [`DocStore`] in memory ([`DocStore::in_memory`]) — dict mode;
 //! - [`SqliteStore`] (`sqlite:///path.db`) and [`PostgresStore`]
 //!   (`postgresql://…`) — schema created and migrated on open; settings that
-//!   lived in config.yaml (cookie, api_key, oauth2, pre-authorized emails)
-//!   are kept in their `settings` and `preauthorized_emails` tables.
+//!   lived in config.yaml (cookie, api_key, oauth2, smtp, pre-authorized
+//!   emails) are kept in their `settings` and `preauthorized_emails` tables.
 //!
 //! [`open_url`] picks the store from what the app passes.
 //!
@@ -42,6 +42,7 @@ pub use url::{import_into, open_url};
 
 use crate::error::Result;
 use crate::lockout::{LockState, LockoutPolicy};
+use crate::mail::SmtpSettings;
 use crate::session::Session;
 use crate::user::User;
 use crate::yaml::Value;
@@ -181,6 +182,21 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     fn user_record(&self, username: &str) -> Result<Option<Value>>;
     /// Cookie settings and the like.
     fn settings(&self) -> Result<Settings>;
+    /// The SMTP server the store names for the app's mail, if any: a
+    /// database's `smtp` setting, a config file's `smtp:` section; never
+    /// in dict mode, whose app passes its own.
+    fn smtp_settings(&self) -> Result<Option<SmtpSettings>>;
+    /// Replaces the store's SMTP settings, or with `None` removes them, and
+    /// records `event` in the same step; `false` (and no event) when there
+    /// were none to remove. Databases keep them in their `settings` table.
+    /// A `config.yaml` is the operator's file and dict mode the app's dict:
+    /// both refuse with [`crate::Error::InvalidInput`] saying where to set
+    /// them instead.
+    fn set_smtp_settings(
+        &self,
+        settings: Option<&SmtpSettings>,
+        event: Option<&AuditEvent>,
+    ) -> Result<bool>;
     /// The user's failure record.
     fn lock_state(&self, username: &str) -> Result<LockState>;
     /// The user, their failure record and pending password, for a login;

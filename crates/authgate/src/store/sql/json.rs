@@ -226,6 +226,13 @@ mod tests {
     }
 
     #[test]
+    fn floats_come_back_to_the_bit() {
+        for f in [1_796_361_074.698_563_3, 1_796_361_074.719_331_7, 0.1, 7.5] {
+            assert_eq!(round_trip(&Value::Float(f)), Value::Float(f));
+        }
+    }
+
+    #[test]
     fn bad_text_is_an_error_not_a_panic() {
         assert!(from_json("{").is_err());
         assert!(from_json(r#"{"$yaml": "a: [unclosed"}"#).is_err());

@@ -475,6 +475,16 @@ macro_rules! impl_store_via_ops {
             fn settings(&self) -> $crate::Result<$crate::store::Settings> {
                 $crate::store::sql::ops::settings(&self.$field)
             }
+            fn smtp_settings(&self) -> $crate::Result<Option<$crate::mail::SmtpSettings>> {
+                $crate::store::sql::ops::smtp_settings(&self.$field)
+            }
+            fn set_smtp_settings(
+                &self,
+                settings: Option<&$crate::mail::SmtpSettings>,
+                event: Option<&$crate::store::AuditEvent>,
+            ) -> $crate::Result<bool> {
+                $crate::store::sql::ops::set_smtp_settings(&self.$field, settings, event)
+            }
             fn lock_state(&self, username: &str) -> $crate::Result<$crate::lockout::LockState> {
                 $crate::store::sql::ops::lock_state(&self.$field, username)
             }

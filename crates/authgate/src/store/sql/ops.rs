@@ -17,6 +17,7 @@ use super::{corrupt, Database, Dialect, Param, Row, Tx};
 use crate::clock::{Clock, SystemClock};
 use crate::error::{Error, Result};
 use crate::lockout::{LockState, LockoutPolicy};
+use crate::mail::SmtpSettings;
 use crate::password;
 use crate::session::{seen_recently, Session};
 use crate::store::document::roles_value;
@@ -483,6 +484,43 @@ pub(crate) fn settings(db: &impl Database) -> Result<Settings> {
             _ => None,
         },
         api_key: setting_text(values.get("api_key")),
+    })
+}
+
+/// The setting that holds the SMTP settings.
+const SMTP_SETTING: &str = "smtp";
+
+/// See [`Store::smtp_settings`](crate::store::Store::smtp_settings).
+pub(crate) fn smtp_settings(db: &impl Database) -> Result<Option<SmtpSettings>> {
+    let rows = db.read(|tx| tx.query(SELECT_SETTING, &[Param::Text(SMTP_SETTING)]))?;
+    rows.first()
+        .map(|row| Ok(SmtpSettings::stored(from_json(&row.text(0)?)?)))
+        .transpose()
+}
+
+/// See [`Store::set_smtp_settings`](crate::store::Store::set_smtp_settings).
+pub(crate) fn set_smtp_settings(
+    db: &impl Database,
+    settings: Option<&SmtpSettings>,
+    event: Option<&AuditEvent>,
+) -> Result<bool> {
+    let json = settings.map(|s| to_json(s.section())).transpose()?;
+    db.write(|tx| {
+        let changed = match &json {
+            Some(value) => tx.execute(
+                "INSERT INTO settings (name, value) VALUES ($1, $2) \
+                 ON CONFLICT (name) DO UPDATE SET value = excluded.value",
+                &[Param::Text(SMTP_SETTING), Param::Text(value)],
+            )?,
+            None => tx.execute(
+                "DELETE FROM settings WHERE name = $1",
+                &[Param::Text(SMTP_SETTING)],
+            )?,
+        } > 0;
+        if changed {
+            defer_event(tx, event)?;
+        }
+        Ok(changed)
     })
 }
 
