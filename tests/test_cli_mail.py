@@ -235,3 +235,26 @@ def test_failures_are_the_mailers_with_their_exit_codes(
     assert "TLS with the mail server failed" in out.stderr
     assert PASSWORD not in out.all
     assert starttls.messages == []
+
+
+def test_a_widget_mails_through_the_settings_the_cli_stored(
+    cli: Path, database: str, starttls: SmtpServer
+) -> None:
+    from streamlit.testing.v1 import AppTest
+
+    from tests import apps
+
+    assert set_smtp(cli, database, starttls).code == 0
+    at = AppTest.from_function(
+        apps.widgets_app,
+        args=(database, {}, [("forgot_username", {"send_email": True})]),
+        default_timeout=30,
+    ).run()
+    [email] = [t for t in at.text_input if t.label == "Email"]
+    email.input("jsmith@gmail.com")
+    next(b for b in at.button if b.label == "Submit").click()
+    at = at.run()
+    assert not at.error, [e.value for e in at.error]
+    [message] = starttls.wait_for(1)
+    assert message["To"] == "John Smith <jsmith@gmail.com>"
+    assert "    jsmith\n" in body(message)

@@ -370,7 +370,8 @@ class Authenticate(AccountWidgets, GuestLogin):
 
     def _mailer(self) -> _core.Mailer:
         """The app's mailer (see :mod:`authgate.mailing`); ``CloudError`` if none."""
-        return resolve_mailer(self._smtp, self.path)
+        stored = None if self._smtp is not None else self._auth.smtp_settings()
+        return resolve_mailer(self._smtp, stored)
 
     def _client_address(self) -> str | None:
         """The address the guessing brake counts this browser under.

@@ -2,8 +2,9 @@
 delivery off the script thread.
 
 The server comes from, in order: ``Authenticate(smtp=...)`` (an
-``smtp[s]://`` URL or a dict), the config file's ``smtp:`` section (path
-mode), the ``AUTHGATE_SMTP_URL`` environment variable, or
+``smtp[s]://`` URL or a dict), the store's settings (the config file's
+``smtp:`` section, or a database's, set by ``authgate settings smtp``), the
+``AUTHGATE_SMTP_URL`` environment variable, or
 ``st.secrets["authgate"]["smtp_url"]``.
 
 Messages are sent by a small pool of threads, never on the script thread:
@@ -37,11 +38,13 @@ NOT_CONFIGURED = (
 )
 
 
-def resolve_mailer(smtp: Any, path: str | None) -> _core.Mailer:
-    """The mailer of the first configured source; ``CloudError`` if none."""
+def resolve_mailer(smtp: Any, stored: Any) -> _core.Mailer:
+    """The mailer of the first configured source; ``CloudError`` if none.
+    ``stored``: the store's own settings (a config's ``smtp:`` section, a
+    database's ``authgate settings smtp``)."""
     config = smtp
-    if config is None and path is not None:
-        config = _core.config_section(path, "smtp")
+    if config is None:
+        config = stored
     if config is None:
         config = os.environ.get("AUTHGATE_SMTP_URL") or None
     if config is None:

@@ -31,6 +31,5 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<mail::Mailer>()?;
     m.add_class::<code::CodeChallenge>()?;
     m.add_function(wrap_pyfunction!(auth::cookie_key_weakness, m)?)?;
-    m.add_function(wrap_pyfunction!(store::config_section, m)?)?;
     Ok(())
 }

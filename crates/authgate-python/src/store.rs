@@ -186,16 +186,3 @@ impl Store {
         }
     }
 }
-
-/// A top-level section of a `config.yaml` (`smtp`, `oauth2`), or `None`.
-#[pyfunction]
-pub fn config_section<'py>(
-    py: Python<'py>,
-    path: PathBuf,
-    name: &str,
-) -> PyResult<Option<Bound<'py, PyAny>>> {
-    let section = py
-        .detach(|| store::file::config_section(&path, name))
-        .py_err()?;
-    section.map(|s| convert::to_py(py, &s)).transpose()
-}
