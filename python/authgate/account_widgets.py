@@ -90,11 +90,16 @@ class AccountWidgets:
         callback: Callback = None,
         *,
         preauthorization: bool | None = None,
+        verify_email: bool = False,
     ) -> tuple[str | None, str | None, str | None]:
         """Renders the registration form; returns ``(email, username, name)`` on success.
 
         ``preauthorization`` is the 0.2 switch: ``False`` lets anyone register,
         ``True`` only the emails on the store's pre-authorized list.
+        ``two_factor_auth`` mails a code that must be typed before the account
+        is added. ``verify_email`` (authgate) adds the account at once but
+        mails a link, valid a day, that must be opened before its password
+        logs in (the login widget on the page at ``app_url`` takes the link).
         """
         location, pre_authorized, fields, _ = split_form_name(
             location, pre_authorized, fields, FORM_LOCATIONS
@@ -145,24 +150,29 @@ class AccountWidgets:
             "anyone": preauthorization is False and pre_authorized is None,
             "domains": domains,
             "roles": roles,
+            "awaiting_verification": verify_email,
         }
         # What the mailed code is bound to: the account it will create.
         binding = [str(registration[k] or "") for k in _REGISTRATION_BOUND]
         step = CodeStep(self, key, "register", fields, RegisterError)
         if form.form_submit_button(_label(fields, "Register")):
-            mailer = self._mailer() if two_factor_auth else None
+            mailer = self._mailer() if two_factor_auth or verify_email else None
+            app_url = links.app_url(self.attrs.get("app_url")) if verify_email else None
             if roles is not None and not isinstance(roles, list):
                 raise LoginError("Roles must be provided as a list")
             self._validate_registration(registration)
             if captcha_field is not None:
                 captcha_field.check(RegisterError)
-            if mailer is None:
-                return self._register(registration, callback)
+            if not two_factor_auth:
+                return self._register(registration, callback, key, mailer, app_url)
+            assert mailer is not None
             _core_call(RegisterError, lambda: self._auth.register(**registration, dry_run=True))
             step.start(mailer, registration["email"], binding)
         elif two_factor_auth and step.take(binding) is not None:
             self._validate_registration(registration)
-            return self._register(registration, callback)
+            mailer = self._mailer() if verify_email else None
+            app_url = links.app_url(self.attrs.get("app_url")) if verify_email else None
+            return self._register(registration, callback, key, mailer, app_url)
         if two_factor_auth:
             step.prompt()
         return None, None, None
@@ -183,10 +193,19 @@ class AccountWidgets:
             raise RegisterError(v.diagnose_password(password))
 
     def _register(
-        self: Authenticate, registration: dict[str, Any], callback: Callback
+        self: Authenticate,
+        registration: dict[str, Any],
+        callback: Callback,
+        key: str,
+        mailer: _core.Mailer | None,
+        app_url: str | None,
     ) -> tuple[str | None, str | None, str | None]:
+        """Adds the user; with ``verify_email`` (a mailer and an address) mails
+        the verification link."""
         user = _core_call(RegisterError, lambda: self._auth.register(**registration))
         assert user is not None
+        if mailer is not None and app_url is not None:
+            self._mail_verification(key, mailer, app_url, user["username"])
         email = registration["email"]
         pre_authorized = registration["pre_authorized"]
         if pre_authorized is not None:
@@ -328,7 +347,7 @@ class AccountWidgets:
             if issued_link is None:
                 return False, None, None
             user, token = issued_link
-            link = links.with_token(app_url, token)
+            link = links.with_token(app_url, links.RESET_PARAM, token)
             self._mail_user(key, mailer, user, "reset_link", link=link)
             if callback:
                 callback({"widget": "Forgot password", **_user_fields(user), "reset_link": True})
@@ -468,7 +487,7 @@ class AccountWidgets:
         widget_key: str,
         mailer: _core.Mailer,
         user: dict[str, Any],
-        kind: Literal["new_password", "username", "reset_link"],
+        kind: Literal["new_password", "username", "reset_link", "verify_email"],
         password: str = "",
         link: str = "",
     ) -> None:
@@ -482,9 +501,21 @@ class AccountWidgets:
             password=password,
             link=link,
             minutes=str(round(_core.RESET_LINK_TTL / 60)),
+            hours=str(round(_core.VERIFY_LINK_TTL / 3600)),
         )
         to = _core.Mailer.recipient(name, str(user.get("email") or ""))
         mailing.send_later(widget_key, mailer, to, message)
+
+    def _mail_verification(
+        self: Authenticate, key: str, mailer: _core.Mailer, app_url: str, username: str
+    ) -> None:
+        """Mails a new verification link, if the account awaits one."""
+        issued = self._auth.verification_link(username)
+        if issued is None:
+            return
+        user, token = issued
+        link = links.with_token(app_url, links.VERIFY_PARAM, token)
+        self._mail_user(key, mailer, user, "verify_email", link=link)
 
     def _mail_code(
         self: Authenticate, widget_key: str, mailer: _core.Mailer, delivery: dict[str, Any]

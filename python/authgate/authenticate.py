@@ -16,11 +16,17 @@ from typing import Any, Literal
 import streamlit as st
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
-from . import _core
+from . import _core, links
 from .account_widgets import AccountWidgets
 from .captcha import CaptchaField
 from .cookie import CookieJar
-from .exceptions import AuthenticateError, DeprecationError, LoginError, LogoutError
+from .exceptions import (
+    AuthenticateError,
+    CloudError,
+    DeprecationError,
+    LoginError,
+    LogoutError,
+)
 from .guest_login import GuestLogin
 from .legacy import LOGIN_LOCATIONS, split_form_name
 from .mailing import Templates, resolve_mailer
@@ -230,6 +236,8 @@ class Authenticate(AccountWidgets, GuestLogin):
         if not st.session_state.get("authentication_status"):
             self._resume_from_cookie(max_concurrent_users, single_session)
         self._cookie.flush()
+        if st.query_params.get(links.VERIFY_PARAM) and location != "unrendered":
+            self._verify_from_link(location, fields)
         if location == "unrendered" or legacy:
             if legacy and not st.session_state.get("authentication_status"):
                 self._render_login_form(
@@ -361,12 +369,39 @@ class Authenticate(AccountWidgets, GuestLogin):
             raise LoginError(str(e)) from None
         except _core.InvalidInput as e:
             raise LoginError(f"{e}: hash it with Hasher or set auto_hash=True") from None
+        except _core.EmailUnverified as e:
+            # Only the right password gets here: its owner may need a new link.
+            self._resend_verification(username)
+            raise LoginError(str(e)) from None
         self._start(result)
         st.session_state.pop("password_hint", None)
         if callback:
             callback(_payload("Login", result.user))
         self._rerun_unless_dict_mode()
         return True
+
+    def _verify_from_link(self, location: str, fields: dict[str, str]) -> None:
+        """Takes a verification link (``register_user(verify_email=True)``)
+        opened on this page; ``LoginError`` if it does not work."""
+        token = str(st.query_params.get(links.VERIFY_PARAM))
+        del st.query_params[links.VERIFY_PARAM]
+        try:
+            user = self._auth.verify_email(token)
+        except _core.LinkRefused as e:
+            raise LoginError(str(e)) from None
+        self._sync_user(user["username"])
+        container = st.sidebar if location == "sidebar" else st
+        container.success(fields.get("Verified", "Your email address is verified: log in."))
+
+    def _resend_verification(self, username: str) -> None:
+        """Mails a fresh verification link when mail and the app's address
+        are configured; without them the login error says what to do."""
+        try:
+            mailer = self._mailer()
+            app_url = links.app_url(self.attrs.get("app_url"))
+        except CloudError:
+            return
+        self._mail_verification("Login-verify", mailer, app_url, username)
 
     def _mailer(self) -> _core.Mailer:
         """The app's mailer (see :mod:`authgate.mailing`); ``CloudError`` if none."""

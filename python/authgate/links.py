@@ -1,12 +1,13 @@
 """The address mailed links point at.
 
 A reset link carries its token in the query string (``?authgate_reset=``)
-of the app's own page. That page's address must come from the app, never
-from the request: the address a browser reports (``st.context.url``) and
-the ``Host`` header are whatever the asker makes them, and a link built on
-them would mail the victim's token to the asker's server ("password reset
-poisoning"). So the address is, in order: ``Authenticate(app_url=...)``,
-the ``AUTHGATE_APP_URL`` environment variable,
+of the app's own page, a verification link likewise (``?authgate_verify=``).
+That page's address must come from the app, never from the request: the
+address a browser reports (``st.context.url``) and the ``Host`` header are
+whatever the asker makes them, and a link built on them would mail the
+victim's token to the asker's server ("password reset poisoning"). So the
+address is, in order: ``Authenticate(app_url=...)``, the
+``AUTHGATE_APP_URL`` environment variable,
 ``st.secrets["authgate"]["app_url"]``; only an app on this machine
 (``localhost``, loopback) may leave it out, for development.
 """
@@ -24,6 +25,7 @@ from .exceptions import CloudError
 from .mailing import app_secret
 
 RESET_PARAM = "authgate_reset"
+VERIFY_PARAM = "authgate_verify"
 
 NO_APP_URL = (
     "reset_link needs the address of the app's page to put in the mail: pass "
@@ -51,9 +53,9 @@ def app_url(configured: Any) -> str:
     raise CloudError(NO_APP_URL)
 
 
-def with_token(url: str, token: str) -> str:
-    """``url`` with the reset token in its query string."""
-    return f"{url}?{urlencode({RESET_PARAM: token})}"
+def with_token(url: str, param: str, token: str) -> str:
+    """``url`` with ``token`` as ``param`` in its query string."""
+    return f"{url}?{urlencode({param: token})}"
 
 
 def _is_local(host: str | None) -> bool:

@@ -90,17 +90,19 @@ def _html(*parts: str) -> str:
     )
 
 
-_VALUES = ("app", "name", "username", "password", "link", "code", "minutes")
+_VALUES = ("app", "name", "username", "password", "link", "code", "minutes", "hours")
 
 
 @dataclass(frozen=True)
 class Templates:
     """The messages, naming the app. Override any of them with
     ``Authenticate(email_templates={...})``: for each kind ``new_password``,
-    ``username`` and ``code`` a ``{kind}_subject``, a plain-text
-    ``{kind}_text`` and an HTML ``{kind}_html`` (empty: text only). They are
-    ``str.format`` templates of ``app``, ``name``, ``username``,
-    ``password``, ``code`` and ``minutes``; in HTML the values are escaped."""
+    ``username``, ``reset_link``, ``verify_email`` and ``code`` a
+    ``{kind}_subject``, a plain-text ``{kind}_text`` and an HTML
+    ``{kind}_html`` (empty: text only). They are ``str.format`` templates of
+    ``app``, ``name``, ``username``, ``password``, ``link``, ``code``,
+    ``minutes`` and ``hours`` (each empty where it does not apply); in HTML
+    the values are escaped."""
 
     new_password_subject: str = "{app}: your new password"
     new_password_text: str = (
@@ -156,6 +158,29 @@ class Templates:
         _PARAGRAPH.format(
             "It works once, for {minutes} minutes. If you did not ask for it, ignore this "
             "message: your password stays as it is."
+        ),
+    )
+    verify_email_subject: str = "{app}: confirm your email address"
+    verify_email_text: str = (
+        "Hello {name},\n\n"
+        "Your account '{username}' at {app} is almost ready. Open this link to\n"
+        "confirm that this address is yours; you can log in after that:\n\n"
+        "    {link}\n\n"
+        "It works for {hours} hours; a login with your password mails a new one.\n"
+        "If you did not register, ignore this message.\n"
+    )
+    verify_email_html: str = _html(
+        _PARAGRAPH.format("Hello {name},"),
+        _PARAGRAPH.format(
+            "Your account <b>{username}</b> at {app} is almost ready. Confirm that this "
+            "address is yours; you can log in after that."
+        ),
+        '<p style="margin:0 0 16px"><a href="{link}" style="display:inline-block;'
+        "padding:10px 18px;background:#ff4b4b;color:#fff;border-radius:6px;"
+        'text-decoration:none">Confirm my email address</a></p>',
+        _PARAGRAPH.format(
+            "It works for {hours} hours; a login with your password mails a new one. "
+            "If you did not register, ignore this message."
         ),
     )
     code_subject: str = "{app}: your verification code {code}"

@@ -152,7 +152,7 @@ impl Authenticator {
     /// (if it keeps one); `anyone=True` lifts every restriction.
     /// `dry_run=True` checks everything without adding the user (and
     /// returns `None`): a registration waiting for a mailed code.
-    #[pyo3(signature = (*, username, email, first_name, last_name, password, password_repeat, password_hint = None, pre_authorized = None, anyone = false, domains = None, roles = None, dry_run = false))]
+    #[pyo3(signature = (*, username, email, first_name, last_name, password, password_repeat, password_hint = None, pre_authorized = None, anyone = false, domains = None, roles = None, awaiting_verification = false, dry_run = false))]
     #[allow(clippy::too_many_arguments)]
     fn register<'py>(
         &self,
@@ -168,6 +168,7 @@ impl Authenticator {
         anyone: bool,
         domains: Option<Vec<String>>,
         roles: Option<Vec<String>>,
+        awaiting_verification: bool,
         dry_run: bool,
     ) -> PyResult<Option<Bound<'py, PyDict>>> {
         let pre_authorized = match (&pre_authorized, anyone) {
@@ -186,6 +187,7 @@ impl Authenticator {
             pre_authorized,
             domains: domains.as_deref(),
             roles: roles.as_deref(),
+            awaiting_verification,
         };
         if dry_run {
             py.detach(|| self.inner.check_registration(&reg)).py_err()?;
@@ -328,6 +330,28 @@ impl Authenticator {
     /// expired or used.
     fn check_reset_link<'py>(&self, py: Python<'py>, token: &str) -> PyResult<Bound<'py, PyDict>> {
         let user = py.detach(|| self.inner.check_reset_link(token)).py_err()?;
+        user_dict(py, &user)
+    }
+
+    /// A verification link token for `username` and the user to mail it
+    /// to, while the account awaits verification; `None` otherwise.
+    fn verification_link<'py>(
+        &self,
+        py: Python<'py>,
+        username: &str,
+    ) -> PyResult<Option<(Bound<'py, PyDict>, String)>> {
+        let issued = py
+            .detach(|| self.inner.verification_link(username))
+            .py_err()?;
+        issued
+            .map(|(user, token)| Ok((user_dict(py, &user)?, token)))
+            .transpose()
+    }
+
+    /// Marks the account a verification link is for verified; returns the
+    /// user. Raises `LinkRefused` for a forged, expired or used link.
+    fn verify_email<'py>(&self, py: Python<'py>, token: &str) -> PyResult<Bound<'py, PyDict>> {
+        let user = py.detach(|| self.inner.verify_email(token)).py_err()?;
         user_dict(py, &user)
     }
 

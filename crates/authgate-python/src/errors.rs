@@ -47,6 +47,12 @@ create_exception!(
 );
 create_exception!(
     _core,
+    EmailUnverified,
+    AuthgateError,
+    "The password is right, but the account's email awaits verification."
+);
+create_exception!(
+    _core,
     NotAuthorized,
     AuthgateError,
     "The account may not log in this way."
@@ -140,6 +146,7 @@ pub fn to_py(err: Error) -> PyErr {
         Error::TooManyUsers => TooManyUsers::new_err(msg),
         Error::SessionExists => SessionExists::new_err(msg),
         Error::NotAuthorized => NotAuthorized::new_err(msg),
+        Error::EmailUnverified => EmailUnverified::new_err(msg),
         Error::TokenRefused(_) => TokenRefused::new_err(msg),
         Error::PasswordTooLong => PasswordTooLong::new_err(msg),
         Error::BadHash | Error::InvalidInput(_) | Error::WeakKey(_) => InvalidInput::new_err(msg),
@@ -184,6 +191,7 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("CodeRefused", py.get_type::<CodeRefused>())?;
     m.add("WrongCode", py.get_type::<WrongCode>())?;
     m.add("LinkRefused", py.get_type::<LinkRefused>())?;
+    m.add("EmailUnverified", py.get_type::<EmailUnverified>())?;
     m.add("TooManyAttempts", py.get_type::<TooManyAttempts>())?;
     m.add("TooManyUsers", py.get_type::<TooManyUsers>())?;
     m.add("SessionExists", py.get_type::<SessionExists>())?;

@@ -21,6 +21,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     m.add("CODE_TTL", authgate::email_code::CODE_TTL)?;
     m.add("RESET_LINK_TTL", authgate::link::RESET_LINK_TTL)?;
+    m.add("VERIFY_LINK_TTL", authgate::link::VERIFY_LINK_TTL)?;
     errors::register(m)?;
     hashing::register(m)?;
     captcha::register(m)?;

@@ -56,6 +56,9 @@ pub struct Registration<'a> {
     pub domains: Option<&'a [String]>,
     /// Roles of the new user.
     pub roles: Option<&'a [String]>,
+    /// `verify_email`: no login until the link [`Authenticator::verification_link`]
+    /// makes is opened.
+    pub awaiting_verification: bool,
 }
 
 impl std::fmt::Debug for Registration<'_> {
@@ -111,6 +114,7 @@ impl Authenticator {
                 .map(str::trim)
                 .filter(|h| !h.is_empty())
                 .map(str::to_string),
+            awaiting_verification: reg.awaiting_verification,
         };
         let consume = reg.pre_authorized == PreAuthorization::StoreList;
         let event = self.event("register", Some(&username), None);

@@ -250,6 +250,10 @@ impl Authenticator {
             None => self.store.login_state(&username)?,
         };
         let user = self.check_password(req, &username, password, state, now)?;
+        if user.awaiting_verification {
+            self.audit("login_refused", Some(&username), Some("email not verified"));
+            return Err(Error::EmailUnverified);
+        }
         let limits = self.limits(req.max_concurrent_users, req.single_session);
         let event = self.event("login", Some(&username), None);
         let refund = throttle.as_ref().map(|(keys, policy)| (&keys[..], policy));

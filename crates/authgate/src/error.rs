@@ -36,6 +36,10 @@ pub enum Error {
     /// `single_session` is on and the user has a live session elsewhere.
     #[error("Cannot log in multiple sessions")]
     SessionExists,
+    /// The password is right, but the account was registered with
+    /// `verify_email` and its mailed link was not opened yet.
+    #[error("Email address not verified: open the link that was mailed to it")]
+    EmailUnverified,
     /// The account exists but may not log in with a password (an OAuth guest).
     #[error("User not authorized")]
     NotAuthorized,

@@ -1,21 +1,24 @@
-//! Password-reset links: mailed by `forgot_password(reset_link=True)`,
-//! opened to set a new password.
+//! Links mailed to users: password reset (`forgot_password(reset_link=True)`)
+//! and email verification (`register_user(verify_email=True)`).
 //!
 //! A link's token is `b64(username) . expires . b64(tag)`, the tag an
 //! HMAC-SHA256 under a key derived from the cookie key for links only
-//! ([`TokenKey::link_mac`](crate::token::TokenKey)), over the username,
-//! the expiry and the user's current credential version (a digest of the
-//! password hash, [`crate::token::credential_version`]). So a link:
+//! ([`TokenKey::link_mac`](crate::token::TokenKey)), over the link's
+//! purpose, the username, the expiry and what the link changes:
 //!
-//! - cannot be forged or pass for a cookie, nor a cookie for a link;
-//! - works for [`RESET_LINK_TTL`] (30 minutes);
-//! - works once: setting the password changes the credential version,
-//!   which kills it, and every other link sent before — as does any other
-//!   change of the password in the meantime.
+//! - a reset link signs the user's credential version (a digest of the
+//!   password hash, [`crate::token::credential_version`]). It works for
+//!   [`RESET_LINK_TTL`] (30 minutes), and once: setting the password
+//!   changes the credential version, which kills it and every other link
+//!   sent before, as does any other change of the password meanwhile.
+//!   Setting the password ends every session of the user.
+//! - a verification link signs the email it was sent to. It works for
+//!   [`VERIFY_LINK_TTL`] (a day), while the account awaits verification
+//!   and still has that email.
 //!
-//! Nothing is stored to issue a link, so asking for links fills no table.
-//! Setting the password ends every session of the user, as a password
-//! reset does.
+//! No link can be forged or pass for a cookie, nor a cookie for a link,
+//! nor one kind of link for the other. Nothing is stored to issue a link,
+//! so asking for links fills no table.
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
@@ -23,24 +26,96 @@ use base64::Engine as _;
 use crate::auth::Authenticator;
 use crate::error::{Error, Result};
 use crate::secret::constant_time_eq;
+use crate::store::UserUpdate;
 use crate::token::credential_version;
 use crate::user::User;
 
 /// Seconds a reset link works.
 pub const RESET_LINK_TTL: f64 = 30.0 * 60.0;
+/// Seconds a verification link works.
+pub const VERIFY_LINK_TTL: f64 = 24.0 * 3600.0;
 
 /// Longest token looked at; a real one is far shorter.
 const MAX_TOKEN_LEN: usize = 1024;
 
-/// The tag of a link for `username` expiring at `expires` (whole seconds)
-/// while the password hash is `hash`.
-fn tag(auth: &Authenticator, username: &str, expires: u64, hash: &str) -> [u8; 32] {
+/// The tag of a `purpose` link for `username` expiring at `expires` (whole
+/// seconds), over `state`: what using the link changes.
+fn tag(auth: &Authenticator, purpose: &str, username: &str, expires: u64, state: &str) -> [u8; 32] {
     auth.token_key().link_mac(&[
-        b"reset",
+        purpose.as_bytes(),
         username.as_bytes(),
         &expires.to_be_bytes(),
-        credential_version(hash).as_bytes(),
+        state.as_bytes(),
     ])
+}
+
+/// A signed token for a `purpose` link.
+fn seal(auth: &Authenticator, purpose: &str, username: &str, ttl: f64, state: &str) -> String {
+    // Whole seconds, rounded up, so that what is read back is what was signed.
+    let expires = (auth.now() + ttl).ceil().max(0.0) as u64;
+    let tag = tag(auth, purpose, username, expires, state);
+    format!(
+        "{}.{expires}.{}",
+        URL_SAFE_NO_PAD.encode(username.as_bytes()),
+        URL_SAFE_NO_PAD.encode(tag)
+    )
+}
+
+/// The user a `purpose` token is for, if it is genuine and unexpired;
+/// `state_of` gives the state its tag must cover (`None`: the link cannot
+/// apply to that user any more).
+fn open(
+    auth: &Authenticator,
+    purpose: &str,
+    token: &str,
+    state_of: impl Fn(&User) -> Option<String>,
+) -> Result<User> {
+    let malformed = || refused("is not a valid link");
+    let token = token.trim();
+    if token.len() > MAX_TOKEN_LEN {
+        return Err(malformed());
+    }
+    let mut parts = token.split('.');
+    let (Some(name), Some(expires), Some(tag_b64), None) =
+        (parts.next(), parts.next(), parts.next(), parts.next())
+    else {
+        return Err(malformed());
+    };
+    let username = URL_SAFE_NO_PAD
+        .decode(name)
+        .ok()
+        .and_then(|b| String::from_utf8(b).ok())
+        .ok_or_else(malformed)?;
+    let expires: u64 = expires.parse().map_err(|_| malformed())?;
+    let given = URL_SAFE_NO_PAD.decode(tag_b64).map_err(|_| malformed())?;
+    // The same answer for a forged link, one for a name that is gone, and
+    // one that was used: it does not work.
+    let user = auth.store().user(&username)?;
+    let genuine = user.as_ref().and_then(|u| {
+        let expected = tag(auth, purpose, &u.username, expires, &state_of(u)?);
+        constant_time_eq(&expected, &given).then_some(())
+    });
+    let (Some(user), Some(())) = (user, genuine) else {
+        return Err(refused("has been used already or is not valid"));
+    };
+    #[allow(clippy::cast_precision_loss)]
+    if auth.now() >= expires as f64 {
+        return Err(refused("has expired"));
+    }
+    Ok(user)
+}
+
+const RESET: &str = "reset";
+const VERIFY: &str = "verify";
+
+fn reset_state(user: &User) -> Option<String> {
+    user.password_hash.as_deref().map(credential_version)
+}
+
+fn verify_state(user: &User) -> Option<String> {
+    user.awaiting_verification
+        .then(|| user.email.clone())
+        .flatten()
 }
 
 fn refused(why: &'static str) -> Error {
@@ -71,17 +146,10 @@ impl Authenticator {
         let Some(user) = self.store().user(&username)? else {
             return Ok(None);
         };
-        let Some(hash) = user.password_hash.as_deref() else {
+        let Some(state) = reset_state(&user) else {
             return Ok(None);
         };
-        // Whole seconds, rounded up, so that what is read back is what was signed.
-        let expires = (self.now() + RESET_LINK_TTL).ceil().max(0.0) as u64;
-        let tag = tag(self, &user.username, expires, hash);
-        let token = format!(
-            "{}.{expires}.{}",
-            URL_SAFE_NO_PAD.encode(user.username.as_bytes()),
-            URL_SAFE_NO_PAD.encode(tag)
-        );
+        let token = seal(self, RESET, &user.username, RESET_LINK_TTL, &state);
         self.audit("reset_link_issued", Some(&user.username), None);
         Ok(Some((user, token)))
     }
@@ -89,42 +157,34 @@ impl Authenticator {
     /// The user a reset link `token` is for, if it is genuine, unexpired
     /// and unused; [`Error::LinkRefused`] otherwise.
     pub fn check_reset_link(&self, token: &str) -> Result<User> {
-        let token = token.trim();
-        if token.len() > MAX_TOKEN_LEN {
-            return Err(refused("is not a valid link"));
-        }
-        let mut parts = token.split('.');
-        let (Some(name), Some(expires), Some(tag_b64), None) =
-            (parts.next(), parts.next(), parts.next(), parts.next())
-        else {
-            return Err(refused("is not a valid link"));
+        open(self, RESET, token, reset_state)
+    }
+
+    /// A verification link token for `username`, while their account
+    /// awaits verification; `None` otherwise (unknown, or verified).
+    pub fn verification_link(&self, username: &str) -> Result<Option<(User, String)>> {
+        let username = username.trim().to_lowercase();
+        let Some(user) = self.store().user(&username)? else {
+            return Ok(None);
         };
-        let username = URL_SAFE_NO_PAD
-            .decode(name)
-            .ok()
-            .and_then(|b| String::from_utf8(b).ok())
-            .ok_or_else(|| refused("is not a valid link"))?;
-        let expires: u64 = expires
-            .parse()
-            .map_err(|_| refused("is not a valid link"))?;
-        let given = URL_SAFE_NO_PAD
-            .decode(tag_b64)
-            .map_err(|_| refused("is not a valid link"))?;
-        // The same answer for a forged link, one for a name that is gone,
-        // and one whose password changed since: it does not work.
-        let user = self.store().user(&username)?;
-        let genuine = user.as_ref().and_then(|u| {
-            let hash = u.password_hash.as_deref()?;
-            let expected = tag(self, &u.username, expires, hash);
-            constant_time_eq(&expected, &given).then_some(())
-        });
-        let (Some(user), Some(())) = (user, genuine) else {
-            return Err(refused("has been used already or is not valid"));
+        let Some(state) = verify_state(&user) else {
+            return Ok(None);
         };
-        #[allow(clippy::cast_precision_loss)]
-        if self.now() >= expires as f64 {
-            return Err(refused("has expired"));
-        }
+        let token = seal(self, VERIFY, &user.username, VERIFY_LINK_TTL, &state);
+        self.audit("verify_link_issued", Some(&user.username), None);
+        Ok(Some((user, token)))
+    }
+
+    /// Marks the email of the account a verification link `token` is for
+    /// verified: its password logs in from now on. Returns the user;
+    /// [`Error::LinkRefused`] for a forged, expired or used link, or one
+    /// sent to an email the account no longer has.
+    pub fn verify_email(&self, token: &str) -> Result<User> {
+        let mut user = open(self, VERIFY, token, verify_state)?;
+        let event = self.event("email_verified", Some(&user.username), None);
+        self.store()
+            .update_user(&user.username, &UserUpdate::EmailVerified, Some(&event))?;
+        user.awaiting_verification = false;
         Ok(user)
     }
 
@@ -284,5 +344,82 @@ mod tests {
         ));
         // Still unused.
         assert!(auth.check_reset_link(&token).is_ok());
+    }
+
+    #[test]
+    fn a_verification_link_lets_the_password_log_in() {
+        let (auth, clock) = setup(KEY);
+        let reg = crate::account::Registration {
+            username: "Newbie",
+            email: "newbie@example.com",
+            first_name: "New",
+            last_name: "Bie",
+            password: "pass-word",
+            password_repeat: "pass-word",
+            pre_authorized: crate::account::PreAuthorization::Anyone,
+            awaiting_verification: true,
+            ..Default::default()
+        };
+        assert!(auth.register(&reg).unwrap().awaiting_verification);
+        let login = || {
+            auth.login(&LoginRequest {
+                username: "newbie",
+                password: "pass-word",
+                ..Default::default()
+            })
+        };
+        assert!(matches!(login(), Err(Error::EmailUnverified)));
+        // A wrong password says nothing of verification.
+        let wrong = auth.login(&LoginRequest {
+            username: "newbie",
+            password: "wrong",
+            ..Default::default()
+        });
+        assert!(matches!(wrong, Err(Error::InvalidCredentials)));
+        let (_, token) = auth.verification_link("newbie").unwrap().unwrap();
+        // Neither kind of link passes for the other.
+        assert!(auth.check_reset_link(&token).is_err());
+        let (_, reset) = auth.reset_link("newbie").unwrap().unwrap();
+        assert!(auth.verify_email(&reset).is_err());
+        clock.advance(VERIFY_LINK_TTL - 5.0);
+        assert!(!auth.verify_email(&token).unwrap().awaiting_verification);
+        assert!(login().is_ok());
+        assert_eq!(
+            why(auth.verify_email(&token)),
+            "has been used already or is not valid"
+        );
+        // Verified and 0.4.2 accounts get no verification link.
+        assert!(auth.verification_link("newbie").unwrap().is_none());
+        assert!(auth.verification_link("ann").unwrap().is_none());
+    }
+
+    #[test]
+    fn a_verification_link_expires_and_dies_with_an_email_change() {
+        let (auth, clock) = setup(KEY);
+        let reg = crate::account::Registration {
+            username: "newbie",
+            email: "newbie@example.com",
+            password: "pass-word",
+            password_repeat: "pass-word",
+            pre_authorized: crate::account::PreAuthorization::Anyone,
+            awaiting_verification: true,
+            ..Default::default()
+        };
+        auth.register(&reg).unwrap();
+        let (_, token) = auth.verification_link("newbie").unwrap().unwrap();
+        clock.advance(VERIFY_LINK_TTL + 1.0);
+        assert_eq!(why(auth.verify_email(&token)), "has expired");
+        let (_, token) = auth.verification_link("newbie").unwrap().unwrap();
+        auth.store()
+            .update_user(
+                "newbie",
+                &UserUpdate::Email("other@example.com".into()),
+                None,
+            )
+            .unwrap();
+        assert_eq!(
+            why(auth.verify_email(&token)),
+            "has been used already or is not valid"
+        );
     }
 }

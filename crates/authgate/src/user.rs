@@ -24,6 +24,9 @@ pub struct User {
     pub roles: Option<Vec<String>>,
     /// Password hint shown after a failed attempt.
     pub password_hint: Option<String>,
+    /// Registered with `verify_email` and the mailed link not yet opened:
+    /// the password does not log in. Stored as `email_verified: false`.
+    pub awaiting_verification: bool,
 }
 
 impl User {
@@ -61,6 +64,7 @@ impl User {
             password_hash: None,
             roles: None,
             password_hint: None,
+            awaiting_verification: false,
         }
     }
 }

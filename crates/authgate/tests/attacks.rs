@@ -173,6 +173,7 @@ fn a_removed_users_0_4_2_cookie_does_not_log_in_their_successor() {
             password_hash: Some(hash),
             roles: None,
             password_hint: None,
+            awaiting_verification: false,
         };
         t.store.add_user(&user, false, None).unwrap();
         assert_refused(&t, auth.resume(&cookie, None, false), "revoked");

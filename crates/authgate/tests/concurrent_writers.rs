@@ -62,6 +62,7 @@ fn child_writer() {
                     password_hash: None,
                     roles: None,
                     password_hint: None,
+                    awaiting_verification: false,
                 },
                 false,
                 None,

@@ -168,6 +168,7 @@ fn writer_child() {
                     password_hash: Some(HASH.into()),
                     roles: None,
                     password_hint: None,
+                    awaiting_verification: false,
                 };
                 store
                     .add_user(&new, false, None)

@@ -84,6 +84,7 @@ fn new_user(username: &str) -> NewUser {
         password_hash: Some(HASH.into()),
         roles: None,
         password_hint: None,
+        awaiting_verification: false,
     }
 }
 

@@ -245,6 +245,7 @@ every_store!(
     check_available_says_what_is_taken_in_0_4_2_order,
     remove_user_takes_sessions_along,
     update_user_changes_details,
+    an_account_awaits_verification_until_marked_verified,
     set_password_ends_sessions,
     pending_passwords,
     login_state_is_the_three_reads,
@@ -301,6 +302,7 @@ fn new_user(username: &str, email: &str) -> NewUser {
         password_hash: Some(HASH_B.to_string()),
         roles: Some(vec!["viewer".to_string()]),
         password_hint: Some("hint".to_string()),
+        awaiting_verification: false,
     }
 }
 
@@ -950,6 +952,33 @@ fn update_user_changes_details(f: &Fixture) {
         matches!(&err, Error::UserNotFound(u) if u == "ghost"),
         "{err:?}"
     );
+}
+
+fn an_account_awaits_verification_until_marked_verified(f: &Fixture) {
+    let s = f.store();
+    let mut new = new_user("newbie", "newbie@example.com");
+    new.awaiting_verification = true;
+    let added = s.add_user(&new, false, None).unwrap();
+    assert!(added.awaiting_verification);
+    assert!(s.user("NewBie").unwrap().unwrap().awaiting_verification);
+    // Kept as streamlit-authenticator would read a record: one more key.
+    assert_eq!(
+        record_field(s, "newbie", "email_verified"),
+        Some(Value::Bool(false))
+    );
+    assert!(!s.user("jsmith").unwrap().unwrap().awaiting_verification);
+    s.update_user("newbie", &UserUpdate::EmailVerified, None)
+        .unwrap();
+    let verified = s.user("newbie").unwrap().unwrap();
+    assert!(!verified.awaiting_verification);
+    assert_eq!(record_field(s, "newbie", "email_verified"), None);
+    assert_eq!(verified.email.as_deref(), Some("newbie@example.com"));
+    // Verifying twice changes nothing; other users' records neither.
+    s.update_user("newbie", &UserUpdate::EmailVerified, None)
+        .unwrap();
+    s.update_user("jsmith", &UserUpdate::EmailVerified, None)
+        .unwrap();
+    assert!(!s.user("jsmith").unwrap().unwrap().awaiting_verification);
 }
 
 fn set_password_ends_sessions(f: &Fixture) {

@@ -212,6 +212,7 @@ fn add_guest(
         password_hash: None,
         roles,
         password_hint: None,
+        awaiting_verification: false,
     };
     match store.add_user(&guest, false, None) {
         Ok(_) => Ok(()),

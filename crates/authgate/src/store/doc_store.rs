@@ -618,6 +618,11 @@ impl DocStore {
                     ("email", Value::Str(v.clone()))
                 }
                 UserUpdate::Roles(r) => ("roles", roles_value(r.as_deref())),
+                UserUpdate::EmailVerified => {
+                    return d.update_user_entry(username, |entry| {
+                        entry.remove(super::document::EMAIL_VERIFIED);
+                    });
+                }
             };
             d.set_user_field(username, field, value)
         })

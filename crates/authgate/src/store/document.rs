@@ -283,6 +283,9 @@ impl Document {
         if let Some(hint) = &user.password_hint {
             entry.insert("password_hint", Value::Str(hint.clone()));
         }
+        if user.awaiting_verification {
+            entry.insert(EMAIL_VERIFIED, Value::Bool(false));
+        }
         self.insert_user_entry(key, entry);
         self.dirty = true;
         Ok(())
@@ -559,6 +562,10 @@ fn opt_string(entry: &Map, key: &str) -> Option<String> {
     }
 }
 
+/// The key of a user's record that is `false` while their email awaits
+/// verification (absent otherwise: every 0.4.2 user counts as verified).
+pub(crate) const EMAIL_VERIFIED: &str = "email_verified";
+
 fn user_from_entry(username: &str, entry: &Map) -> User {
     let roles = match entry.get("roles") {
         Some(Value::Seq(items)) => Some(
@@ -579,6 +586,7 @@ fn user_from_entry(username: &str, entry: &Map) -> User {
         password_hash: opt_string(entry, "password"),
         roles,
         password_hint: opt_string(entry, "password_hint"),
+        awaiting_verification: entry.get(EMAIL_VERIFIED) == Some(&Value::Bool(false)),
     }
 }
 

@@ -102,6 +102,9 @@ pub struct NewUser {
     pub roles: Option<Vec<String>>,
     /// Password hint.
     pub password_hint: Option<String>,
+    /// Registered with `verify_email`: no login until the mailed link is
+    /// opened ([`User::awaiting_verification`]).
+    pub awaiting_verification: bool,
 }
 
 impl std::fmt::Debug for NewUser {
@@ -125,6 +128,8 @@ pub enum UserUpdate {
     Email(String),
     /// New roles.
     Roles(Option<Vec<String>>),
+    /// The mailed verification link was opened: the password logs in.
+    EmailVerified,
 }
 
 /// A password issued by `forgot_password` that has not been used yet.

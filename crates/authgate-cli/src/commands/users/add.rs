@@ -84,6 +84,7 @@ pub fn run(args: AddArgs) -> CliResult {
         password_hash: Some(hash),
         roles: (!roles.is_empty()).then_some(roles),
         password_hint: None,
+        awaiting_verification: false,
     };
     let event = cli_event("user_added", &username);
     store

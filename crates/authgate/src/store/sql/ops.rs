@@ -21,6 +21,7 @@ use crate::mail::SmtpSettings;
 use crate::password;
 use crate::session::{seen_recently, Session};
 use crate::store::document::roles_value;
+use crate::store::document::EMAIL_VERIFIED;
 use crate::store::{
     AuditEvent, FailureEvent, LoginState, NewUser, PendingPassword, SessionLimits, Settings,
     Throttled, UserUpdate,
@@ -199,6 +200,7 @@ impl UserRow {
             password_hash: text(&self.password_hash, "password"),
             roles: roles_of(roles.as_ref().or_else(|| extras.get("roles"))),
             password_hint: text(&self.password_hint, "password_hint"),
+            awaiting_verification: extras.get(EMAIL_VERIFIED) == Some(&Value::Bool(false)),
         })
     }
 
@@ -1355,6 +1357,13 @@ pub(crate) fn add_user(
     let key = user.username.to_lowercase();
     let roles = to_json(&roles_value(user.roles.as_deref()))?;
     let email_index = email_key(&user.email);
+    let extra = if user.awaiting_verification {
+        let mut extra = Map::new();
+        extra.insert(EMAIL_VERIFIED, Value::Bool(false));
+        Some(to_json(&Value::Map(extra))?)
+    } else {
+        None
+    };
     db.write(|tx| {
         // A taken username or email fails the insert on its unique key
         // (`UsernameTaken`, `EmailTaken`), so without an invitation to
@@ -1369,8 +1378,8 @@ pub(crate) fn add_user(
             .is_some_and(|p| !password::is_hash(p));
         tx.defer(
             "INSERT INTO users (username, email, email_key, first_name, last_name, \
-             password_hash, password_plain, roles, password_hint, logged_in) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+             password_hash, password_plain, roles, password_hint, logged_in, extra) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
             &[
                 Param::Text(&key),
                 Param::Text(&user.email),
@@ -1382,6 +1391,7 @@ pub(crate) fn add_user(
                 Param::Text(&roles),
                 Param::opt_text(user.password_hint.as_deref()),
                 Param::Bool(false),
+                Param::opt_text(extra.as_deref()),
             ],
         )?;
         defer_event(tx, event)?;
@@ -1532,6 +1542,19 @@ pub(crate) fn update_user(
                 "UPDATE users SET roles = $2 WHERE username = $1",
                 roles.as_deref().unwrap_or("null"),
             ),
+            UserUpdate::EmailVerified => {
+                let sql = match tx.dialect() {
+                    Dialect::Postgres => {
+                        "UPDATE users SET extra = NULLIF((extra::jsonb - $2)::text, '{}')::json \
+                         WHERE username = $1"
+                    }
+                    _ => {
+                        "UPDATE users SET extra = NULLIF(json_remove(extra, '$.' || $2), '{}') \
+                         WHERE username = $1"
+                    }
+                };
+                (sql, EMAIL_VERIFIED)
+            }
             UserUpdate::Email(v) => {
                 if email_taken_by_other(tx, v, &key)? {
                     return Err(Error::EmailTaken);
