@@ -201,6 +201,7 @@ fn new_passwords_are_hashed_at_the_configured_cost() {
             pre_authorized: authgate::account::PreAuthorization::Anyone,
             domains: None,
             roles: None,
+            awaiting_verification: false,
         })
         .unwrap();
     let stored = authgate::store::Store::user(store.as_ref(), &user.username)
