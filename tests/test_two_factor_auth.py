@@ -19,6 +19,7 @@ from tests.test_widgets import (
     field,
     fill_registration,
     forgot,
+    log_in,
     mode,
     press,
     results,
@@ -200,3 +201,52 @@ def test_a_failed_code_delivery_is_reported(config_path: Path, tmp_path: Path) -
         if any(e.startswith("EmailError") for e in errors(at)):
             break
     assert any(e.startswith("EmailError: The email could not be sent") for e in errors(at))
+
+
+# ---- login(two_factor_auth=True) ------------------------------------------------
+
+
+def code_login(mode: Mode, smtp: SmtpServer) -> AppTest:
+    from tests import apps
+
+    return AppTest.from_function(
+        apps.login_app,
+        args=(mode.source, {**mode.init, **mailing(smtp)}, {"two_factor_auth": True}, {}),
+        default_timeout=30,
+    ).run()
+
+
+def test_login_opens_the_session_only_after_the_mailed_code(mode: Mode, smtp: SmtpServer) -> None:
+    at = code_login(mode, smtp)
+    at = log_in(at, "jsmith", "Wr0ng!")
+    assert at.session_state["authentication_status"] is False
+    assert not code_field(at, "Login"), "a wrong password gets no code"
+    assert smtp.messages == []
+    at = log_in(at, "jsmith", "abc")
+    assert at.session_state["authentication_status"] is not True
+    [message] = smtp.wait_for(1)
+    assert message["To"] == "John Smith <jsmith@gmail.com>"
+    code = code_in(message)
+    at = enter_code(at, "Login", wrong(code))
+    assert "Code is incorrect" in errors(at)
+    assert at.session_state["authentication_status"] is not True
+    at = enter_code(at, "Login", code)
+    assert at.session_state["authentication_status"] is True
+    assert at.session_state["username"] == "jsmith"
+    assert "Welcome John Smith" in [m.value for m in at.markdown]
+    # The session is a real one: a new script run keeps it.
+    assert at.run().session_state["authentication_status"] is True
+
+
+def test_a_login_code_does_not_outlive_five_wrong_tries(
+    config_path: Path, smtp: SmtpServer
+) -> None:
+    mode = Mode("path", config_path, "cookie")
+    at = log_in(code_login(mode, smtp), "jsmith", "abc")
+    code = code_in(smtp.wait_for(1)[0])
+    for _ in range(5):
+        at = enter_code(at, "Login", wrong(code))
+    assert "Too many wrong codes: request a new one" in errors(at)
+    at = at.run()
+    assert not code_field(at, "Login")
+    assert at.session_state["authentication_status"] is not True

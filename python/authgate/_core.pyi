@@ -141,12 +141,27 @@ class Authenticator:
     def refresh_token(self, session_id: str) -> str | None: ...
     def issue_code(
         self,
-        purpose: Literal["register", "forgot_password", "forgot_username", "login"],
+        purpose: Literal["register", "forgot_password", "forgot_username"],
         name: str,
         binding: list[str] = ...,
         client: str | None = None,
     ) -> tuple[CodeChallenge, dict[str, Any] | None]: ...
     def confirm_code(self, challenge: CodeChallenge, code: str) -> None: ...
+    def login_with_email_code(
+        self,
+        username: str,
+        password: str,
+        *,
+        max_login_attempts: int | None = None,
+        client: str | None = None,
+    ) -> tuple[CodeChallenge, dict[str, Any] | None]: ...
+    def finish_login(
+        self,
+        challenge: CodeChallenge,
+        *,
+        max_concurrent_users: int | None = None,
+        single_session: bool = False,
+    ) -> LoginResult: ...
     def reset_link(self, username: str) -> tuple[dict[str, Any], str] | None: ...
     def check_reset_link(self, token: str) -> dict[str, Any]: ...
     def reset_with_link(self, token: str, new: str, repeat: str) -> dict[str, Any]: ...

@@ -19,6 +19,7 @@ from streamlit.runtime.scriptrunner import get_script_run_ctx
 from . import _core, links
 from .account_widgets import AccountWidgets
 from .captcha import CaptchaField
+from .code_step import CodeStep
 from .cookie import CookieJar
 from .exceptions import (
     AuthenticateError,
@@ -219,11 +220,18 @@ class Authenticate(AccountWidgets, GuestLogin):
         clear_on_submit: bool = False,
         key: str = "Login",
         callback: Callable[[dict[str, Any]], Any] | None = None,
+        *,
+        two_factor_auth: bool = False,
     ) -> tuple[str | None, bool | None, str | None] | None:
         """Renders the login form, or logs the user in from the cookie.
 
         Returns ``(name, authentication_status, username)`` when
         ``location='unrendered'``, otherwise ``None``.
+
+        ``two_factor_auth=True`` (authgate) mails a code to the user after the
+        right password; the session opens once it is typed into the dialog
+        (labels from ``fields``: ``Dialog name``, ``Code``, ``Submit``,
+        ``Error``). A login from the cookie needs no code.
         """
         location, max_concurrent_users, fields, legacy = split_form_name(
             location, max_concurrent_users, fields, LOGIN_LOCATIONS
@@ -250,10 +258,17 @@ class Authenticate(AccountWidgets, GuestLogin):
                 st.session_state["username"],
             )
         if not st.session_state.get("authentication_status"):
+            step = CodeStep(self, key, "login", fields, LoginError) if two_factor_auth else None
+            if step is not None and self._finish_code_login(
+                step, max_concurrent_users, single_session, callback
+            ):
+                return None
             self._render_login_form(
                 location, fields, captcha, clear_on_submit, key, max_concurrent_users,
-                max_login_attempts, single_session, callback,
+                max_login_attempts, single_session, callback, step,
             )  # fmt: skip
+            if step is not None:
+                step.prompt()
         return None
 
     def _render_login_form(
@@ -267,6 +282,7 @@ class Authenticate(AccountWidgets, GuestLogin):
         max_login_attempts: int | None,
         single_session: bool,
         callback: Callable[[dict[str, Any]], Any] | None,
+        step: CodeStep | None = None,
     ) -> None:
         container = st.sidebar if location == "sidebar" else st
         # In a slot, so that a dict-mode login (which does not rerun) can
@@ -290,6 +306,9 @@ class Authenticate(AccountWidgets, GuestLogin):
         if form.form_submit_button(fields.get("Login", "Login")) and username:
             if captcha_field is not None:
                 captcha_field.check(LoginError)
+            if step is not None:
+                self._start_code_login(step, username, password, max_login_attempts)
+                return
             logged_in = self._login_with_password(
                 username,
                 password,
@@ -375,6 +394,66 @@ class Authenticate(AccountWidgets, GuestLogin):
             raise LoginError(str(e)) from None
         self._start(result)
         st.session_state.pop("password_hint", None)
+        if callback:
+            callback(_payload("Login", result.user))
+        self._rerun_unless_dict_mode()
+        return True
+
+    def _start_code_login(
+        self, step: CodeStep, username: str, password: str, max_login_attempts: int | None
+    ) -> None:
+        """The password step of a login with ``two_factor_auth``: a right
+        password mails a code; a wrong one fails as a login does."""
+        mailer = self._mailer()
+        try:
+            challenge, delivery = self._auth.login_with_email_code(
+                username,
+                password,
+                max_login_attempts=_limit("max_login_attempts", max_login_attempts),
+                client=self._client_address(),
+            )
+        except _core.InvalidCredentials:
+            st.session_state["authentication_status"] = False
+            self._sync_user(username)
+            return
+        except (
+            _core.TooManyAttempts,
+            _core.AccountLocked,
+            _core.CodeRefused,
+            _core.InvalidInput,
+        ) as e:
+            raise LoginError(str(e)) from None
+        except _core.EmailUnverified as e:
+            self._resend_verification(username)
+            raise LoginError(str(e)) from None
+        self._sync_user(username)
+        step.keep(mailer, challenge, delivery)
+
+    def _finish_code_login(
+        self,
+        step: CodeStep,
+        max_concurrent_users: int | None,
+        single_session: bool,
+        callback: Callable[[dict[str, Any]], Any] | None,
+    ) -> bool:
+        """Opens the session once the mailed code was confirmed; ``True`` then."""
+        challenge = step.confirmed()
+        if challenge is None:
+            return False
+        try:
+            result = self._auth.finish_login(
+                challenge,
+                max_concurrent_users=_limit("max_concurrent_users", max_concurrent_users),
+                single_session=single_session,
+            )
+        except (
+            _core.CodeRefused,
+            _core.AccountLocked,
+            _core.TooManyUsers,
+            _core.SessionExists,
+        ) as e:
+            raise LoginError(str(e)) from None
+        self._start(result)
         if callback:
             callback(_payload("Login", result.user))
         self._rerun_unless_dict_mode()

@@ -59,17 +59,31 @@ class CodeStep:
             )
         except (_core.CodeRefused, _core.InvalidInput) as e:
             raise self._error(str(e)) from None
+        self.keep(mailer, challenge, delivery)
+
+    def keep(
+        self, mailer: _core.Mailer, challenge: _core.CodeChallenge, delivery: dict | None
+    ) -> None:
+        """Keeps a challenge the core issued and mails its code."""
         _challenges()[self._key] = challenge
         if delivery is not None:
             self._auth._mail_code(self._key, mailer, delivery)
 
-    def take(self, binding: list[str]) -> str | None:
-        """The name the code was sent for, once its code was confirmed (the
-        challenge is then spent); ``None`` while no confirmed code waits."""
+    def confirmed(self) -> _core.CodeChallenge | None:
+        """The challenge whose code was confirmed, taken out of the session;
+        ``None`` while none waits."""
         challenge = _challenges().get(self._key)
         if challenge is None or not challenge.confirmed:
             return None
         del _challenges()[self._key]
+        return challenge
+
+    def take(self, binding: list[str]) -> str | None:
+        """The name the code was sent for, once its code was confirmed (the
+        challenge is then spent); ``None`` while no confirmed code waits."""
+        challenge = self.confirmed()
+        if challenge is None:
+            return None
         try:
             return self._auth._auth.spend_code(challenge, self._purpose, binding)
         except _core.CodeRefused as e:

@@ -2,7 +2,7 @@
 
 use authgate::account::{PreAuthorization, Registration};
 use authgate::auth::{self, AuthConfig, LoginRequest};
-use authgate::email_code::CodePurpose;
+use authgate::email_code::{CodePurpose, IssuedCode};
 use authgate::throttle::ThrottlePolicy;
 use authgate::token::TokenKey;
 use authgate::user::User;
@@ -109,6 +109,50 @@ impl Authenticator {
             client,
         };
         let login = py.detach(|| self.inner.login(&req)).py_err()?;
+        login_result(py, login)
+    }
+
+    /// Checks the password as `login` does, then mails a code instead of
+    /// opening a session: the challenge to keep, and what to mail.
+    #[pyo3(signature = (username, password, *, max_login_attempts = None, client = None))]
+    fn login_with_email_code<'py>(
+        &self,
+        py: Python<'py>,
+        username: &str,
+        password: &str,
+        max_login_attempts: Option<u32>,
+        client: Option<&str>,
+    ) -> PyResult<(CodeChallenge, Option<Bound<'py, PyDict>>)> {
+        let req = LoginRequest {
+            username,
+            password,
+            max_login_attempts,
+            client,
+            ..Default::default()
+        };
+        let issued = py
+            .detach(|| self.inner.login_with_email_code(&req))
+            .py_err()?;
+        issued_code(py, issued)
+    }
+
+    /// Opens the session of a confirmed login challenge.
+    #[pyo3(signature = (challenge, *, max_concurrent_users = None, single_session = false))]
+    fn finish_login(
+        &self,
+        py: Python<'_>,
+        challenge: &CodeChallenge,
+        max_concurrent_users: Option<u32>,
+        single_session: bool,
+    ) -> PyResult<LoginResult> {
+        let login = py
+            .detach(|| {
+                challenge.with(|c| {
+                    self.inner
+                        .finish_login(c, max_concurrent_users, single_session)
+                })
+            })
+            .py_err()?;
         login_result(py, login)
     }
 
@@ -277,17 +321,7 @@ impl Authenticator {
         let issued = py
             .detach(|| self.inner.issue_code(purpose, name, &binding, client))
             .py_err()?;
-        let delivery = issued
-            .delivery
-            .map(|d| {
-                let out = PyDict::new(py);
-                out.set_item("email", &d.email)?;
-                out.set_item("code", &d.code)?;
-                out.set_item("user", d.user.map(|u| user_dict(py, &u)).transpose()?)?;
-                Ok::<_, PyErr>(out)
-            })
-            .transpose()?;
-        Ok((CodeChallenge::new(issued.challenge), delivery))
+        issued_code(py, issued)
     }
 
     /// Checks a code against `challenge` (raises `WrongCode` or
@@ -386,6 +420,24 @@ impl Authenticator {
             .map(|s| crate::convert::to_py(py, s.section()))
             .transpose()
     }
+}
+
+/// A challenge to keep and `{"email", "code", "user"}` to mail (or `None`).
+fn issued_code(
+    py: Python<'_>,
+    issued: IssuedCode,
+) -> PyResult<(CodeChallenge, Option<Bound<'_, PyDict>>)> {
+    let delivery = issued
+        .delivery
+        .map(|d| {
+            let out = PyDict::new(py);
+            out.set_item("email", &d.email)?;
+            out.set_item("code", &d.code)?;
+            out.set_item("user", d.user.map(|u| user_dict(py, &u)).transpose()?)?;
+            Ok::<_, PyErr>(out)
+        })
+        .transpose()?;
+    Ok((CodeChallenge::new(issued.challenge), delivery))
 }
 
 fn login_result(py: Python<'_>, login: auth::Login) -> PyResult<LoginResult> {

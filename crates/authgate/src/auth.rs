@@ -12,7 +12,7 @@ use crate::password;
 use crate::secret;
 use crate::session::{Session, SessionPolicy};
 use crate::store::{AuditEvent, LoginState, PendingPassword, SessionLimits, Store, Throttled};
-use crate::throttle::{Refund, ThrottlePolicy};
+use crate::throttle::{Refund, ThrottleKey, ThrottlePolicy};
 use crate::token::{self, Claims, TokenKey};
 use crate::user::User;
 
@@ -186,6 +186,11 @@ pub(crate) enum Attempt {
     Locked(f64),
 }
 
+/// What [`Authenticator::check_login`] found: the user whose password was
+/// right, the throttle counters the attempt was counted under (and their
+/// rules), and when.
+pub(crate) type CheckedLogin = (User, Option<([ThrottleKey; 3], ThrottlePolicy)>, f64);
+
 /// Runs the flows against one store.
 #[derive(Debug, Clone)]
 pub struct Authenticator {
@@ -226,6 +231,16 @@ impl Authenticator {
     /// count. A locked account is refused even with the right password
     /// until the lock ends.
     pub fn login(&self, req: &LoginRequest<'_>) -> Result<Login> {
+        let (user, throttle, now) = self.check_login(req)?;
+        let limits = self.limits(req.max_concurrent_users, req.single_session);
+        let event = self.event("login", Some(&user.username), None);
+        let refund = throttle.as_ref().map(|(keys, policy)| (&keys[..], policy));
+        self.open_session_with(user, &limits, now, Some(&event), refund)
+    }
+
+    /// Everything [`Authenticator::login`] checks before it opens the
+    /// session: the user, the throttle's counters to refund, and the time.
+    pub(crate) fn check_login(&self, req: &LoginRequest<'_>) -> Result<CheckedLogin> {
         let username = req.username.trim().to_lowercase();
         let password = req.password.trim();
         let now = self.clock.now();
@@ -254,10 +269,7 @@ impl Authenticator {
             self.audit("login_refused", Some(&username), Some("email not verified"));
             return Err(Error::EmailUnverified);
         }
-        let limits = self.limits(req.max_concurrent_users, req.single_session);
-        let event = self.event("login", Some(&username), None);
-        let refund = throttle.as_ref().map(|(keys, policy)| (&keys[..], policy));
-        self.open_session_with(user, &limits, now, Some(&event), refund)
+        Ok((user, throttle, now))
     }
 
     /// The refusal of an attempt the throttle made wait: a locked account
@@ -720,7 +732,7 @@ impl Authenticator {
 
     /// [`Authenticator::open_session`], giving back a throttled attempt
     /// (`refund`) in the same step.
-    fn open_session_with(
+    pub(crate) fn open_session_with(
         &self,
         user: User,
         limits: &SessionLimits,
@@ -800,7 +812,11 @@ impl Authenticator {
         }
     }
 
-    fn limits(&self, max_concurrent_users: Option<u32>, single_session: bool) -> SessionLimits {
+    pub(crate) fn limits(
+        &self,
+        max_concurrent_users: Option<u32>,
+        single_session: bool,
+    ) -> SessionLimits {
         SessionLimits {
             max_concurrent_users,
             single_session,

@@ -39,7 +39,7 @@
 //! # Ok::<(), authgate::Error>(())
 //! ```
 
-use crate::auth::Authenticator;
+use crate::auth::{Authenticator, Login, LoginRequest};
 use crate::error::{Error, Result};
 use crate::secret::{self, constant_time_eq};
 use crate::throttle::ThrottlePolicy;
@@ -234,6 +234,14 @@ fn code_digest(binding: &[u8; 32], issued: f64, code: &str) -> Result<[u8; 32]> 
     )
 }
 
+/// The version of the user's password a login code is bound to.
+fn credential_of(user: &User) -> String {
+    user.password_hash
+        .as_deref()
+        .map(crate::token::credential_version)
+        .unwrap_or_default()
+}
+
 fn refused(why: CodeRefusal) -> Error {
     Error::CodeRefused(why)
 }
@@ -248,7 +256,25 @@ impl Authenticator {
     ///
     /// Refused with [`CodeRefusal::Wait`] while the brake holds; otherwise
     /// counted, for names nobody has too.
+    ///
+    /// A [`CodePurpose::Login`] code comes only from
+    /// [`Authenticator::login_with_email_code`], after the password.
     pub fn issue_code(
+        &self,
+        purpose: CodePurpose,
+        name: &str,
+        binding: &[&str],
+        client: Option<&str>,
+    ) -> Result<IssuedCode> {
+        if purpose == CodePurpose::Login {
+            return Err(Error::InvalidInput(
+                "a login code is issued by a password login, not on its own".to_string(),
+            ));
+        }
+        self.issue(purpose, name, binding, client)
+    }
+
+    fn issue(
         &self,
         purpose: CodePurpose,
         name: &str,
@@ -350,6 +376,45 @@ impl Authenticator {
         }))
     }
 
+    /// [`Authenticator::login`] with a second factor by email: the password
+    /// is checked as a login checks it (throttle, lockout, counting), and
+    /// then, instead of a session, a code goes to the user's email.
+    /// [`Authenticator::finish_login`] opens the session once the code is
+    /// confirmed. An account without an email cannot log in this way.
+    pub fn login_with_email_code(&self, req: &LoginRequest<'_>) -> Result<IssuedCode> {
+        let (user, throttle, now) = self.check_login(req)?;
+        if let Some((keys, policy)) = &throttle {
+            self.store().throttle_success(keys, policy, now)?;
+        }
+        if user.email.as_deref().is_none_or(|e| e.trim().is_empty()) {
+            return Err(Error::InvalidInput(
+                "This account has no email address to send a login code to".to_string(),
+            ));
+        }
+        let version = credential_of(&user);
+        self.issue(CodePurpose::Login, &user.username, &[&version], req.client)
+    }
+
+    /// Opens the session of a confirmed login `challenge`
+    /// ([`Authenticator::login_with_email_code`]) within the limits, unless
+    /// the password changed since it was typed.
+    pub fn finish_login(
+        &self,
+        challenge: &mut CodeChallenge,
+        max_concurrent_users: Option<u32>,
+        single_session: bool,
+    ) -> Result<Login> {
+        let user = self
+            .store()
+            .user(&challenge.subject)?
+            .ok_or_else(|| refused(CodeRefusal::Mismatch))?;
+        let version = credential_of(&user);
+        self.spend_code(challenge, CodePurpose::Login, &[&version])?;
+        let limits = self.limits(max_concurrent_users, single_session);
+        let event = self.event("login", Some(&user.username), Some("email code"));
+        self.open_session_with(user, &limits, self.now(), Some(&event), None)
+    }
+
     /// Takes the action of a confirmed `challenge`: checks that it was
     /// issued for `purpose` and the same form contents (`binding`), and is
     /// not expired; marks it spent and returns the name it was issued for.
@@ -382,7 +447,7 @@ mod tests {
 
     use super::*;
     use crate::auth::AuthConfig;
-    use crate::clock::FakeClock;
+    use crate::clock::{Clock, FakeClock};
     use crate::store::DocStore;
     use crate::token::TokenKey;
 
@@ -586,5 +651,59 @@ mod tests {
             auth.issue_code(CodePurpose::Register, "  ", &[], None),
             Err(Error::InvalidInput(_))
         ));
+    }
+
+    fn password_login(password: &str) -> crate::auth::LoginRequest<'_> {
+        crate::auth::LoginRequest {
+            username: "ann",
+            password,
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn a_login_code_comes_after_the_password_and_opens_the_session() {
+        let (auth, _) = setup();
+        assert!(matches!(
+            auth.login_with_email_code(&password_login("wrong")),
+            Err(Error::InvalidCredentials)
+        ));
+        assert!(matches!(
+            auth.issue_code(CodePurpose::Login, "ann", &[], None),
+            Err(Error::InvalidInput(_))
+        ));
+        let issued = auth.login_with_email_code(&password_login("pw")).unwrap();
+        let delivery = issued.delivery.unwrap();
+        assert_eq!(delivery.email, "ann@example.com");
+        let mut c = issued.challenge;
+        assert_eq!(
+            refusal(auth.finish_login(&mut c, None, false)),
+            CodeRefusal::Mismatch
+        );
+        auth.confirm_code(&mut c, &delivery.code).unwrap();
+        let login = auth.finish_login(&mut c, None, false).unwrap();
+        assert_eq!(login.user.username, "ann");
+        assert!(auth.check_session(&login.session.id).unwrap().is_some());
+        assert_eq!(
+            refusal(auth.finish_login(&mut c, None, false)),
+            CodeRefusal::Spent
+        );
+    }
+
+    #[test]
+    fn a_password_change_meanwhile_voids_the_login_code() {
+        let (auth, clock) = setup();
+        let issued = auth.login_with_email_code(&password_login("pw")).unwrap();
+        let code = issued.delivery.unwrap().code;
+        let mut c = issued.challenge;
+        auth.confirm_code(&mut c, &code).unwrap();
+        let hash = crate::password::hash_with_cost("new-pw", 4).unwrap();
+        auth.store()
+            .set_password("ann", &hash, clock.now(), None)
+            .unwrap();
+        assert_eq!(
+            refusal(auth.finish_login(&mut c, None, false)),
+            CodeRefusal::Mismatch
+        );
     }
 }
