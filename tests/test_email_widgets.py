@@ -153,12 +153,17 @@ def test_a_failed_delivery_is_reported_at_the_next_rerun(mode: Mode, tmp_path: P
     server.stop()
     at = app(mode, [("forgot_password", {"send_email": True})], init={"smtp": url})
     at = forgot(at, "jsmith")
-    assert returned(at, "forgot_password")[0] == "jsmith"
+    username, _, undelivered = returned(at, "forgot_password")
+    assert username == "jsmith"
     # The delivery runs off the script thread; its failure shows next time.
     at, failure = next_email_error(at)
     assert "could not be reached" in failure
     # Reported once.
     assert not [e for e in errors(at.run()) if e.startswith("EmailError")]
+    # The password nobody received is withdrawn: it does not log in; the
+    # current one does.
+    assert mode.logs_in("jsmith", undelivered) is False
+    assert mode.logs_in("jsmith", "abc") is True
 
 
 def test_a_refused_smtp_login_is_reported(config_path: Path, smtp: SmtpServer) -> None:

@@ -504,7 +504,11 @@ class AccountWidgets:
             hours=str(round(_core.VERIFY_LINK_TTL / 3600)),
         )
         to = _core.Mailer.recipient(name, str(user.get("email") or ""))
-        mailing.send_later(widget_key, mailer, to, message)
+        # A new password nobody received is withdrawn; the current one works on.
+        undo = (
+            (lambda: self._auth.withdraw_password(user["username"], password)) if password else None
+        )
+        mailing.send_later(widget_key, mailer, to, message, undo)
 
     def _mail_verification(
         self: Authenticate, key: str, mailer: _core.Mailer, app_url: str, username: str

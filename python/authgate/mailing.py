@@ -15,9 +15,10 @@ that fails is reported by the widget that started it, at its next rerun.
 
 from __future__ import annotations
 
+import contextlib
 import html
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
@@ -232,11 +233,25 @@ def send_later(
     mailer: _core.Mailer,
     to: str,
     message: tuple[str, str, str | None],
+    undo: Callable[[], Any] | None = None,
 ) -> None:
     """Queues a ``(subject, text, html)`` message; the widget ``widget_key``
-    reports its failure."""
+    reports its failure. ``undo`` runs if the message cannot be sent (it
+    takes back what the message announced)."""
     subject, text, html_body = message
-    future = _OUTBOX.submit(mailer.send, to, subject, text, html_body)
+
+    def deliver() -> None:
+        try:
+            mailer.send(to, subject, text, html_body)
+        except Exception:
+            if undo is not None:
+                # The mail error is what the widget reports; an undo that
+                # fails too leaves what it would undo to expire by itself.
+                with contextlib.suppress(Exception):
+                    undo()
+            raise
+
+    future = _OUTBOX.submit(deliver)
     st.session_state.setdefault(_DELIVERY, {})[widget_key] = future
 
 

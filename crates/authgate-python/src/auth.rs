@@ -271,6 +271,13 @@ impl Authenticator {
             .transpose()
     }
 
+    /// Withdraws a password `forgot_password` issued whose mail failed,
+    /// unless a newer one replaced it; whether it was withdrawn.
+    fn withdraw_password(&self, py: Python<'_>, username: &str, password: &str) -> PyResult<bool> {
+        py.detach(|| self.inner.withdraw_password(username, password))
+            .py_err()
+    }
+
     /// The user registered with `email`, or `None`.
     fn forgot_username<'py>(
         &self,

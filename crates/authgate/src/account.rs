@@ -253,6 +253,26 @@ impl Authenticator {
         Ok(Some(IssuedPassword { user, password }))
     }
 
+    /// Withdraws the password [`Authenticator::forgot_password`] issued as
+    /// `password`, whose mail could not be delivered, unless a newer one
+    /// replaced it or it was used; whether it was withdrawn.
+    pub fn withdraw_password(&self, username: &str, password: &str) -> Result<bool> {
+        let username = username.trim().to_lowercase();
+        let Some(pending) = self.store().pending_password(&username)? else {
+            return Ok(false);
+        };
+        if !password::verify(password, &pending.hash).unwrap_or(false) {
+            return Ok(false);
+        }
+        let withdrawn = self
+            .store()
+            .withdraw_pending_password(&username, &pending.hash)?;
+        if withdrawn {
+            self.audit("password_withdrawn", Some(&username), Some("not delivered"));
+        }
+        Ok(withdrawn)
+    }
+
     /// The user registered with `email` (case-insensitive), if any.
     pub fn forgot_username(&self, email: &str) -> Result<Option<User>> {
         self.store().user_by_email(email.trim())

@@ -1056,6 +1056,13 @@ fn pending_passwords(f: &Fixture) {
         "{err:?}"
     );
     assert_eq!(s.pending_password("ghost").unwrap(), None);
+    // Withdrawn only while it is still the one that was issued.
+    assert!(!s.withdraw_pending_password("jsmith", HASH_B).unwrap());
+    assert!(s.pending_password("jsmith").unwrap().is_some());
+    assert!(s.withdraw_pending_password("JSmith", HASH_C).unwrap());
+    assert_eq!(s.pending_password("jsmith").unwrap(), None);
+    assert!(!s.withdraw_pending_password("jsmith", HASH_C).unwrap());
+    assert!(!s.withdraw_pending_password("ghost", HASH_C).unwrap());
 }
 
 fn list_users_pages_in_username_order(f: &Fixture) {

@@ -928,6 +928,15 @@ impl Store for DocStore {
         self.state_db()?.pending_password(&username.to_lowercase())
     }
 
+    fn withdraw_pending_password(&self, username: &str, hash: &str) -> Result<bool> {
+        let key = username.to_lowercase();
+        let withdrawn = self.state_db()?.withdraw_pending_password(&key, hash)?;
+        if withdrawn {
+            self.state_changed(&key);
+        }
+        Ok(withdrawn)
+    }
+
     fn list_users(&self, offset: usize, limit: usize) -> Result<Vec<User>> {
         self.read(|d| d.users_page(offset, limit))
     }

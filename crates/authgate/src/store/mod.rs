@@ -389,6 +389,9 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     fn set_pending_password(&self, username: &str, pending: &PendingPassword) -> Result<()>;
     /// The user's pending password, if any.
     fn pending_password(&self, username: &str) -> Result<Option<PendingPassword>>;
+    /// Drops the user's pending password if it is still the one with
+    /// `hash` (a newer one stays); whether it was.
+    fn withdraw_pending_password(&self, username: &str, hash: &str) -> Result<bool>;
     /// Users in username order, `offset` and `limit` for paging.
     fn list_users(&self, offset: usize, limit: usize) -> Result<Vec<User>>;
     /// How many users there are.

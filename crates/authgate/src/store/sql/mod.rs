@@ -671,6 +671,13 @@ macro_rules! impl_store_via_ops {
             ) -> $crate::Result<Option<$crate::store::PendingPassword>> {
                 $crate::store::sql::ops::pending_password(&self.$field, username)
             }
+            fn withdraw_pending_password(
+                &self,
+                username: &str,
+                hash: &str,
+            ) -> $crate::Result<bool> {
+                $crate::store::sql::ops::withdraw_pending_password(&self.$field, username, hash)
+            }
             fn list_users(
                 &self,
                 offset: usize,

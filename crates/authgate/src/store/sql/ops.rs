@@ -636,6 +636,20 @@ pub(crate) fn pending_password(
     })
 }
 
+pub(crate) fn withdraw_pending_password(
+    db: &impl Database,
+    username: &str,
+    hash: &str,
+) -> Result<bool> {
+    let key = username.to_lowercase();
+    db.write(|tx| {
+        Ok(tx.execute(
+            "DELETE FROM pending_passwords WHERE username = $1 AND hash = $2",
+            &[Param::Text(&key), Param::Text(hash)],
+        )? > 0)
+    })
+}
+
 pub(crate) fn list_users(db: &impl Database, offset: usize, limit: usize) -> Result<Vec<User>> {
     if limit == 0 {
         return Ok(Vec::new());
