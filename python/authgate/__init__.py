@@ -17,6 +17,7 @@ from __future__ import annotations
 from ._core import __version__
 from .authenticate import Authenticate
 from .httponly import routes
+from .pages import Page
 from .utilities import (
     AuthenticateError,
     CloudError,
@@ -44,6 +45,7 @@ __all__ = [
     "Hasher",
     "LoginError",
     "LogoutError",
+    "Page",
     "RegisterError",
     "ResetError",
     "UpdateError",

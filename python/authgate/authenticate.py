@@ -31,6 +31,7 @@ from .exceptions import (
 from .guest_login import GuestLogin
 from .legacy import LOGIN_LOCATIONS, split_form_name
 from .mailing import Templates, resolve_mailer
+from .pages import PageGuards
 from .validator import Validator
 
 _SESSION_ID = "_authgate_session_id"
@@ -57,7 +58,7 @@ _LOGIN_FIELDS = {
 Location = Literal["main", "sidebar", "unrendered"]
 
 
-class Authenticate(AccountWidgets, GuestLogin):
+class Authenticate(AccountWidgets, GuestLogin, PageGuards):
     """Login, logout and the re-authentication cookie, as in streamlit-authenticator.
 
     ``credentials`` is the path of a ``config.yaml`` file (its ``cookie``

@@ -5,6 +5,7 @@
 
 use pyo3::prelude::*;
 
+mod access;
 mod auth;
 mod captcha;
 mod code;
@@ -32,5 +33,6 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<mail::Mailer>()?;
     m.add_class::<code::CodeChallenge>()?;
     m.add_function(wrap_pyfunction!(auth::cookie_key_weakness, m)?)?;
+    m.add_function(wrap_pyfunction!(access::page_access, m)?)?;
     Ok(())
 }

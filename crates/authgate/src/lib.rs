@@ -6,6 +6,7 @@
 //!
 //! - [`store`] keeps users, sessions and lockout state: a streamlit-authenticator
 //!   `config.yaml` file (locked, replaced atomically, indexed) or memory.
+//! - [`access`] decides who may open a page of a multipage app.
 //! - [`auth`] runs the flows: password login, cookie resume, logout;
 //!   [`account`] the rest: register, reset, forgot password/username, update.
 //! - [`password`] is bcrypt, byte-compatible with Python's `bcrypt`.
@@ -31,6 +32,7 @@
 
 #![warn(missing_docs)]
 
+pub mod access;
 pub mod account;
 pub mod auth;
 pub mod auto_hash;
