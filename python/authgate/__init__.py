@@ -33,6 +33,7 @@ from .utilities import (
     UpdateError,
     Validator,
 )
+from .validator import NistValidator
 
 __all__ = [
     "Authenticate",
@@ -45,6 +46,7 @@ __all__ = [
     "Hasher",
     "LoginError",
     "LogoutError",
+    "NistValidator",
     "Page",
     "RegisterError",
     "ResetError",

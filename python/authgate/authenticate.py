@@ -32,7 +32,7 @@ from .guest_login import GuestLogin
 from .legacy import LOGIN_LOCATIONS, split_form_name
 from .mailing import Templates, resolve_mailer
 from .pages import PageGuards
-from .validator import Validator
+from .validator import NistValidator, Validator
 
 _SESSION_ID = "_authgate_session_id"
 _DEFAULT_KEY = "some_key"  # 0.4.2's default: never used to sign
@@ -76,6 +76,10 @@ class Authenticate(AccountWidgets, GuestLogin, PageGuards):
     only). A config file or database without a key gets one generated and
     kept in its state; dict mode needs the app to pass one.
 
+    ``password_policy="nist"`` checks new passwords by NIST SP 800-63B
+    (``NistValidator``: 8 characters or more, no composition rules, not a
+    common password, a zxcvbn score of 3 or 4) instead of 0.4.2's rules.
+
     Extra keyword arguments: ``show_password_hint`` (``True`` shows a user's
     password hint after a failed login, as 0.4.2 did; off by default, since
     it helps whoever guesses the account too), ``lockout_window`` and ``lockout_cooldown``
@@ -115,7 +119,7 @@ class Authenticate(AccountWidgets, GuestLogin, PageGuards):
         self._client_ip_header = kwargs.get("client_ip_header")
         if self._client_ip_header is not None:
             _check_type("client_ip_header", self._client_ip_header, str)
-        self.validator = validator if validator is not None else Validator()
+        self.validator = _validator(validator, kwargs.get("password_policy"))
         self._credentials: dict[str, Any] | None = None
         self.path: str | None = None
         try:
@@ -688,3 +692,15 @@ def _lowercase_usernames(credentials: dict[str, Any]) -> None:
         lowered = {(k.lower() if isinstance(k, str) else k): v for k, v in users.items()}
         users.clear()
         users.update(lowered)
+
+
+def _validator(validator: Validator | None, policy: Any) -> Validator:
+    """The app's validator; else the one ``password_policy`` names: 0.4.2's
+    rules by default, NIST SP 800-63B's with ``"nist"``."""
+    if policy not in (None, "0.4.2", "nist"):
+        raise AuthenticateError("password_policy must be 'nist' or '0.4.2'")
+    if validator is not None:
+        if policy is not None:
+            raise AuthenticateError("Pass either a validator or a password_policy, not both")
+        return validator
+    return NistValidator() if policy == "nist" else Validator()

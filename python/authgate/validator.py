@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import re
 
+from . import _core
+
 PASSWORD_SPECIALS = "!@#$%^&*()_+-=[]{};:'\"\\|,.<>/?`~"
 PASSWORD_INSTRUCTIONS = f"""
 **Password must be:**
@@ -75,3 +77,33 @@ class Validator:
     def validate_username(self, username: str) -> bool:
         """Whether ``username`` is 1–20 of ``[a-zA-Z0-9_-]`` or an email address."""
         return bool(re.match(_USERNAME, username))
+
+
+NIST_INSTRUCTIONS = """
+**Password:**
+- At least 8 characters; spaces and any letters are welcome (a few words make a good one).
+- Not one of the most common passwords, and not easy to guess from your name.
+"""
+
+
+class NistValidator(Validator):
+    """``Validator`` whose password rule follows NIST SP 800-63B
+    (``Authenticate(..., password_policy="nist")``): at least 8 characters,
+    no composition rules, not among the 10,000 most common passwords, a
+    zxcvbn score of at least 3 of 4. The rule is the core's
+    (``authgate._core.password_strength``); names, emails and usernames keep
+    0.4.2's rules."""
+
+    def validate_password(self, password: str) -> bool:
+        return bool(_core.password_strength(password)["accepted"])
+
+    def diagnose_password(self, password: str) -> str:
+        """The strength meter: the score, what is wrong, zxcvbn's advice."""
+        strength = _core.password_strength(password)
+        lines = [f"**Password strength: {strength['score']} of 4.**"]
+        lines += strength["problems"]
+        lines += strength["suggestions"]
+        return " \n\n".join(lines)
+
+    def password_instructions(self) -> str:
+        return NIST_INSTRUCTIONS

@@ -1,4 +1,5 @@
-//! `page_access`: the core's rule for who may open a page.
+//! The core's rules the Streamlit layer asks about: who may open a page
+//! (`page_access`), how strong a password is (`password_strength`).
 
 use authgate::access::{decide, Access};
 use pyo3::exceptions::PyValueError;
@@ -25,4 +26,24 @@ pub fn page_access(
         (false, Some(wanted)) => Access::AnyRole(wanted),
     };
     Ok(decide(&access, roles.as_deref()).as_str())
+}
+
+/// The NIST SP 800-63B rule's verdict on `password`: `accepted`, `score`
+/// (0 to 4), `problems` and `suggestions`. `user_inputs`: words it must
+/// not lean on (username, email, names).
+#[pyfunction]
+#[pyo3(signature = (password, user_inputs = Vec::new()))]
+pub fn password_strength<'py>(
+    py: Python<'py>,
+    password: &str,
+    user_inputs: Vec<String>,
+) -> PyResult<Bound<'py, pyo3::types::PyDict>> {
+    let inputs: Vec<&str> = user_inputs.iter().map(String::as_str).collect();
+    let strength = py.detach(|| authgate::password_policy::nist(password, &inputs));
+    let out = pyo3::types::PyDict::new(py);
+    out.set_item("accepted", strength.accepted)?;
+    out.set_item("score", strength.score)?;
+    out.set_item("problems", strength.problems)?;
+    out.set_item("suggestions", strength.suggestions)?;
+    Ok(out)
 }

@@ -34,5 +34,6 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<code::CodeChallenge>()?;
     m.add_function(wrap_pyfunction!(auth::cookie_key_weakness, m)?)?;
     m.add_function(wrap_pyfunction!(access::page_access, m)?)?;
+    m.add_function(wrap_pyfunction!(access::password_strength, m)?)?;
     Ok(())
 }

@@ -9,6 +9,7 @@
 //! - [`access`] decides who may open a page of a multipage app.
 //! - [`auth`] runs the flows: password login, cookie resume, logout;
 //!   [`account`] the rest: register, reset, forgot password/username, update.
+//! - [`password_policy`] is the opt-in NIST SP 800-63B password rule (zxcvbn, common passwords).
 //! - [`password`] is bcrypt, byte-compatible with Python's `bcrypt`.
 //! - [`token`] signs and checks cookie tokens, including 0.4.2's.
 //! - [`lockout`] and [`session`] are the rules for failed attempts and sessions.
@@ -45,6 +46,7 @@ pub mod lockout;
 pub mod mail;
 pub mod oidc;
 pub mod password;
+pub mod password_policy;
 mod percent;
 pub mod secret;
 pub mod session;
