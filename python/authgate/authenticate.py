@@ -18,6 +18,7 @@ from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from . import _core, links
 from .account_widgets import AccountWidgets
+from .admin import AdminPanel
 from .captcha import CaptchaField
 from .code_step import CodeStep
 from .cookie import CookieJar
@@ -58,7 +59,7 @@ _LOGIN_FIELDS = {
 Location = Literal["main", "sidebar", "unrendered"]
 
 
-class Authenticate(AccountWidgets, GuestLogin, PageGuards):
+class Authenticate(AccountWidgets, AdminPanel, GuestLogin, PageGuards):
     """Login, logout and the re-authentication cookie, as in streamlit-authenticator.
 
     ``credentials`` is the path of a ``config.yaml`` file (its ``cookie``

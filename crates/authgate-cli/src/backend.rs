@@ -72,20 +72,6 @@ impl Backend {
 
     /// The user's sessions (expired ones included until they are pruned).
     pub fn sessions_of(&self, username: &str) -> Result<Vec<Session>> {
-        match self {
-            Backend::Yaml(s) => {
-                let key = username.to_lowercase();
-                let mut sessions: Vec<Session> = s
-                    .state()?
-                    .sessions
-                    .into_values()
-                    .filter(|session| session.username == key)
-                    .collect();
-                sessions.sort_by(|a, b| a.created.total_cmp(&b.created).then(a.id.cmp(&b.id)));
-                Ok(sessions)
-            }
-            Backend::Sqlite(s) => s.sessions_of(username),
-            Backend::Postgres(s) => s.sessions_of(username),
-        }
+        self.store().sessions_of(username)
     }
 }

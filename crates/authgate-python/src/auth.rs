@@ -410,6 +410,95 @@ impl Authenticator {
         user_dict(py, &user)
     }
 
+    /// Users whose username, email or name contains `query`: a page of
+    /// dicts (the user's fields, `locked_until`, `sessions`) and the total.
+    #[pyo3(signature = (query = "", offset = 0, limit = 20))]
+    fn find_users<'py>(
+        &self,
+        py: Python<'py>,
+        query: &str,
+        offset: usize,
+        limit: usize,
+    ) -> PyResult<(Vec<Bound<'py, PyDict>>, usize)> {
+        let (page, total) = py
+            .detach(|| self.inner.find_users(query, offset, limit))
+            .py_err()?;
+        let page = page
+            .into_iter()
+            .map(|s| {
+                let d = user_dict(py, &s.user)?;
+                d.set_item("locked_until", s.locked_until)?;
+                d.set_item("sessions", s.sessions)?;
+                Ok(d)
+            })
+            .collect::<PyResult<_>>()?;
+        Ok((page, total))
+    }
+
+    /// Gives `username` these roles (`None`: none), audited as `admin`'s.
+    #[pyo3(signature = (admin, username, roles))]
+    fn admin_set_roles<'py>(
+        &self,
+        py: Python<'py>,
+        admin: &str,
+        username: &str,
+        roles: Option<Vec<String>>,
+    ) -> PyResult<Bound<'py, PyDict>> {
+        let user = py
+            .detach(|| self.inner.admin_set_roles(admin, username, roles))
+            .py_err()?;
+        user_dict(py, &user)
+    }
+
+    /// Locks `username` (`minutes=None`: until unlocked), ending their
+    /// sessions; returns how many ended.
+    #[pyo3(signature = (admin, username, minutes = None))]
+    fn admin_lock(
+        &self,
+        py: Python<'_>,
+        admin: &str,
+        username: &str,
+        minutes: Option<f64>,
+    ) -> PyResult<usize> {
+        py.detach(|| self.inner.admin_lock(admin, username, minutes))
+            .py_err()
+    }
+
+    /// Lifts the lock on `username`.
+    fn admin_unlock(&self, py: Python<'_>, admin: &str, username: &str) -> PyResult<()> {
+        py.detach(|| self.inner.admin_unlock(admin, username))
+            .py_err()
+    }
+
+    /// Ends every session of `username`; returns how many.
+    fn admin_end_sessions(&self, py: Python<'_>, admin: &str, username: &str) -> PyResult<usize> {
+        py.detach(|| self.inner.admin_end_sessions(admin, username))
+            .py_err()
+    }
+
+    /// Removes `username`.
+    fn admin_remove_user(&self, py: Python<'_>, admin: &str, username: &str) -> PyResult<()> {
+        py.detach(|| self.inner.admin_remove_user(admin, username))
+            .py_err()
+    }
+
+    /// The newest `limit` audit events, newest first, as dicts.
+    #[pyo3(signature = (limit = 100))]
+    fn audit_trail<'py>(&self, py: Python<'py>, limit: usize) -> PyResult<Vec<Bound<'py, PyDict>>> {
+        let events = py.detach(|| self.inner.audit_trail(limit)).py_err()?;
+        events
+            .into_iter()
+            .map(|e| {
+                let d = PyDict::new(py);
+                d.set_item("time", e.time)?;
+                d.set_item("kind", e.kind)?;
+                d.set_item("username", e.username)?;
+                d.set_item("detail", e.detail)?;
+                Ok(d)
+            })
+            .collect()
+    }
+
     /// The user's password hint, if they set one.
     fn password_hint(&self, py: Python<'_>, username: &str) -> PyResult<Option<String>> {
         let key = username.trim().to_lowercase();

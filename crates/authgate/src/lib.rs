@@ -7,6 +7,7 @@
 //! - [`store`] keeps users, sessions and lockout state: a streamlit-authenticator
 //!   `config.yaml` file (locked, replaced atomically, indexed) or memory.
 //! - [`access`] decides who may open a page of a multipage app.
+//! - [`admin`] is what an app's administrator may do to accounts, audited by name.
 //! - [`auth`] runs the flows: password login, cookie resume, logout;
 //!   [`account`] the rest: register, reset, forgot password/username, update.
 //! - [`password_policy`] is the opt-in NIST SP 800-63B password rule (zxcvbn, common passwords).
@@ -35,6 +36,7 @@
 
 pub mod access;
 pub mod account;
+pub mod admin;
 pub mod auth;
 pub mod auto_hash;
 pub mod captcha;

@@ -928,6 +928,10 @@ impl Store for DocStore {
         self.state_db()?.pending_password(&username.to_lowercase())
     }
 
+    fn sessions_of(&self, username: &str) -> Result<Vec<Session>> {
+        self.state_db()?.sessions_of(&username.to_lowercase())
+    }
+
     fn withdraw_pending_password(&self, username: &str, hash: &str) -> Result<bool> {
         let key = username.to_lowercase();
         let withdrawn = self.state_db()?.withdraw_pending_password(&key, hash)?;

@@ -314,6 +314,8 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     ) -> Result<()>;
     /// A session by id.
     fn session(&self, id: &str) -> Result<Option<Session>>;
+    /// The user's sessions, oldest first (expired ones too, until pruned).
+    fn sessions_of(&self, username: &str) -> Result<Vec<Session>>;
     /// Records that the session was just used.
     fn touch_session(&self, id: &str, now: f64) -> Result<()>;
     /// Ends a session; marks the user logged out when no live session is

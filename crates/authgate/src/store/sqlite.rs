@@ -47,7 +47,6 @@ use super::document::{Document, State};
 use super::sql::{self, Cell, Database, Dialect, Param, Row, Tx};
 use super::{AuditEvent, OpenOptions};
 use crate::error::{Error, Result};
-use crate::session::Session;
 use crate::yaml::Value;
 
 /// The config file a state database sits beside (`<config>.state.db`).
@@ -201,15 +200,6 @@ impl SqliteStore {
     /// fit the config schema (a hand edit of the database).
     pub fn export_document(&self) -> Result<Document> {
         sql::export::export_document(&self.db, &self.db.path)
-    }
-
-    /// The sessions of one user, oldest first.
-    ///
-    /// # Errors
-    ///
-    /// Database errors.
-    pub fn sessions_of(&self, username: &str) -> Result<Vec<Session>> {
-        sql::export::sessions_of(&self.db, username)
     }
 
     /// Appends audit events, in order, in one transaction (for migrations;

@@ -86,7 +86,6 @@ use super::document::Document;
 use super::sql;
 use super::AuditEvent;
 use crate::error::{Error, Result};
-use crate::session::Session;
 use crate::yaml::Value;
 use pool::PgDb;
 pub use tls::SslMode;
@@ -278,15 +277,6 @@ impl PostgresStore {
     /// fit the config schema (a hand edit of the database).
     pub fn export_document(&self) -> Result<Document> {
         sql::export::export_document(&self.db, std::path::Path::new(&self.db.location))
-    }
-
-    /// The sessions of one user, oldest first.
-    ///
-    /// # Errors
-    ///
-    /// Database errors.
-    pub fn sessions_of(&self, username: &str) -> Result<Vec<Session>> {
-        sql::export::sessions_of(&self.db, username)
     }
 
     /// Appends audit events, in order, in one transaction (for migrations;

@@ -665,6 +665,9 @@ macro_rules! impl_store_via_ops {
             ) -> $crate::Result<()> {
                 $crate::store::sql::ops::set_pending_password(&self.$field, username, pending)
             }
+            fn sessions_of(&self, username: &str) -> $crate::Result<Vec<$crate::session::Session>> {
+                $crate::store::sql::export::sessions_of(&self.$field, username)
+            }
             fn pending_password(
                 &self,
                 username: &str,
