@@ -49,6 +49,7 @@ pub mod session;
 pub mod store;
 pub mod throttle;
 pub mod token;
+pub mod totp;
 pub mod user;
 pub mod yaml;
 
