@@ -93,6 +93,19 @@ impl TotpSecret {
         Ok(Self(Zeroizing::new(array)))
     }
 
+    /// The secret an authenticator app was given in base 32 (as
+    /// [`TotpSecret::to_base32`] writes it; spaces and case ignored).
+    pub fn from_base32(text: &str) -> Result<Self> {
+        let compact: String = text
+            .chars()
+            .filter(|c| !c.is_whitespace())
+            .map(|c| c.to_ascii_uppercase())
+            .collect();
+        let secret = totp_rs::Secret::try_from_base32(compact)
+            .map_err(|_| Error::InvalidInput("not a base-32 TOTP secret".to_string()))?;
+        Self::from_bytes(secret.as_ref())
+    }
+
     /// The secret in base 32 without padding, as authenticator apps take it
     /// when typed in by hand.
     #[must_use]
