@@ -49,6 +49,8 @@ pub struct Counts {
     pub pending_passwords: usize,
     /// Per-user revocations of legacy tokens.
     pub revocations: usize,
+    /// Users with second factors (TOTP, recovery codes).
+    pub second_factors: usize,
     /// Audit events.
     pub events: usize,
 }
@@ -63,6 +65,7 @@ impl Counts {
             + self.lockouts
             + self.pending_passwords
             + self.revocations
+            + self.second_factors
     }
 
     /// `1,000 users, 3 pre-authorized emails, … and 250 audit events`:
@@ -100,6 +103,11 @@ impl Counts {
                 "pending passwords",
             ),
             (self.revocations, "revocation", "revocations"),
+            (
+                self.second_factors,
+                "user's second factors",
+                "users' second factors",
+            ),
             (self.events, "audit event", "audit events"),
         ]
         .iter()
@@ -181,6 +189,7 @@ impl Snapshot {
             lockouts: state.lockouts.len(),
             pending_passwords: state.pending_passwords.len(),
             revocations: state.revoked_before.len(),
+            second_factors: state.second_factors.len(),
             events: self.events.len(),
         }
     }
@@ -299,6 +308,12 @@ fn state_differences(a: &State, b: &State, here: &str, there: &str) -> Vec<Strin
             a.revoked_before.len(),
             b.revoked_before.len(),
         ),
+        (
+            "second factors",
+            a.second_factors != b.second_factors,
+            a.second_factors.len(),
+            b.second_factors.len(),
+        ),
     ];
     kinds
         .into_iter()
@@ -316,6 +331,7 @@ fn drop_orphans(doc: &mut Document) -> Counts {
         state.sessions.len(),
         state.lockouts.len(),
         state.pending_passwords.len(),
+        state.second_factors.len(),
     );
     for session in state.sessions.values_mut() {
         session.username = session.username.to_lowercase();
@@ -325,7 +341,9 @@ fn drop_orphans(doc: &mut Document) -> Counts {
     state
         .pending_passwords
         .retain(|name, _| users.contains(name));
+    state.second_factors.retain(|name, _| users.contains(name));
     Counts {
+        second_factors: before.3 - state.second_factors.len(),
         sessions: before.0 - state.sessions.len(),
         lockouts: before.1 - state.lockouts.len(),
         pending_passwords: before.2 - state.pending_passwords.len(),

@@ -192,6 +192,7 @@ fn every_command_has_help() {
         &["users", "lock"],
         &["users", "unlock"],
         &["users", "roles"],
+        &["users", "2fa"],
         &["hash"],
         &["check"],
         &["migrate"],

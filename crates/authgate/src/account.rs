@@ -195,7 +195,12 @@ impl Authenticator {
     /// locked account is refused, and the attempt is counted (at most
     /// [`REAUTH_MAX_ATTEMPTS`] in the lockout window) before the check, so
     /// whoever holds a session cannot guess the password at bcrypt speed.
-    fn check_current_password(&self, username: &str, password: &str, hash: &str) -> Result<()> {
+    pub(crate) fn check_current_password(
+        &self,
+        username: &str,
+        password: &str,
+        hash: &str,
+    ) -> Result<()> {
         let now = self.now();
         let policy = self.lockout_policy(Some(REAUTH_MAX_ATTEMPTS));
         let lock = self.store().lock_state(username)?;

@@ -204,11 +204,6 @@ impl Authenticator {
         Ok(self.existing_user(username)?.username)
     }
 
-    fn existing_user(&self, username: &str) -> Result<User> {
-        let key = username.trim().to_lowercase();
-        self.store().user(&key)?.ok_or(Error::UserNotFound(key))
-    }
-
     fn is_self(&self, admin: &str, username: &str) -> bool {
         admin.trim().to_lowercase() == username
     }

@@ -40,6 +40,12 @@ pub struct AuthConfig {
     /// The brake on password guessing; on by default, `None` turns it off
     /// (an app that throttles in front of Streamlit).
     pub throttle: Option<ThrottlePolicy>,
+    /// Seals TOTP secrets and digests recovery codes
+    /// ([`crate::second_factor`]): derived from the cookie key unless a
+    /// separate `totp_key` is set ([`AuthConfig::with_totp_key`]).
+    pub factor_key: crate::totp::FactorKey,
+    /// The name authenticator apps show for this app's TOTP entries.
+    pub totp_issuer: String,
 }
 
 impl AuthConfig {
@@ -65,6 +71,8 @@ impl AuthConfig {
             ));
         }
         Ok(AuthConfig {
+            factor_key: token_key.factor_key().clone(),
+            totp_issuer: "authgate".to_string(),
             token_key,
             cookie_expiry_days: non_negative("cookie_expiry_days", cookie_expiry_days)?,
             sessions: SessionPolicy::default(),
@@ -119,6 +127,31 @@ impl AuthConfig {
     pub fn with_throttle(mut self, throttle: Option<ThrottlePolicy>) -> Self {
         self.throttle = throttle;
         self
+    }
+
+    /// Seals TOTP secrets under a key derived from `totp_key` instead of
+    /// the cookie key, so that the cookie key can be rotated without
+    /// resetting every user's authenticator app. A key anyone could guess
+    /// is refused ([`Error::WeakKey`]).
+    pub fn with_totp_key(mut self, totp_key: &str) -> Result<Self> {
+        if let Some(weakness) = token::key_weakness(totp_key) {
+            return Err(Error::WeakKey(weakness));
+        }
+        self.factor_key = crate::totp::FactorKey::new(totp_key);
+        Ok(self)
+    }
+
+    /// Sets the name authenticator apps show for this app's TOTP entries
+    /// (the issuer of the provisioning URI).
+    pub fn with_totp_issuer(mut self, issuer: &str) -> Result<Self> {
+        let issuer = issuer.trim();
+        if issuer.is_empty() {
+            return Err(Error::InvalidInput(
+                "the TOTP issuer (the app's name) must not be empty".into(),
+            ));
+        }
+        self.totp_issuer = issuer.to_string();
+        Ok(self)
     }
 
     /// Sets the idle timeout of sessions, in seconds.
@@ -217,6 +250,11 @@ impl Authenticator {
     /// The store.
     pub fn store(&self) -> &Arc<dyn Store> {
         &self.store
+    }
+
+    /// How this authenticator behaves.
+    pub(crate) fn config(&self) -> &AuthConfig {
+        &self.config
     }
 
     /// Logs in with a password.
@@ -493,6 +531,12 @@ impl Authenticator {
         // An operator's lock is checked by the store as the session opens.
         let limits = self.limits(None, false);
         self.open_session(user, &limits, self.now(), None)
+    }
+
+    /// The user named `username` (any case, trimmed); `UserNotFound` if none.
+    pub(crate) fn existing_user(&self, username: &str) -> Result<User> {
+        let key = username.trim().to_lowercase();
+        self.store.user(&key)?.ok_or(Error::UserNotFound(key))
     }
 
     /// A new hash of `password` at this authenticator's cost.

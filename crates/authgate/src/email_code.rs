@@ -235,7 +235,7 @@ fn code_digest(binding: &[u8; 32], issued: f64, code: &str) -> Result<[u8; 32]> 
 }
 
 /// The version of the user's password a login code is bound to.
-fn credential_of(user: &User) -> String {
+pub(crate) fn credential_of(user: &User) -> String {
     user.password_hash
         .as_deref()
         .map(crate::token::credential_version)

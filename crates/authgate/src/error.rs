@@ -49,6 +49,11 @@ pub enum Error {
     #[error("{0}")]
     CodeRefused(crate::email_code::CodeRefusal),
 
+    /// A TOTP code or recovery code was wrong or used, or a second-factor
+    /// step was asked for out of turn ([`crate::second_factor`]).
+    #[error("{0}")]
+    SecondFactorRefused(crate::second_factor::SecondFactorRefusal),
+
     /// A mailed reset link that is forged, expired or used ([`crate::link`]).
     #[error("This link {0}: request a new one")]
     LinkRefused(&'static str),

@@ -15,6 +15,8 @@
 //! - [`token`] signs and checks cookie tokens, including 0.4.2's.
 //! - [`lockout`] and [`session`] are the rules for failed attempts and sessions.
 //! - [`email_code`] issues and checks the codes mailed by `two_factor_auth`.
+//! - [`totp`] and [`second_factor`] are the authenticator-app second factor
+//!   with its recovery codes.
 //! - [`link`] signs and checks the password-reset links `forgot_password` mails.
 //! - [`oidc`] is OpenID Connect guest login: PKCE, state, nonce, signed ID tokens.
 //! - [`captcha`] draws captcha pictures and checks answers against a salted digest.
@@ -50,11 +52,13 @@ pub mod oidc;
 pub mod password;
 pub mod password_policy;
 mod percent;
+pub mod second_factor;
 pub mod secret;
 pub mod session;
 pub mod store;
 pub mod throttle;
 pub mod token;
+pub mod totp;
 pub mod user;
 pub mod yaml;
 

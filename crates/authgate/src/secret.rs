@@ -142,6 +142,12 @@ pub fn random_digits(n: usize) -> Result<String> {
     ByteSource::new().string_over(DIGITS, n)
 }
 
+/// `len` characters drawn uniformly from the ASCII `alphabet` (2 to 256
+/// distinct characters) from the OS random source.
+pub(crate) fn random_string(alphabet: &[u8], len: usize) -> Result<String> {
+    ByteSource::new().string_over(alphabet, len)
+}
+
 /// Lower-case hexadecimal of `bytes`: digests kept or compared as text.
 ///
 /// ```

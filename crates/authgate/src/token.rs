@@ -64,6 +64,8 @@ pub struct TokenKey {
     /// A key derived for mailed links ([`crate::link`]), so that no link
     /// can ever pass for a cookie or the other way round.
     link: zeroize::Zeroizing<[u8; 32]>,
+    /// The key derived for second factors ([`crate::totp::FactorKey`]).
+    factor: crate::totp::FactorKey,
     empty: bool,
     weakness: Option<KeyWeakness>,
 }
@@ -79,6 +81,7 @@ impl TokenKey {
             signing: EncodingKey::from_secret(key.as_bytes()),
             verifying: DecodingKey::from_secret(key.as_bytes()),
             link: zeroize::Zeroizing::new(hmac::Mac::finalize(link).into_bytes().into()),
+            factor: crate::totp::FactorKey::new(key),
             empty: key.is_empty(),
             weakness: key_weakness(key),
         }
@@ -100,6 +103,13 @@ impl TokenKey {
             hmac::Mac::update(&mut m, part);
         }
         hmac::Mac::finalize(m).into_bytes().into()
+    }
+
+    /// The key derived from this one for second factors: it seals TOTP
+    /// secrets and digests recovery codes, and signs nothing.
+    #[must_use]
+    pub fn factor_key(&self) -> &crate::totp::FactorKey {
+        &self.factor
     }
 
     /// Whether the key is empty (and so cannot sign anything safely).

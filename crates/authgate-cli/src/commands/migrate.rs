@@ -3,8 +3,10 @@
 //!
 //! Copied: users (every key of their record, unknown ones included),
 //! pre-authorized emails, settings (cookie, api_key, oauth2 and any other
-//! top-level key), sessions, lockouts, pending passwords, revocations and
-//! the audit trail. Left out, and said so: state that names a user who no
+//! top-level key), sessions, lockouts, pending passwords, revocations,
+//! second factors (sealed TOTP secrets, recovery code digests) and the
+//! audit trail. A `config.yaml` target keeps the second factors in its
+//! state database, like the rest of authgate's state. Left out, and said so: state that names a user who no
 //! longer exists, which no store can use.
 //!
 //! What happens depends on the target:

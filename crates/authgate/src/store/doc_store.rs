@@ -11,8 +11,8 @@ use super::document::{roles_value, Document, Layout};
 use super::file::{Fingerprint, SharedFile};
 use super::sqlite::SqliteStore;
 use super::{
-    AuditEvent, FailureEvent, NewUser, OpenOptions, PendingPassword, SessionLimits, Settings,
-    Store, UserUpdate,
+    AuditEvent, FailureEvent, NewUser, OpenOptions, PendingPassword, SecondFactors, SessionLimits,
+    Settings, Store, StoredTotp, UserUpdate,
 };
 use crate::clock::{Clock, SystemClock};
 use crate::error::{Error, Result};
@@ -304,6 +304,7 @@ impl DocStore {
             .chain(state.lockouts.keys())
             .chain(state.pending_passwords.keys())
             .chain(state.sessions.values().map(|s| &s.username))
+            .chain(state.second_factors.keys())
             .filter(|u| doc.user_entry(u).is_none())
             .cloned()
             .collect();
@@ -597,6 +598,10 @@ impl DocStore {
             if consume_preauthorized {
                 d.consume_preauthorized(&user.email)?;
             }
+            // Factors of an earlier user of this name, removed by an edit
+            // of the file, must not guard (or lock out) the new one.
+            self.state_db()?
+                .remove_second_factors(&user.username.to_lowercase(), None)?;
             d.add_user(user)?;
             d.user(&user.username)
                 .ok_or_else(|| Error::UserNotFound(user.username.to_lowercase()))
@@ -955,6 +960,84 @@ impl Store for DocStore {
         self.state_db()?.set_lock(&key, until)?;
         self.state_changed(&key);
         Ok(())
+    }
+
+    /// Kept in the state database, never in the YAML the app reloads.
+    fn second_factors(&self, username: &str) -> Result<SecondFactors> {
+        self.state_db()?.second_factors(&username.to_lowercase())
+    }
+
+    fn enable_totp(
+        &self,
+        username: &str,
+        totp: &StoredTotp,
+        recovery_codes: &[String],
+        event: Option<&AuditEvent>,
+    ) -> Result<bool> {
+        let key = username.to_lowercase();
+        self.require_user(&key)?;
+        let enabled = self
+            .state_db()?
+            .enable_totp(&key, totp, recovery_codes, None)?;
+        if enabled {
+            self.note(event);
+        }
+        Ok(enabled)
+    }
+
+    fn use_totp_step(&self, username: &str, secret: &str, step: i64) -> Result<bool> {
+        let key = username.to_lowercase();
+        if !self.has_user(&key)? {
+            return Ok(false);
+        }
+        self.state_db()?.use_totp_step(&key, secret, step)
+    }
+
+    fn consume_recovery_code(
+        &self,
+        username: &str,
+        digest: &str,
+        now: f64,
+        event: Option<&AuditEvent>,
+    ) -> Result<bool> {
+        let key = username.to_lowercase();
+        if !self.has_user(&key)? {
+            return Ok(false);
+        }
+        let used = self
+            .state_db()?
+            .consume_recovery_code(&key, digest, now, None)?;
+        if used {
+            self.note(event);
+        }
+        Ok(used)
+    }
+
+    fn replace_recovery_codes(
+        &self,
+        username: &str,
+        digests: &[String],
+        event: Option<&AuditEvent>,
+    ) -> Result<bool> {
+        let key = username.to_lowercase();
+        self.require_user(&key)?;
+        let replaced = self
+            .state_db()?
+            .replace_recovery_codes(&key, digests, None)?;
+        if replaced {
+            self.note(event);
+        }
+        Ok(replaced)
+    }
+
+    fn remove_second_factors(&self, username: &str, event: Option<&AuditEvent>) -> Result<bool> {
+        let removed = self
+            .state_db()?
+            .remove_second_factors(&username.to_lowercase(), None)?;
+        if removed {
+            self.note(event);
+        }
+        Ok(removed)
     }
 
     fn record_event(&self, event: &AuditEvent) -> Result<()> {

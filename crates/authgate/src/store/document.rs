@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 use crate::error::{Error, Result};
 use crate::lockout::LockState;
 use crate::session::Session;
-use crate::store::{NewUser, PendingPassword};
+use crate::store::{NewUser, PendingPassword, SecondFactors, StoredTotp};
 use crate::user::User;
 use crate::yaml::{Map, Value};
 
@@ -40,6 +40,9 @@ pub struct State {
     pub revoked_before: BTreeMap<String, f64>,
     /// Per user: a password from `forgot_password` not used yet.
     pub pending_passwords: BTreeMap<String, PendingPassword>,
+    /// Per user with any: their second factors (sealed TOTP secret,
+    /// recovery code digests).
+    pub second_factors: BTreeMap<String, SecondFactors>,
 }
 
 /// A config document with its indexes.
@@ -395,6 +398,7 @@ impl State {
             && self.lockouts.is_empty()
             && self.revoked_before.is_empty()
             && self.pending_passwords.is_empty()
+            && self.second_factors.is_empty()
     }
 
     fn to_value(&self) -> Value {
@@ -432,10 +436,27 @@ impl State {
             m.insert("expires", Value::Float(p.expires));
             pending.insert(name.as_str(), Value::Map(m));
         }
+        let mut factors = Map::new();
+        for (name, f) in &self.second_factors {
+            let mut m = Map::new();
+            if let Some(totp) = &f.totp {
+                let mut t = Map::new();
+                t.insert("secret", Value::Str(totp.secret.clone()));
+                t.insert("last_step", totp.last_step.map_or(Value::Null, Value::Int));
+                t.insert("created", Value::Float(totp.created));
+                m.insert("totp", Value::Map(t));
+            }
+            let codes = f.recovery_codes.iter().cloned().map(Value::Str).collect();
+            m.insert("recovery_codes", Value::Seq(codes));
+            factors.insert(name.as_str(), Value::Map(m));
+        }
         let mut root = Map::new();
         root.insert("lockouts", Value::Map(lockouts));
         root.insert("pending_passwords", Value::Map(pending));
         root.insert("revoked_before", Value::Map(revoked));
+        if !factors.is_empty() {
+            root.insert("second_factors", Value::Map(factors));
+        }
         root.insert("sessions", Value::Map(sessions));
         Value::Map(root)
     }
@@ -494,6 +515,45 @@ impl State {
         for (name, v) in entries(root.get("revoked_before"), "revoked_before")? {
             let t = as_float(v).ok_or("revoked_before values must be numbers")?;
             state.revoked_before.insert(name, t);
+        }
+        for (name, v) in entries(root.get("second_factors"), "second_factors")? {
+            let m = v.as_map().ok_or("second factors must be a mapping")?;
+            let totp = match m.get("totp") {
+                None | Some(Value::Null) => None,
+                Some(t) => {
+                    let t = t.as_map().ok_or("a TOTP factor must be a mapping")?;
+                    let secret = t
+                        .get("secret")
+                        .and_then(Value::as_str)
+                        .ok_or("a TOTP factor has no secret")?;
+                    let last_step = match t.get("last_step") {
+                        None | Some(Value::Null) => None,
+                        Some(v) => Some(v.as_i64().ok_or("'last_step' must be an integer")?),
+                    };
+                    Some(StoredTotp {
+                        secret: secret.to_string(),
+                        last_step,
+                        created: float_field(t, "created")?.unwrap_or(0.0),
+                    })
+                }
+            };
+            let mut recovery_codes = match m.get("recovery_codes") {
+                None | Some(Value::Null) => Vec::new(),
+                Some(Value::Seq(items)) => items
+                    .iter()
+                    .map(|d| d.as_str().map(str::to_string))
+                    .collect::<Option<Vec<_>>>()
+                    .ok_or("recovery codes must be strings")?,
+                Some(_) => return Err("'recovery_codes' must be a list".into()),
+            };
+            recovery_codes.sort();
+            let factors = SecondFactors {
+                totp,
+                recovery_codes,
+            };
+            if !factors.is_empty() {
+                state.second_factors.insert(name, factors);
+            }
         }
         Ok(state)
     }

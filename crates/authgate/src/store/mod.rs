@@ -177,6 +177,56 @@ pub struct LoginState {
     pub pending: Option<PendingPassword>,
 }
 
+/// A user's confirmed TOTP factor as stored: its secret sealed under the
+/// factor key ([`crate::totp::FactorKey`]), never in plaintext. `Debug`
+/// shows no secret.
+#[derive(Clone, PartialEq)]
+pub struct StoredTotp {
+    /// The sealed secret ([`crate::totp::FactorKey::seal`]).
+    pub secret: String,
+    /// The last time step a code was accepted for: codes of this step and
+    /// earlier ones are refused (no replay).
+    pub last_step: Option<i64>,
+    /// When enrolment was confirmed, Unix seconds.
+    pub created: f64,
+}
+
+impl std::fmt::Debug for StoredTotp {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("StoredTotp")
+            .field("secret", &"<redacted>")
+            .field("last_step", &self.last_step)
+            .field("created", &self.created)
+            .finish()
+    }
+}
+
+/// A user's second factors as stored ([`crate::second_factor`]). `Debug`
+/// shows no secret and no digest.
+#[derive(Clone, Default, PartialEq)]
+pub struct SecondFactors {
+    /// The TOTP factor, once enrolment was confirmed.
+    pub totp: Option<StoredTotp>,
+    /// Keyed digests of the recovery codes not used yet, sorted.
+    pub recovery_codes: Vec<String>,
+}
+
+impl SecondFactors {
+    /// Whether the user has no second factor at all.
+    pub fn is_empty(&self) -> bool {
+        self.totp.is_none() && self.recovery_codes.is_empty()
+    }
+}
+
+impl std::fmt::Debug for SecondFactors {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SecondFactors")
+            .field("totp", &self.totp)
+            .field("recovery_codes_left", &self.recovery_codes.len())
+            .finish()
+    }
+}
+
 /// The operations the authentication flows need from storage.
 pub trait Store: Send + Sync + std::fmt::Debug {
     /// The user with this username (case-insensitive).
@@ -368,7 +418,8 @@ pub trait Store: Send + Sync + std::fmt::Debug {
         consume_preauthorized: bool,
         event: Option<&AuditEvent>,
     ) -> Result<User>;
-    /// Removes a user and their sessions; false if there was none.
+    /// Removes a user, their sessions and second factors; false if there
+    /// was none.
     fn remove_user(&self, username: &str) -> Result<bool>;
     /// Applies a change to a user's details and records `event`.
     fn update_user(
@@ -407,6 +458,50 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     fn upgrades_hashes_on_login(&self) -> bool {
         false
     }
+
+    // ---- second factors ----------------------------------------------------------
+
+    /// The user's second factors (empty for an unknown user).
+    fn second_factors(&self, username: &str) -> Result<SecondFactors>;
+    /// Stores the user's confirmed TOTP factor and their recovery codes
+    /// (digests), with `event`, in one step; `false` (nothing changed) if
+    /// the user has a TOTP factor already. [`crate::Error::UserNotFound`]
+    /// for an unknown user.
+    fn enable_totp(
+        &self,
+        username: &str,
+        totp: &StoredTotp,
+        recovery_codes: &[String],
+        event: Option<&AuditEvent>,
+    ) -> Result<bool>;
+    /// Records that a code of time step `step` was accepted for the TOTP
+    /// factor whose sealed secret is `secret`, in one atomic step: `false`
+    /// (nothing changed) if that step or a later one was used already, or
+    /// the factor is gone or was replaced. Of parallel calls with one step,
+    /// exactly one gets `true`.
+    fn use_totp_step(&self, username: &str, secret: &str, step: i64) -> Result<bool>;
+    /// Marks the recovery code with `digest` used, with `event`, in one
+    /// atomic step; `false` if it is not an unused code of the user. Of
+    /// parallel calls with one code, exactly one gets `true`.
+    fn consume_recovery_code(
+        &self,
+        username: &str,
+        digest: &str,
+        now: f64,
+        event: Option<&AuditEvent>,
+    ) -> Result<bool>;
+    /// Replaces all the user's recovery codes (used ones too) with
+    /// `digests`, with `event`; `false` (nothing changed) if the user has
+    /// no TOTP factor.
+    fn replace_recovery_codes(
+        &self,
+        username: &str,
+        digests: &[String],
+        event: Option<&AuditEvent>,
+    ) -> Result<bool>;
+    /// Removes every second factor of the user and their recovery codes,
+    /// with `event`; `false` (and no event) if there were none.
+    fn remove_second_factors(&self, username: &str, event: Option<&AuditEvent>) -> Result<bool>;
 
     // ---- audit -------------------------------------------------------------------
 

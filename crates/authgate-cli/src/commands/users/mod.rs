@@ -1,5 +1,5 @@
-//! `authgate users …`: list, show, add, remove, lock, unlock and change the
-//! roles of accounts. Password hashes are never printed.
+//! `authgate users …`: list, show, add, remove, lock, unlock, change the
+//! roles of accounts and reset their second factors (`2fa`). Password hashes are never printed.
 //!
 //! Every change is one atomic store operation (the same the apps use, under
 //! the same locks), and is recorded in the store's audit trail with the
@@ -11,6 +11,7 @@ mod lock;
 mod remove;
 mod roles;
 mod show;
+mod two_factor;
 mod unlock;
 
 use std::io::Write;
@@ -39,6 +40,8 @@ enum UsersCommand {
     Lock(lock::LockArgs),
     Unlock(unlock::UnlockArgs),
     Roles(roles::RolesArgs),
+    #[command(name = "2fa")]
+    TwoFactor(two_factor::TwoFactorArgs),
 }
 
 /// Runs the subcommand.
@@ -51,6 +54,7 @@ pub fn run(args: UsersArgs) -> CliResult {
         UsersCommand::Lock(args) => lock::run(args),
         UsersCommand::Unlock(args) => unlock::run(args),
         UsersCommand::Roles(args) => roles::run(args),
+        UsersCommand::TwoFactor(args) => two_factor::run(args),
     }
 }
 

@@ -9,7 +9,7 @@ use crate::commands::StoreArg;
 use crate::failure::CliResult;
 use crate::output::{outln, utc, Out};
 
-/// Show one user: details, failed logins, lock and sessions.
+/// Show one user: details, failed logins, lock, sessions and second factors.
 ///
 /// The password hash is never shown: only whether one is set.
 #[derive(Debug, Args)]
@@ -41,6 +41,13 @@ struct ShowView {
     active_sessions: usize,
     /// When a session of the user was last used.
     last_seen: Option<f64>,
+    /// The user's second factors: `totp` (an authenticator app) and/or
+    /// `recovery_codes`; never a secret.
+    second_factors: Vec<&'static str>,
+    /// When the authenticator app was set up.
+    totp_since: Option<f64>,
+    /// Unused recovery codes.
+    recovery_codes_left: usize,
 }
 
 /// Prints the user.
@@ -54,7 +61,18 @@ pub fn run(args: ShowArgs) -> CliResult {
     let idle = SessionPolicy::default().idle_timeout;
     let open: Vec<_> = sessions.iter().filter(|s| s.is_valid(now)).collect();
     let lock_end = authgate::lockout::LockoutPolicy::new(None).locked_until(&lock, now);
+    let factors = store.second_factors(&user.username)?;
+    let mut second_factors = Vec::new();
+    if factors.totp.is_some() {
+        second_factors.push("totp");
+    }
+    if !factors.recovery_codes.is_empty() {
+        second_factors.push("recovery_codes");
+    }
     let view = ShowView {
+        second_factors,
+        totp_since: factors.totp.as_ref().map(|t| t.created),
+        recovery_codes_left: factors.recovery_codes.len(),
         password_hint: user.password_hint.clone(),
         failed_attempts: lock.failures,
         locked: lock_end.is_some(),
@@ -108,5 +126,14 @@ pub fn run(args: ShowArgs) -> CliResult {
         ),
     };
     outln!(out, "sessions:       {sessions}")?;
+    let factors = match view.totp_since {
+        Some(since) => format!(
+            "authenticator app (TOTP) since {}, {} recovery codes left",
+            utc(since),
+            view.recovery_codes_left
+        ),
+        None => "none".to_string(),
+    };
+    outln!(out, "second factors: {factors}")?;
     Ok(())
 }

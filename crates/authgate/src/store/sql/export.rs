@@ -12,8 +12,8 @@ use std::path::Path;
 
 use super::json::from_json;
 use super::ops::{
-    lock_state_from_row, session_from_row, UserRow, PREAUTHORIZED_LIST, SELECT_ALL_SESSIONS,
-    SELECT_ALL_USERS, SELECT_SESSIONS_OF,
+    lock_state_from_row, session_from_row, stored_totp_from_row, UserRow, PREAUTHORIZED_LIST,
+    SELECT_ALL_SESSIONS, SELECT_ALL_USERS, SELECT_SESSIONS_OF,
 };
 use super::{Database, Dialect, Param, Tx};
 use crate::error::Result;
@@ -72,7 +72,8 @@ pub(crate) fn export_document(db: &impl Database, origin: &Path) -> Result<Docum
 }
 
 /// authgate's state tables (sessions, lockouts, pending passwords,
-/// revocations) as a [`State`].
+/// revocations, second factors with their unused recovery codes) as a
+/// [`State`].
 pub(crate) fn read_state(tx: &mut dyn Tx) -> Result<State> {
     let mut state = State::default();
     for row in tx.query(SELECT_ALL_SESSIONS, &[])? {
@@ -96,6 +97,25 @@ pub(crate) fn read_state(tx: &mut dyn Tx) -> Result<State> {
     }
     for row in tx.query("SELECT username, revoked_at FROM revoked_before", &[])? {
         state.revoked_before.insert(row.text(0)?, row.f64(1)?);
+    }
+    for row in tx.query(
+        "SELECT secret, last_step, created, username FROM second_factors WHERE kind = 'totp'",
+        &[],
+    )? {
+        let totp = stored_totp_from_row(&row)?;
+        state.second_factors.entry(row.text(3)?).or_default().totp = Some(totp);
+    }
+    for row in tx.query(
+        "SELECT username, digest FROM recovery_codes WHERE used_at IS NULL \
+         ORDER BY username, digest",
+        &[],
+    )? {
+        state
+            .second_factors
+            .entry(row.text(0)?)
+            .or_default()
+            .recovery_codes
+            .push(row.text(1)?);
     }
     Ok(state)
 }

@@ -12,8 +12,8 @@ use std::collections::{BTreeSet, HashMap};
 
 use super::json::to_json;
 use super::ops::{
-    email_key, fold_email, upsert_lockout, upsert_pending, upsert_revoked, upsert_session,
-    PREAUTHORIZED_LIST,
+    email_key, fold_email, insert_recovery_codes, insert_totp, upsert_lockout, upsert_pending,
+    upsert_revoked, upsert_session, PREAUTHORIZED_LIST,
 };
 use super::{Database, Param};
 use crate::error::{Error, Result};
@@ -325,7 +325,8 @@ fn batch_sizes(rows: usize) -> Vec<usize> {
 }
 
 /// Writes `state` into the state tables, replacing rows with the same key;
-/// sessions, lockouts and pending passwords of users `keep` refuses are
+/// sessions, lockouts, pending passwords and second factors of users `keep`
+/// refuses are
 /// left out (revocations are kept for every name).
 pub(crate) fn write_state(
     tx: &mut dyn super::Tx,
@@ -350,6 +351,18 @@ pub(crate) fn write_state(
     }
     for (name, t) in &state.revoked_before {
         upsert_revoked(tx, name, *t)?;
+    }
+    for (name, f) in state.second_factors.iter().filter(|(name, _)| keep(name)) {
+        for sql in [
+            "DELETE FROM second_factors WHERE username = $1",
+            "DELETE FROM recovery_codes WHERE username = $1",
+        ] {
+            tx.execute(sql, &[Param::Text(name)])?;
+        }
+        if let Some(totp) = &f.totp {
+            insert_totp(tx, name, totp)?;
+        }
+        insert_recovery_codes(tx, name, &f.recovery_codes)?;
     }
     Ok(())
 }

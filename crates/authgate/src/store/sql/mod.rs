@@ -53,7 +53,8 @@
 //!   without row versions, keeps row-level triggers.
 //! - `lockouts`, `sessions` (indexed by user, expiry and last use),
 //!   `pending_passwords`, `revoked_before`, `throttles` (the guessing
-//!   brake's counters, [`crate::throttle`]): authgate's state.
+//!   brake's counters, [`crate::throttle`]), `second_factors` and
+//!   `recovery_codes` ([`crate::second_factor`]): authgate's state.
 //! - `preauthorized_emails`: the registration allow-list, in order, with
 //!   folded keys; the `preauthorized_list` setting says whether the store
 //!   keeps a list at all.
@@ -94,6 +95,10 @@ pub(crate) const SQLITE_MIGRATIONS: &[Migration] = &[
         version: 3,
         sql: include_str!("sqlite/0003_throttles.sql"),
     },
+    Migration {
+        version: 4,
+        sql: include_str!("sqlite/0004_second_factors.sql"),
+    },
 ];
 
 /// The migrations of the state database beside a `config.yaml`
@@ -115,6 +120,10 @@ pub(crate) const STATE_MIGRATIONS: &[Migration] = &[
         version: 3,
         sql: include_str!("sqlite/0003_throttles.sql"),
     },
+    Migration {
+        version: 4,
+        sql: include_str!("state/0004_second_factors.sql"),
+    },
 ];
 
 /// PostgreSQL's migrations, oldest first.
@@ -134,6 +143,10 @@ pub(crate) const POSTGRES_MIGRATIONS: &[Migration] = &[
     Migration {
         version: 4,
         sql: include_str!("postgres/0004_throttles.sql"),
+    },
+    Migration {
+        version: 5,
+        sql: include_str!("postgres/0005_second_factors.sql"),
     },
 ];
 
@@ -693,6 +706,70 @@ macro_rules! impl_store_via_ops {
             }
             fn set_lock(&self, username: &str, until: Option<f64>) -> $crate::Result<()> {
                 $crate::store::sql::ops::set_lock(&self.$field, username, until)
+            }
+            fn second_factors(
+                &self,
+                username: &str,
+            ) -> $crate::Result<$crate::store::SecondFactors> {
+                $crate::store::sql::ops::second_factors(&self.$field, username)
+            }
+            fn enable_totp(
+                &self,
+                username: &str,
+                totp: &$crate::store::StoredTotp,
+                recovery_codes: &[String],
+                event: Option<&$crate::store::AuditEvent>,
+            ) -> $crate::Result<bool> {
+                $crate::store::sql::ops::enable_totp(
+                    &self.$field,
+                    username,
+                    totp,
+                    recovery_codes,
+                    event,
+                )
+            }
+            fn use_totp_step(
+                &self,
+                username: &str,
+                secret: &str,
+                step: i64,
+            ) -> $crate::Result<bool> {
+                $crate::store::sql::ops::use_totp_step(&self.$field, username, secret, step)
+            }
+            fn consume_recovery_code(
+                &self,
+                username: &str,
+                digest: &str,
+                now: f64,
+                event: Option<&$crate::store::AuditEvent>,
+            ) -> $crate::Result<bool> {
+                $crate::store::sql::ops::consume_recovery_code(
+                    &self.$field,
+                    username,
+                    digest,
+                    now,
+                    event,
+                )
+            }
+            fn replace_recovery_codes(
+                &self,
+                username: &str,
+                digests: &[String],
+                event: Option<&$crate::store::AuditEvent>,
+            ) -> $crate::Result<bool> {
+                $crate::store::sql::ops::replace_recovery_codes(
+                    &self.$field,
+                    username,
+                    digests,
+                    event,
+                )
+            }
+            fn remove_second_factors(
+                &self,
+                username: &str,
+                event: Option<&$crate::store::AuditEvent>,
+            ) -> $crate::Result<bool> {
+                $crate::store::sql::ops::remove_second_factors(&self.$field, username, event)
             }
             fn record_event(&self, event: &$crate::store::AuditEvent) -> $crate::Result<()> {
                 $crate::store::sql::ops::record_event(&self.$field, event)

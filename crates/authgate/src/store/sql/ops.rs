@@ -23,8 +23,8 @@ use crate::session::{seen_recently, Session};
 use crate::store::document::roles_value;
 use crate::store::document::EMAIL_VERIFIED;
 use crate::store::{
-    AuditEvent, FailureEvent, LoginState, NewUser, PendingPassword, SessionLimits, Settings,
-    Throttled, UserUpdate,
+    AuditEvent, FailureEvent, LoginState, NewUser, PendingPassword, SecondFactors, SessionLimits,
+    Settings, StoredTotp, Throttled, UserUpdate,
 };
 use crate::throttle::{Namespace, Refund, Scope, ThrottleKey, ThrottlePolicy, ThrottleState};
 use crate::user::User;
@@ -1504,7 +1504,7 @@ fn taken(tx: &mut dyn Tx, key: &str, email: &str, preauthorized: bool) -> Result
 pub(crate) fn remove_user(db: &impl Database, username: &str) -> Result<bool> {
     let key = username.to_lowercase();
     let now = SystemClock.now();
-    // Sessions, lockout and pending password go with the row (ON DELETE
+    // Sessions, lockout, pending password and second factors go with the row (ON DELETE
     // CASCADE). Revocations stay, and one is written now: a user registered
     // later under the same name must not inherit the removed user's 0.4.2
     // cookies, which no session row names.
@@ -1515,6 +1515,8 @@ pub(crate) fn remove_user(db: &impl Database, username: &str) -> Result<bool> {
                 "DELETE FROM sessions WHERE username = $1",
                 "DELETE FROM lockouts WHERE username = $1",
                 "DELETE FROM pending_passwords WHERE username = $1",
+                "DELETE FROM second_factors WHERE username = $1",
+                "DELETE FROM recovery_codes WHERE username = $1",
             ] {
                 tx.execute(sql, &[Param::Text(&key)])?;
             }
@@ -1674,6 +1676,195 @@ pub(crate) fn set_lock(db: &impl Database, username: &str, until: Option<f64>) -
             }
         }
         Ok(())
+    })
+}
+
+// ---- second factors ------------------------------------------------------------------
+
+/// The kind of a TOTP row in `second_factors`.
+pub(crate) const TOTP_KIND: &str = "totp";
+
+const SELECT_TOTP: &str =
+    "SELECT secret, last_step, created FROM second_factors WHERE username = $1 AND kind = 'totp'";
+
+const SELECT_RECOVERY_CODES: &str =
+    "SELECT digest FROM recovery_codes WHERE username = $1 AND used_at IS NULL ORDER BY digest";
+
+/// A `second_factors` TOTP row: secret, last step, created.
+pub(super) fn stored_totp_from_row(row: &Row) -> Result<StoredTotp> {
+    Ok(StoredTotp {
+        secret: row.text(0)?,
+        last_step: row.opt_i64(1)?,
+        created: row.f64(2)?,
+    })
+}
+
+fn second_factors_in(totp: &[Row], codes: &[Row]) -> Result<SecondFactors> {
+    Ok(SecondFactors {
+        totp: totp.first().map(stored_totp_from_row).transpose()?,
+        recovery_codes: codes.iter().map(|r| r.text(0)).collect::<Result<_>>()?,
+    })
+}
+
+/// See [`Store::second_factors`](crate::store::Store::second_factors).
+pub(crate) fn second_factors(db: &impl Database, username: &str) -> Result<SecondFactors> {
+    let key = username.to_lowercase();
+    db.read(|tx| {
+        let params = [Param::Text(&key)];
+        let mut out = tx.pipeline(&[(SELECT_TOTP, &params), (SELECT_RECOVERY_CODES, &params)])?;
+        let codes = out.pop().unwrap_or_default();
+        let totp = out.pop().unwrap_or_default();
+        second_factors_in(&totp, &codes)
+    })
+}
+
+/// Inserts `digests` as the user's unused recovery codes.
+pub(super) fn insert_recovery_codes(tx: &mut dyn Tx, key: &str, digests: &[String]) -> Result<()> {
+    for digest in digests {
+        tx.defer(
+            "INSERT INTO recovery_codes (username, digest, used_at) VALUES ($1, $2, NULL)",
+            &[Param::Text(key), Param::Text(digest)],
+        )?;
+    }
+    Ok(())
+}
+
+/// Inserts the user's TOTP row.
+pub(super) fn insert_totp(tx: &mut dyn Tx, key: &str, totp: &StoredTotp) -> Result<()> {
+    tx.execute(
+        "INSERT INTO second_factors (username, kind, secret, last_step, created) \
+         VALUES ($1, $2, $3, $4, $5)",
+        &[
+            Param::Text(key),
+            Param::Text(TOTP_KIND),
+            Param::Text(&totp.secret),
+            totp.last_step.map_or(Param::Null, Param::Int),
+            Param::real("enrolment time", totp.created)?,
+        ],
+    )
+    .map(drop)
+}
+
+/// See [`Store::enable_totp`](crate::store::Store::enable_totp).
+pub(crate) fn enable_totp(
+    db: &impl Database,
+    username: &str,
+    totp: &StoredTotp,
+    recovery_codes: &[String],
+    event: Option<&AuditEvent>,
+) -> Result<bool> {
+    check_time("enrolment time", totp.created)?;
+    let key = username.to_lowercase();
+    db.write(|tx| {
+        let Some(existing) = lock_user_then(tx, &key, SELECT_TOTP)? else {
+            return Err(Error::UserNotFound(key.clone()));
+        };
+        if !existing.is_empty() {
+            return Ok(false);
+        }
+        // Codes left from an earlier factor (an import, a hand edit) go.
+        tx.execute(
+            "DELETE FROM recovery_codes WHERE username = $1",
+            &[Param::Text(&key)],
+        )?;
+        insert_totp(tx, &key, totp)?;
+        insert_recovery_codes(tx, &key, recovery_codes)?;
+        defer_event(tx, event)?;
+        Ok(true)
+    })
+}
+
+/// See [`Store::use_totp_step`](crate::store::Store::use_totp_step): one
+/// conditional `UPDATE`, which PostgreSQL re-checks on the row it waited
+/// for, so a parallel use of the same step changes nothing.
+pub(crate) fn use_totp_step(
+    db: &impl Database,
+    username: &str,
+    secret: &str,
+    step: i64,
+) -> Result<bool> {
+    let key = username.to_lowercase();
+    db.write(|tx| {
+        let changed = tx.execute(
+            "UPDATE second_factors SET last_step = $3 \
+             WHERE username = $1 AND kind = 'totp' AND secret = $2 \
+             AND (last_step IS NULL OR last_step < $3)",
+            &[Param::Text(&key), Param::Text(secret), Param::Int(step)],
+        )?;
+        Ok(changed == 1)
+    })
+}
+
+/// See [`Store::consume_recovery_code`](crate::store::Store::consume_recovery_code).
+pub(crate) fn consume_recovery_code(
+    db: &impl Database,
+    username: &str,
+    digest: &str,
+    now: f64,
+    event: Option<&AuditEvent>,
+) -> Result<bool> {
+    check_time("now", now)?;
+    let key = username.to_lowercase();
+    db.write(|tx| {
+        let changed = tx.execute(
+            "UPDATE recovery_codes SET used_at = $3 \
+             WHERE username = $1 AND digest = $2 AND used_at IS NULL",
+            &[Param::Text(&key), Param::Text(digest), Param::Real(now)],
+        )?;
+        if changed != 1 {
+            return Ok(false);
+        }
+        defer_event(tx, event)?;
+        Ok(true)
+    })
+}
+
+/// See [`Store::replace_recovery_codes`](crate::store::Store::replace_recovery_codes).
+pub(crate) fn replace_recovery_codes(
+    db: &impl Database,
+    username: &str,
+    digests: &[String],
+    event: Option<&AuditEvent>,
+) -> Result<bool> {
+    let key = username.to_lowercase();
+    db.write(|tx| {
+        let Some(totp) = lock_user_then(tx, &key, SELECT_TOTP)? else {
+            return Err(Error::UserNotFound(key.clone()));
+        };
+        if totp.is_empty() {
+            return Ok(false);
+        }
+        tx.execute(
+            "DELETE FROM recovery_codes WHERE username = $1",
+            &[Param::Text(&key)],
+        )?;
+        insert_recovery_codes(tx, &key, digests)?;
+        defer_event(tx, event)?;
+        Ok(true)
+    })
+}
+
+/// See [`Store::remove_second_factors`](crate::store::Store::remove_second_factors).
+pub(crate) fn remove_second_factors(
+    db: &impl Database,
+    username: &str,
+    event: Option<&AuditEvent>,
+) -> Result<bool> {
+    let key = username.to_lowercase();
+    db.write(|tx| {
+        let factors = tx.execute(
+            "DELETE FROM second_factors WHERE username = $1",
+            &[Param::Text(&key)],
+        )?;
+        let codes = tx.execute(
+            "DELETE FROM recovery_codes WHERE username = $1",
+            &[Param::Text(&key)],
+        )?;
+        if factors + codes == 0 {
+            return Ok(false);
+        }
+        defer_event(tx, event)?;
+        Ok(true)
     })
 }
 
