@@ -26,6 +26,7 @@ from .exceptions import (
     ResetError,
     UpdateError,
 )
+from .i18n import Labels
 from .legacy import FORM_LOCATIONS, split_form_name
 from .validator import PASSWORD_INSTRUCTIONS
 
@@ -43,26 +44,30 @@ def _form(location: str, key: str, clear_on_submit: bool) -> Any:
     return container.form(key=key, clear_on_submit=clear_on_submit)
 
 
-def _titled_form(
-    location: Any, fields: Any, key: str, clear_on_submit: bool, title: str
-) -> tuple[Any, dict[str, str]]:
-    """The widget's form with its title; reads 0.2-style calls
-    (``widget('Form name', 'main')``) too. Returns the form and the labels."""
-    location, fields, legacy_fields, _ = split_form_name(
-        location, fields, None, FORM_LOCATIONS, depth=2
-    )
-    fields = {**(fields or {}), **(legacy_fields or {})}
-    form = _form(location, key, clear_on_submit)
-    form.subheader(fields.get("Form name", title))
-    return form, fields
-
-
 def _label(fields: dict[str, str], name: str) -> str:
     return fields.get(name, name)
 
 
 class AccountWidgets:
     """Mixed into ``Authenticate``."""
+
+    def _titled_form(
+        self: Authenticate,
+        location: Any,
+        fields: Any,
+        key: str,
+        clear_on_submit: bool,
+        title: str,
+    ) -> tuple[Any, Labels]:
+        """The widget's form with its title; reads 0.2-style calls
+        (``widget('Form name', 'main')``) too. Returns the form and the labels."""
+        location, fields, legacy_fields, _ = split_form_name(
+            location, fields, None, FORM_LOCATIONS, depth=2
+        )
+        labels = self._labels({**(fields or {}), **(legacy_fields or {})})
+        form = _form(location, key, clear_on_submit)
+        form.subheader(labels.get("Form name", title))
+        return form, labels
 
     def _password_help(self: Authenticate) -> str:
         """The password rules shown next to password fields: 0.4.2's
@@ -109,7 +114,7 @@ class AccountWidgets:
                 "The 'pre_authorized' parameter of register_user takes the list of "
                 "pre-authorized emails."
             )
-        fields = fields or {}
+        fields = self._labels(fields)
         # The code is bound to the form's contents: they stay until it is in.
         form = _form(location, key, clear_on_submit and not two_factor_auth)
         form.subheader(fields.get("Form name", "Register user"))
@@ -166,7 +171,9 @@ class AccountWidgets:
             if not two_factor_auth:
                 return self._register(registration, callback, key, mailer, app_url)
             assert mailer is not None
-            _core_call(RegisterError, lambda: self._auth.register(**registration, dry_run=True))
+            self._core_call(
+                RegisterError, lambda: self._auth.register(**registration, dry_run=True)
+            )
             step.start(mailer, registration["email"], binding)
         elif two_factor_auth and step.take(binding) is not None:
             self._validate_registration(registration)
@@ -177,17 +184,24 @@ class AccountWidgets:
             step.prompt()
         return None, None, None
 
+    def _core_call(self: Authenticate, error: type[Exception], call: Callable[[], Any]) -> Any:
+        """``call()``, with the core's refusals of input as the widget's ``error``."""
+        try:
+            return call()
+        except (_core.InvalidInput, _core.PasswordTooLong) as e:
+            raise error(self._t(str(e))) from None
+
     def _validate_registration(self: Authenticate, registration: dict[str, Any]) -> None:
         """The app's ``Validator`` on a registration, as 0.4.2 runs it."""
         v = self.validator
         if not v.validate_name(registration["first_name"]):
-            raise RegisterError("First name is not valid")
+            raise RegisterError(self._t("First name is not valid"))
         if not v.validate_name(registration["last_name"]):
-            raise RegisterError("Last name is not valid")
+            raise RegisterError(self._t("Last name is not valid"))
         if not v.validate_email(registration["email"]):
-            raise RegisterError("Email is not valid")
+            raise RegisterError(self._t("Email is not valid"))
         if not v.validate_username(registration["username"]):
-            raise RegisterError("Username is not valid")
+            raise RegisterError(self._t("Username is not valid"))
         password = registration["password"].strip()
         if password and not v.validate_password(password):
             raise RegisterError(v.diagnose_password(password))
@@ -202,7 +216,7 @@ class AccountWidgets:
     ) -> tuple[str | None, str | None, str | None]:
         """Adds the user; with ``verify_email`` (a mailer and an address) mails
         the verification link."""
-        user = _core_call(RegisterError, lambda: self._auth.register(**registration))
+        user = self._core_call(RegisterError, lambda: self._auth.register(**registration))
         assert user is not None
         if mailer is not None and app_url is not None:
             self._mail_verification(key, mailer, app_url, user["username"])
@@ -242,7 +256,7 @@ class AccountWidgets:
             raise ResetError("User must be logged in to use the reset password widget")
         if _other_user(username):
             raise ResetError("The reset password widget changes the logged-in user's password")
-        form, fields = _titled_form(location, fields, key, clear_on_submit, "Reset password")
+        form, fields = self._titled_form(location, fields, key, clear_on_submit, "Reset password")
         current = form.text_input(
             _label(fields, "Current password"), type="password", autocomplete="off"
         )
@@ -264,9 +278,9 @@ class AccountWidgets:
         try:
             result = self._auth.reset_password(username, current, new, repeat)
         except _core.InvalidCredentials:
-            raise CredentialsError("password") from None
+            raise CredentialsError("password", message=self._t("Password is incorrect")) from None
         except (_core.InvalidInput, _core.PasswordTooLong, _core.AccountLocked) as e:
-            raise ResetError(str(e)) from None
+            raise ResetError(self._t(str(e))) from None
         self._start(result)
         if callback:
             callback({"widget": "Reset password", **_user_fields(result.user)})
@@ -307,7 +321,7 @@ class AccountWidgets:
             st.success(done)
         if reset_link and st.query_params.get(links.RESET_PARAM):
             return self._reset_by_link(location, fields, key, callback)
-        form, fields = _titled_form(location, fields, key, clear_on_submit, "Forgot password")
+        form, fields = self._titled_form(location, fields, key, clear_on_submit, "Forgot password")
         username = form.text_input(_label(fields, "Username"), autocomplete="off")
         captcha_field = CaptchaField.render(form, f"{key}-captcha", fields) if captcha else None
         step = CodeStep(self, key, "forgot_password", fields, ForgotError)
@@ -318,7 +332,7 @@ class AccountWidgets:
             if captcha_field is not None:
                 captcha_field.check(ForgotError)
             if not username.strip():
-                raise ForgotError("Username not provided")
+                raise ForgotError(self._t("Username not provided"))
             if not two_factor_auth:
                 return self._answer_forgot_password(key, username, mailer, app_url, callback)
             assert mailer is not None
@@ -355,7 +369,7 @@ class AccountWidgets:
         try:
             issued = self._auth.forgot_password(username)
         except _core.InvalidInput as e:
-            raise ForgotError(str(e)) from None
+            raise ForgotError(self._t(str(e))) from None
         if issued is None:
             return False, None, None
         user, new_password = issued
@@ -385,8 +399,10 @@ class AccountWidgets:
             user = self._auth.check_reset_link(token)
         except _core.LinkRefused as e:
             del st.query_params[links.RESET_PARAM]
-            raise ForgotError(str(e)) from None
-        form, fields = _titled_form(location, fields, f"{key}-link", False, "Choose a new password")
+            raise ForgotError(self._t(str(e))) from None
+        form, fields = self._titled_form(
+            location, fields, f"{key}-link", False, "Choose a new password"
+        )
         form.caption(f"{_label(fields, 'Username')}: {user['username']}")
         new = form.text_input(
             _label(fields, "New password"),
@@ -405,10 +421,10 @@ class AccountWidgets:
         try:
             user = self._auth.reset_with_link(token, new, repeat)
         except (_core.InvalidInput, _core.PasswordTooLong) as e:
-            raise ForgotError(str(e)) from None
+            raise ForgotError(self._t(str(e))) from None
         except _core.LinkRefused as e:
             del st.query_params[links.RESET_PARAM]
-            raise ForgotError(str(e)) from None
+            raise ForgotError(self._t(str(e))) from None
         del st.query_params[links.RESET_PARAM]
         # Every session of the user ended (this one too, if it was one):
         # the login widget sees so at the next rerun.
@@ -443,7 +459,7 @@ class AccountWidgets:
         mails a code to the address and answers once it is typed.
         """
         mailing.raise_failed_delivery(key)
-        form, fields = _titled_form(location, fields, key, clear_on_submit, "Forgot username")
+        form, fields = self._titled_form(location, fields, key, clear_on_submit, "Forgot username")
         email = form.text_input(_label(fields, "Email"), autocomplete="off")
         captcha_field = CaptchaField.render(form, f"{key}-captcha", fields) if captcha else None
         step = CodeStep(self, key, "forgot_username", fields, ForgotError)
@@ -452,7 +468,7 @@ class AccountWidgets:
             if captcha_field is not None:
                 captcha_field.check(ForgotError)
             if not email.strip():
-                raise ForgotError("Email not provided")
+                raise ForgotError(self._t("Email not provided"))
             if not two_factor_auth:
                 return self._tell_username(key, email, mailer, callback)
             assert mailer is not None
@@ -554,7 +570,9 @@ class AccountWidgets:
             raise UpdateError("User must be logged in to use the update user details widget")
         if _other_user(username):
             raise UpdateError("The update user details widget changes the logged-in user's details")
-        form, fields = _titled_form(location, fields, key, clear_on_submit, "Update user details")
+        form, fields = self._titled_form(
+            location, fields, key, clear_on_submit, "Update user details"
+        )
         choices = {
             _label(fields, "First name"): "first_name",
             _label(fields, "Last name"): "last_name",
@@ -566,7 +584,7 @@ class AccountWidgets:
         password = form.text_input(
             _label(fields, "Password"),
             type="password",
-            help="Needed to change the email",
+            help=self._t("Needed to change the email"),
             autocomplete="off",
             key=f"{key}-password",
         )
@@ -574,17 +592,19 @@ class AccountWidgets:
             return None
         field = choices[label]
         if field in ("first_name", "last_name") and not self.validator.validate_name(new_value):
-            raise UpdateError(f"{'First' if field == 'first_name' else 'Last'} name is not valid")
+            raise UpdateError(
+                self._t(f"{'First' if field == 'first_name' else 'Last'} name is not valid")
+            )
         if field == "email" and not self.validator.validate_email(new_value):
-            raise UpdateError("Email is not valid")
+            raise UpdateError(self._t("Email is not valid"))
         try:
             user = self._auth.update_details(
                 username, field, new_value, password if field == "email" else None
             )
         except _core.InvalidCredentials:
-            raise CredentialsError("password") from None
+            raise CredentialsError("password", message=self._t("Password is incorrect")) from None
         except (_core.InvalidInput, _core.AccountLocked) as e:
-            raise UpdateError(str(e)) from None
+            raise UpdateError(self._t(str(e))) from None
         self._sync_user(user["username"])
         if st.session_state.get("username") == user["username"]:
             st.session_state["name"] = user["name"]
@@ -614,14 +634,6 @@ _REGISTRATION_BOUND = (
     "password_repeat",
     "password_hint",
 )
-
-
-def _core_call(error: type[Exception], call: Callable[[], Any]) -> Any:
-    """``call()``, with the core's refusals of input as the widget's ``error``."""
-    try:
-        return call()
-    except (_core.InvalidInput, _core.PasswordTooLong) as e:
-        raise error(str(e)) from None
 
 
 def _other_user(username: Any) -> bool:

@@ -50,7 +50,7 @@ class AdminPanel:
             raise TypeError("roles must be a list of role names, not a string")
         decision = _decision(list(roles))
         if decision != "open":
-            st.error(REFUSED if decision == "refuse" else "Log in to open this page.")
+            st.error(self._t(REFUSED if decision == "refuse" else "Log in to open this page."))
             return
         admin = str(st.session_state["username"])
         flash = st.session_state.pop(f"{_FLASH}-{key}", None)
@@ -58,9 +58,13 @@ class AdminPanel:
             kind, message = flash
             (st.success if kind == "ok" else st.error)(message)
 
-        st.subheader("Users")
-        query = st.text_input("Search", key=f"{key}-query", placeholder="username, email, name")
-        page = int(st.number_input("Page", min_value=1, value=1, step=1, key=f"{key}-page"))
+        st.subheader(self._t("Users"))
+        query = st.text_input(
+            self._t("Search"), key=f"{key}-query", placeholder="username, email, name"
+        )
+        page = int(
+            st.number_input(self._t("Page"), min_value=1, value=1, step=1, key=f"{key}-page")
+        )
         found, total = self._auth.find_users(query, (page - 1) * page_size, page_size)
         st.caption(f"{total} user{'s' if total != 1 else ''}")
         st.dataframe(
@@ -80,17 +84,17 @@ class AdminPanel:
         )
         if not found:
             return
-        username = st.selectbox("User", [u["username"] for u in found], key=f"{key}-user")
+        username = st.selectbox(self._t("User"), [u["username"] for u in found], key=f"{key}-user")
         user = next(u for u in found if u["username"] == username)
         do = self._admin_action_runner(key)
 
         roles_key = f"{key}-roles-{username}"
         st.text_input(
-            "Roles (comma-separated)", value=", ".join(user["roles"] or []), key=roles_key
+            self._t("Roles (comma-separated)"), value=", ".join(user["roles"] or []), key=roles_key
         )
         cols = st.columns(5)
         cols[0].button(
-            "Save roles",
+            self._t("Save roles"),
             key=f"{key}-save-roles",
             on_click=do,
             args=(
@@ -104,14 +108,14 @@ class AdminPanel:
         )
         if user["locked_until"] is None:
             cols[1].button(
-                "Lock",
+                self._t("Lock"),
                 key=f"{key}-lock",
                 on_click=do,
                 args=(f"{username} is locked.", username, self._auth.admin_lock, admin, username),
             )
         else:
             cols[1].button(
-                "Unlock",
+                self._t("Unlock"),
                 key=f"{key}-unlock",
                 on_click=do,
                 args=(
@@ -123,7 +127,7 @@ class AdminPanel:
                 ),
             )
         cols[2].button(
-            "End sessions",
+            self._t("End sessions"),
             key=f"{key}-end",
             on_click=do,
             args=(
@@ -135,7 +139,7 @@ class AdminPanel:
             ),
         )
         cols[3].button(
-            "Send reset link",
+            self._t("Send reset link"),
             key=f"{key}-reset",
             on_click=do,
             args=(
@@ -147,14 +151,14 @@ class AdminPanel:
         )
         sure = st.checkbox(f"Yes, remove {username}", key=f"{key}-sure-{username}")
         cols[4].button(
-            "Remove",
+            self._t("Remove"),
             key=f"{key}-remove",
             disabled=not sure,
             on_click=do,
             args=(f"{username} was removed.", username, self._remove_user, admin, username),
         )
 
-        st.subheader("Audit trail")
+        st.subheader(self._t("Audit trail"))
         st.dataframe(
             [
                 {

@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import threading
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any, Literal
 
 import streamlit as st
@@ -30,6 +30,7 @@ from .exceptions import (
     LogoutError,
 )
 from .guest_login import GuestLogin
+from .i18n import Labels, Translator, check_language
 from .legacy import LOGIN_LOCATIONS, split_form_name
 from .mailing import Templates, resolve_mailer
 from .pages import PageGuards
@@ -48,14 +49,6 @@ _DICT_STORES: dict[tuple[str, str], _core.Store] = {}
 _DICT_STORES_LOCK = threading.Lock()
 _COOKIE_TRIED = "_authgate_cookie_tried"
 _STATE_KEYS = ("name", "authentication_status", "username", "email", "roles", "logout")
-_LOGIN_FIELDS = {
-    "Form name": "Login",
-    "Username": "Username",
-    "Password": "Password",
-    "Login": "Login",
-    "Captcha": "Captcha",
-}
-
 Location = Literal["main", "sidebar", "unrendered"]
 
 
@@ -110,6 +103,11 @@ class Authenticate(AccountWidgets, AdminPanel, GuestLogin, PageGuards):
                 "to the 'register_user' function."
             )
         self.attrs = kwargs
+        try:
+            check_language(kwargs.get("language"))
+        except ValueError as e:
+            raise AuthenticateError(str(e)) from None
+        self._t = Translator(kwargs.get("language"))
         self._show_hint = kwargs.get("show_password_hint", False) is True
         self._smtp = kwargs.get("smtp")
         self.app_name = str(kwargs.get("app_name") or "the app")
@@ -242,7 +240,7 @@ class Authenticate(AccountWidgets, AdminPanel, GuestLogin, PageGuards):
         location, max_concurrent_users, fields, legacy = split_form_name(
             location, max_concurrent_users, fields, LOGIN_LOCATIONS
         )
-        fields = fields if fields is not None else _LOGIN_FIELDS
+        fields = self._labels(fields)
         if location not in LOGIN_LOCATIONS:
             raise ValueError("Location must be one of 'main' or 'sidebar' or 'unrendered'")
         if st.session_state.get("authentication_status"):
@@ -344,7 +342,7 @@ class Authenticate(AccountWidgets, AdminPanel, GuestLogin, PageGuards):
             clicked = True
         else:
             container = st.sidebar if location == "sidebar" else st
-            clicked = container.button(button_name, key=key, width=width)
+            clicked = container.button(self._t(button_name), key=key, width=width)
         if clicked:
             self._logout(callback)
 
@@ -391,13 +389,13 @@ class Authenticate(AccountWidgets, AdminPanel, GuestLogin, PageGuards):
             _core.TooManyUsers,
             _core.SessionExists,
         ) as e:
-            raise LoginError(str(e)) from None
+            raise LoginError(self._t(str(e))) from None
         except _core.InvalidInput as e:
             raise LoginError(f"{e}: hash it with Hasher or set auto_hash=True") from None
         except _core.EmailUnverified as e:
             # Only the right password gets here: its owner may need a new link.
             self._resend_verification(username)
-            raise LoginError(str(e)) from None
+            raise LoginError(self._t(str(e))) from None
         self._start(result)
         st.session_state.pop("password_hint", None)
         if callback:
@@ -428,10 +426,10 @@ class Authenticate(AccountWidgets, AdminPanel, GuestLogin, PageGuards):
             _core.CodeRefused,
             _core.InvalidInput,
         ) as e:
-            raise LoginError(str(e)) from None
+            raise LoginError(self._t(str(e))) from None
         except _core.EmailUnverified as e:
             self._resend_verification(username)
-            raise LoginError(str(e)) from None
+            raise LoginError(self._t(str(e))) from None
         self._sync_user(username)
         step.keep(mailer, challenge, delivery)
 
@@ -458,7 +456,7 @@ class Authenticate(AccountWidgets, AdminPanel, GuestLogin, PageGuards):
             _core.TooManyUsers,
             _core.SessionExists,
         ) as e:
-            raise LoginError(str(e)) from None
+            raise LoginError(self._t(str(e))) from None
         self._start(result)
         if callback:
             callback(_payload("Login", result.user))
@@ -473,7 +471,7 @@ class Authenticate(AccountWidgets, AdminPanel, GuestLogin, PageGuards):
         try:
             user = self._auth.verify_email(token)
         except _core.LinkRefused as e:
-            raise LoginError(str(e)) from None
+            raise LoginError(self._t(str(e))) from None
         self._sync_user(user["username"])
         container = st.sidebar if location == "sidebar" else st
         container.success(fields.get("Verified", "Your email address is verified: log in."))
@@ -487,6 +485,10 @@ class Authenticate(AccountWidgets, AdminPanel, GuestLogin, PageGuards):
         except CloudError:
             return
         self._mail_verification("Login-verify", mailer, app_url, username)
+
+    def _labels(self, fields: Mapping[str, str] | None) -> Labels:
+        """A widget's labels: the app's ``fields``, else this run's language."""
+        return Labels(fields, self._t)
 
     def _mailer(self) -> _core.Mailer:
         """The app's mailer (see :mod:`authgate.mailing`); ``CloudError`` if none."""
@@ -530,7 +532,7 @@ class Authenticate(AccountWidgets, AdminPanel, GuestLogin, PageGuards):
         except _core.AccountLocked:
             return  # the login form says so when the password is tried
         except (_core.TooManyUsers, _core.SessionExists) as e:
-            raise LoginError(str(e)) from None
+            raise LoginError(self._t(str(e))) from None
         self._start(result)
 
     def _check_live_session(self) -> None:

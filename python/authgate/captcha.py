@@ -12,25 +12,27 @@ from typing import Any
 import streamlit as st
 
 from . import _core
+from .i18n import Labels
 
 
 class CaptchaField:
     """One captcha inside a form, keyed by ``name`` in session_state."""
 
-    def __init__(self, state_key: str, entered: str, slot: Any) -> None:
+    def __init__(self, state_key: str, entered: str, slot: Any, fields: Labels) -> None:
         self._state_key = state_key
         self._slot = slot
+        self._fields = fields
         self.entered = entered
 
     @classmethod
-    def render(cls, form: Any, name: str, fields: dict[str, str]) -> CaptchaField:
+    def render(cls, form: Any, name: str, fields: Labels) -> CaptchaField:
         state_key = f"_authgate_captcha_{name}"
         if state_key not in st.session_state:
             st.session_state[state_key] = _core.new_captcha()
         entered = form.text_input(fields.get("Captcha", "Captcha"), autocomplete="off")
         slot = form.empty()
         slot.image(st.session_state[state_key][0])
-        return cls(state_key, entered, slot)
+        return cls(state_key, entered, slot, fields)
 
     def check(self, error: type[Exception]) -> None:
         """Raises ``error`` unless the answer is right; either way the picture changes."""
@@ -39,6 +41,6 @@ class CaptchaField:
         st.session_state[self._state_key] = fresh
         self._slot.image(fresh[0])
         if not self.entered.strip():
-            raise error("Captcha not entered")
+            raise error(self._fields.text("Captcha not entered"))
         if not _core.check_captcha(challenge, self.entered):
-            raise error("Captcha entered incorrectly")
+            raise error(self._fields.text("Captcha entered incorrectly"))

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 import streamlit as st
 
 from . import _core, mailing
+from .i18n import Labels
 
 if TYPE_CHECKING:
     from .authenticate import Authenticate
@@ -41,7 +42,7 @@ class CodeStep:
         auth: Authenticate,
         widget_key: str,
         purpose: str,
-        fields: dict[str, str],
+        fields: Labels,
         error: type[Exception],
     ) -> None:
         self._auth = auth
@@ -58,7 +59,7 @@ class CodeStep:
                 self._purpose, name, binding, self._auth._client_address()
             )
         except (_core.CodeRefused, _core.InvalidInput) as e:
-            raise self._error(str(e)) from None
+            raise self._error(self._fields.text(str(e))) from None
         self.keep(mailer, challenge, delivery)
 
     def keep(
@@ -87,7 +88,7 @@ class CodeStep:
         try:
             return self._auth._auth.spend_code(challenge, self._purpose, binding)
         except _core.CodeRefused as e:
-            raise self._error(str(e)) from None
+            raise self._error(self._fields.text(str(e))) from None
 
     def prompt(self) -> None:
         """Shows the code dialog while a code is on its way."""
@@ -126,6 +127,6 @@ class CodeStep:
         except _core.CodeRefused as e:
             # Expired or used up: this challenge is over; the form asks anew.
             _challenges().pop(self._key, None)
-            st.error(str(e))
+            st.error(self._fields.text(str(e)))
             return
         st.rerun()

@@ -14,11 +14,12 @@ class AuthenticateError(Exception):
 class CredentialsError(Exception):
     """Raised for incorrect credentials."""
 
-    def __init__(self, credential_type: str = "") -> None:
-        message = {
-            "username": "Username is incorrect",
-            "password": "Password is incorrect",
-        }.get(credential_type, "Username/password is incorrect")
+    def __init__(self, credential_type: str = "", *, message: str | None = None) -> None:
+        if message is None:
+            message = {
+                "username": "Username is incorrect",
+                "password": "Password is incorrect",
+            }.get(credential_type, "Username/password is incorrect")
         super().__init__(message)
 
 

@@ -161,7 +161,7 @@ class PageGuards:
         """What runs in place of a page the visitor may not open."""
 
         def refused() -> None:
-            st.error(REFUSED)
+            st.error(self._t(REFUSED))
 
         def log_in() -> None:
             try:
@@ -169,7 +169,7 @@ class PageGuards:
             except LoginError as e:
                 st.error(str(e))
             if st.session_state.get("authentication_status") is False:
-                st.error("Username/password is incorrect")
+                st.error(self._t("Username/password is incorrect"))
 
         return refused if decision == "refuse" else log_in
 

@@ -19,7 +19,7 @@
 //! use authgate::password_policy::nist;
 //! assert!(!nist("Password1!", &[]).accepted);
 //! assert!(nist("correct horse battery staple", &[]).accepted);
-//! assert!(!nist("jsmith-jsmith", &["jsmith"]).accepted);
+//! assert!(!nist("RebeccaBriggs", &["rebecca", "briggs"]).accepted);
 //! ```
 
 use std::collections::HashSet;
