@@ -34,6 +34,7 @@ from .i18n import Labels, Translator, check_language
 from .legacy import LOGIN_LOCATIONS, split_form_name
 from .mailing import Templates, resolve_mailer
 from .pages import PageGuards
+from .totp import TotpWidgets
 from .validator import NistValidator, Validator
 
 _SESSION_ID = "_authgate_session_id"
@@ -52,7 +53,7 @@ _STATE_KEYS = ("name", "authentication_status", "username", "email", "roles", "l
 Location = Literal["main", "sidebar", "unrendered"]
 
 
-class Authenticate(AccountWidgets, AdminPanel, GuestLogin, PageGuards):
+class Authenticate(AccountWidgets, AdminPanel, GuestLogin, PageGuards, TotpWidgets):
     """Login, logout and the re-authentication cookie, as in streamlit-authenticator.
 
     ``credentials`` is the path of a ``config.yaml`` file (its ``cookie``
@@ -154,6 +155,8 @@ class Authenticate(AccountWidgets, AdminPanel, GuestLogin, PageGuards):
                 hash_cost=kwargs.get("hash_cost"),
                 insecure_key=insecure_key,
                 throttle=kwargs.get("login_throttle", True) is not False,
+                totp_key=kwargs.get("totp_key"),
+                totp_issuer=kwargs.get("app_name"),
             )
         except ValueError as e:
             raise AuthenticateError(str(e)) from None
@@ -267,6 +270,8 @@ class Authenticate(AccountWidgets, AdminPanel, GuestLogin, PageGuards):
                 step, max_concurrent_users, single_session, callback
             ):
                 return None
+            if self._totp_step(location, fields, key, callback):
+                return None
             self._render_login_form(
                 location, fields, captcha, clear_on_submit, key, max_concurrent_users,
                 max_login_attempts, single_session, callback, step,
@@ -320,6 +325,7 @@ class Authenticate(AccountWidgets, AdminPanel, GuestLogin, PageGuards):
                 max_login_attempts=max_login_attempts,
                 single_session=single_session,
                 callback=callback,
+                key=key,
             )
             if logged_in:
                 slot.empty()
@@ -357,8 +363,10 @@ class Authenticate(AccountWidgets, AdminPanel, GuestLogin, PageGuards):
         max_login_attempts: int | None,
         single_session: bool,
         callback: Callable[[dict[str, Any]], Any] | None,
+        key: str = "Login",
     ) -> bool:
-        """Logs in; ``True`` on success.
+        """Logs in; ``True`` on success. A user with an authenticator app
+        gets the code step (:mod:`authgate.totp`) instead.
 
         A file or database store reruns the script so the page shows the
         logged-in state. Dict mode does not, as streamlit-authenticator does
@@ -366,7 +374,7 @@ class Authenticate(AccountWidgets, AdminPanel, GuestLogin, PageGuards):
         would skip that save.
         """
         try:
-            result = self._auth.login(
+            result = self._auth.login_with_totp(
                 username,
                 password,
                 max_login_attempts=_limit("max_login_attempts", max_login_attempts),
@@ -396,6 +404,9 @@ class Authenticate(AccountWidgets, AdminPanel, GuestLogin, PageGuards):
             # Only the right password gets here: its owner may need a new link.
             self._resend_verification(username)
             raise LoginError(self._t(str(e))) from None
+        if isinstance(result, _core.TotpChallenge):
+            self._await_totp(key, result)
+            return False
         self._start(result)
         st.session_state.pop("password_hint", None)
         if callback:

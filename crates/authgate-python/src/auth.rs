@@ -3,6 +3,7 @@
 use authgate::account::{PreAuthorization, Registration};
 use authgate::auth::{self, AuthConfig, LoginRequest};
 use authgate::email_code::{CodePurpose, IssuedCode};
+use authgate::second_factor::PasswordStep;
 use authgate::throttle::ThrottlePolicy;
 use authgate::token::TokenKey;
 use authgate::user::User;
@@ -10,7 +11,7 @@ use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 
-use crate::code::CodeChallenge;
+use crate::code::{CodeChallenge, TotpChallenge};
 use crate::errors::IntoPyResult;
 use crate::store::Store;
 
@@ -46,7 +47,7 @@ impl Authenticator {
     #[new]
     // Python keyword arguments, each optional: a builder would not be Pythonic.
     #[allow(clippy::too_many_arguments)]
-    #[pyo3(signature = (store, cookie_key, cookie_expiry_days = 30.0, *, lockout_window = None, lockout_cooldown = None, idle_timeout = None, accept_plaintext = false, hash_cost = None, insecure_key = false, throttle = true))]
+    #[pyo3(signature = (store, cookie_key, cookie_expiry_days = 30.0, *, lockout_window = None, lockout_cooldown = None, idle_timeout = None, accept_plaintext = false, hash_cost = None, insecure_key = false, throttle = true, totp_key = None, totp_issuer = None))]
     fn new(
         store: &Store,
         cookie_key: &str,
@@ -58,6 +59,8 @@ impl Authenticator {
         hash_cost: Option<u32>,
         insecure_key: bool,
         throttle: bool,
+        totp_key: Option<&str>,
+        totp_issuer: Option<&str>,
     ) -> PyResult<Self> {
         let key = TokenKey::new(cookie_key);
         let defaults = if insecure_key {
@@ -76,6 +79,14 @@ impl Authenticator {
                 c.with_idle_timeout(idle_timeout.unwrap_or(defaults.sessions.idle_timeout))
             })
             .and_then(|c| c.with_hash_cost(hash_cost.unwrap_or(defaults.hash_cost)))
+            .and_then(|c| match totp_key {
+                Some(key) => c.with_totp_key(key),
+                None => Ok(c),
+            })
+            .and_then(|c| match totp_issuer {
+                Some(issuer) => c.with_totp_issuer(issuer),
+                None => Ok(c),
+            })
             .map_err(|e| PyValueError::new_err(e.to_string()))?
             .with_plaintext_accepted(accept_plaintext)
             .with_throttle(throttle.then(ThrottlePolicy::default));
@@ -154,6 +165,103 @@ impl Authenticator {
             })
             .py_err()?;
         login_result(py, login)
+    }
+
+    /// `login` for apps with authenticator apps: a `LoginResult` for a
+    /// user without one, a `TotpChallenge` to finish with a code otherwise.
+    #[pyo3(signature = (username, password, *, max_login_attempts = None, max_concurrent_users = None, single_session = false, client = None))]
+    #[allow(clippy::too_many_arguments)]
+    fn login_with_totp(
+        &self,
+        py: Python<'_>,
+        username: &str,
+        password: &str,
+        max_login_attempts: Option<u32>,
+        max_concurrent_users: Option<u32>,
+        single_session: bool,
+        client: Option<&str>,
+    ) -> PyResult<Py<PyAny>> {
+        let req = LoginRequest {
+            username,
+            password,
+            max_login_attempts,
+            max_concurrent_users,
+            single_session,
+            client,
+        };
+        match py.detach(|| self.inner.login_with_totp(&req)).py_err()? {
+            PasswordStep::LoggedIn(login) => Ok(Py::new(py, login_result(py, *login)?)?.into_any()),
+            PasswordStep::NeedsCode(challenge) => {
+                Ok(Py::new(py, TotpChallenge::new(challenge))?.into_any())
+            }
+        }
+    }
+
+    /// Opens the session of a `TotpChallenge` once `code` (the app's, or a
+    /// recovery code) is right; raises `WrongCode` or `CodeRefused`.
+    fn finish_totp_login(
+        &self,
+        py: Python<'_>,
+        challenge: &TotpChallenge,
+        code: &str,
+    ) -> PyResult<LoginResult> {
+        let login = py
+            .detach(|| challenge.with(|c| self.inner.finish_totp_login(c, code)))
+            .py_err()?;
+        login_result(py, login)
+    }
+
+    /// Starts setting up an authenticator app: `{pending, uri,
+    /// secret_base32, qr_png, expires}`; nothing is stored yet.
+    fn begin_totp_enrolment<'py>(
+        &self,
+        py: Python<'py>,
+        username: &str,
+    ) -> PyResult<Bound<'py, PyDict>> {
+        let e = py
+            .detach(|| self.inner.begin_totp_enrolment(username))
+            .py_err()?;
+        let out = PyDict::new(py);
+        out.set_item("pending", e.pending)?;
+        out.set_item("uri", e.uri)?;
+        out.set_item("secret_base32", e.secret_base32)?;
+        out.set_item("qr_png", pyo3::types::PyBytes::new(py, &e.qr_png))?;
+        out.set_item("expires", e.expires)?;
+        Ok(out)
+    }
+
+    /// Stores the factor once `code` is right; returns the recovery codes.
+    fn confirm_totp_enrolment(
+        &self,
+        py: Python<'_>,
+        username: &str,
+        pending: &str,
+        code: &str,
+    ) -> PyResult<Vec<String>> {
+        py.detach(|| self.inner.confirm_totp_enrolment(username, pending, code))
+            .py_err()
+    }
+
+    /// Whether the user has an authenticator app set up.
+    fn has_totp(&self, py: Python<'_>, username: &str) -> PyResult<bool> {
+        py.detach(|| self.inner.has_totp(username)).py_err()
+    }
+
+    /// Removes the user's authenticator app, after their password.
+    fn disable_totp(&self, py: Python<'_>, username: &str, password: &str) -> PyResult<()> {
+        py.detach(|| self.inner.disable_totp(username, password))
+            .py_err()
+    }
+
+    /// New recovery codes (the old ones stop working), after the password.
+    fn regenerate_recovery_codes(
+        &self,
+        py: Python<'_>,
+        username: &str,
+        password: &str,
+    ) -> PyResult<Vec<String>> {
+        py.detach(|| self.inner.regenerate_recovery_codes(username, password))
+            .py_err()
     }
 
     /// Logs in from a cookie token; raises `TokenRefused` if it is no good.

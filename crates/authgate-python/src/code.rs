@@ -1,9 +1,11 @@
-//! `CodeChallenge`: what a Streamlit session keeps while a mailed code is
-//! on its way ([`authgate::email_code`]).
+//! What a Streamlit session keeps between the steps of a login or an
+//! action: `CodeChallenge` while a mailed code is on its way
+//! ([`authgate::email_code`]), `TotpChallenge` while a login waits for the
+//! authenticator app's code ([`authgate::second_factor`]).
 
 use std::sync::{Mutex, PoisonError};
 
-use authgate::email_code;
+use authgate::{email_code, second_factor};
 use pyo3::prelude::*;
 
 /// A challenge for one mailed code; it holds the code's HMAC, never the code.
@@ -61,5 +63,45 @@ impl CodeChallenge {
                 c.tries_left()
             )
         })
+    }
+}
+
+/// A login whose password was right, waiting for the authenticator app's
+/// code; it holds no secret.
+#[pyclass(module = "authgate._core", frozen)]
+pub struct TotpChallenge {
+    inner: Mutex<second_factor::TotpChallenge>,
+}
+
+impl TotpChallenge {
+    pub(crate) fn new(inner: second_factor::TotpChallenge) -> Self {
+        TotpChallenge {
+            inner: Mutex::new(inner),
+        }
+    }
+
+    /// Runs `f` on the challenge (a poisoned lock is taken over: each change
+    /// is one field write).
+    pub(crate) fn with<R>(&self, f: impl FnOnce(&mut second_factor::TotpChallenge) -> R) -> R {
+        f(&mut self.inner.lock().unwrap_or_else(PoisonError::into_inner))
+    }
+}
+
+#[pymethods]
+impl TotpChallenge {
+    /// The user who typed the right password.
+    #[getter]
+    fn username(&self) -> String {
+        self.with(|c| c.username().to_string())
+    }
+
+    /// When it stops taking codes, Unix seconds.
+    #[getter]
+    fn expires(&self) -> f64 {
+        self.with(|c| c.expires())
+    }
+
+    fn __repr__(&self) -> String {
+        self.with(|c| format!("TotpChallenge(username={:?})", c.username()))
     }
 }

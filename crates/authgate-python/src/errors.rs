@@ -4,6 +4,7 @@
 //! them into streamlit-authenticator's widget exceptions where it must.
 
 use authgate::email_code::CodeRefusal;
+use authgate::second_factor::SecondFactorRefusal;
 use authgate::Error;
 use pyo3::create_exception;
 use pyo3::exceptions::PyException;
@@ -165,6 +166,8 @@ pub fn to_py(err: Error) -> PyErr {
         Error::Email(_) => EmailError::new_err(msg),
         Error::CodeRefused(CodeRefusal::Wrong { .. }) => WrongCode::new_err(msg),
         Error::CodeRefused(_) => CodeRefused::new_err(msg),
+        Error::SecondFactorRefused(SecondFactorRefusal::Wrong) => WrongCode::new_err(msg),
+        Error::SecondFactorRefused(_) => CodeRefused::new_err(msg),
         Error::LinkRefused(_) => LinkRefused::new_err(msg),
         _ => AuthgateError::new_err(msg),
     }

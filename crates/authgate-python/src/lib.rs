@@ -32,6 +32,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<auth::LoginResult>()?;
     m.add_class::<mail::Mailer>()?;
     m.add_class::<code::CodeChallenge>()?;
+    m.add_class::<code::TotpChallenge>()?;
     m.add_function(wrap_pyfunction!(auth::cookie_key_weakness, m)?)?;
     m.add_function(wrap_pyfunction!(access::page_access, m)?)?;
     m.add_function(wrap_pyfunction!(access::password_strength, m)?)?;

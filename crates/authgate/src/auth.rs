@@ -9,6 +9,7 @@ use crate::clock::{Clock, SystemClock};
 use crate::error::{Error, Result};
 use crate::lockout::{LockState, LockoutPolicy};
 use crate::password;
+use crate::second_factor::{PasswordStep, SecondFactorRefusal};
 use crate::secret;
 use crate::session::{Session, SessionPolicy};
 use crate::store::{AuditEvent, LoginState, PendingPassword, SessionLimits, Store, Throttled};
@@ -268,12 +269,18 @@ impl Authenticator {
     /// guesses get no more checks than the limit; a success clears the
     /// count. A locked account is refused even with the right password
     /// until the lock ends.
+    ///
+    /// A user with an authenticator app (TOTP) never logs in by password
+    /// alone: refused with `SecondFactorRefusal::Required`
+    /// ([`SecondFactorRefusal`]); use
+    /// [`Authenticator::login_with_totp`].
     pub fn login(&self, req: &LoginRequest<'_>) -> Result<Login> {
-        let (user, throttle, now) = self.check_login(req)?;
-        let limits = self.limits(req.max_concurrent_users, req.single_session);
-        let event = self.event("login", Some(&user.username), None);
-        let refund = throttle.as_ref().map(|(keys, policy)| (&keys[..], policy));
-        self.open_session_with(user, &limits, now, Some(&event), refund)
+        match self.login_with_totp(req)? {
+            PasswordStep::LoggedIn(login) => Ok(*login),
+            PasswordStep::NeedsCode(_) => {
+                Err(Error::SecondFactorRefused(SecondFactorRefusal::Required))
+            }
+        }
     }
 
     /// Everything [`Authenticator::login`] checks before it opens the

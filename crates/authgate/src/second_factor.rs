@@ -76,6 +76,8 @@ pub enum SecondFactorRefusal {
     /// The code is right but was used already (or a later one was): codes
     /// work once.
     Replayed,
+    /// The user has a TOTP factor: a password alone does not log in.
+    Required,
     /// The user has no TOTP factor.
     NotEnabled,
     /// The user has a TOTP factor already: disable it first.
@@ -98,6 +100,9 @@ impl std::fmt::Display for SecondFactorRefusal {
             SecondFactorRefusal::Wrong => "Code is incorrect",
             SecondFactorRefusal::Replayed => {
                 "This code was used already: wait for the next one in your authenticator app"
+            }
+            SecondFactorRefusal::Required => {
+                "This account needs the code of its authenticator app to log in"
             }
             SecondFactorRefusal::NotEnabled => "Two-factor authentication is not enabled",
             SecondFactorRefusal::AlreadyEnabled => {

@@ -1,0 +1,192 @@
+"""Authenticator apps (TOTP) as a second factor, with recovery codes.
+
+``enroll_totp()`` sets one up for the logged-in user: a QR code and the key
+to type by hand; the factor is stored (sealed under a key derived from the
+cookie key, or ``Authenticate(totp_key=...)``) only once a code from the
+app is right, and then 10 recovery codes are shown once, to download.
+From then on ``login()`` asks for a code after the right password, in
+place of the form; a code works once, a recovery code too, and wrong codes
+count toward the lockout. ``disable_totp()`` and
+``regenerate_recovery_codes()`` need the password. Every rule is the
+core's (``authgate._core.Authenticator``, ``second_factor``); nothing here
+holds a secret but the sealed pending set-up, for ten minutes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Any
+
+import streamlit as st
+
+from . import _core
+from .exceptions import AuthenticateError, CredentialsError, LoginError, ResetError
+
+if TYPE_CHECKING:
+    from .authenticate import Authenticate
+
+_CHALLENGE = "_authgate_totp_challenge"
+_PENDING = "_authgate_totp_pending"
+
+
+class TotpWidgets:
+    """Mixed into ``Authenticate``."""
+
+    # ---- the login's second step ---------------------------------------------------
+
+    def _await_totp(self: Authenticate, key: str, challenge: _core.TotpChallenge) -> None:
+        """Keeps a login waiting for its code; the form asks for it next."""
+        st.session_state[f"{_CHALLENGE}-{key}"] = challenge
+        st.rerun()
+
+    def _totp_step(
+        self: Authenticate,
+        location: str,
+        fields: Mapping[str, str],
+        key: str,
+        callback: Callable[[dict[str, Any]], Any] | None,
+    ) -> bool:
+        """In place of the login form while a login waits for its code;
+        ``True`` while it does (or once it opened the session)."""
+        state_key = f"{_CHALLENGE}-{key}"
+        challenge = st.session_state.get(state_key)
+        if challenge is None:
+            return False
+        container = st.sidebar if location == "sidebar" else st
+        form = container.form(key=f"{key}-totp")
+        form.subheader(fields.get("Authenticator code", "Authenticator code"))
+        code = form.text_input(
+            fields.get("Code", "Code"),
+            help=self._t("The 6-digit code of your authenticator app, or a recovery code"),
+            autocomplete="one-time-code",
+            max_chars=16,
+            key=f"{key}-totp-code",
+        )
+        verify, cancel = form.columns(2)
+        if cancel.form_submit_button(fields.get("Cancel", "Cancel")):
+            del st.session_state[state_key]
+            st.rerun()
+        if not verify.form_submit_button(fields.get("Verify", "Verify")):
+            return True
+        try:
+            result = self._auth.finish_totp_login(challenge, code)
+        except _core.WrongCode:
+            form.error(fields.get("Error", "Code is incorrect"))
+            return True
+        except (_core.CodeRefused, _core.AccountLocked, _core.TooManyUsers) as e:
+            del st.session_state[state_key]
+            raise LoginError(self._t(str(e))) from None
+        del st.session_state[state_key]
+        self._start(result)
+        if callback:
+            from .authenticate import _payload  # the login's own payload
+
+            callback(_payload("Login", result.user))
+        self._rerun_unless_dict_mode()
+        return True
+
+    # ---- set-up and management -----------------------------------------------------
+
+    def enroll_totp(self: Authenticate, key: str = "Authenticator app") -> list[str] | None:
+        """Sets up an authenticator app for the logged-in user. Returns the
+        recovery codes in the run the factor is stored (they are shown once,
+        with a download button), else ``None``."""
+        username = self._logged_in_user("enroll_totp")
+        if self._credentials is not None:
+            # Dict mode keeps its state in this process's memory for the
+            # app's dict; a factor that a restart forgets would silently
+            # let the password alone in again.
+            raise AuthenticateError(
+                "Authenticator apps need a config file or a database store: dict mode "
+                "keeps no second factors"
+            )
+        if self._auth.has_totp(username):
+            st.success(self._t("Two-factor authentication is on."))
+            return None
+        pending = st.session_state.get(f"{_PENDING}-{key}")
+        if pending is None:
+            if st.button(self._t("Set up an authenticator app"), key=f"{key}-begin"):
+                pending = self._auth.begin_totp_enrolment(username)
+                st.session_state[f"{_PENDING}-{key}"] = pending
+            else:
+                return None
+        st.image(pending["qr_png"], width=220)
+        st.caption(self._t("Scan the code with your authenticator app, or type this key:"))
+        st.code(pending["secret_base32"], language=None)
+        form = st.form(key=f"{key}-confirm")
+        code = form.text_input(self._t("Code"), autocomplete="one-time-code", max_chars=8)
+        if not form.form_submit_button(self._t("Activate")):
+            return None
+        try:
+            codes = self._auth.confirm_totp_enrolment(username, pending["pending"], code)
+        except _core.WrongCode:
+            form.error(self._t("Code is incorrect"))
+            return None
+        except _core.CodeRefused as e:
+            del st.session_state[f"{_PENDING}-{key}"]
+            raise ResetError(self._t(str(e))) from None
+        del st.session_state[f"{_PENDING}-{key}"]
+        self._show_recovery_codes(codes, key)
+        return codes
+
+    def disable_totp(self: Authenticate, key: str = "Turn off two-factor authentication") -> bool:
+        """A form that removes the logged-in user's authenticator app after
+        their password; ``True`` once it did."""
+        username = self._logged_in_user("disable_totp")
+        if not self._auth.has_totp(username):
+            return False
+        form = st.form(key=key)
+        password = form.text_input(self._t("Password"), type="password", autocomplete="off")
+        if not form.form_submit_button(self._t("Turn off")):
+            return False
+        self._with_password(lambda: self._auth.disable_totp(username, password))
+        return True
+
+    def regenerate_recovery_codes(
+        self: Authenticate, key: str = "New recovery codes"
+    ) -> list[str] | None:
+        """A form that replaces the logged-in user's recovery codes after
+        their password; the new ones are shown once and returned."""
+        username = self._logged_in_user("regenerate_recovery_codes")
+        if not self._auth.has_totp(username):
+            return None
+        form = st.form(key=key)
+        password = form.text_input(self._t("Password"), type="password", autocomplete="off")
+        if not form.form_submit_button(self._t("New recovery codes")):
+            return None
+        codes: list[str] = self._with_password(
+            lambda: self._auth.regenerate_recovery_codes(username, password)
+        )
+        self._show_recovery_codes(codes, key)
+        return codes
+
+    def _show_recovery_codes(self: Authenticate, codes: list[str], key: str) -> None:
+        st.subheader(self._t("Your recovery codes"))
+        st.caption(
+            self._t(
+                "Each works once, in place of a code of the app. Keep them somewhere safe: "
+                "they are not shown again."
+            )
+        )
+        text = "\n".join(codes) + "\n"
+        st.code(text, language=None)
+        st.download_button(
+            self._t("Download recovery codes"),
+            data=text,
+            file_name="recovery-codes.txt",
+            mime="text/plain",
+            key=f"{key}-download",
+        )
+
+    def _logged_in_user(self: Authenticate, widget: str) -> str:
+        if not st.session_state.get("authentication_status"):
+            raise ResetError(f"User must be logged in to use {widget}")
+        return str(st.session_state["username"])
+
+    def _with_password(self: Authenticate, action: Callable[[], Any]) -> Any:
+        try:
+            return action()
+        except _core.InvalidCredentials:
+            raise CredentialsError("password", message=self._t("Password is incorrect")) from None
+        except (_core.AccountLocked, _core.CodeRefused, _core.InvalidInput) as e:
+            raise ResetError(self._t(str(e))) from None
