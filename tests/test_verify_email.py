@@ -4,26 +4,19 @@ every mode, against a real SMTP server on loopback."""
 
 from __future__ import annotations
 
-import re
-from email.message import EmailMessage
 from urllib.parse import parse_qs, urlsplit
 
 from streamlit.testing.v1 import AppTest
 
 from tests import apps
-from tests.smtp_server import SmtpServer, body
+from tests.smtp_server import SmtpServer
 from tests.test_email_widgets import mailing, smtp
+from tests.test_reset_link import link_in
 from tests.test_widgets import GOOD_PW, Mode, app, errors, fill_registration, log_in, mode, press
 
 __all__ = ["mode", "smtp"]  # the fixtures, shared
 
 APP_URL = "https://reports.example.com/"
-
-
-def link_in(message: EmailMessage) -> str:
-    match = re.search(r"^    (https://\S+)$", body(message), re.MULTILINE)
-    assert match, body(message)
-    return match.group(1)
 
 
 def register(mode: Mode, smtp: SmtpServer) -> AppTest:

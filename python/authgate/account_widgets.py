@@ -77,6 +77,21 @@ class AccountWidgets:
         instructions = getattr(self.validator, "password_instructions", None)
         return instructions() if callable(instructions) else PASSWORD_INSTRUCTIONS
 
+    def _new_password_fields(
+        self: Authenticate, form: Any, fields: Labels, autocomplete: str
+    ) -> tuple[str, str]:
+        """The *New password* and *Repeat password* fields of a form."""
+        new = form.text_input(
+            _label(fields, "New password"),
+            type="password",
+            help=self._password_help(),
+            autocomplete=autocomplete,
+        )
+        repeat = form.text_input(
+            _label(fields, "Repeat password"), type="password", autocomplete=autocomplete
+        )
+        return new, repeat
+
     # ---- register -----------------------------------------------------------------
 
     def register_user(
@@ -260,15 +275,7 @@ class AccountWidgets:
         current = form.text_input(
             _label(fields, "Current password"), type="password", autocomplete="off"
         )
-        new = form.text_input(
-            _label(fields, "New password"),
-            type="password",
-            help=self._password_help(),
-            autocomplete="off",
-        )
-        repeat = form.text_input(
-            _label(fields, "Repeat password"), type="password", autocomplete="off"
-        )
+        new, repeat = self._new_password_fields(form, fields, "off")
         if not form.form_submit_button(_label(fields, "Reset")):
             return None
         new_stripped = new.strip()
@@ -404,15 +411,7 @@ class AccountWidgets:
             location, fields, f"{key}-link", False, "Choose a new password"
         )
         form.caption(f"{_label(fields, 'Username')}: {user['username']}")
-        new = form.text_input(
-            _label(fields, "New password"),
-            type="password",
-            help=self._password_help(),
-            autocomplete="new-password",
-        )
-        repeat = form.text_input(
-            _label(fields, "Repeat password"), type="password", autocomplete="new-password"
-        )
+        new, repeat = self._new_password_fields(form, fields, "new-password")
         if not form.form_submit_button(_label(fields, "Set password")):
             return None, None, None
         new_stripped = new.strip()

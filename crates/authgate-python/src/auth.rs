@@ -470,9 +470,7 @@ impl Authenticator {
         username: &str,
     ) -> PyResult<Option<(Bound<'py, PyDict>, String)>> {
         let issued = py.detach(|| self.inner.reset_link(username)).py_err()?;
-        issued
-            .map(|(user, token)| Ok((user_dict(py, &user)?, token)))
-            .transpose()
+        issued_link(py, issued)
     }
 
     /// The user a reset link is for; raises `LinkRefused` if it is forged,
@@ -492,9 +490,7 @@ impl Authenticator {
         let issued = py
             .detach(|| self.inner.verification_link(username))
             .py_err()?;
-        issued
-            .map(|(user, token)| Ok((user_dict(py, &user)?, token)))
-            .transpose()
+        issued_link(py, issued)
     }
 
     /// Marks the account a verification link is for verified; returns the
@@ -624,6 +620,16 @@ impl Authenticator {
             .map(|s| crate::convert::to_py(py, s.section()))
             .transpose()
     }
+}
+
+/// A mailed link's user (as a dict) and token, or `None`.
+fn issued_link(
+    py: Python<'_>,
+    issued: Option<(User, String)>,
+) -> PyResult<Option<(Bound<'_, PyDict>, String)>> {
+    issued
+        .map(|(user, token)| Ok((user_dict(py, &user)?, token)))
+        .transpose()
 }
 
 /// A challenge to keep and `{"email", "code", "user"}` to mail (or `None`).

@@ -61,15 +61,9 @@ fn seal(auth: &Authenticator, purpose: &str, username: &str, ttl: f64, state: &s
     )
 }
 
-/// The user a `purpose` token is for, if it is genuine and unexpired;
-/// `state_of` gives the state its tag must cover (`None`: the link cannot
-/// apply to that user any more).
-fn open(
-    auth: &Authenticator,
-    purpose: &str,
-    token: &str,
-    state_of: impl Fn(&User) -> Option<String>,
-) -> Result<User> {
+/// The user a `kind` token is for, if it is genuine and unexpired and its
+/// state (what the link changes) is still the user's.
+fn open(auth: &Authenticator, kind: &Kind, token: &str) -> Result<User> {
     let malformed = || refused("is not a valid link");
     let token = token.trim();
     if token.len() > MAX_TOKEN_LEN {
@@ -92,7 +86,7 @@ fn open(
     // one that was used: it does not work.
     let user = auth.store().user(&username)?;
     let genuine = user.as_ref().and_then(|u| {
-        let expected = tag(auth, purpose, &u.username, expires, &state_of(u)?);
+        let expected = tag(auth, kind.purpose, &u.username, expires, &(kind.state)(u)?);
         constant_time_eq(&expected, &given).then_some(())
     });
     let (Some(user), Some(())) = (user, genuine) else {
@@ -105,8 +99,33 @@ fn open(
     Ok(user)
 }
 
-const RESET: &str = "reset";
-const VERIFY: &str = "verify";
+fn refused(why: &'static str) -> Error {
+    Error::LinkRefused(why)
+}
+
+/// One kind of link: its purpose (signed in), lifetime, what it changes
+/// (`state`: `None` when it cannot apply to the user) and the audit event
+/// of issuing one.
+struct Kind {
+    purpose: &'static str,
+    ttl: f64,
+    state: fn(&User) -> Option<String>,
+    issued: &'static str,
+}
+
+const RESET: Kind = Kind {
+    purpose: "reset",
+    ttl: RESET_LINK_TTL,
+    state: reset_state,
+    issued: "reset_link_issued",
+};
+
+const VERIFY: Kind = Kind {
+    purpose: "verify",
+    ttl: VERIFY_LINK_TTL,
+    state: verify_state,
+    issued: "verify_link_issued",
+};
 
 fn reset_state(user: &User) -> Option<String> {
     user.password_hash.as_deref().map(credential_version)
@@ -118,8 +137,19 @@ fn verify_state(user: &User) -> Option<String> {
         .flatten()
 }
 
-fn refused(why: &'static str) -> Error {
-    Error::LinkRefused(why)
+/// A `kind` link for `username` and the user to mail it to; `None` when
+/// nobody has the name or the link cannot apply to them.
+fn issue(auth: &Authenticator, kind: &Kind, username: &str) -> Result<Option<(User, String)>> {
+    let username = username.trim().to_lowercase();
+    let Some(user) = auth.store().user(&username)? else {
+        return Ok(None);
+    };
+    let Some(state) = (kind.state)(&user) else {
+        return Ok(None);
+    };
+    let token = seal(auth, kind.purpose, &user.username, kind.ttl, &state);
+    auth.audit(kind.issued, Some(&user.username), None);
+    Ok(Some((user, token)))
 }
 
 impl Authenticator {
@@ -142,37 +172,19 @@ impl Authenticator {
     /// # Ok::<(), authgate::Error>(())
     /// ```
     pub fn reset_link(&self, username: &str) -> Result<Option<(User, String)>> {
-        let username = username.trim().to_lowercase();
-        let Some(user) = self.store().user(&username)? else {
-            return Ok(None);
-        };
-        let Some(state) = reset_state(&user) else {
-            return Ok(None);
-        };
-        let token = seal(self, RESET, &user.username, RESET_LINK_TTL, &state);
-        self.audit("reset_link_issued", Some(&user.username), None);
-        Ok(Some((user, token)))
+        issue(self, &RESET, username)
     }
 
     /// The user a reset link `token` is for, if it is genuine, unexpired
     /// and unused; [`Error::LinkRefused`] otherwise.
     pub fn check_reset_link(&self, token: &str) -> Result<User> {
-        open(self, RESET, token, reset_state)
+        open(self, &RESET, token)
     }
 
     /// A verification link token for `username`, while their account
     /// awaits verification; `None` otherwise (unknown, or verified).
     pub fn verification_link(&self, username: &str) -> Result<Option<(User, String)>> {
-        let username = username.trim().to_lowercase();
-        let Some(user) = self.store().user(&username)? else {
-            return Ok(None);
-        };
-        let Some(state) = verify_state(&user) else {
-            return Ok(None);
-        };
-        let token = seal(self, VERIFY, &user.username, VERIFY_LINK_TTL, &state);
-        self.audit("verify_link_issued", Some(&user.username), None);
-        Ok(Some((user, token)))
+        issue(self, &VERIFY, username)
     }
 
     /// Marks the email of the account a verification link `token` is for
@@ -180,7 +192,7 @@ impl Authenticator {
     /// [`Error::LinkRefused`] for a forged, expired or used link, or one
     /// sent to an email the account no longer has.
     pub fn verify_email(&self, token: &str) -> Result<User> {
-        let mut user = open(self, VERIFY, token, verify_state)?;
+        let mut user = open(self, &VERIFY, token)?;
         let event = self.event("email_verified", Some(&user.username), None);
         self.store()
             .update_user(&user.username, &UserUpdate::EmailVerified, Some(&event))?;
