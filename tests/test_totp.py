@@ -43,6 +43,7 @@ def enrol(mode: Mode, more: list | None = None) -> tuple[AppTest, str, list[str]
     field(at, "Code").input(totp(secret, time.time()))
     next(b for b in at.button if b.label == "Activate").click()
     at = at.run()
+    assert all(secret not in c.value for c in at.code), "the secret leaves the page"
     codes = [c for c in at.code[-1].value.split("\n") if c]
     assert len(codes) == 10 and len(set(codes)) == 10
     assert [d.label for d in at.get("download_button")] == ["Download recovery codes"]

@@ -110,10 +110,13 @@ class TotpWidgets:
                 st.session_state[f"{_PENDING}-{key}"] = pending
             else:
                 return None
-        st.image(pending["qr_png"], width=220)
-        st.caption(self._t("Scan the code with your authenticator app, or type this key:"))
-        st.code(pending["secret_base32"], language=None)
-        form = st.form(key=f"{key}-confirm")
+        # In a slot, so that the secret leaves the page once the app has it.
+        slot = st.empty()
+        setup = slot.container()
+        setup.image(pending["qr_png"], width=220)
+        setup.caption(self._t("Scan the code with your authenticator app, or type this key:"))
+        setup.code(pending["secret_base32"], language=None)
+        form = setup.form(key=f"{key}-confirm")
         code = form.text_input(self._t("Code"), autocomplete="one-time-code", max_chars=8)
         if not form.form_submit_button(self._t("Activate")):
             return None
@@ -126,6 +129,7 @@ class TotpWidgets:
             del st.session_state[f"{_PENDING}-{key}"]
             raise ResetError(self._t(str(e))) from None
         del st.session_state[f"{_PENDING}-{key}"]
+        slot.empty()
         self._show_recovery_codes(codes, key)
         return codes
 
