@@ -260,6 +260,7 @@ class OidcClient:
         idle_timeout: float | None = None,
     ) -> GuestLoginResult: ...
 
+@final
 class Mailer:
     """Sends mail through one SMTP server (``smtp[s]://`` URL or ``smtp:`` dict)."""
 
