@@ -1,7 +1,6 @@
 //! An open store, with what the CLI needs beyond the [`Store`] trait:
 //! its name for messages, a whole-store export and a user's sessions.
 
-use authgate::session::Session;
 use authgate::store::document::Document;
 use authgate::store::{AuditEvent, DocStore, PostgresStore, SqliteStore, Store};
 use authgate::Result;
@@ -68,10 +67,5 @@ impl Backend {
             Backend::Sqlite(s) => s.append_events(events).map(drop),
             Backend::Postgres(s) => s.append_events(events).map(drop),
         }
-    }
-
-    /// The user's sessions (expired ones included until they are pruned).
-    pub fn sessions_of(&self, username: &str) -> Result<Vec<Session>> {
-        self.store().sessions_of(username)
     }
 }

@@ -144,7 +144,7 @@ impl Authenticator {
         };
         self.store().set_lock(&username, Some(until))?;
         self.record(self.admin_event("user_locked", &username, admin));
-        self.end_sessions_of(&username)
+        self.store().end_sessions(&username, self.now())
     }
 
     /// Lifts a lock on `username` (an administrator's or failures').
@@ -158,7 +158,7 @@ impl Authenticator {
     /// Ends every session of `username` ("log out everywhere"); how many.
     pub fn admin_end_sessions(&self, admin: &str, username: &str) -> Result<usize> {
         let username = self.existing(username)?;
-        let ended = self.end_sessions_of(&username)?;
+        let ended = self.store().end_sessions(&username, self.now())?;
         self.record(self.admin_event("sessions_ended", &username, admin));
         Ok(ended)
     }
@@ -181,23 +181,6 @@ impl Authenticator {
         let mut events = self.store().recent_events(limit)?;
         events.reverse();
         Ok(events)
-    }
-
-    fn end_sessions_of(&self, username: &str) -> Result<usize> {
-        let now = self.now();
-        let mut ended = 0;
-        for session in self.store().sessions_of(username)? {
-            // A zero idle timeout: with no live session left, the user is
-            // marked logged out.
-            if self
-                .store()
-                .close_session(&session.id, now, 0.0, None)?
-                .is_some()
-            {
-                ended += 1;
-            }
-        }
-        Ok(ended)
     }
 
     fn existing(&self, username: &str) -> Result<String> {

@@ -125,11 +125,11 @@ impl std::fmt::Display for CodeRefusal {
             CodeRefusal::Mismatch => {
                 f.write_str("The form changed after the code was sent: submit it again")
             }
-            CodeRefusal::Wait { retry_after } => {
-                let n = retry_after.max(0.0).ceil();
-                let unit = if n == 1.0 { "second" } else { "seconds" };
-                write!(f, "A code was sent recently: try again in {n} {unit}")
-            }
+            CodeRefusal::Wait { retry_after } => write!(
+                f,
+                "A code was sent recently: try again in {}",
+                crate::error::seconds(*retry_after)
+            ),
         }
     }
 }

@@ -185,7 +185,7 @@ impl Error {
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 /// A wait as people say it: "1 second", "42 seconds" (rounded up).
-fn seconds(wait: f64) -> String {
+pub(crate) fn seconds(wait: f64) -> String {
     let n = wait.max(0.0).ceil();
     if n == 1.0 {
         "1 second".to_string()

@@ -366,6 +366,19 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     fn session(&self, id: &str) -> Result<Option<Session>>;
     /// The user's sessions, oldest first (expired ones too, until pruned).
     fn sessions_of(&self, username: &str) -> Result<Vec<Session>>;
+    /// Ends every session of the user ("log out everywhere"); how many
+    /// were open. The user is marked logged out.
+    fn end_sessions(&self, username: &str, now: f64) -> Result<usize> {
+        let mut ended = 0;
+        for session in self.sessions_of(username)? {
+            // A zero idle timeout: with no live session left, the user is
+            // marked logged out.
+            if self.close_session(&session.id, now, 0.0, None)?.is_some() {
+                ended += 1;
+            }
+        }
+        Ok(ended)
+    }
     /// Records that the session was just used.
     fn touch_session(&self, id: &str, now: f64) -> Result<()>;
     /// Ends a session; marks the user logged out when no live session is

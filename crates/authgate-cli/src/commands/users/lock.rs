@@ -38,16 +38,11 @@ pub fn run(args: LockArgs) -> CliResult {
         .map_or(f64::INFINITY, |m| now + f64::from(m) * 60.0);
     store.set_lock(&username, Some(until))?;
     record(store, "user_locked", &username);
-    let mut ended = 0;
-    if !args.keep_sessions {
-        for session in backend.sessions_of(&username)? {
-            // A zero idle timeout: with no live session left, the user is
-            // marked logged out.
-            if store.close_session(&session.id, now, 0.0, None)?.is_some() {
-                ended += 1;
-            }
-        }
-    }
+    let ended = if args.keep_sessions {
+        0
+    } else {
+        store.end_sessions(&username, now)?
+    };
     let mut out = Out::new();
     let how_long = if until.is_finite() {
         format!("until {}", utc(until))

@@ -56,7 +56,7 @@ pub fn run(args: ShowArgs) -> CliResult {
     let store = backend.store();
     let user = existing(store, &args.name)?;
     let lock = store.lock_state(&user.username)?;
-    let sessions = backend.sessions_of(&user.username)?;
+    let sessions = store.sessions_of(&user.username)?;
     let now = now();
     let idle = SessionPolicy::default().idle_timeout;
     let open: Vec<_> = sessions.iter().filter(|s| s.is_valid(now)).collect();
