@@ -177,7 +177,7 @@ class AccountWidgets:
         step = CodeStep(self, key, "register", fields, RegisterError)
         if form.form_submit_button(_label(fields, "Register")):
             mailer = self._mailer() if two_factor_auth or verify_email else None
-            app_url = links.app_url(self.attrs.get("app_url")) if verify_email else None
+            app_url = self._app_url() if verify_email else None
             if roles is not None and not isinstance(roles, list):
                 raise LoginError("Roles must be provided as a list")
             self._validate_registration(registration)
@@ -193,7 +193,7 @@ class AccountWidgets:
         elif two_factor_auth and step.take(binding) is not None:
             self._validate_registration(registration)
             mailer = self._mailer() if verify_email else None
-            app_url = links.app_url(self.attrs.get("app_url")) if verify_email else None
+            app_url = self._app_url() if verify_email else None
             return self._register(registration, callback, key, mailer, app_url)
         if two_factor_auth:
             step.prompt()
@@ -234,7 +234,7 @@ class AccountWidgets:
         user = self._core_call(RegisterError, lambda: self._auth.register(**registration))
         assert user is not None
         if mailer is not None and app_url is not None:
-            self._mail_verification(key, mailer, app_url, user["username"])
+            self._mail_link(key, mailer, app_url, "verify_email", user["username"])
         email = registration["email"]
         pre_authorized = registration["pre_authorized"]
         if pre_authorized is not None:
@@ -335,7 +335,7 @@ class AccountWidgets:
         if form.form_submit_button(_label(fields, "Submit")):
             wants_mail = send_email or two_factor_auth or reset_link
             mailer = self._mailer() if wants_mail else None
-            app_url = links.app_url(self.attrs.get("app_url")) if reset_link else None
+            app_url = self._app_url() if reset_link else None
             if captcha_field is not None:
                 captcha_field.check(ForgotError)
             if not username.strip():
@@ -348,7 +348,7 @@ class AccountWidgets:
             confirmed = step.take([])
             if confirmed is not None:
                 mailer = self._mailer() if send_email or reset_link else None
-                app_url = links.app_url(self.attrs.get("app_url")) if reset_link else None
+                app_url = self._app_url() if reset_link else None
                 return self._answer_forgot_password(key, confirmed, mailer, app_url, callback)
         if two_factor_auth:
             step.prompt()
@@ -364,12 +364,9 @@ class AccountWidgets:
     ) -> tuple[Any, str | None, str | None]:
         """Issues a new password, or mails a reset link when ``app_url`` is set."""
         if app_url is not None and mailer is not None:
-            issued_link = self._auth.reset_link(username)
-            if issued_link is None:
+            user = self._mail_link(key, mailer, app_url, "reset_link", username)
+            if user is None:
                 return False, None, None
-            user, token = issued_link
-            link = links.with_token(app_url, links.RESET_PARAM, token)
-            self._mail_user(key, mailer, user, "reset_link", link=link)
             if callback:
                 callback({"widget": "Forgot password", **_user_fields(user), "reset_link": True})
             return user["username"], user["email"], None
@@ -525,16 +522,26 @@ class AccountWidgets:
         )
         mailing.send_later(widget_key, mailer, to, message, undo)
 
-    def _mail_verification(
-        self: Authenticate, key: str, mailer: _core.Mailer, app_url: str, username: str
-    ) -> None:
-        """Mails a new verification link, if the account awaits one."""
-        issued = self._auth.verification_link(username)
+    def _mail_link(
+        self: Authenticate,
+        key: str,
+        mailer: _core.Mailer,
+        app_url: str,
+        kind: Literal["reset_link", "verify_email"],
+        username: str,
+    ) -> dict[str, Any] | None:
+        """Issues a ``kind`` link for ``username`` and mails it; returns the
+        user, or ``None`` when nobody has the name or the link does not
+        apply to them (a guest's reset, a verified account)."""
+        if kind == "reset_link":
+            issued, param = self._auth.reset_link(username), links.RESET_PARAM
+        else:
+            issued, param = self._auth.verification_link(username), links.VERIFY_PARAM
         if issued is None:
-            return
+            return None
         user, token = issued
-        link = links.with_token(app_url, links.VERIFY_PARAM, token)
-        self._mail_user(key, mailer, user, "verify_email", link=link)
+        self._mail_user(key, mailer, user, kind, link=links.with_token(app_url, param, token))
+        return user
 
     def _mail_code(
         self: Authenticate, widget_key: str, mailer: _core.Mailer, delivery: dict[str, Any]

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 import streamlit as st
 
-from . import _core, links
+from . import _core
 from .exceptions import CloudError
 from .pages import REFUSED, _decision
 
@@ -200,11 +200,6 @@ class AdminPanel:
             self._credentials.get("usernames", {}).pop(username, None)
 
     def _mail_reset_link(self: Authenticate, username: str) -> None:
-        mailer = self._mailer()
-        app_url = links.app_url(self.attrs.get("app_url"))
-        issued = self._auth.reset_link(username)
-        if issued is None:
+        mailer, app_url = self._mailer(), self._app_url()
+        if self._mail_link("Admin reset link", mailer, app_url, "reset_link", username) is None:
             raise CloudError(f"{username} has no password to reset (a guest account)")
-        user, token = issued
-        link = links.with_token(app_url, links.RESET_PARAM, token)
-        self._mail_user("Admin reset link", mailer, user, "reset_link", link=link)

@@ -492,14 +492,18 @@ class Authenticate(AccountWidgets, AdminPanel, GuestLogin, PageGuards, TotpWidge
         are configured; without them the login error says what to do."""
         try:
             mailer = self._mailer()
-            app_url = links.app_url(self.attrs.get("app_url"))
+            app_url = self._app_url()
         except CloudError:
             return
-        self._mail_verification("Login-verify", mailer, app_url, username)
+        self._mail_link("Login-verify", mailer, app_url, "verify_email", username)
 
     def _labels(self, fields: Mapping[str, str] | None) -> Labels:
         """A widget's labels: the app's ``fields``, else this run's language."""
         return Labels(fields, self._t)
+
+    def _app_url(self) -> str:
+        """The page mailed links point at (see :mod:`authgate.links`)."""
+        return links.app_url(self.attrs.get("app_url"))
 
     def _mailer(self) -> _core.Mailer:
         """The app's mailer (see :mod:`authgate.mailing`); ``CloudError`` if none."""
