@@ -166,6 +166,27 @@ fn client_part(client: Option<&str>) -> String {
     part
 }
 
+/// The client + account, client and account counters under `prefix` (a
+/// brake's namespace); `pair` names the account in the first, which may
+/// say more than `account` (the mail brake adds the purpose).
+fn three_keys(prefix: &str, pair: &str, account: &str, client: Option<&str>) -> [ThrottleKey; 3] {
+    let client = client_part(client);
+    [
+        ThrottleKey {
+            scope: Scope::ClientAccount,
+            key: format!("{prefix}ca:{client}|{pair}"),
+        },
+        ThrottleKey {
+            scope: Scope::Client,
+            key: format!("{prefix}c:{client}"),
+        },
+        ThrottleKey {
+            scope: Scope::Account,
+            key: format!("{prefix}a:{account}"),
+        },
+    ]
+}
+
 impl ThrottlePolicy {
     /// The brake on mailed codes, so that nobody can fill an inbox: within
     /// a day, one code a minute per client and name asked for, ten per name
@@ -214,21 +235,7 @@ impl ThrottlePolicy {
     /// ```
     pub fn mail_keys(purpose: &str, name: &str, client: Option<&str>) -> [ThrottleKey; 3] {
         let name = name.trim().to_lowercase();
-        let client = client_part(client);
-        [
-            ThrottleKey {
-                scope: Scope::ClientAccount,
-                key: format!("{MAIL_PREFIX}ca:{client}|{purpose}|{name}"),
-            },
-            ThrottleKey {
-                scope: Scope::Client,
-                key: format!("{MAIL_PREFIX}c:{client}"),
-            },
-            ThrottleKey {
-                scope: Scope::Account,
-                key: format!("{MAIL_PREFIX}a:{name}"),
-            },
-        ]
+        three_keys(MAIL_PREFIX, &format!("{purpose}|{name}"), &name, client)
     }
 
     /// The rule of `scope`.
@@ -254,21 +261,7 @@ impl ThrottlePolicy {
     /// ```
     pub fn keys(username: &str, client: Option<&str>) -> [ThrottleKey; 3] {
         let account = username.trim().to_lowercase();
-        let client = client_part(client);
-        [
-            ThrottleKey {
-                scope: Scope::ClientAccount,
-                key: format!("ca:{client}|{account}"),
-            },
-            ThrottleKey {
-                scope: Scope::Client,
-                key: format!("c:{client}"),
-            },
-            ThrottleKey {
-                scope: Scope::Account,
-                key: format!("a:{account}"),
-            },
-        ]
+        three_keys("", &account, &account, client)
     }
 
     /// Until when `state` makes the next attempt wait, if it does at `now`.

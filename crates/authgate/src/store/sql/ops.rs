@@ -26,7 +26,9 @@ use crate::store::{
     AuditEvent, FailureEvent, LoginState, NewUser, PendingPassword, SecondFactors, SessionLimits,
     Settings, StoredTotp, Throttled, UserUpdate,
 };
-use crate::throttle::{Namespace, Refund, Scope, ThrottleKey, ThrottlePolicy, ThrottleState};
+use crate::throttle::{
+    Namespace, Refund, Scope, ThrottleKey, ThrottlePolicy, ThrottleState, MAIL_PREFIX,
+};
 use crate::user::User;
 use crate::yaml::{Map, Value};
 
@@ -951,18 +953,20 @@ fn count_unless_waiting(
     let prune = match policy.namespace {
         Namespace::Login => {
             "DELETE FROM throttles WHERE window_start <= $1 \
-             AND (blocked_until IS NULL OR blocked_until <= $2) AND key NOT LIKE 'm/%'"
+             AND (blocked_until IS NULL OR blocked_until <= $2) AND key NOT LIKE $3"
         }
         Namespace::Mail => {
             "DELETE FROM throttles WHERE window_start <= $1 \
-             AND (blocked_until IS NULL OR blocked_until <= $2) AND key LIKE 'm/%'"
+             AND (blocked_until IS NULL OR blocked_until <= $2) AND key LIKE $3"
         }
     };
+    let mail_keys = format!("{MAIL_PREFIX}%");
     tx.defer(
         prune,
         &[
             Param::real("now", now - policy.window)?,
             Param::real("now", now)?,
+            Param::Text(&mail_keys),
         ],
     )?;
     Ok(None)
