@@ -22,6 +22,8 @@ from .admin import AdminPanel
 from .captcha import CaptchaField
 from .code_step import CodeStep
 from .cookie import CookieJar
+from .device_sessions import SESSION_ID as _SESSION_ID
+from .device_sessions import DeviceSessions
 from .exceptions import (
     AuthenticateError,
     CloudError,
@@ -37,7 +39,6 @@ from .pages import PageGuards
 from .totp import TotpWidgets
 from .validator import NistValidator, Validator
 
-_SESSION_ID = "_authgate_session_id"
 _DEFAULT_KEY = "some_key"  # 0.4.2's default: never used to sign
 _DICT_STORE = "_authgate_dict_store"
 # Dict mode hashes up to this many plaintext passwords before the form is up
@@ -53,7 +54,7 @@ _STATE_KEYS = ("name", "authentication_status", "username", "email", "roles", "l
 Location = Literal["main", "sidebar", "unrendered"]
 
 
-class Authenticate(AccountWidgets, AdminPanel, GuestLogin, PageGuards, TotpWidgets):
+class Authenticate(AccountWidgets, AdminPanel, DeviceSessions, GuestLogin, PageGuards, TotpWidgets):
     """Login, logout and the re-authentication cookie, as in streamlit-authenticator.
 
     ``credentials`` is the path of a ``config.yaml`` file (its ``cookie``
@@ -136,6 +137,12 @@ class Authenticate(AccountWidgets, AdminPanel, GuestLogin, PageGuards, TotpWidge
         self.cookie_name = cookie_name
         self.cookie_expiry_days = float(cookie_expiry_days)
         self._cookie = CookieJar(cookie_name, kwargs.get("cookie_mode", "script"))
+        self._require_2fa = _factor_policy(kwargs.get("require_2fa", False))
+        if self._require_2fa is not None and self._credentials is not None:
+            raise AuthenticateError(
+                "require_2fa needs a config file or a database store: dict mode keeps no "
+                "second factors"
+            )
         insecure_key = kwargs.get("insecure_dev_key", False) is True
         if insecure_key and _core.cookie_key_weakness(cookie_key):
             warnings.warn(
@@ -157,6 +164,7 @@ class Authenticate(AccountWidgets, AdminPanel, GuestLogin, PageGuards, TotpWidge
                 throttle=kwargs.get("login_throttle", True) is not False,
                 totp_key=kwargs.get("totp_key"),
                 totp_issuer=kwargs.get("app_name"),
+                require_2fa=self._require_2fa,
             )
         except ValueError as e:
             raise AuthenticateError(str(e)) from None
@@ -259,6 +267,7 @@ class Authenticate(AccountWidgets, AdminPanel, GuestLogin, PageGuards, TotpWidge
                     location, fields, captcha, clear_on_submit, key, max_concurrent_users,
                     max_login_attempts, single_session, callback,
                 )  # fmt: skip
+            self._enforce_factor_policy(key)
             return (
                 st.session_state["name"],
                 st.session_state["authentication_status"],
@@ -278,6 +287,7 @@ class Authenticate(AccountWidgets, AdminPanel, GuestLogin, PageGuards, TotpWidge
             )  # fmt: skip
             if step is not None:
                 step.prompt()
+        self._enforce_factor_policy(key)
         return None
 
     def _render_login_form(
@@ -565,6 +575,7 @@ class Authenticate(AccountWidgets, AdminPanel, GuestLogin, PageGuards, TotpWidge
     def _start(self, result: _core.LoginResult) -> None:
         user = result.user
         st.session_state[_SESSION_ID] = result.session_id
+        self._label_session(result.session_id)
         st.session_state["name"] = user["name"]
         st.session_state["email"] = user["email"]
         st.session_state["roles"] = user["roles"]
@@ -697,6 +708,18 @@ def _limit(name: str, value: int | None) -> int | None:
     if isinstance(value, bool) or not isinstance(value, int) or value < 0:
         raise LoginError(f"{name} must be a non-negative integer")
     return value
+
+
+def _factor_policy(value: Any) -> bool | list[str] | None:
+    """``require_2fa=``: ``True`` (everyone), ``False`` (nobody) or role names;
+    what the core takes (``None``: nobody)."""
+    if value is True:
+        return True
+    if value is False or value is None:
+        return None
+    if isinstance(value, (list, tuple)) and all(isinstance(r, str) for r in value):
+        return list(value)
+    raise AuthenticateError(f"require_2fa takes True, False or a list of role names, not {value!r}")
 
 
 def _check_type(name: str, value: Any, expected: type) -> None:

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 import streamlit as st
 
 from . import _core
+from .device_sessions import SESSION_ID
 from .exceptions import AuthenticateError, CredentialsError, LoginError, ResetError
 
 if TYPE_CHECKING:
@@ -27,6 +28,8 @@ if TYPE_CHECKING:
 
 _CHALLENGE = "_authgate_totp_challenge"
 _PENDING = "_authgate_totp_pending"
+# The session whose user was found to owe no second factor (checked once).
+_FACTOR_CHECKED = "_authgate_factor_checked"
 
 
 class TotpWidgets:
@@ -84,6 +87,33 @@ class TotpWidgets:
             callback(_payload("Login", result.user))
         self._rerun_unless_dict_mode()
         return True
+
+    # ---- require_2fa -----------------------------------------------------------------
+
+    def _enforce_factor_policy(self: Authenticate, key: str) -> None:
+        """With ``require_2fa``, a logged-in user the policy names who has no
+        second factor sets one up before anything else of the page runs."""
+        if self._require_2fa is None or not st.session_state.get("authentication_status"):
+            return
+        session_id = st.session_state.get(SESSION_ID)
+        if session_id is None or st.session_state.get(_FACTOR_CHECKED) == session_id:
+            return
+        username = str(st.session_state["username"])
+        if not self._auth.must_enroll_second_factor(username):
+            st.session_state[_FACTOR_CHECKED] = session_id
+            return
+        st.warning(
+            self._t(
+                "This account needs two-factor authentication: set up an authenticator "
+                "app to continue."
+            )
+        )
+        if self.enroll_totp(key=f"{key}-required") is not None:
+            # The recovery codes are on screen; the app opens on the next run.
+            st.button(self._t("Continue"), key=f"{key}-required-continue")
+        else:
+            self.logout(key=f"{key}-required-logout")
+        st.stop()
 
     # ---- set-up and management -----------------------------------------------------
 

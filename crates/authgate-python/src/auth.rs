@@ -4,6 +4,7 @@ use authgate::account::{PreAuthorization, Registration};
 use authgate::admin::NewAccount;
 use authgate::auth::{self, AuthConfig, LoginRequest};
 use authgate::email_code::{CodePurpose, IssuedCode};
+use authgate::factor_policy::FactorPolicy;
 use authgate::second_factor::PasswordStep;
 use authgate::throttle::ThrottlePolicy;
 use authgate::token::TokenKey;
@@ -43,12 +44,19 @@ pub struct Authenticator {
     inner: auth::Authenticator,
 }
 
+/// `require_2fa=`: `True` (everyone), `False` (nobody) or role names.
+#[derive(FromPyObject)]
+enum RequireSecondFactor {
+    All(bool),
+    Roles(Vec<String>),
+}
+
 #[pymethods]
 impl Authenticator {
     #[new]
     // Python keyword arguments, each optional: a builder would not be Pythonic.
     #[allow(clippy::too_many_arguments)]
-    #[pyo3(signature = (store, cookie_key, cookie_expiry_days = 30.0, *, lockout_window = None, lockout_cooldown = None, idle_timeout = None, accept_plaintext = false, hash_cost = None, insecure_key = false, throttle = true, totp_key = None, totp_issuer = None))]
+    #[pyo3(signature = (store, cookie_key, cookie_expiry_days = 30.0, *, lockout_window = None, lockout_cooldown = None, idle_timeout = None, accept_plaintext = false, hash_cost = None, insecure_key = false, throttle = true, totp_key = None, totp_issuer = None, require_2fa = None))]
     fn new(
         store: &Store,
         cookie_key: &str,
@@ -62,6 +70,7 @@ impl Authenticator {
         throttle: bool,
         totp_key: Option<&str>,
         totp_issuer: Option<&str>,
+        require_2fa: Option<RequireSecondFactor>,
     ) -> PyResult<Self> {
         let key = TokenKey::new(cookie_key);
         let defaults = if insecure_key {
@@ -87,6 +96,15 @@ impl Authenticator {
             .and_then(|c| match totp_issuer {
                 Some(issuer) => c.with_totp_issuer(issuer),
                 None => Ok(c),
+            })
+            .and_then(|c| match require_2fa {
+                Some(RequireSecondFactor::All(true)) => {
+                    Ok(c.with_factor_policy(FactorPolicy::Everyone))
+                }
+                Some(RequireSecondFactor::Roles(roles)) => {
+                    FactorPolicy::roles(roles).map(|p| c.with_factor_policy(p))
+                }
+                Some(RequireSecondFactor::All(false)) | None => Ok(c),
             })
             .map_err(|e| PyValueError::new_err(e.to_string()))?
             .with_plaintext_accepted(accept_plaintext)
@@ -632,6 +650,54 @@ impl Authenticator {
     /// Removes `username`.
     fn admin_remove_user(&self, py: Python<'_>, admin: &str, username: &str) -> PyResult<()> {
         py.detach(|| self.inner.admin_remove_user(admin, username))
+            .py_err()
+    }
+
+    /// Whether `username` must set up a second factor before using the app.
+    fn must_enroll_second_factor(&self, py: Python<'_>, username: &str) -> PyResult<bool> {
+        py.detach(|| self.inner.must_enroll_second_factor(username))
+            .py_err()
+    }
+
+    /// Keeps the browser's `User-Agent` with a session just opened.
+    fn label_session(&self, py: Python<'_>, session_id: &str, user_agent: &str) -> PyResult<()> {
+        py.detach(|| self.inner.label_session(session_id, user_agent))
+            .py_err()
+    }
+
+    /// `username`'s unexpired sessions, most recently used first, as dicts
+    /// (`id`, `created`, `last_seen`, `expires`, `device`).
+    fn sessions_of_user<'py>(
+        &self,
+        py: Python<'py>,
+        username: &str,
+    ) -> PyResult<Vec<Bound<'py, PyDict>>> {
+        let sessions = py
+            .detach(|| self.inner.sessions_of_user(username))
+            .py_err()?;
+        sessions
+            .into_iter()
+            .map(|s| {
+                let d = PyDict::new(py);
+                d.set_item("id", s.session.id)?;
+                d.set_item("created", s.session.created)?;
+                d.set_item("last_seen", s.session.last_seen)?;
+                d.set_item("expires", s.session.expires)?;
+                d.set_item("device", s.device)?;
+                Ok(d)
+            })
+            .collect()
+    }
+
+    /// Ends `username`'s own session `session_id`.
+    fn end_own_session(&self, py: Python<'_>, username: &str, session_id: &str) -> PyResult<()> {
+        py.detach(|| self.inner.end_own_session(username, session_id))
+            .py_err()
+    }
+
+    /// Ends every session of `username` but `keep`; returns how many.
+    fn end_other_sessions(&self, py: Python<'_>, username: &str, keep: &str) -> PyResult<usize> {
+        py.detach(|| self.inner.end_other_sessions(username, keep))
             .py_err()
     }
 

@@ -43,8 +43,10 @@ pub mod auth;
 pub mod auto_hash;
 pub mod captcha;
 pub mod clock;
+pub mod device;
 pub mod email_code;
 pub mod error;
+pub mod factor_policy;
 pub mod link;
 pub mod lockout;
 pub mod mail;
@@ -60,6 +62,7 @@ pub mod throttle;
 pub mod token;
 pub mod totp;
 pub mod user;
+pub mod user_sessions;
 pub mod yaml;
 
 pub use error::{Error, Result};

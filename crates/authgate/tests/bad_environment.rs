@@ -104,6 +104,7 @@ fn attempt_writes(store: &dyn Store, with_add: bool) -> Vec<(&'static str, authg
         expires: 1e12,
         last_seen: 10.0,
         credential: None,
+        user_agent: None,
     };
     let limits = SessionLimits {
         max_concurrent_users: None,

@@ -195,6 +195,7 @@ fn writer_child() {
                     expires: now + 1e9,
                     last_seen: now,
                     credential: None,
+                    user_agent: None,
                 };
                 store
                     .open_session(&session, &limits(), now, None)

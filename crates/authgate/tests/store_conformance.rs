@@ -241,6 +241,7 @@ every_store!(
     single_session_counts_only_live_sessions,
     max_concurrent_users_counts_distinct_live_users,
     touch_and_close_session,
+    a_session_keeps_its_browser,
     add_user_checks_names_emails_and_invitations,
     the_preauthorized_list_is_edited_in_one_step,
     check_available_says_what_is_taken_in_0_4_2_order,
@@ -277,6 +278,7 @@ fn session(id: &str, username: &str, now: f64) -> Session {
         expires: now + 10_000.0,
         last_seen: now,
         credential: None,
+        user_agent: None,
     }
 }
 
@@ -683,6 +685,26 @@ fn max_concurrent_users_counts_distinct_live_users(f: &Fixture) {
         )
         .unwrap_err();
     assert!(matches!(err, Error::TooManyUsers), "{err:?}");
+}
+
+fn a_session_keeps_its_browser(f: &Fixture) {
+    let s = f.store();
+    s.open_session(&session("s1", "jsmith", 1000.0), &NO_LIMITS, 1000.0, None)
+        .unwrap();
+    assert_eq!(s.session("s1").unwrap().unwrap().user_agent, None);
+    let agent = "Mozilla/5.0 (X11; Linux x86_64; rv:120.0) Gecko/20100101 Firefox/120.0";
+    s.label_session("s1", agent).unwrap();
+    s.label_session("gone", agent).unwrap();
+    assert_eq!(
+        s.session("gone").unwrap(),
+        None,
+        "labelling creates nothing"
+    );
+    s.touch_session("s1", 1050.0).unwrap();
+    let kept = s.sessions_of("JSMITH").unwrap();
+    assert_eq!(kept.len(), 1);
+    assert_eq!(kept[0].user_agent.as_deref(), Some(agent));
+    assert_eq!(kept[0].last_seen, 1050.0, "a touch keeps the label");
 }
 
 fn touch_and_close_session(f: &Fixture) {

@@ -182,6 +182,7 @@ fn sign_in(
         expires: now + lifetime,
         last_seen: now,
         credential: Some(crate::token::credential_version("")),
+        user_agent: None,
     };
     store.open_session(&session, &limits, now, None)?;
     let user = store

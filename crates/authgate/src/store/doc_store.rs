@@ -822,6 +822,10 @@ impl Store for DocStore {
         self.state_db()?.touch_session(id, now)
     }
 
+    fn label_session(&self, id: &str, user_agent: &str) -> Result<()> {
+        self.state_db()?.label_session(id, user_agent)
+    }
+
     fn close_session(
         &self,
         id: &str,

@@ -453,6 +453,9 @@ impl State {
             if let Some(credential) = &s.credential {
                 m.insert("credential", Value::Str(credential.clone()));
             }
+            if let Some(agent) = &s.user_agent {
+                m.insert("user_agent", Value::Str(agent.clone()));
+            }
             sessions.insert(id.as_str(), Value::Map(m));
         }
         let mut lockouts = Map::new();
@@ -521,6 +524,10 @@ impl State {
                 last_seen: float_field(m, "last_seen")?.unwrap_or(0.0),
                 credential: m
                     .get("credential")
+                    .and_then(Value::as_str)
+                    .map(str::to_string),
+                user_agent: m
+                    .get("user_agent")
                     .and_then(Value::as_str)
                     .map(str::to_string),
             };

@@ -381,6 +381,9 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     }
     /// Records that the session was just used.
     fn touch_session(&self, id: &str, now: f64) -> Result<()>;
+    /// Keeps the browser's `User-Agent` with session `id` (already cleaned,
+    /// see [`crate::session::clean_user_agent`]); nothing if it is gone.
+    fn label_session(&self, id: &str, user_agent: &str) -> Result<()>;
     /// Ends a session; marks the user logged out when no live session is
     /// left; refuses legacy tokens of that user issued before `now`. Records
     /// `event` for the session's owner (its `username` is replaced by

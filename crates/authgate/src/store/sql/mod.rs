@@ -99,6 +99,10 @@ pub(crate) const SQLITE_MIGRATIONS: &[Migration] = &[
         version: 4,
         sql: include_str!("sqlite/0004_second_factors.sql"),
     },
+    Migration {
+        version: 5,
+        sql: include_str!("sqlite/0005_session_user_agent.sql"),
+    },
 ];
 
 /// The migrations of the state database beside a `config.yaml`
@@ -124,6 +128,10 @@ pub(crate) const STATE_MIGRATIONS: &[Migration] = &[
         version: 4,
         sql: include_str!("state/0004_second_factors.sql"),
     },
+    Migration {
+        version: 5,
+        sql: include_str!("sqlite/0005_session_user_agent.sql"),
+    },
 ];
 
 /// PostgreSQL's migrations, oldest first.
@@ -147,6 +155,10 @@ pub(crate) const POSTGRES_MIGRATIONS: &[Migration] = &[
     Migration {
         version: 5,
         sql: include_str!("postgres/0005_second_factors.sql"),
+    },
+    Migration {
+        version: 6,
+        sql: include_str!("postgres/0006_session_user_agent.sql"),
     },
 ];
 
@@ -612,6 +624,9 @@ macro_rules! impl_store_via_ops {
             }
             fn session(&self, id: &str) -> $crate::Result<Option<$crate::session::Session>> {
                 $crate::store::sql::ops::session(&self.$field, id)
+            }
+            fn label_session(&self, id: &str, user_agent: &str) -> $crate::Result<()> {
+                $crate::store::sql::ops::label_session(&self.$field, id, user_agent)
             }
             fn touch_session(&self, id: &str, now: f64) -> $crate::Result<()> {
                 $crate::store::sql::ops::touch_session(&self.$field, id, now)

@@ -46,7 +46,7 @@ macro_rules! user_columns {
 /// The `sessions` columns [`session_from_row`] reads, in its order.
 macro_rules! session_columns {
     () => {
-        "id, username, created, expires, last_seen, credential"
+        "id, username, created, expires, last_seen, credential, user_agent"
     };
 }
 
@@ -244,6 +244,7 @@ pub(super) fn session_from_row(row: &Row) -> Result<Session> {
         expires: row.f64(3)?,
         last_seen: row.f64(4)?,
         credential: row.opt_text(5)?,
+        user_agent: row.opt_text(6)?,
     })
 }
 
@@ -392,11 +393,11 @@ pub(super) fn upsert_lockout(tx: &mut dyn Tx, key: &str, state: &LockState) -> R
 /// Stores `session` under `owner` (its lower-cased username).
 pub(super) fn upsert_session(tx: &mut dyn Tx, session: &Session, owner: &str) -> Result<()> {
     tx.defer(
-        "INSERT INTO sessions (id, username, created, expires, last_seen, credential) \
-         VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (id) DO UPDATE SET \
+        "INSERT INTO sessions (id, username, created, expires, last_seen, credential, \
+         user_agent) VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (id) DO UPDATE SET \
          username = excluded.username, created = excluded.created, \
          expires = excluded.expires, last_seen = excluded.last_seen, \
-         credential = excluded.credential",
+         credential = excluded.credential, user_agent = excluded.user_agent",
         &[
             Param::Text(&session.id),
             Param::Text(owner),
@@ -404,6 +405,7 @@ pub(super) fn upsert_session(tx: &mut dyn Tx, session: &Session, owner: &str) ->
             Param::real("session expires", session.expires)?,
             Param::real("session last_seen", session.last_seen)?,
             Param::opt_text(session.credential.as_deref()),
+            Param::opt_text(session.user_agent.as_deref()),
         ],
     )
 }
@@ -1168,6 +1170,16 @@ pub(crate) fn open_session(
         upsert_session(tx, session, &key)
     });
     opened
+}
+
+pub(crate) fn label_session(db: &impl Database, id: &str, user_agent: &str) -> Result<()> {
+    db.write(|tx| {
+        tx.relax_durability()?;
+        tx.defer(
+            "UPDATE sessions SET user_agent = $2 WHERE id = $1",
+            &[Param::Text(id), Param::Text(user_agent)],
+        )
+    })
 }
 
 pub(crate) fn touch_session(db: &impl Database, id: &str, now: f64) -> Result<()> {
