@@ -962,6 +962,13 @@ impl Store for DocStore {
         Ok(())
     }
 
+    fn clear_failures(&self, username: &str) -> Result<()> {
+        let key = username.to_lowercase();
+        self.state_db()?.clear_failures(&key)?;
+        self.state_changed(&key);
+        Ok(())
+    }
+
     /// Kept in the state database, never in the YAML the app reloads.
     fn second_factors(&self, username: &str) -> Result<SecondFactors> {
         self.state_db()?.second_factors(&username.to_lowercase())

@@ -464,6 +464,11 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     fn user_count(&self) -> Result<usize>;
     /// Sets (or with `None` clears) a lock on the user, whatever the failures.
     fn set_lock(&self, username: &str, until: Option<f64>) -> Result<()>;
+    /// Clears the user's failed attempts and the lock they set, as opening
+    /// a session does (an operator's lock stays): a logged-in user typed
+    /// their right password again (a re-authentication, counted before its
+    /// check like any attempt).
+    fn clear_failures(&self, username: &str) -> Result<()>;
     /// Whether a login may store the user's hash again at a higher cost
     /// ([`Store::store_hashes`]). A database may; a `config.yaml` is not
     /// rewritten by a login, and in dict mode the app's dict would then

@@ -707,6 +707,9 @@ macro_rules! impl_store_via_ops {
             fn set_lock(&self, username: &str, until: Option<f64>) -> $crate::Result<()> {
                 $crate::store::sql::ops::set_lock(&self.$field, username, until)
             }
+            fn clear_failures(&self, username: &str) -> $crate::Result<()> {
+                $crate::store::sql::ops::clear_failures(&self.$field, username)
+            }
             fn second_factors(
                 &self,
                 username: &str,

@@ -1645,6 +1645,31 @@ pub(crate) fn set_pending_password(
     })
 }
 
+/// See [`Store::clear_failures`](crate::store::Store::clear_failures): what
+/// [`open_session`] does to the failures, without a session.
+pub(crate) fn clear_failures(db: &impl Database, username: &str) -> Result<()> {
+    let key = username.to_lowercase();
+    db.write(|tx| {
+        tx.relax_durability()?;
+        if tx.keeps_users() {
+            tx.defer(
+                "UPDATE users SET failed_login_attempts = 0 WHERE username = $1",
+                &[Param::Text(&key)],
+            )?;
+        }
+        tx.defer(
+            "DELETE FROM lockouts WHERE username = $1 AND disabled_until IS NULL",
+            &[Param::Text(&key)],
+        )?;
+        tx.execute(
+            "UPDATE lockouts SET failures = 0, window_start = NULL, locked_until = NULL \
+             WHERE username = $1",
+            &[Param::Text(&key)],
+        )?;
+        Ok(())
+    })
+}
+
 pub(crate) fn set_lock(db: &impl Database, username: &str, until: Option<f64>) -> Result<()> {
     if let Some(t) = until {
         check_time("lock end", t)?;
