@@ -105,9 +105,12 @@ export default function ({ data, parentElement, setTriggerValue }) {
   if (!button) {
     button = document.createElement("button");
     button.type = "button";
+    // A key (Material Symbols "passkey"), drawn: no emoji font needed.
+    button.innerHTML = '<svg viewBox="0 -960 960 960" aria-hidden="true">'
+      + '<path d="__KEY_PATH__"/></svg><span></span>';
     parentElement.appendChild(button);
   }
-  button.textContent = data.label;
+  button.querySelector("span").textContent = data.label;
   button.dataset.ceremony = data.ceremony;
   const supported = !!(window.PublicKeyCredential && navigator.credentials);
   button.disabled = !supported;
@@ -128,10 +131,23 @@ export default function ({ data, parentElement, setTriggerValue }) {
 }
 """
 
+#: Material Symbols' "passkey" icon (Apache License 2.0), as an SVG path.
+_KEY_PATH = (
+    "M120-160v-112q0-34 17.5-62.5T184-378q62-31 126-46.5T440-440q20 0 40 1.5t40 4.5"
+    "q-4 58 21 109.5t73 84.5v80H120Zm600 120-60-60v-186q-44-13-72-49.5T560-420"
+    "q0-58 41-99t99-41q58 0 99 41t41 99q0 45-25.5 80T760-292l40 40-60 60 60 60-80 80Z"
+    "m-280-520q-66 0-113-47t-47-113q0-66 47-113t113-47q66 0 113 47t47 113q0 66-47 113"
+    "t-113 47Zm260 140q17 0 28.5-11.5T740-460q0-17-11.5-28.5T700-500q-17 0-28.5 11.5"
+    "T660-460q0 17 11.5 28.5T700-420Z"
+)
+
 _CSS = """
 button {
+  display: inline-flex;
+  align-items: center;
+  gap: 0.5rem;
   font-family: var(--st-font, "Source Sans Pro", sans-serif);
-  font-size: 1rem;
+  font-size: 0.875rem;
   line-height: 1.6;
   padding: 0.25rem 0.75rem;
   min-height: 2.5rem;
@@ -141,7 +157,7 @@ button {
   border-radius: var(--st-button-radius, var(--st-base-radius, 0.5rem));
   cursor: pointer;
 }
-button::before { content: "🔑 "; }
+button svg { width: 1.1em; height: 1.1em; fill: currentColor; flex: none; }
 button:hover:not(:disabled) {
   border-color: var(--st-primary-color, rgb(255, 75, 75));
   color: var(--st-primary-color, rgb(255, 75, 75));
@@ -149,7 +165,9 @@ button:hover:not(:disabled) {
 button:disabled { cursor: not-allowed; opacity: 0.6; }
 """
 
-_button = st.components.v2.component("authgate_passkey", js=_JS, css=_CSS)
+_button = st.components.v2.component(
+    "authgate_passkey", js=_JS.replace("__KEY_PATH__", _KEY_PATH), css=_CSS
+)
 
 #: What the browser's refusals mean to the user.
 _BROWSER_ERRORS = {
@@ -389,7 +407,9 @@ class PasskeyWidgets:
             held = None
         self._show_flash(slot)
         if held is None:
-            form = st.form(key=slot)
+            # In a slot, so that the form leaves the page once the ceremony begins.
+            form_slot = st.empty()
+            form = form_slot.form(key=slot)
             form.subheader(self._t("Add a passkey"))
             label = form.text_input(
                 self._t("Name of the passkey"),
@@ -414,6 +434,7 @@ class PasskeyWidgets:
                 raise ResetError(self._t(str(e))) from None
             held = {"ceremony": ceremony, "options": options, "id": secrets.token_hex(8)}
             st.session_state[f"{_CEREMONY}-{slot}"] = held
+            form_slot.empty()
         # In a slot, so that the button leaves the page once the passkey is stored.
         area = st.empty()
         with area.container():
