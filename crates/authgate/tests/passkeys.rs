@@ -862,6 +862,10 @@ fn names_limits_renames_and_removal(f: &Fixture) {
         refusal(auth.rename_passkey("bob", &phone.id(), "Mine")),
         PasskeyRefusal::NotFound
     );
+    assert_eq!(
+        refusal(auth.rename_passkey("nobody", &phone.id(), "Mine")),
+        PasskeyRefusal::NotFound
+    );
     let names: Vec<String> = auth
         .passkeys("ann")
         .unwrap()

@@ -1126,7 +1126,9 @@ impl Store for DocStore {
         event: Option<&AuditEvent>,
     ) -> Result<PasskeyChange> {
         let key = username.to_lowercase();
-        self.require_user(&key)?;
+        if !self.has_user(&key)? {
+            return Ok(PasskeyChange::NotFound);
+        }
         let change = self
             .state_db()?
             .rename_passkey(&key, credential_id, name, None)?;
