@@ -8,6 +8,7 @@ __version__: str
 CODE_TTL: float
 RESET_LINK_TTL: float
 VERIFY_LINK_TTL: float
+PASSKEY_CEREMONY_TTL: float
 
 class AuthgateError(Exception): ...
 class InvalidCredentials(AuthgateError): ...
@@ -198,6 +199,46 @@ class Authenticator:
     def has_totp(self, username: str) -> bool: ...
     def disable_totp(self, username: str, password: str) -> None: ...
     def regenerate_recovery_codes(self, username: str, password: str) -> list[str]: ...
+    def begin_passkey_enrolment(
+        self,
+        username: str,
+        password: str,
+        name: str,
+        origin: str,
+        rp_id: str | None = None,
+    ) -> tuple[PasskeyCeremony, str]:
+        """Starts adding a passkey after the password: the ceremony to keep
+        and the options (JSON) for ``navigator.credentials.create``."""
+    def finish_passkey_enrolment(
+        self, ceremony: PasskeyCeremony, username: str, response: str
+    ) -> dict[str, Any]: ...
+    def passkeys(self, username: str) -> list[dict[str, Any]]:
+        """The user's passkeys, oldest first: ``credential_id``, ``name``,
+        ``rp_id``, ``created``, ``last_used``."""
+    def any_passkeys(self) -> bool: ...
+    def rename_passkey(self, username: str, credential_id: str, name: str) -> None: ...
+    def remove_passkey(self, username: str, credential_id: str, password: str) -> None: ...
+    def begin_passkey_login(
+        self,
+        origin: str,
+        rp_id: str | None = None,
+        challenge: TotpChallenge | None = None,
+    ) -> tuple[PasskeyCeremony, str]:
+        """Starts a passkey sign-in (passwordless, or the second step of the
+        login ``challenge`` waits for): the ceremony and the options (JSON)
+        for ``navigator.credentials.get``."""
+    def finish_passkey_login(
+        self,
+        ceremony: PasskeyCeremony,
+        response: str,
+        *,
+        max_login_attempts: int | None = None,
+        max_concurrent_users: int | None = None,
+        single_session: bool = False,
+    ) -> LoginResult: ...
+    def finish_passkey_second_factor(
+        self, challenge: TotpChallenge, ceremony: PasskeyCeremony, response: str
+    ) -> LoginResult: ...
     def login_with_email_code(
         self,
         username: str,
@@ -228,6 +269,25 @@ class TotpChallenge:
     def username(self) -> str: ...
     @property
     def expires(self) -> float: ...
+    @property
+    def totp(self) -> bool: ...
+    @property
+    def passkey(self) -> bool: ...
+
+@final
+class PasskeyCeremony:
+    @property
+    def kind(self) -> Literal["enrol", "sign-in", "second-factor"]: ...
+    @property
+    def username(self) -> str | None: ...
+    @property
+    def origin(self) -> str: ...
+    @property
+    def rp_id(self) -> str: ...
+    @property
+    def expires(self) -> float: ...
+    @property
+    def spent(self) -> bool: ...
 
 @final
 class CodeChallenge:

@@ -36,6 +36,7 @@ from .i18n import Labels, Translator, check_language
 from .legacy import LOGIN_LOCATIONS, split_form_name
 from .mailing import Templates, resolve_mailer
 from .pages import PageGuards
+from .passkeys import PasskeyWidgets
 from .totp import TotpWidgets
 from .validator import NistValidator, Validator
 
@@ -54,7 +55,15 @@ _STATE_KEYS = ("name", "authentication_status", "username", "email", "roles", "l
 Location = Literal["main", "sidebar", "unrendered"]
 
 
-class Authenticate(AccountWidgets, AdminPanel, DeviceSessions, GuestLogin, PageGuards, TotpWidgets):
+class Authenticate(
+    AccountWidgets,
+    AdminPanel,
+    DeviceSessions,
+    GuestLogin,
+    PageGuards,
+    TotpWidgets,
+    PasskeyWidgets,
+):
     """Login, logout and the re-authentication cookie, as in streamlit-authenticator.
 
     ``credentials`` is the path of a ``config.yaml`` file (its ``cookie``
@@ -85,7 +94,10 @@ class Authenticate(AccountWidgets, AdminPanel, DeviceSessions, GuestLogin, PageG
     ``cookie_mode`` (``"script"``, the default, writes the cookie from the
     page as 0.4.2 does; ``"httponly"`` has authgate's routes set it
     ``HttpOnly`` — serve the app with ``st.App(..., routes=authgate.routes())``,
-    or this raises ``AuthenticateError``).
+    or this raises ``AuthenticateError``), ``passkey_rp_id`` (the domain
+    passkeys are made for, e.g. ``"example.com"`` for an app at
+    ``app.example.com``; default: the page's host, or ``app_url``'s — see
+    :mod:`authgate.passkeys`).
     """
 
     def __init__(
@@ -339,6 +351,10 @@ class Authenticate(AccountWidgets, AdminPanel, DeviceSessions, GuestLogin, PageG
             )
             if logged_in:
                 slot.empty()
+        self._passkey_sign_in(
+            location, fields, key, max_concurrent_users, max_login_attempts, single_session,
+            callback,
+        )  # fmt: skip
 
     def logout(
         self,

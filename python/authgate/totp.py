@@ -38,7 +38,8 @@ class TotpWidgets:
     # ---- the login's second step ---------------------------------------------------
 
     def _await_totp(self: Authenticate, key: str, challenge: _core.TotpChallenge) -> None:
-        """Keeps a login waiting for its code; the form asks for it next."""
+        """Keeps a login waiting for its code (or passkey); the form asks
+        for it next."""
         st.session_state[f"{_CHALLENGE}-{key}"] = challenge
         st.rerun()
 
@@ -49,13 +50,23 @@ class TotpWidgets:
         key: str,
         callback: Callable[[dict[str, Any]], Any] | None,
     ) -> bool:
-        """In place of the login form while a login waits for its code;
-        ``True`` while it does (or once it opened the session)."""
+        """In place of the login form while a login waits for its code (or
+        one of the user's passkeys: a button above the code form, or alone
+        for a user without an authenticator app); ``True`` while it does
+        (or once it opened the session)."""
         state_key = f"{_CHALLENGE}-{key}"
         challenge = st.session_state.get(state_key)
         if challenge is None:
             return False
         container = st.sidebar if location == "sidebar" else st
+        if challenge.passkey:
+            # A user with a passkey may use it (see authgate.passkeys).
+            self._passkey_second_factor(location, fields, key, challenge, callback)
+            if not challenge.totp:
+                if container.button(fields.get("Cancel", "Cancel"), key=f"{key}-passkey-cancel"):
+                    del st.session_state[state_key]
+                    st.rerun()
+                return True
         form = container.form(key=f"{key}-totp")
         form.subheader(fields.get("Authenticator code", "Authenticator code"))
         code = form.text_input(

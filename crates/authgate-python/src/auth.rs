@@ -5,6 +5,7 @@ use authgate::admin::NewAccount;
 use authgate::auth::{self, AuthConfig, LoginRequest};
 use authgate::email_code::{CodePurpose, IssuedCode};
 use authgate::factor_policy::FactorPolicy;
+use authgate::passkey::PasskeyLoginRequest;
 use authgate::second_factor::PasswordStep;
 use authgate::throttle::ThrottlePolicy;
 use authgate::token::TokenKey;
@@ -15,6 +16,7 @@ use pyo3::types::PyDict;
 
 use crate::code::{CodeChallenge, TotpChallenge};
 use crate::errors::IntoPyResult;
+use crate::passkey::{passkey_dict, PasskeyCeremony};
 use crate::store::Store;
 
 /// The outcome of a successful login.
@@ -281,6 +283,151 @@ impl Authenticator {
     ) -> PyResult<Vec<String>> {
         py.detach(|| self.inner.regenerate_recovery_codes(username, password))
             .py_err()
+    }
+
+    /// Starts adding a passkey named `name` to `username` after their
+    /// `password`, for the page at `origin` (RP id `rp_id`, default its
+    /// host): the ceremony to keep and the options (JSON) for the browser's
+    /// `navigator.credentials.create`.
+    #[pyo3(signature = (username, password, name, origin, rp_id = None))]
+    fn begin_passkey_enrolment(
+        &self,
+        py: Python<'_>,
+        username: &str,
+        password: &str,
+        name: &str,
+        origin: &str,
+        rp_id: Option<&str>,
+    ) -> PyResult<(PasskeyCeremony, String)> {
+        let (ceremony, options) = py
+            .detach(|| {
+                let rp = self.inner.relying_party(origin, rp_id)?;
+                self.inner
+                    .begin_passkey_enrolment(username, password, name, &rp)
+            })
+            .py_err()?;
+        Ok((PasskeyCeremony::new(ceremony), options))
+    }
+
+    /// Stores the passkey of the browser's `response` (JSON) to an
+    /// enrolment ceremony of `username`; returns it as the list shows it.
+    fn finish_passkey_enrolment<'py>(
+        &self,
+        py: Python<'py>,
+        ceremony: &PasskeyCeremony,
+        username: &str,
+        response: &str,
+    ) -> PyResult<Bound<'py, PyDict>> {
+        let info = py
+            .detach(|| {
+                ceremony.with(|c| self.inner.finish_passkey_enrolment(c, username, response))
+            })
+            .py_err()?;
+        passkey_dict(py, &info)
+    }
+
+    /// The user's passkeys, oldest first: dicts of `credential_id`, `name`,
+    /// `rp_id`, `created`, `last_used`.
+    fn passkeys<'py>(&self, py: Python<'py>, username: &str) -> PyResult<Vec<Bound<'py, PyDict>>> {
+        let list = py.detach(|| self.inner.passkeys(username)).py_err()?;
+        list.iter().map(|p| passkey_dict(py, p)).collect()
+    }
+
+    /// Whether any user has a passkey.
+    fn any_passkeys(&self, py: Python<'_>) -> PyResult<bool> {
+        py.detach(|| self.inner.any_passkeys()).py_err()
+    }
+
+    /// Renames the user's passkey.
+    fn rename_passkey(
+        &self,
+        py: Python<'_>,
+        username: &str,
+        credential_id: &str,
+        name: &str,
+    ) -> PyResult<()> {
+        py.detach(|| self.inner.rename_passkey(username, credential_id, name))
+            .py_err()
+    }
+
+    /// Removes the user's passkey, after their password.
+    fn remove_passkey(
+        &self,
+        py: Python<'_>,
+        username: &str,
+        credential_id: &str,
+        password: &str,
+    ) -> PyResult<()> {
+        py.detach(|| self.inner.remove_passkey(username, credential_id, password))
+            .py_err()
+    }
+
+    /// Starts a passkey sign-in for the page at `origin`: passwordless, or
+    /// the second step of the login `challenge` waits for. The ceremony to
+    /// keep and the options (JSON) for `navigator.credentials.get`.
+    #[pyo3(signature = (origin, rp_id = None, challenge = None))]
+    fn begin_passkey_login(
+        &self,
+        py: Python<'_>,
+        origin: &str,
+        rp_id: Option<&str>,
+        challenge: Option<&TotpChallenge>,
+    ) -> PyResult<(PasskeyCeremony, String)> {
+        let (ceremony, options) = py
+            .detach(|| {
+                let rp = self.inner.relying_party(origin, rp_id)?;
+                match challenge {
+                    Some(challenge) => {
+                        challenge.with(|c| self.inner.begin_passkey_login(&rp, Some(c)))
+                    }
+                    None => self.inner.begin_passkey_login(&rp, None),
+                }
+            })
+            .py_err()?;
+        Ok((PasskeyCeremony::new(ceremony), options))
+    }
+
+    /// Signs in with the passkey of the browser's `response` to a
+    /// passwordless ceremony; raises `CodeRefused`, `AccountLocked`,
+    /// `TooManyUsers` or `SessionExists`.
+    #[pyo3(signature = (ceremony, response, *, max_login_attempts = None, max_concurrent_users = None, single_session = false))]
+    fn finish_passkey_login(
+        &self,
+        py: Python<'_>,
+        ceremony: &PasskeyCeremony,
+        response: &str,
+        max_login_attempts: Option<u32>,
+        max_concurrent_users: Option<u32>,
+        single_session: bool,
+    ) -> PyResult<LoginResult> {
+        let req = PasskeyLoginRequest {
+            max_login_attempts,
+            max_concurrent_users,
+            single_session,
+        };
+        let login = py
+            .detach(|| ceremony.with(|c| self.inner.finish_passkey_login(c, response, &req)))
+            .py_err()?;
+        login_result(py, login)
+    }
+
+    /// Opens the session of a `TotpChallenge` with the passkey of the
+    /// browser's `response` to its second-step ceremony.
+    fn finish_passkey_second_factor(
+        &self,
+        py: Python<'_>,
+        challenge: &TotpChallenge,
+        ceremony: &PasskeyCeremony,
+        response: &str,
+    ) -> PyResult<LoginResult> {
+        let login = py
+            .detach(|| {
+                challenge.with(|t| {
+                    ceremony.with(|c| self.inner.finish_passkey_second_factor(t, c, response))
+                })
+            })
+            .py_err()?;
+        login_result(py, login)
     }
 
     /// Logs in from a cookie token; raises `TokenRefused` if it is no good.

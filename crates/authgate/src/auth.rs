@@ -280,15 +280,19 @@ impl Authenticator {
     /// count. A locked account is refused even with the right password
     /// until the lock ends.
     ///
-    /// A user with an authenticator app (TOTP) never logs in by password
-    /// alone: refused with `SecondFactorRefusal::Required`
-    /// ([`SecondFactorRefusal`]); use
+    /// A user with an authenticator app (TOTP) or a passkey never logs in
+    /// by password alone: refused with `SecondFactorRefusal::Required` (or
+    /// `PasskeyRequired`, [`SecondFactorRefusal`]); use
     /// [`Authenticator::login_with_totp`].
     pub fn login(&self, req: &LoginRequest<'_>) -> Result<Login> {
         match self.login_with_totp(req)? {
             PasswordStep::LoggedIn(login) => Ok(*login),
-            PasswordStep::NeedsCode(_) => {
-                Err(Error::SecondFactorRefused(SecondFactorRefusal::Required))
+            PasswordStep::NeedsCode(challenge) => {
+                Err(Error::SecondFactorRefused(if challenge.totp() {
+                    SecondFactorRefusal::Required
+                } else {
+                    SecondFactorRefusal::PasskeyRequired
+                }))
             }
         }
     }

@@ -54,6 +54,12 @@ pub enum Error {
     #[error("{0}")]
     SecondFactorRefused(crate::second_factor::SecondFactorRefusal),
 
+    /// A passkey ceremony was refused: a response that does not verify or
+    /// cannot be read, a spent or expired ceremony, or a change to the
+    /// user's passkeys that cannot be made ([`crate::passkey`]).
+    #[error("{0}")]
+    PasskeyRefused(crate::passkey::PasskeyRefusal),
+
     /// A mailed reset link that is forged, expired or used ([`crate::link`]).
     #[error("This link {0}: request a new one")]
     LinkRefused(&'static str),

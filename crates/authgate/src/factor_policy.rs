@@ -55,7 +55,8 @@ impl FactorPolicy {
 
 impl Authenticator {
     /// Whether `username` must set up a second factor before using the
-    /// app: the policy names them and they have none. Unknown users owe
+    /// app: the policy names them and they have neither an authenticator
+    /// app nor a passkey. Unknown users owe
     /// nothing (they cannot be logged in).
     pub fn must_enroll_second_factor(&self, username: &str) -> Result<bool> {
         let policy = self.factor_policy();
@@ -69,7 +70,9 @@ impl Authenticator {
         if !policy.applies_to(user.roles.as_deref()) {
             return Ok(false);
         }
-        Ok(self.store().second_factors(&key)?.totp.is_none())
+        // Recovery codes alone are not a factor: they come with an app.
+        let factors = self.store().second_factors(&key)?;
+        Ok(factors.totp.is_none() && factors.passkeys.is_empty())
     }
 }
 

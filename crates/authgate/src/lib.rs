@@ -16,7 +16,8 @@
 //! - [`lockout`] and [`session`] are the rules for failed attempts and sessions.
 //! - [`email_code`] issues and checks the codes mailed by `two_factor_auth`.
 //! - [`totp`] and [`second_factor`] are the authenticator-app second factor
-//!   with its recovery codes.
+//!   with its recovery codes; [`passkey`] is WebAuthn (webauthn-rs): passkey
+//!   sign-in, and passkeys as the second step of a password login.
 //! - [`link`] signs and checks the password-reset links `forgot_password` mails.
 //! - [`oidc`] is OpenID Connect guest login: PKCE, state, nonce, signed ID tokens.
 //! - [`captcha`] draws captcha pictures and checks answers against a salted digest.
@@ -51,6 +52,7 @@ pub mod link;
 pub mod lockout;
 pub mod mail;
 pub mod oidc;
+pub mod passkey;
 pub mod password;
 pub mod password_policy;
 mod percent;

@@ -54,7 +54,8 @@
 //! - `lockouts`, `sessions` (indexed by user, expiry and last use),
 //!   `pending_passwords`, `revoked_before`, `throttles` (the guessing
 //!   brake's counters, [`crate::throttle`]), `second_factors` and
-//!   `recovery_codes` ([`crate::second_factor`]): authgate's state.
+//!   `recovery_codes` ([`crate::second_factor`]), `passkeys`
+//!   ([`crate::passkey`], keyed by credential id): authgate's state.
 //! - `preauthorized_emails`: the registration allow-list, in order, with
 //!   folded keys; the `preauthorized_list` setting says whether the store
 //!   keeps a list at all.
@@ -68,6 +69,7 @@ pub(crate) mod export;
 pub(crate) mod import;
 mod json;
 pub(crate) mod ops;
+pub(crate) mod passkeys;
 
 use crate::error::{Error, Result};
 use crate::percent::percent_decode;
@@ -103,6 +105,10 @@ pub(crate) const SQLITE_MIGRATIONS: &[Migration] = &[
         version: 5,
         sql: include_str!("sqlite/0005_session_user_agent.sql"),
     },
+    Migration {
+        version: 6,
+        sql: include_str!("sqlite/0006_passkeys.sql"),
+    },
 ];
 
 /// The migrations of the state database beside a `config.yaml`
@@ -132,6 +138,10 @@ pub(crate) const STATE_MIGRATIONS: &[Migration] = &[
         version: 5,
         sql: include_str!("sqlite/0005_session_user_agent.sql"),
     },
+    Migration {
+        version: 6,
+        sql: include_str!("state/0006_passkeys.sql"),
+    },
 ];
 
 /// PostgreSQL's migrations, oldest first.
@@ -159,6 +169,10 @@ pub(crate) const POSTGRES_MIGRATIONS: &[Migration] = &[
     Migration {
         version: 6,
         sql: include_str!("postgres/0006_session_user_agent.sql"),
+    },
+    Migration {
+        version: 7,
+        sql: include_str!("postgres/0007_passkeys.sql"),
     },
 ];
 
@@ -730,6 +744,9 @@ macro_rules! impl_store_via_ops {
             fn set_lock(&self, username: &str, until: Option<f64>) -> $crate::Result<()> {
                 $crate::store::sql::ops::set_lock(&self.$field, username, until)
             }
+            fn clear_failures(&self, username: &str) -> $crate::Result<()> {
+                $crate::store::sql::ops::clear_failures(&self.$field, username)
+            }
             fn second_factors(
                 &self,
                 username: &str,
@@ -793,6 +810,82 @@ macro_rules! impl_store_via_ops {
                 event: Option<&$crate::store::AuditEvent>,
             ) -> $crate::Result<bool> {
                 $crate::store::sql::ops::remove_second_factors(&self.$field, username, event)
+            }
+            fn remove_totp(
+                &self,
+                username: &str,
+                event: Option<&$crate::store::AuditEvent>,
+            ) -> $crate::Result<bool> {
+                $crate::store::sql::ops::remove_totp(&self.$field, username, event)
+            }
+            fn any_passkeys(&self) -> $crate::Result<bool> {
+                $crate::store::sql::passkeys::any_passkeys(&self.$field)
+            }
+            fn passkey_by_credential(
+                &self,
+                credential_id: &str,
+            ) -> $crate::Result<Option<(String, $crate::store::StoredPasskey)>> {
+                $crate::store::sql::passkeys::passkey_by_credential(&self.$field, credential_id)
+            }
+            fn add_passkey(
+                &self,
+                username: &str,
+                passkey: &$crate::store::StoredPasskey,
+                limit: usize,
+                event: Option<&$crate::store::AuditEvent>,
+            ) -> $crate::Result<$crate::store::PasskeyChange> {
+                $crate::store::sql::passkeys::add_passkey(
+                    &self.$field,
+                    username,
+                    passkey,
+                    limit,
+                    event,
+                )
+            }
+            fn use_passkey(
+                &self,
+                username: &str,
+                credential_id: &str,
+                counter: u32,
+                passkey: &str,
+                now: f64,
+            ) -> $crate::Result<bool> {
+                $crate::store::sql::passkeys::use_passkey(
+                    &self.$field,
+                    username,
+                    credential_id,
+                    counter,
+                    passkey,
+                    now,
+                )
+            }
+            fn rename_passkey(
+                &self,
+                username: &str,
+                credential_id: &str,
+                name: &str,
+                event: Option<&$crate::store::AuditEvent>,
+            ) -> $crate::Result<$crate::store::PasskeyChange> {
+                $crate::store::sql::passkeys::rename_passkey(
+                    &self.$field,
+                    username,
+                    credential_id,
+                    name,
+                    event,
+                )
+            }
+            fn remove_passkey(
+                &self,
+                username: &str,
+                credential_id: &str,
+                event: Option<&$crate::store::AuditEvent>,
+            ) -> $crate::Result<bool> {
+                $crate::store::sql::passkeys::remove_passkey(
+                    &self.$field,
+                    username,
+                    credential_id,
+                    event,
+                )
             }
             fn record_event(&self, event: &$crate::store::AuditEvent) -> $crate::Result<()> {
                 $crate::store::sql::ops::record_event(&self.$field, event)
