@@ -163,13 +163,12 @@ fn facts(store: &dyn Store) -> Facts {
 
 // ---- helper child ------------------------------------------------------------------
 
-/// Entry point of a child that holds a lock until its stdin closes; does
-/// nothing in a normal test run.
+/// Entry point of a child that holds a lock until its stdin closes,
+/// spawned by [`lock_holder`].
 #[test]
+#[ignore = "a child process, spawned by the lock-holder tests"]
 fn lock_holder_child() {
-    let Ok(spec) = std::env::var(CHILD_ENV) else {
-        return;
-    };
+    let spec = robust::child_spec(CHILD_ENV);
     let (kind, path) = spec.split_once('|').expect("kind|path");
     match kind {
         "yaml-lock" => {
@@ -210,7 +209,7 @@ fn lock_holder_child() {
 
 fn lock_holder(role: &str, path: &Path, dir: &Path) -> ChildProc {
     let mut child = ChildProc::spawn(
-        "lock_holder_child",
+        &robust::test_name(module_path!(), "lock_holder_child"),
         CHILD_ENV,
         &format!("{role}|{}", path.display()),
         &dir.join(format!("{role}-stderr.txt")),

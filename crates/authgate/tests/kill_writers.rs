@@ -138,12 +138,11 @@ my_app_setting: kept
 
 // ---- the child ---------------------------------------------------------------------
 
-/// Entry point of a child writer; does nothing in a normal test run.
+/// Entry point of a child writer, spawned by the kill rounds.
 #[test]
+#[ignore = "a child process, spawned by the kill rounds"]
 fn writer_child() {
-    let Ok(spec) = std::env::var(CHILD_ENV) else {
-        return;
-    };
+    let spec = robust::child_spec(CHILD_ENV);
     let parts: Vec<&str> = spec.split('|').collect();
     let [kind, location, ack_path, start] = parts[..] else {
         panic!("bad child spec {spec:?}");
@@ -388,7 +387,7 @@ fn kill_writers(kind: Kind, rounds: usize, seed: u64) {
         let context = format!("round {round} (seed {seed:#x}, kill after {delay} ms)");
         let ack_path = logs.join(format!("acks-{round}.log"));
         let mut child = ChildProc::spawn(
-            "writer_child",
+            &robust::test_name(module_path!(), "writer_child"),
             CHILD_ENV,
             &format!("{k}|{child_location}|{}|{start}", ack_path.display()),
             &logs.join(format!("stderr-{round}.txt")),
