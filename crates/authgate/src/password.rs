@@ -397,7 +397,7 @@ fn is_unicode_decimal(c: char) -> bool {
 }
 
 /// Code point ranges of category Nd in Unicode 14.0 (CPython 3.11's
-/// `unicodedata`). `tests/password_vectors.rs` checks both ends of each range
+/// `unicodedata`). `tests/it/password_vectors.rs` checks both ends of each range
 /// against Python.
 const UNICODE_14_ND: [(u32, u32); 62] = [
     (0x0030, 0x0039),

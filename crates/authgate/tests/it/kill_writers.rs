@@ -22,13 +22,12 @@
 //! delays are reproducible from the seed; where each kill lands is not (it
 //! depends on the machine), which is the point: every outcome is checked.
 
-mod robust;
-mod support;
-
 use std::collections::BTreeSet;
 use std::path::Path;
 use std::time::Duration;
 
+use crate::robust::{self, AckLog, ChildProc, Kind, Rng, HASH};
+use crate::support;
 use authgate::lockout::LockoutPolicy;
 use authgate::session::Session;
 use authgate::store::document::{Document, Layout};
@@ -36,7 +35,6 @@ use authgate::store::{
     DocStore, NewUser, OpenOptions, PostgresStore, SessionLimits, SqliteStore, Store, UserUpdate,
 };
 use authgate::yaml::{self, Value};
-use robust::{AckLog, ChildProc, Kind, Rng, HASH};
 
 /// Selects the child role and carries its spec.
 const CHILD_ENV: &str = "AUTHGATE_KILL_WRITERS_CHILD";

@@ -5,12 +5,12 @@
 //! each child counts failures (kept in the state database beside the file)
 //! and adds users (kept in the file) through its own store.
 
-mod robust;
-
 use std::path::Path;
 
 use authgate::lockout::LockoutPolicy;
 use authgate::store::{DocStore, NewUser, OpenOptions, Store, UserUpdate};
+
+use crate::robust;
 
 const CHILD_ENV: &str = "AUTHGATE_TEST_WRITER";
 const WRITES: u32 = 40;

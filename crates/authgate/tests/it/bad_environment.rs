@@ -17,9 +17,6 @@
 //! The full-disk tests mount a tmpfs and so need root (CI runs as root); run
 //! as anyone else they fail, saying so, rather than skip.
 
-mod robust;
-mod support;
-
 use std::collections::BTreeMap;
 use std::fs::File;
 use std::io::Write;
@@ -27,6 +24,8 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Duration;
 
+use crate::robust::{self, ChildProc, HASH};
+use crate::support;
 use authgate::lockout::LockoutPolicy;
 use authgate::session::Session;
 use authgate::store::document::{Document, Layout};
@@ -37,7 +36,6 @@ use authgate::store::{
 };
 use authgate::yaml;
 use authgate::Error;
-use robust::{ChildProc, HASH};
 
 /// Selects the helper-child role and carries its spec.
 const CHILD_ENV: &str = "AUTHGATE_BAD_ENVIRONMENT_CHILD";

@@ -20,11 +20,10 @@
 //! each last name is the last acknowledged one; every closed session is gone,
 //! its user logged out and its old tokens revoked; no session is left.
 
-mod robust;
-mod support;
-
 use std::path::Path;
 
+use crate::robust::{self, AckLog, ChildProc, Kind, HASH};
+use crate::support;
 use authgate::lockout::LockoutPolicy;
 use authgate::session::Session;
 use authgate::store::document::{Document, Layout};
@@ -32,7 +31,6 @@ use authgate::store::{
     DocStore, NewUser, OpenOptions, PostgresStore, SessionLimits, SqliteStore, UserUpdate,
 };
 use authgate::yaml::{self, Value};
-use robust::{AckLog, ChildProc, Kind, HASH};
 
 /// Child processes writing at once.
 const WRITERS: usize = 8;

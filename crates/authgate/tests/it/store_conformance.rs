@@ -18,9 +18,6 @@
 //!
 //! PostgreSQL comes from `support` (a server started for this binary).
 
-mod robust;
-mod support;
-
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::sync::{Arc, Barrier};
@@ -35,6 +32,9 @@ use authgate::store::{
 };
 use authgate::yaml::{self, Map, Value};
 use authgate::Error;
+
+use crate::robust;
+use crate::support;
 
 const HASH_A: &str = "$2b$04$abcdefghijklmnopqrstuu5Ud6HTuKGO0vDcD8bBx6W6Hg1Yc2oTu";
 const HASH_B: &str = "$2b$04$bbcdefghijklmnopqrstuu5Ud6HTuKGO0vDcD8bBx6W6Hg1Yc2oTu";
@@ -2017,7 +2017,7 @@ fn postgres_import_of_many_users_counts_exactly() {
 
 /// Prints how long importing `AUTHGATE_IMPORT_USERS` users (100,000 by
 /// default) takes in each SQL store; asserts only the count. Run by hand:
-/// `cargo test --release -p authgate --test store_conformance -- --ignored
+/// `cargo test --release -p authgate --test it -- --ignored
 /// --nocapture import_timing`.
 #[test]
 #[ignore = "a measurement, run by hand"]
