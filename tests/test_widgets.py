@@ -109,7 +109,7 @@ def mode(request: pytest.FixtureRequest, config_path: Path, cookie_name: str) ->
     if request.param == "sqlite":
         url = f"sqlite://{config_path.with_name('auth.db')}"
     elif request.param == "postgres":
-        url = request.getfixturevalue("pg_server").fresh_database()
+        url = request.getfixturevalue("pg_server").fresh_database("widgets")
     return Mode(request.param, config_path, cookie_name, url)
 
 

@@ -21,7 +21,7 @@ GOOD_PW = "Str0ng!pass"
 
 @pytest.fixture
 def replicas(pg_server, tmp_path: Path):
-    url = pg_server.fresh_database()
+    url = pg_server.fresh_database("replicas")
     _core.Store.import_config(url, yaml.dump(make_config()))
     servers = [
         Server(ROOT / "examples" / "app.py", url, AUTHGATE_DEMO_CAPTCHA="0") for _ in range(2)
