@@ -1,9 +1,32 @@
 #!/usr/bin/env bash
 # Runs every check: formatting, lints, Rust tests, Python tests (widgets,
 # interop with streamlit-authenticator 0.4.2, headless-Chromium browser tests).
+#
+# scripts/test.sh --quick is the fast tier for the edit-test loop (a few
+# minutes once built): formatting and ruff, the Rust unit tests in a debug
+# build, and pytest without the browser and PostgreSQL tests. It skips
+# clippy, the Rust integration tests (tests/it, yaml_pyyaml), doctests,
+# Chromium and PostgreSQL, so it does not need `--browser` set-up. Anything
+# after the flag goes to pytest.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 VENV="${AUTHGATE_VENV:-$PWD/.venv}"
+
+if [ "${1:-}" = "--quick" ]; then
+    shift
+    scripts/setup.sh
+    export PYO3_PYTHON="$VENV/bin/python"
+    echo "== cargo fmt"; cargo fmt --all -- --check
+    echo "== ruff"; "$VENV/bin/ruff" check python tests examples bench
+    "$VENV/bin/ruff" format --check python tests examples bench
+    echo "== cargo test (unit tests, debug)"; cargo test --workspace --lib --bins --quiet
+    # The CLI tests in pytest run this debug binary instead of a release build.
+    echo "== cargo build (the CLI, debug)"; cargo build --workspace --bins --quiet
+    echo "== pytest (not browser, not postgres)"
+    AUTHGATE_CLI="$PWD/target/debug/authgate" \
+        "$VENV/bin/python" -m pytest -q -m "not browser and not postgres" tests "$@"
+    exit 0
+fi
 
 scripts/setup.sh --browser
 export PYO3_PYTHON="$VENV/bin/python"

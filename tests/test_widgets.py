@@ -103,7 +103,9 @@ class Mode:
         return state(submit(at, username, password), "authentication_status")
 
 
-@pytest.fixture(params=["path", "dict", "sqlite", "postgres"])
+@pytest.fixture(
+    params=["path", "dict", "sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
+)
 def mode(request: pytest.FixtureRequest, config_path: Path, cookie_name: str) -> Mode:
     url = ""
     if request.param == "sqlite":

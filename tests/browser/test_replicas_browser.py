@@ -15,7 +15,7 @@ from tests.browser.conftest import ROOT, Server
 from tests.browser.test_login_browser import COOKIE, cookie_jar, log_in, wait_for_cookie
 from tests.conftest import make_config
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.postgres]
 GOOD_PW = "Str0ng!pass"
 
 
