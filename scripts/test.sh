@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Runs every check: formatting, lints, Rust tests, Python tests (widgets,
-# interop with streamlit-authenticator 0.4.2, headless-Chromium browser tests).
+# Runs every check: formatting, lints, Rust tests, the wheel (built, installed
+# without Rust, the demo logged in to from it), Python tests (widgets, interop
+# with streamlit-authenticator 0.4.2, headless-Chromium browser tests).
 #
 # scripts/test.sh --quick is the fast tier for the edit-test loop (a few
 # minutes once built): formatting and ruff, the Rust unit tests in a debug
@@ -36,4 +37,8 @@ echo "== cargo clippy"; cargo clippy --workspace --all-targets --quiet -- -D war
 echo "== ruff"; "$VENV/bin/ruff" check python tests examples bench
 "$VENV/bin/ruff" format --check python tests examples bench
 echo "== cargo test"; cargo test --workspace --release --quiet
-echo "== pytest"; "$VENV/bin/python" -m pytest -q tests "$@"
+# The wheel a user installs, in a clean venv without Rust; the browser test
+# test_wheel_browser.py logs in to the demo started from it.
+echo "== wheel"; scripts/wheel.sh "$PWD/target/wheel-venv"
+echo "== pytest"
+AUTHGATE_WHEEL_VENV="$PWD/target/wheel-venv" "$VENV/bin/python" -m pytest -q tests "$@"
