@@ -4,6 +4,59 @@ from collections.abc import Mapping
 from os import PathLike
 from typing import Any, Literal, final
 
+# What the extension module exports (pyo3 lists every name it adds);
+# stubtest checks the two agree.
+__all__ = [
+    "CODE_TTL",
+    "PASSKEY_CEREMONY_TTL",
+    "RESET_LINK_TTL",
+    "VERIFY_LINK_TTL",
+    "AccountLocked",
+    "Authenticator",
+    "AuthgateError",
+    "CodeChallenge",
+    "CodeRefused",
+    "ConfigError",
+    "EmailError",
+    "EmailTaken",
+    "EmailUnverified",
+    "GuestLoginResult",
+    "InvalidCredentials",
+    "InvalidInput",
+    "LinkRefused",
+    "LoginResult",
+    "Mailer",
+    "NotAuthorized",
+    "NotPreauthorized",
+    "OidcClient",
+    "OidcError",
+    "PasskeyCeremony",
+    "PasswordTooLong",
+    "SessionExists",
+    "Store",
+    "StoreError",
+    "TokenRefused",
+    "TooManyAttempts",
+    "TooManyUsers",
+    "TotpChallenge",
+    "UserNotFound",
+    "UsernameTaken",
+    "WrongCode",
+    "__version__",
+    "captcha_with_answer",
+    "check_captcha",
+    "cookie_key_weakness",
+    "hash_password",
+    "hash_passwords",
+    "is_hash",
+    "new_browser_binding",
+    "new_captcha",
+    "oauth2_settings",
+    "page_access",
+    "password_strength",
+    "verify_password",
+]
+
 __version__: str
 CODE_TTL: float
 RESET_LINK_TTL: float
@@ -78,8 +131,8 @@ class LoginResult:
 
 @final
 class Authenticator:
-    def __init__(
-        self,
+    def __new__(
+        cls,
         store: Store,
         cookie_key: str,
         cookie_expiry_days: float = 30.0,
@@ -94,7 +147,7 @@ class Authenticator:
         totp_key: str | None = None,
         totp_issuer: str | None = None,
         require_2fa: bool | list[str] | None = None,
-    ) -> None: ...
+    ) -> Authenticator: ...
     def login(
         self,
         username: str,
@@ -323,7 +376,7 @@ class GuestLoginResult:
 
 @final
 class OidcClient:
-    def __init__(self, name: str | None, settings: Mapping[str, Any]) -> None: ...
+    def __new__(cls, name: str | None, settings: Mapping[str, Any]) -> OidcClient: ...
     def begin(self, binding: str) -> tuple[str, str, float]: ...
     def state_owner(self, state: str) -> Literal["this", "other", "unknown"]: ...
     def guest_login(
@@ -345,7 +398,7 @@ class OidcClient:
 class Mailer:
     """Sends mail through one SMTP server (``smtp[s]://`` URL or ``smtp:`` dict)."""
 
-    def __init__(self, config: str | dict[str, Any]) -> None: ...
+    def __new__(cls, config: str | dict[str, Any]) -> Mailer: ...
     def send(self, to: str, subject: str, text: str, html: str | None = None) -> None: ...
     @staticmethod
     def recipient(name: str, address: str) -> str: ...

@@ -241,7 +241,7 @@ class Authenticate(
         location: Location = "main",
         max_concurrent_users: int | None = None,
         max_login_attempts: int | None = None,
-        fields: dict[str, str] | None = None,
+        fields: Mapping[str, str] | None = None,
         captcha: bool = False,
         single_session: bool = False,
         clear_on_submit: bool = False,
@@ -305,7 +305,7 @@ class Authenticate(
     def _render_login_form(
         self,
         location: str,
-        fields: dict[str, str],
+        fields: Labels,
         captcha: bool,
         clear_on_submit: bool,
         key: str,
@@ -369,7 +369,7 @@ class Authenticate(
             raise LogoutError("User must be logged in to use the logout button")
         if location not in ("main", "sidebar", "unrendered"):
             raise ValueError("Location must be one of 'main' or 'sidebar' or 'unrendered'")
-        width = "stretch" if use_container_width else "content"
+        width: Literal["stretch", "content"] = "stretch" if use_container_width else "content"
         if location == "unrendered":
             clicked = True
         else:
@@ -500,7 +500,7 @@ class Authenticate(
         self._rerun_unless_dict_mode()
         return True
 
-    def _verify_from_link(self, location: str, fields: dict[str, str]) -> None:
+    def _verify_from_link(self, location: str, fields: Mapping[str, str]) -> None:
         """Takes a verification link (``register_user(verify_email=True)``)
         opened on this page; ``LoginError`` if it does not work."""
         token = str(st.query_params.get(links.VERIFY_PARAM))

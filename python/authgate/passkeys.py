@@ -33,7 +33,7 @@ import time
 from collections.abc import Callable, Mapping
 from contextlib import nullcontext
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import streamlit as st
 from streamlit.errors import StreamlitDuplicateElementKey
@@ -217,7 +217,7 @@ class PasskeyWidgets:
         if held is not None:
             ceremony: _core.PasskeyCeremony = held["ceremony"]
             if not ceremony.spent and time.time() < ceremony.expires - _MARGIN:
-                return held
+                return cast(dict[str, Any], held)
         ceremony, options = begin()
         held = {"ceremony": ceremony, "options": options, "id": secrets.token_hex(8)}
         st.session_state[f"{_CEREMONY}-{slot}"] = held

@@ -8,7 +8,8 @@
 //!
 //! Concurrency: threads of one process for every store, and for the SQL
 //! stores also several processes — this test binary re-run as children
-//! (selected by an environment variable) — each writing through its own store.
+//! (an ignored test selected by name, its role in an environment variable;
+//! see `robust`) — each writing through its own store.
 //! Every acknowledged change must be there at the end, counts exact.
 //!
 //! Then bad input: unknown URL schemes, an unreachable server, a missing
@@ -17,11 +18,8 @@
 //!
 //! PostgreSQL comes from `support` (a server started for this binary).
 
-mod support;
-
 use std::collections::BTreeMap;
 use std::path::Path;
-use std::process::{Command, Stdio};
 use std::sync::{Arc, Barrier};
 
 use authgate::lockout::{LockState, LockoutPolicy};
@@ -34,6 +32,9 @@ use authgate::store::{
 };
 use authgate::yaml::{self, Map, Value};
 use authgate::Error;
+
+use crate::robust;
+use crate::support;
 
 const HASH_A: &str = "$2b$04$abcdefghijklmnopqrstuu5Ud6HTuKGO0vDcD8bBx6W6Hg1Yc2oTu";
 const HASH_B: &str = "$2b$04$bbcdefghijklmnopqrstuu5Ud6HTuKGO0vDcD8bBx6W6Hg1Yc2oTu";
@@ -1619,12 +1620,11 @@ fn racing_writers_get_exactly_one_answer(f: &Fixture) {
 const CHILD_ENV: &str = "AUTHGATE_CONFORMANCE_CHILD";
 const PROCESSES: usize = 4;
 
-/// Entry point of a child writer; does nothing in a normal test run.
+/// Entry point of a child writer, spawned by `processes_never_lose_updates`.
 #[test]
+#[ignore = "a child process, spawned by the *_processes_never_lose_updates tests"]
 fn child_process_writer() {
-    let Ok(spec) = std::env::var(CHILD_ENV) else {
-        return;
-    };
+    let spec = robust::child_spec(CHILD_ENV);
     let mut parts = spec.splitn(3, '|');
     let (kind, index, location) = (
         parts.next().expect("kind"),
@@ -1640,6 +1640,7 @@ fn child_process_writer() {
         "postgres" => Box::new(PostgresStore::connect(location).expect("connect")),
         other => panic!("unknown store kind {other}"),
     };
+    robust::announce_ready();
     // Two threads per process: contention inside and across processes.
     std::thread::scope(|scope| {
         for t in 0..2 {
@@ -1652,19 +1653,20 @@ fn child_process_writer() {
 fn processes_never_lose_updates(f: &Fixture, kind: &str) {
     let writers = PROCESSES * 2;
     add_writers(f.store(), writers);
-    let exe = std::env::current_exe().expect("test binary");
-    let children: Vec<_> = (0..PROCESSES)
+    let logs = tempfile::tempdir().expect("a directory for the writers' stderr");
+    let mut children: Vec<_> = (0..PROCESSES)
         .map(|i| {
-            Command::new(&exe)
-                .args(["child_process_writer", "--exact", "--test-threads=1"])
-                .env(CHILD_ENV, format!("{kind}|{i}|{}", f.location))
-                .stdout(Stdio::null())
-                .spawn()
-                .expect("spawn a writer")
+            robust::ChildProc::spawn(
+                &robust::test_name(module_path!(), "child_process_writer"),
+                CHILD_ENV,
+                &format!("{kind}|{i}|{}", f.location),
+                &logs.path().join(format!("stderr-{i}.txt")),
+                &format!("{kind} writer {i}"),
+            )
         })
         .collect();
-    for mut child in children {
-        assert!(child.wait().expect("wait").success(), "a writer failed");
+    for child in &mut children {
+        child.wait_success();
     }
     check_writers(f.store(), writers);
 }
@@ -2089,7 +2091,7 @@ fn postgres_import_of_many_users_counts_exactly() {
 
 /// Prints how long importing `AUTHGATE_IMPORT_USERS` users (100,000 by
 /// default) takes in each SQL store; asserts only the count. Run by hand:
-/// `cargo test --release -p authgate --test store_conformance -- --ignored
+/// `cargo test --release -p authgate --test it -- --ignored
 /// --nocapture import_timing`.
 #[test]
 #[ignore = "a measurement, run by hand"]

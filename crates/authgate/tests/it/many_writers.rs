@@ -20,11 +20,10 @@
 //! each last name is the last acknowledged one; every closed session is gone,
 //! its user logged out and its old tokens revoked; no session is left.
 
-mod robust;
-mod support;
-
 use std::path::Path;
 
+use crate::robust::{self, AckLog, ChildProc, Kind, HASH};
+use crate::support;
 use authgate::lockout::LockoutPolicy;
 use authgate::session::Session;
 use authgate::store::document::{Document, Layout};
@@ -32,7 +31,6 @@ use authgate::store::{
     DocStore, NewUser, OpenOptions, PostgresStore, SessionLimits, SqliteStore, UserUpdate,
 };
 use authgate::yaml::{self, Value};
-use robust::{AckLog, ChildProc, Kind, HASH};
 
 /// Child processes writing at once.
 const WRITERS: usize = 8;
@@ -113,12 +111,11 @@ fn seed_document() -> Document {
 
 // ---- the child ---------------------------------------------------------------------
 
-/// Entry point of a child writer; does nothing in a normal test run.
+/// Entry point of a child writer, spawned by the writer races.
 #[test]
+#[ignore = "a child process, spawned by the writer races"]
 fn writer_child() {
-    let Ok(spec) = std::env::var(CHILD_ENV) else {
-        return;
-    };
+    let spec = robust::child_spec(CHILD_ENV);
     let parts: Vec<&str> = spec.split('|').collect();
     let [kind, index, location, ack_path, steps] = parts[..] else {
         panic!("bad child spec {spec:?}");
@@ -212,7 +209,7 @@ fn many_writers(kind: Kind, steps: usize) {
                 ack_path(i).display()
             );
             ChildProc::spawn(
-                "writer_child",
+                &robust::test_name(module_path!(), "writer_child"),
                 CHILD_ENV,
                 &spec,
                 &dir.path().join(format!("stderr-{i}.txt")),

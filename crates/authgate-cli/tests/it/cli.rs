@@ -1,8 +1,6 @@
 //! `authgate hash`, `check` and `--help`, run as a user would run them.
 
-mod common;
-
-use common::{authgate, authgate_with_env, sqlite_url, write_rich_config};
+use crate::common::{authgate, authgate_with_env, sqlite_url, write_rich_config};
 
 #[test]
 fn hash_reads_passwords_from_stdin_and_prints_bcrypt_hashes() {

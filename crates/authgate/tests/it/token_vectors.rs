@@ -37,7 +37,7 @@ struct Encoded {
 }
 
 fn fixture() -> Fixture {
-    serde_json::from_str(include_str!("fixtures/crypto/token_vectors.json"))
+    serde_json::from_str(include_str!("../fixtures/crypto/token_vectors.json"))
         .expect("fixture parses")
 }
 

@@ -57,7 +57,7 @@ struct IsHash {
 }
 
 fn fixture() -> Fixture {
-    serde_json::from_str(include_str!("fixtures/crypto/password_vectors.json"))
+    serde_json::from_str(include_str!("../fixtures/crypto/password_vectors.json"))
         .expect("fixture parses")
 }
 

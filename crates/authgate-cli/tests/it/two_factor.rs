@@ -3,14 +3,11 @@
 //! config.yaml keeps them in its state database, not in the file), reset
 //! by the operator with an audit event.
 
-mod common;
-#[path = "../../authgate/tests/support/mod.rs"]
-mod support;
-
 use std::path::Path;
 
+use crate::common::{authgate, sqlite_url, write_rich_config};
+use crate::support;
 use authgate::store::{PasskeyChange, SqliteStore, Store, StoredPasskey, StoredTotp};
-use common::{authgate, sqlite_url, write_rich_config};
 
 const SEALED: &str = "v1.sealed-secret-that-must-never-be-printed";
 const DIGESTS: [&str; 2] = ["digest-one-never-printed", "digest-two-never-printed"];

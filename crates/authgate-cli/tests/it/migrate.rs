@@ -2,16 +2,13 @@
 //! lost, idempotent, refusing conflicting targets, and never printing a
 //! database password. PostgreSQL is a real server the tests start.
 
-mod common;
-#[path = "../../authgate/tests/support/mod.rs"]
-mod support;
-
 use std::path::Path;
 
-use common::{
-    authgate, authgate_with_env, canonical, read_events, sqlite_url, write_events,
+use crate::common::{
+    self, authgate, authgate_with_env, canonical, read_events, sqlite_url, write_events,
     write_rich_config, Run,
 };
+use crate::support;
 
 /// Everything the rich config holds, as the summary counts it.
 const EVERYTHING: &str = "3 users, 2 pre-authorized emails, 4 settings, 2 sessions, \

@@ -3,10 +3,15 @@
 //! logs, a seeded random generator, and what each store holds, read past
 //! the store's own API where the API has no listing (sessions).
 //!
-//! A child is this test binary re-run with one test selected (`--exact`) and
-//! an environment variable telling that test which role to play. It prints
-//! [`READY`] on stdout once its store is open; the parent waits for that line
-//! before it starts the clock or the race.
+//! A child is this test binary re-run with one test selected (`--ignored
+//! --exact`) and an environment variable telling that test which role to
+//! play. Child entry points are `#[ignore]`d, so a normal run skips them
+//! instead of counting a test that did nothing as passed, and run without
+//! their variable they fail ([`child_spec`]). A child prints [`READY`] on
+//! stdout once its store is open; the parent waits for that line before it
+//! starts the clock or the race, and [`ChildProc::wait_success`] refuses a
+//! child that exited without printing it: a misspelt test name makes
+//! libtest run nothing and exit 0, which must not pass.
 
 #![allow(dead_code)]
 
@@ -211,6 +216,24 @@ pub fn read_acks(path: &Path) -> Vec<String> {
 
 // ---- child processes -----------------------------------------------------------------
 
+/// The name libtest gives test `func` of the module whose `module_path!()`
+/// is `module_path`: that path without the crate's name. The same whether
+/// the test file is a binary of its own or a module of a larger one.
+pub fn test_name(module_path: &str, func: &str) -> String {
+    match module_path.split_once("::") {
+        Some((_crate, module)) => format!("{module}::{func}"),
+        None => func.to_string(),
+    }
+}
+
+/// In a child: the spec its parent passed in `env`. Run by hand without
+/// it, the child fails instead of passing having done nothing.
+pub fn child_spec(env: &str) -> String {
+    std::env::var(env).unwrap_or_else(|_| {
+        panic!("a child process of another test, which sets {env}; run that test instead")
+    })
+}
+
 /// A child: this test binary running test `role` with `env=spec`.
 pub struct ChildProc {
     child: Child,
@@ -218,16 +241,26 @@ pub struct ChildProc {
     stdin: Option<ChildStdin>,
     stderr_path: PathBuf,
     what: String,
+    /// Whether the child printed [`READY`]: proof that the test ran.
+    ready: bool,
 }
 
 impl ChildProc {
-    /// Starts test `role` of this binary with `env` set to `spec`; its
-    /// stderr goes to `stderr_path`, shown if it fails.
+    /// Starts the ignored test `role` of this binary (its full libtest
+    /// name, see [`test_name`]) with `env` set to `spec`; its stderr goes
+    /// to `stderr_path`, shown if it fails.
     pub fn spawn(role: &str, env: &str, spec: &str, stderr_path: &Path, what: &str) -> Self {
         let exe = std::env::current_exe().expect("the test binary");
         let stderr = File::create(stderr_path).expect("create the child's stderr file");
         let mut child = Command::new(exe)
-            .args([role, "--exact", "--test-threads=1", "--nocapture", "-q"])
+            .args([
+                role,
+                "--ignored",
+                "--exact",
+                "--test-threads=1",
+                "--nocapture",
+                "-q",
+            ])
             .env(env, spec)
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
@@ -242,6 +275,7 @@ impl ChildProc {
             stdin,
             stderr_path: stderr_path.to_path_buf(),
             what: what.to_string(),
+            ready: false,
         }
     }
 
@@ -269,6 +303,7 @@ impl ChildProc {
                 );
             }
             if line.contains(READY) {
+                self.ready = true;
                 return;
             }
         }
@@ -295,7 +330,8 @@ impl ChildProc {
         self.child.wait().expect("reap the child")
     }
 
-    /// Waits for the child to exit and asserts it succeeded.
+    /// Waits for the child to exit and asserts it succeeded after it
+    /// printed [`READY`] (so the test really ran).
     pub fn wait_success(&mut self) {
         self.stdin = None;
         let mut rest = String::new();
@@ -306,6 +342,12 @@ impl ChildProc {
             "{} failed ({status}); its stderr:\n{}",
             self.what,
             self.stderr()
+        );
+        self.ready |= rest.lines().any(|l| l.contains(READY));
+        assert!(
+            self.ready,
+            "{} exited without running its test (no {READY} line); its stdout:\n{rest}",
+            self.what
         );
     }
 

@@ -4,19 +4,17 @@
 //! server, which has no TLS at all. What the server itself saw is read from
 //! `pg_stat_ssl` over its Unix socket.
 
-mod support;
-
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, OnceLock};
 
+use crate::support::{self, PgServer, PASSWORD};
 use authgate::account::{PreAuthorization, Registration};
 use authgate::auth::{AuthConfig, Authenticator, LoginRequest};
 use authgate::store::postgres::SslMode;
 use authgate::store::{PostgresStore, Store};
 use authgate::token::TokenKey;
-use support::{PgServer, PASSWORD};
 
 struct TlsServer {
     server: PgServer,

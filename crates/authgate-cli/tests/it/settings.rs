@@ -4,16 +4,13 @@
 //! SQLite, PostgreSQL and a config.yaml's `smtp:` section. (`authgate mail
 //! test` against a real SMTP server is tests/test_cli_mail.py.)
 
-mod common;
-#[path = "../../authgate/tests/support/mod.rs"]
-mod support;
-
 use std::collections::BTreeMap;
 use std::path::Path;
 
+use crate::common::{authgate, canonical, sqlite_url, write_rich_config, Run};
+use crate::support;
 use authgate::store::{SqliteStore, Store};
 use authgate::yaml::{self, Value};
-use common::{authgate, canonical, sqlite_url, write_rich_config, Run};
 
 const PASSWORD: &str = "smtp-pa55-s3cret";
 

@@ -22,13 +22,12 @@
 //! delays are reproducible from the seed; where each kill lands is not (it
 //! depends on the machine), which is the point: every outcome is checked.
 
-mod robust;
-mod support;
-
 use std::collections::BTreeSet;
 use std::path::Path;
 use std::time::Duration;
 
+use crate::robust::{self, AckLog, ChildProc, Kind, Rng, HASH};
+use crate::support;
 use authgate::lockout::LockoutPolicy;
 use authgate::session::Session;
 use authgate::store::document::{Document, Layout};
@@ -36,7 +35,6 @@ use authgate::store::{
     DocStore, NewUser, OpenOptions, PostgresStore, SessionLimits, SqliteStore, Store, UserUpdate,
 };
 use authgate::yaml::{self, Value};
-use robust::{AckLog, ChildProc, Kind, Rng, HASH};
 
 /// Selects the child role and carries its spec.
 const CHILD_ENV: &str = "AUTHGATE_KILL_WRITERS_CHILD";
@@ -138,12 +136,11 @@ my_app_setting: kept
 
 // ---- the child ---------------------------------------------------------------------
 
-/// Entry point of a child writer; does nothing in a normal test run.
+/// Entry point of a child writer, spawned by the kill rounds.
 #[test]
+#[ignore = "a child process, spawned by the kill rounds"]
 fn writer_child() {
-    let Ok(spec) = std::env::var(CHILD_ENV) else {
-        return;
-    };
+    let spec = robust::child_spec(CHILD_ENV);
     let parts: Vec<&str> = spec.split('|').collect();
     let [kind, location, ack_path, start] = parts[..] else {
         panic!("bad child spec {spec:?}");
@@ -389,7 +386,7 @@ fn kill_writers(kind: Kind, rounds: usize, seed: u64) {
         let context = format!("round {round} (seed {seed:#x}, kill after {delay} ms)");
         let ack_path = logs.join(format!("acks-{round}.log"));
         let mut child = ChildProc::spawn(
-            "writer_child",
+            &robust::test_name(module_path!(), "writer_child"),
             CHILD_ENV,
             &format!("{k}|{child_location}|{}|{start}", ack_path.display()),
             &logs.join(format!("stderr-{round}.txt")),

@@ -1,15 +1,16 @@
 //! Two processes writing one config.yaml at once never lose an update.
 //!
-//! The test re-runs this test binary as child processes (selected by an
-//! environment variable); each child counts failures (kept in the state
-//! database beside the file) and adds users (kept in the file) through its
-//! own store.
+//! The test re-runs this test binary as child processes (an ignored test
+//! selected by name, its role in an environment variable; see `robust`);
+//! each child counts failures (kept in the state database beside the file)
+//! and adds users (kept in the file) through its own store.
 
 use std::path::Path;
-use std::process::{Command, Stdio};
 
 use authgate::lockout::LockoutPolicy;
 use authgate::store::{DocStore, NewUser, OpenOptions, Store, UserUpdate};
+
+use crate::robust;
 
 const CHILD_ENV: &str = "AUTHGATE_TEST_WRITER";
 const WRITES: u32 = 40;
@@ -34,14 +35,15 @@ credentials:
 my_app_setting: kept
 ";
 
-/// Entry point of a child writer; does nothing in a normal test run.
+/// Entry point of a child writer, spawned by
+/// `two_processes_never_lose_each_others_updates`.
 #[test]
+#[ignore = "a child process, spawned by two_processes_never_lose_each_others_updates"]
 fn child_writer() {
-    let Ok(spec) = std::env::var(CHILD_ENV) else {
-        return;
-    };
+    let spec = robust::child_spec(CHILD_ENV);
     let (path, own_user) = spec.split_once('|').expect("path|user");
     let store = DocStore::open_file(Path::new(path), OpenOptions::default()).expect("open");
+    robust::announce_ready();
     let policy = LockoutPolicy::new(None);
     for i in 0..WRITES {
         let now = 1_000_000.0 + f64::from(i);
@@ -76,20 +78,21 @@ fn two_processes_never_lose_each_others_updates() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("config.yaml");
     std::fs::write(&path, CONFIG).unwrap();
-    let exe = std::env::current_exe().unwrap();
-    let children: Vec<_> = ["alice", "bob"]
+    let logs = tempfile::tempdir().unwrap();
+    let mut children: Vec<_> = ["alice", "bob"]
         .iter()
         .map(|user| {
-            Command::new(&exe)
-                .args(["child_writer", "--exact", "--test-threads=1"])
-                .env(CHILD_ENV, format!("{}|{user}", path.display()))
-                .stdout(Stdio::null())
-                .spawn()
-                .unwrap()
+            robust::ChildProc::spawn(
+                &robust::test_name(module_path!(), "child_writer"),
+                CHILD_ENV,
+                &format!("{}|{user}", path.display()),
+                &logs.path().join(format!("{user}-stderr.txt")),
+                &format!("{user}'s writer"),
+            )
         })
         .collect();
-    for mut child in children {
-        assert!(child.wait().unwrap().success(), "a writer failed");
+    for child in &mut children {
+        child.wait_success();
     }
     let store = DocStore::open_file(&path, OpenOptions::default()).unwrap();
     let count = |user: &str| store.lock_state(user).unwrap().failures;
@@ -182,4 +185,20 @@ fn a_writer_never_trusts_a_repeated_fingerprint() {
         "{text}"
     );
     assert!(text.contains("last_name: Changed"), "{text}");
+}
+
+/// A misspelt child name makes libtest run no test and exit 0: the parent
+/// must not take that for a child that did its work.
+#[test]
+fn a_child_that_ran_no_test_is_refused() {
+    let logs = tempfile::tempdir().unwrap();
+    let mut child = robust::ChildProc::spawn(
+        &robust::test_name(module_path!(), "no_such_child"),
+        CHILD_ENV,
+        "unused",
+        &logs.path().join("stderr.txt"),
+        "a misnamed child",
+    );
+    let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| child.wait_success()));
+    assert!(outcome.is_err(), "a child that ran nothing was accepted");
 }

@@ -3,8 +3,6 @@
 //! file (factors in its state database), SQLite and PostgreSQL (a real
 //! server from `support`).
 
-mod support;
-
 use std::path::Path;
 use std::sync::{Arc, Barrier};
 
@@ -18,6 +16,8 @@ use authgate::store::{
 use authgate::token::TokenKey;
 use authgate::totp::{self, TotpSecret};
 use authgate::{yaml, Error};
+
+use crate::support;
 
 /// A time on a step boundary plus 10 s: steps are 30 s.
 const T0: f64 = 1_700_000_010.0;

@@ -1,11 +1,9 @@
 //! `authgate users …` and `authgate audit`, on a config.yaml and on a
 //! SQLite database: the same commands give the same answers.
 
-mod common;
-
 use std::path::Path;
 
-use common::{authgate, write_rich_config, Run};
+use crate::common::{self, authgate, write_rich_config, Run};
 
 /// The stores every test runs on: the rich config itself, and a SQLite
 /// database migrated from it.

@@ -1,8 +1,6 @@
 //! The security review's attacks (issue #11), each performed against every
 //! store — dict mode, config.yaml, SQLite, PostgreSQL — and each refused.
 
-mod support;
-
 use std::path::Path;
 use std::sync::{Arc, Barrier};
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -14,6 +12,8 @@ use authgate::store::{DocStore, OpenOptions, PostgresStore, SqliteStore, Store};
 use authgate::token::{self, Claims, TokenKey};
 use authgate::yaml;
 use authgate::Error;
+
+use crate::support;
 
 const KEY: &str = "a-cookie-key-of-32-bytes-or-more-0123456789";
 

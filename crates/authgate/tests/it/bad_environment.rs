@@ -17,9 +17,6 @@
 //! The full-disk tests mount a tmpfs and so need root (CI runs as root); run
 //! as anyone else they fail, saying so, rather than skip.
 
-mod robust;
-mod support;
-
 use std::collections::BTreeMap;
 use std::fs::File;
 use std::io::Write;
@@ -27,6 +24,8 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Duration;
 
+use crate::robust::{self, ChildProc, HASH};
+use crate::support;
 use authgate::lockout::LockoutPolicy;
 use authgate::session::Session;
 use authgate::store::document::{Document, Layout};
@@ -37,7 +36,6 @@ use authgate::store::{
 };
 use authgate::yaml;
 use authgate::Error;
-use robust::{ChildProc, HASH};
 
 /// Selects the helper-child role and carries its spec.
 const CHILD_ENV: &str = "AUTHGATE_BAD_ENVIRONMENT_CHILD";
@@ -164,13 +162,12 @@ fn facts(store: &dyn Store) -> Facts {
 
 // ---- helper child ------------------------------------------------------------------
 
-/// Entry point of a child that holds a lock until its stdin closes; does
-/// nothing in a normal test run.
+/// Entry point of a child that holds a lock until its stdin closes,
+/// spawned by [`lock_holder`].
 #[test]
+#[ignore = "a child process, spawned by the lock-holder tests"]
 fn lock_holder_child() {
-    let Ok(spec) = std::env::var(CHILD_ENV) else {
-        return;
-    };
+    let spec = robust::child_spec(CHILD_ENV);
     let (kind, path) = spec.split_once('|').expect("kind|path");
     match kind {
         "yaml-lock" => {
@@ -211,7 +208,7 @@ fn lock_holder_child() {
 
 fn lock_holder(role: &str, path: &Path, dir: &Path) -> ChildProc {
     let mut child = ChildProc::spawn(
-        "lock_holder_child",
+        &robust::test_name(module_path!(), "lock_holder_child"),
         CHILD_ENV,
         &format!("{role}|{}", path.display()),
         &dir.join(format!("{role}-stderr.txt")),

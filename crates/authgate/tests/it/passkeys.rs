@@ -5,8 +5,8 @@
 //! attestations and assertions, the wrong origin or RP id, a replayed or
 //! foreign challenge, a counter that goes back, another user's credential.
 
-mod soft_authenticator;
-mod support;
+use crate::soft_authenticator::{Lie, SoftAuthenticator};
+use crate::support;
 
 use std::path::Path;
 use std::sync::Arc;
@@ -21,7 +21,6 @@ use authgate::store::document::{Document, Layout};
 use authgate::store::{DocStore, OpenOptions, PostgresStore, SqliteStore, Store};
 use authgate::token::TokenKey;
 use authgate::{yaml, Error};
-use soft_authenticator::{Lie, SoftAuthenticator};
 
 const T0: f64 = 1_700_000_000.0;
 const KEY: &str = "passkey-test-key-0123456789abcdef-0123";
