@@ -100,7 +100,8 @@ pub enum Error {
     /// The config file or store is missing.
     #[error("config file not found: {}", .0.display())]
     ConfigNotFound(PathBuf),
-    /// The YAML text could not be parsed; line and column are 1-based.
+    /// The YAML text could not be loaded ([`crate::yaml::SyntaxError`]);
+    /// line and column are 1-based.
     #[error("{}: YAML syntax error at line {line}, column {column}: {message}", path.display())]
     YamlSyntax {
         /// File the text came from (`<dict>` in dict mode).
@@ -177,6 +178,19 @@ impl Error {
         Error::Io {
             path: path.into(),
             source,
+        }
+    }
+}
+
+impl From<crate::yaml::SyntaxError> for Error {
+    /// The YAML crate has its own error; here it becomes
+    /// [`Error::YamlSyntax`], field for field, with the same message.
+    fn from(e: crate::yaml::SyntaxError) -> Self {
+        Error::YamlSyntax {
+            path: e.path,
+            line: e.line,
+            column: e.column,
+            message: e.message,
         }
     }
 }

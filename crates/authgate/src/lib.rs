@@ -20,7 +20,7 @@
 //! - [`link`] signs and checks the password-reset links `forgot_password` mails.
 //! - [`oidc`] is OpenID Connect guest login: PKCE, state, nonce, signed ID tokens.
 //! - [`captcha`] draws captcha pictures and checks answers against a salted digest.
-//! - [`yaml`] reads and writes YAML exactly as PyYAML does.
+//! - [`yaml`] (the `authgate-yaml` crate) reads and writes YAML exactly as PyYAML does.
 //!
 //! ```no_run
 //! use std::sync::Arc;
@@ -60,6 +60,6 @@ pub mod throttle;
 pub mod token;
 pub mod totp;
 pub mod user;
-pub mod yaml;
+pub use authgate_yaml as yaml;
 
 pub use error::{Error, Result};

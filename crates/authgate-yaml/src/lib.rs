@@ -3,7 +3,7 @@
 //! streamlit-authenticator keeps its configuration in a YAML file that
 //! Python reads with `yaml.load(f, Loader=yaml.SafeLoader)` and writes with
 //! `yaml.dump(config, f, default_flow_style=False, allow_unicode=True)`.
-//! This module does both the same way, so either side can write the file
+//! This crate does both the same way, so either side can write the file
 //! and the other reads back exactly what was meant:
 //!
 //! * [`parse()`] resolves plain scalars with PyYAML's YAML 1.1 rules (`yes`
@@ -15,7 +15,7 @@
 //!   double-quoted scalars, the same folding of long lines.
 //!
 //! ```
-//! use authgate::yaml::{emit, parse, Value};
+//! use authgate_yaml::{emit, parse, Value};
 //! use std::path::Path;
 //!
 //! let text = "cookie: {expiry_days: 30, name: yes}\nroles: [admin]\n";
@@ -29,8 +29,21 @@
 //!     emit(&config),
 //!     "cookie:\n  expiry_days: 30\n  key: 'yes'\n  name: true\nroles:\n- admin\n"
 //! );
-//! # Ok::<(), authgate::error::Error>(())
+//! # Ok::<(), authgate_yaml::SyntaxError>(())
 //! ```
+//!
+//! It is its own crate (the authgate core re-exports it as `authgate::yaml`)
+//! because it is a format library with its own oracle, PyYAML, and its own
+//! tests, not an authentication rule. It holds what a config file needs and
+//! PyYAML can produce; it is not meant to grow features beyond that.
+//!
+//! How the parts fit: [`parse()`] runs `reader` (PyYAML's refusals of
+//! control characters), the `saphyr-parser` events, `compose` (anchors,
+//! depth and copy limits), `tags`/`resolve`/`construct` (YAML 1.1 scalars
+//! into values) and `mapping` (merge keys, duplicate keys). [`emit()`] uses
+//! `key_order` (Python's sort of dict keys), `scalar_style` (which quoting a
+//! string allows), `float_repr` and `timestamp` (Python's `repr` and
+//! `isoformat`) and `writer` (indentation and folding).
 //!
 //! Known differences from PyYAML:
 //!
@@ -49,23 +62,27 @@
 //!   written in insertion order, as PyYAML does; NaN keys, which Python
 //!   sorts erratically, also keep insertion order.
 
-mod analysis;
+#![warn(missing_docs)]
+
 mod bigint;
 mod compose;
 mod construct;
 mod emit;
+mod error;
 mod float_repr;
+mod key_order;
 mod mapping;
 mod parse;
-mod pyorder;
+mod quoted_breaks;
 mod reader;
-mod rescan;
 mod resolve;
+mod scalar_style;
 mod tags;
 mod timestamp;
 mod value;
 mod writer;
 
 pub use emit::emit;
+pub use error::SyntaxError;
 pub use parse::{parse, MAX_ALIAS_COPY, MAX_DEPTH};
 pub use value::{Map, Value};

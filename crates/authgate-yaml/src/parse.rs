@@ -13,7 +13,7 @@
 use super::compose::{Composer, SourceChars};
 use super::reader::prepare;
 use super::value::Value;
-use crate::error::{Error, Result};
+use crate::error::{Result, SyntaxError};
 use saphyr_parser::Parser;
 use std::path::Path;
 
@@ -32,7 +32,7 @@ pub const MAX_ALIAS_COPY: usize = 10_000_000;
 ///
 /// # Errors
 ///
-/// [`Error::YamlSyntax`], with `origin` as the path and a 1-based line and
+/// A [`SyntaxError`], with `origin` as the path and a 1-based line and
 /// column, for: syntax errors; more than one document; tags `SafeLoader`
 /// refuses, or accepts but that have no [`Value`] (`!!binary`, `!!set`,
 /// `!!omap`, `!!pairs`, recursive aliases); values invalid for their tag
@@ -41,7 +41,7 @@ pub const MAX_ALIAS_COPY: usize = 10_000_000;
 /// 4300 digits (Python's limit); and control characters PyYAML's reader
 /// refuses.
 pub fn parse(text: &str, origin: &Path) -> Result<Value> {
-    let prepared = prepare(text).map_err(|u| Error::YamlSyntax {
+    let prepared = prepare(text).map_err(|u| SyntaxError {
         path: origin.to_path_buf(),
         line: u.line,
         column: u.column,

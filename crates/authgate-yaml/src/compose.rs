@@ -7,12 +7,12 @@
 use super::construct::construct;
 use super::mapping::{build_map, Entry, Node};
 use super::parse::{MAX_ALIAS_COPY, MAX_DEPTH};
-use super::rescan::rescan_quoted;
+use super::quoted_breaks::rescan_quoted;
 use super::tags::{
     check_collection_tag, no_constructor, resolve_scalar, CollectionKind, Resolved, CORE,
 };
 use super::value::Value;
-use crate::error::{Error, Result};
+use crate::error::{Result, SyntaxError};
 use saphyr_parser::{Event, Marker, ScalarStyle, Span};
 use std::borrow::Cow;
 use std::collections::HashMap;
@@ -47,7 +47,7 @@ enum Body {
 }
 
 /// The source text by character, for re-reading quoted scalars that hold
-/// U+2028/U+2029 (see [`super::rescan`]).
+/// U+2028/U+2029 (see [`super::quoted_breaks`]).
 pub(crate) struct SourceChars(Vec<char>);
 
 impl SourceChars {
@@ -94,9 +94,9 @@ impl<'a> Composer<'a> {
         self.root.unwrap_or(Value::Null)
     }
 
-    /// A [`Error::YamlSyntax`] at `mark`.
-    pub(crate) fn error_at(&self, mark: Marker, message: String) -> Error {
-        Error::YamlSyntax {
+    /// A [`SyntaxError`] at `mark`.
+    pub(crate) fn error_at(&self, mark: Marker, message: String) -> SyntaxError {
+        SyntaxError {
             path: self.origin.to_path_buf(),
             line: mark.line(),
             column: mark.col() + 1,
@@ -229,7 +229,7 @@ impl<'a> Composer<'a> {
         self.deliver(built)
     }
 
-    fn too_deep(&self, at: Marker) -> Error {
+    fn too_deep(&self, at: Marker) -> SyntaxError {
         self.error_at(at, format!("document nests deeper than {MAX_DEPTH} levels"))
     }
 
