@@ -49,15 +49,26 @@
 //!
 //! * The syntax is read by a YAML 1.2 parser (`saphyr-parser`). PyYAML's own
 //!   output always reads back identically, but a few hand-written YAML 1.1
-//!   oddities differ: a quoted scalar whose continuation line is not
-//!   indented is refused, and some stray tabs PyYAML refuses are accepted.
+//!   oddities differ:
+//!   - a quoted scalar whose continuation lines are not indented past the
+//!     enclosing block (`- - 'a` then `  b'`) is refused;
+//!   - some stray tabs PyYAML refuses are accepted (`a\tb` as a plain
+//!     scalar, a tab after a block scalar's last line);
+//!   - an anchor or alias name runs to the next blank, so `&a: x` is the
+//!     anchor `a:` here, and the anchor `a` on an empty key in PyYAML.
 //! * U+2028 and U+2029 are line breaks in YAML 1.1. They are treated so
-//!   inside quoted scalars (where PyYAML's emitter writes them) but not in
-//!   plain or block scalars.
+//!   inside quoted scalars (where PyYAML's emitter writes them; a simple key
+//!   holding one is refused, as PyYAML refuses it) but not in plain or block
+//!   scalars.
 //! * Aliases are expanded into copies, so a document that shared a node is
 //!   written back without `&id001` anchors (same data, different text).
 //! * `!!binary`, `!!set`, `!!omap`, `!!pairs` and recursive aliases, which
 //!   `SafeLoader` accepts, have no [`Value`] and are refused.
+//! * Merging several mappings (`<<: [*a, *b]`), or one that repeats a key,
+//!   follows PyYAML 6.0.3: an earlier mapping wins, and the later ones'
+//!   keys come first. PyYAML 6.0.4 changed both, and which of two equal
+//!   keys it keeps there depends on whether CPython shares their string
+//!   object (`y` wins, `yy` loses), which cannot be reproduced.
 //! * Mapping keys that Python cannot order (a string and a number, say) are
 //!   written in insertion order, as PyYAML does; NaN keys, which Python
 //!   sorts erratically, also keep insertion order.

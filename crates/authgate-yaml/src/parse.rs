@@ -10,7 +10,7 @@
 //! copied and how deep the result may nest: a "billion laughs" document or a
 //! nesting bomb is an error, never a crash.
 
-use super::compose::{Composer, SourceChars};
+use super::compose::Composer;
 use super::reader::prepare;
 use super::value::Value;
 use crate::error::{Result, SyntaxError};
@@ -47,10 +47,18 @@ pub fn parse(text: &str, origin: &Path) -> Result<Value> {
         column: u.column,
         message: u.message,
     })?;
-    let source = prepared
-        .has_separators
-        .then(|| SourceChars::new(&prepared.source));
-    let mut composer = Composer::new(origin, source);
+    if let Some(line) = leading_document_end(&prepared.source) {
+        return Err(SyntaxError {
+            path: origin.to_path_buf(),
+            line,
+            column: 1,
+            message: "expected the node content, but found '<document end>'".to_owned(),
+        });
+    }
+    let mut composer = Composer::new(origin, &prepared.source, prepared.has_separators);
+    if !prepared.parser_text.is_empty() && !prepared.parser_text.ends_with(['\n', '\r']) {
+        composer.unbroken_end(prepared.parser_text.chars().count());
+    }
     let mut parser = Parser::new_from_str(&prepared.parser_text);
     while let Some(next) = parser.next_event() {
         let (event, span) =
@@ -60,4 +68,22 @@ pub fn parse(text: &str, origin: &Path) -> Result<Value> {
         }
     }
     Ok(composer.finish())
+}
+
+/// The line of a `...` (document end) that comes before any document, which
+/// PyYAML refuses and YAML 1.2 allows. Only blank and comment lines may
+/// stand before it.
+fn leading_document_end(text: &str) -> Option<usize> {
+    let text = text.strip_prefix('\u{FEFF}').unwrap_or(text);
+    for (index, line) in text.lines().enumerate() {
+        let content = line.trim_start_matches([' ', '\t']);
+        if content.is_empty() || content.starts_with('#') {
+            continue;
+        }
+        let marker = line
+            .strip_prefix("...")
+            .is_some_and(|rest| rest.is_empty() || rest.starts_with([' ', '\t']));
+        return marker.then_some(index + 1);
+    }
+    None
 }
