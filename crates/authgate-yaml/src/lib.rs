@@ -57,7 +57,12 @@
 //!   - some stray tabs PyYAML refuses are accepted (`a\tb` as a plain
 //!     scalar, a tab after a block scalar's last line);
 //!   - an anchor or alias name runs to the next blank, so `&a: x` is the
-//!     anchor `a:` here, and the anchor `a` on an empty key in PyYAML.
+//!     anchor `a:` here, and the anchor `a` on an empty key in PyYAML;
+//!   - an anchor defined twice is allowed (the later one counts), where
+//!     PyYAML refuses the document;
+//!   - inside `[...]` or `{...}` PyYAML takes every `?` for the explicit
+//!     key indicator (`[a, ?]` holds `{None: None}`); here only a `?`
+//!     followed by a blank is one.
 //! * U+2028 and U+2029 are line breaks in YAML 1.1. They are treated so
 //!   inside quoted scalars (where PyYAML's emitter writes them; a simple key
 //!   holding one is refused, as PyYAML refuses it) but not in plain or block

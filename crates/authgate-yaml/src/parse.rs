@@ -15,6 +15,7 @@ use super::reader::prepare;
 use super::value::Value;
 use crate::error::{Result, SyntaxError};
 use saphyr_parser::Parser;
+use std::borrow::Cow;
 use std::path::Path;
 
 /// Deepest nesting of sequences and mappings a document may have. (Flow
@@ -59,7 +60,14 @@ pub fn parse(text: &str, origin: &Path) -> Result<Value> {
     if !prepared.parser_text.is_empty() && !prepared.parser_text.ends_with(['\n', '\r']) {
         composer.unbroken_end(prepared.parser_text.chars().count());
     }
-    let mut parser = Parser::new_from_str(&prepared.parser_text);
+    // A `?` that ends the text is a key indicator to PyYAML (the end counts
+    // as a blank); the YAML 1.2 parser wants a blank after it.
+    let parser_text = if prepared.parser_text.ends_with('?') {
+        Cow::Owned(format!("{}\n", prepared.parser_text))
+    } else {
+        Cow::Borrowed(prepared.parser_text.as_ref())
+    };
+    let mut parser = Parser::new_from_str(&parser_text);
     while let Some(next) = parser.next_event() {
         let (event, span) =
             next.map_err(|e| composer.error_at(*e.marker(), e.info().to_owned()))?;

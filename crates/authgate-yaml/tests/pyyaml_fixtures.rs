@@ -433,6 +433,14 @@ fn oddities_the_differential_test_found_read_as_pyyaml_does() {
             ),
         ),
         ("---\n...\n...\n", Value::Null),
+        // A `?` at the very end is a key indicator.
+        (
+            "- ?",
+            Value::Seq(vec![Value::Map(
+                [(Value::Null, Value::Null)].into_iter().collect(),
+            )]),
+        ),
+        ("k: |\n  what?", str_map(&[("k", "what?")])),
     ];
     for (text, want) in reads {
         let got = parse(text, Path::new(ORIGIN)).unwrap_or_else(|e| panic!("{text:?}: {e}"));

@@ -300,9 +300,13 @@ PLAIN_SCALARS = [
     "x-y",
     "1 2",
 ]
-# (no tabs: PyYAML refuses a tab after a plain word, YAML 1.2 does not; a known difference)
+# No tabs (PyYAML refuses a tab after a plain word, YAML 1.2 does not) and no
+# "&a" (PyYAML refuses an anchor defined twice, YAML 1.2 does not): known
+# differences.
 RISKY_SCALARS = [
-    w for w in SPECIAL_WORDS if w and w.strip() == w and "\t" not in w and w not in PLAIN_SCALARS
+    w
+    for w in SPECIAL_WORDS
+    if w and w.strip() == w and "\t" not in w and w != "&a" and w not in PLAIN_SCALARS
 ]
 
 # fmt: off
@@ -328,6 +332,7 @@ class Text:
         self.lines = []
         self.anchors = []  # (name, is_map)
         self.next_anchor = 0
+        self.last_map_merged = False
 
     def comment(self):
         return (
@@ -350,7 +355,9 @@ class Text:
 
         def then():
             below()
-            self.anchors.append((name, is_map))
+            # A mapping that merged another holds its keys twice in PyYAML's
+            # node; merging it in turn is where PyYAML 6.0.3 and 6.0.4 part.
+            self.anchors.append((name, is_map and not self.last_map_merged))
 
         return f"&{name} ", then
 
@@ -471,7 +478,8 @@ class Text:
 
     def block_map(self, indent, depth):
         maps = [name for name, is_map in self.anchors if is_map]
-        if maps and self.rng.random() < 0.2:
+        merged = bool(maps) and self.rng.random() < 0.2
+        if merged:
             # One mapping merged: merging several (`<<: [*a, *b]`) is where
             # PyYAML 6.0.3 and 6.0.4 disagree (a known difference).
             self.lines.append(" " * indent + "<<: *" + self.rng.choice(maps))
@@ -511,6 +519,7 @@ class Text:
                 self.lines.append(
                     self.rng.choice(["", "# a comment", " " * indent + "# indented comment"])
                 )
+        self.last_map_merged = merged
 
     def block_seq(self, indent, depth):
         for _ in range(self.rng.randint(1, 4)):
