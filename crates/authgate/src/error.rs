@@ -7,6 +7,7 @@
 
 use std::path::PathBuf;
 
+#[cfg(feature = "oidc")]
 use crate::oidc::OidcFailure;
 
 /// Everything that can go wrong in authgate.
@@ -165,6 +166,7 @@ pub enum Error {
     /// provider trouble, a bad `state` or ID token, or an email owned by a
     /// password user. Errors of the core met on the way (limits, store) are
     /// their own variants, not this one.
+    #[cfg(feature = "oidc")]
     #[error(transparent)]
     Oidc(#[from] OidcFailure),
     /// Mail could not be sent, or no mail server is configured.

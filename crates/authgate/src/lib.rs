@@ -48,6 +48,7 @@ pub mod error;
 pub mod link;
 pub mod lockout;
 pub mod mail;
+#[cfg(feature = "oidc")]
 pub mod oidc;
 pub mod password;
 pub mod password_policy;

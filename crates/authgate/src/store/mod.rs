@@ -25,6 +25,7 @@ pub mod dict_state;
 mod doc_store;
 pub mod document;
 pub mod file;
+#[cfg(feature = "postgres")]
 pub mod postgres;
 mod sql;
 pub mod sqlite;
@@ -35,6 +36,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, OnceLock};
 
 pub use doc_store::DocStore;
+#[cfg(feature = "postgres")]
 pub use postgres::PostgresStore;
 pub use sql::ops::MAX_AUDIT_EVENTS;
 pub use sqlite::SqliteStore;
