@@ -7,6 +7,7 @@
 
 use std::path::PathBuf;
 
+#[cfg(feature = "oidc")]
 use crate::oidc::OidcFailure;
 
 /// Everything that can go wrong in authgate.
@@ -106,7 +107,8 @@ pub enum Error {
     /// The config file or store is missing.
     #[error("config file not found: {}", .0.display())]
     ConfigNotFound(PathBuf),
-    /// The YAML text could not be parsed; line and column are 1-based.
+    /// The YAML text could not be loaded ([`crate::yaml::SyntaxError`]);
+    /// line and column are 1-based.
     #[error("{}: YAML syntax error at line {line}, column {column}: {message}", path.display())]
     YamlSyntax {
         /// File the text came from (`<dict>` in dict mode).
@@ -170,6 +172,7 @@ pub enum Error {
     /// provider trouble, a bad `state` or ID token, or an email owned by a
     /// password user. Errors of the core met on the way (limits, store) are
     /// their own variants, not this one.
+    #[cfg(feature = "oidc")]
     #[error(transparent)]
     Oidc(#[from] OidcFailure),
     /// Mail could not be sent, or no mail server is configured.
@@ -183,6 +186,19 @@ impl Error {
         Error::Io {
             path: path.into(),
             source,
+        }
+    }
+}
+
+impl From<crate::yaml::SyntaxError> for Error {
+    /// The YAML crate has its own error; here it becomes
+    /// [`Error::YamlSyntax`], field for field, with the same message.
+    fn from(e: crate::yaml::SyntaxError) -> Self {
+        Error::YamlSyntax {
+            path: e.path,
+            line: e.line,
+            column: e.column,
+            message: e.message,
         }
     }
 }

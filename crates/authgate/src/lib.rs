@@ -21,7 +21,7 @@
 //! - [`link`] signs and checks the password-reset links `forgot_password` mails.
 //! - [`oidc`] is OpenID Connect guest login: PKCE, state, nonce, signed ID tokens.
 //! - [`captcha`] draws captcha pictures and checks answers against a salted digest.
-//! - [`yaml`] reads and writes YAML exactly as PyYAML does.
+//! - [`yaml`] (the `authgate-yaml` crate) reads and writes YAML exactly as PyYAML does.
 //!
 //! ```no_run
 //! use std::sync::Arc;
@@ -51,6 +51,7 @@ pub mod factor_policy;
 pub mod link;
 pub mod lockout;
 pub mod mail;
+#[cfg(feature = "oidc")]
 pub mod oidc;
 pub mod passkey;
 pub mod password;
@@ -65,6 +66,6 @@ pub mod token;
 pub mod totp;
 pub mod user;
 pub mod user_sessions;
-pub mod yaml;
+pub use authgate_yaml as yaml;
 
 pub use error::{Error, Result};

@@ -359,7 +359,11 @@ fn write_yaml(path: &Path, config: &Value) -> CliResult<Backend> {
     let lock = file.lock()?;
     match file.read() {
         Ok((text, _)) => {
-            let current = Document::from_value(yaml::parse(&text, path)?, Layout::Config, path)?;
+            let current = Document::from_value(
+                yaml::parse(&text, path).map_err(authgate::Error::from)?,
+                Layout::Config,
+                path,
+            )?;
             if !Snapshot::new(current, Vec::new()).doc_is_empty() {
                 return Err(Failure::invalid(format!(
                     "{}: another process wrote to it while migrating; nothing was written",

@@ -25,6 +25,7 @@ pub mod dict_state;
 mod doc_store;
 pub mod document;
 pub mod file;
+#[cfg(feature = "postgres")]
 pub mod postgres;
 mod sql;
 pub mod sqlite;
@@ -36,6 +37,7 @@ use std::sync::{Arc, Mutex, OnceLock};
 
 pub use doc_store::DocStore;
 pub(crate) use doc_store::DICT_KEEPS_NO_PASSKEYS;
+#[cfg(feature = "postgres")]
 pub use postgres::PostgresStore;
 pub use sql::ops::MAX_AUDIT_EVENTS;
 pub use sqlite::SqliteStore;

@@ -15,13 +15,16 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 
-use super::{OpenOptions, PostgresStore, SqliteStore, Store};
+#[cfg(feature = "postgres")]
+use super::PostgresStore;
+use super::{OpenOptions, SqliteStore, Store};
 use crate::error::{Error, Result};
 
 /// What a source names.
 #[derive(Debug, PartialEq)]
 enum Target {
     Sqlite(PathBuf),
+    #[cfg(feature = "postgres")]
     Postgres,
     File(PathBuf),
 }
@@ -38,6 +41,7 @@ fn classify(source: &str) -> Result<Target> {
         return Ok(Target::File(PathBuf::from(source)));
     };
     match scheme.to_ascii_lowercase().as_str() {
+        "sqlite" if !cfg!(feature = "sqlite") => Err(not_built("sqlite")),
         "sqlite" => {
             if rest.is_empty() {
                 return Err(Error::InvalidInput(
@@ -55,12 +59,22 @@ fn classify(source: &str) -> Result<Target> {
             }
             Ok(Target::Sqlite(PathBuf::from(rest)))
         }
+        #[cfg(feature = "postgres")]
         "postgres" | "postgresql" => Ok(Target::Postgres),
+        #[cfg(not(feature = "postgres"))]
+        "postgres" | "postgresql" => Err(not_built("postgres")),
         other => Err(Error::InvalidInput(format!(
             "unsupported store URL scheme '{other}://': use sqlite:///path.db, \
              postgresql://user:password@host/dbname, or the path of a config.yaml"
         ))),
     }
+}
+
+/// The refusal of a store this build of authgate leaves out.
+fn not_built(feature: &str) -> Error {
+    Error::InvalidInput(format!(
+        "this build of authgate has no {feature} store (cargo feature \"{feature}\")"
+    ))
 }
 
 /// `path` made absolute without requiring it to exist, so that two spellings
@@ -107,6 +121,7 @@ pub fn open_url(source: &str) -> Result<Arc<dyn Store>> {
             format!("sqlite:{}", cache_path(&path).display()),
             Box::new(move || Ok(Arc::new(SqliteStore::open(&path)?) as Arc<dyn Store>)),
         ),
+        #[cfg(feature = "postgres")]
         Target::Postgres => (
             format!("postgres:{source}"),
             Box::new(|| Ok(Arc::new(PostgresStore::connect(source)?) as Arc<dyn Store>)),
@@ -132,6 +147,7 @@ pub fn open_url(source: &str) -> Result<Arc<dyn Store>> {
 pub fn import_into(url: &str, doc: &super::document::Document) -> Result<usize> {
     match classify(url)? {
         Target::Sqlite(path) => SqliteStore::open(&path)?.import_document(doc),
+        #[cfg(feature = "postgres")]
         Target::Postgres => PostgresStore::connect(url)?.import_document(doc),
         Target::File(path) => Err(Error::InvalidInput(format!(
             "{} is a config file, not a database: copy the file instead",
@@ -154,7 +170,9 @@ mod tests {
             classify("SQLite://rel/a.db").unwrap(),
             Target::Sqlite("rel/a.db".into())
         );
+        #[cfg(feature = "postgres")]
         assert_eq!(classify("postgresql://u:p@h/d").unwrap(), Target::Postgres);
+        #[cfg(feature = "postgres")]
         assert_eq!(classify("postgres://h/d").unwrap(), Target::Postgres);
         assert_eq!(
             classify("config.yaml").unwrap(),

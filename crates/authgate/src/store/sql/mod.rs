@@ -145,6 +145,7 @@ pub(crate) const STATE_MIGRATIONS: &[Migration] = &[
 ];
 
 /// PostgreSQL's migrations, oldest first.
+#[cfg(feature = "postgres")]
 pub(crate) const POSTGRES_MIGRATIONS: &[Migration] = &[
     Migration {
         version: 1,
@@ -199,6 +200,7 @@ pub(crate) enum Dialect {
     /// SQLite.
     Sqlite,
     /// PostgreSQL.
+    #[cfg_attr(not(feature = "postgres"), allow(dead_code))]
     Postgres,
 }
 
@@ -253,7 +255,8 @@ pub(crate) enum Cell {
     Real(f64),
     /// Text (and JSON).
     Text(String),
-    /// A boolean.
+    /// A boolean (PostgreSQL's; SQLite has none).
+    #[cfg_attr(not(feature = "postgres"), allow(dead_code))]
     Bool(bool),
 }
 
@@ -422,6 +425,7 @@ pub(crate) trait Database {
 
 /// `url` with the password (in the user info or a `password=` query
 /// parameter) replaced by `***`, for messages and `Debug`.
+#[cfg_attr(not(feature = "postgres"), allow(dead_code))] // only PostgreSQL has URLs with passwords
 pub(crate) fn redact_url(url: &str) -> String {
     let Some((scheme, rest)) = url.split_once("://") else {
         return url.to_string();
@@ -467,6 +471,7 @@ pub(crate) fn redact_url(url: &str) -> String {
 
 /// The passwords written in a URL (user info and `password=` query
 /// parameters), as written and percent-decoded, to keep them out of messages.
+#[cfg_attr(not(feature = "postgres"), allow(dead_code))]
 pub(crate) fn url_secrets(url: &str) -> Vec<String> {
     let mut secrets = Vec::new();
     let Some((_, rest)) = url.split_once("://") else {

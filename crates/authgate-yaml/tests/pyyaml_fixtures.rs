@@ -1,20 +1,22 @@
 //! Differential tests against PyYAML.
 //!
-//! The fixtures in `tests/fixtures/yaml/` were written by PyYAML itself
+//! The fixtures in `tests/fixtures/` were written by PyYAML itself
 //! (`gen_fixtures.py`): for each YAML text they hold what `yaml.safe_load`
 //! builds (type-tagged JSON) and what `yaml.dump(data,
 //! default_flow_style=False, allow_unicode=True)` writes for it. Here,
 //! `parse` must build the same data and `emit` must write the same bytes.
 
-use authgate::error::Error;
-use authgate::yaml::{emit, parse, Map, Value, MAX_DEPTH};
+mod common;
+
+use authgate_yaml::{emit, parse, SyntaxError, Value, MAX_DEPTH};
+use common::{decode, same, same_as};
 use std::path::Path;
 
 const ORIGIN: &str = "fixture.yaml";
 
 fn fixture(name: &str) -> String {
     let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fixtures/yaml")
+        .join("tests/fixtures")
         .join(name);
     std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
@@ -35,126 +37,6 @@ fn text_field<'a>(case: &'a serde_json::Value, key: &str) -> &'a str {
     field(case, key)
         .as_str()
         .unwrap_or_else(|| panic!("{key} is not a string in {case}"))
-}
-
-/// Decodes the generator's type-tagged JSON into the [`Value`] PyYAML built.
-fn decode(typed: &serde_json::Value) -> Value {
-    let items = typed
-        .as_array()
-        .unwrap_or_else(|| panic!("bad typed value {typed}"));
-    let tag = items.first().and_then(|t| t.as_str()).unwrap_or_default();
-    let payload = items.get(1);
-    let text = || {
-        payload
-            .and_then(|p| p.as_str())
-            .unwrap_or_else(|| panic!("bad {typed}"))
-            .to_owned()
-    };
-    let list = || {
-        payload
-            .and_then(|p| p.as_array())
-            .unwrap_or_else(|| panic!("bad {typed}"))
-    };
-    match tag {
-        "null" => Value::Null,
-        "bool" => Value::Bool(
-            payload
-                .and_then(|p| p.as_bool())
-                .unwrap_or_else(|| panic!("bad {typed}")),
-        ),
-        "int" => {
-            let digits = text();
-            digits
-                .parse::<i64>()
-                .map_or(Value::BigInt(digits), Value::Int)
-        }
-        "float" => Value::Float(match text().as_str() {
-            "nan" => f64::NAN,
-            "inf" => f64::INFINITY,
-            "-inf" => f64::NEG_INFINITY,
-            repr => repr.parse().unwrap_or_else(|e| panic!("float {repr}: {e}")),
-        }),
-        "str" => Value::Str(text()),
-        "timestamp" => Value::Timestamp(text()),
-        "seq" => Value::Seq(list().iter().map(decode).collect()),
-        "map" => {
-            let mut map = Map::new();
-            for pair in list() {
-                let pair = pair
-                    .as_array()
-                    .unwrap_or_else(|| panic!("bad pair in {typed}"));
-                let (k, v) = (decode(&pair[0]), decode(&pair[1]));
-                assert!(
-                    map.insert(k, v).is_none(),
-                    "duplicate key in fixture {typed}"
-                );
-            }
-            Value::Map(map)
-        }
-        other => panic!("unknown type tag {other:?}"),
-    }
-}
-
-/// How PyYAML would write a timestamp: the canonical form to compare by.
-fn canonical_timestamp(raw: &str) -> String {
-    emit(&Value::Timestamp(raw.to_owned()))
-}
-
-/// Structural equality that also checks map order, float bits and types.
-fn same(path: &str, got: &Value, want: &Value) -> Result<(), String> {
-    same_as(path, got, want, true)
-}
-
-/// Like [`same`]; with `ordered == false` map entries may come in any order.
-fn same_as(path: &str, got: &Value, want: &Value, ordered: bool) -> Result<(), String> {
-    let mismatch = || Err(format!("at {path}: got {got:?}, want {want:?}"));
-    match (got, want) {
-        (Value::Float(a), Value::Float(b)) => {
-            if a.to_bits() == b.to_bits() || (a.is_nan() && b.is_nan()) {
-                Ok(())
-            } else {
-                mismatch()
-            }
-        }
-        (Value::Timestamp(a), Value::Timestamp(b)) => {
-            if canonical_timestamp(a) == canonical_timestamp(b) {
-                Ok(())
-            } else {
-                mismatch()
-            }
-        }
-        (Value::Seq(a), Value::Seq(b)) => {
-            if a.len() != b.len() {
-                return mismatch();
-            }
-            for (i, (x, y)) in a.iter().zip(b).enumerate() {
-                same_as(&format!("{path}[{i}]"), x, y, ordered)?;
-            }
-            Ok(())
-        }
-        (Value::Map(a), Value::Map(b)) => {
-            if a.len() != b.len() {
-                return mismatch();
-            }
-            if !ordered {
-                for (k, va) in a.iter() {
-                    let Some(vb) = b.get_value(k) else {
-                        return mismatch();
-                    };
-                    same_as(&format!("{path}.{k:?}"), va, vb, ordered)?;
-                }
-                return Ok(());
-            }
-            for (i, ((ka, va), (kb, vb))) in a.iter().zip(b.iter()).enumerate() {
-                same(&format!("{path}.key#{i}"), ka, kb)?;
-                same(&format!("{path}.{ka:?}"), va, vb)?;
-            }
-            Ok(())
-        }
-        (Value::Float(_) | Value::Timestamp(_) | Value::Seq(_) | Value::Map(_), _) => mismatch(),
-        _ if got == want => Ok(()),
-        _ => mismatch(),
-    }
 }
 
 /// Runs every case of a fixture file; reports all failures at once.
@@ -306,7 +188,7 @@ fn errors_where_pyyaml_errors() {
         let yaml = text_field(case, "yaml");
         match parse(yaml, Path::new(ORIGIN)) {
             Ok(v) => failures.push(format!("{name}: accepted as {v:?}")),
-            Err(Error::YamlSyntax { path, line, .. }) => {
+            Err(SyntaxError { path, line, .. }) => {
                 assert_eq!(path, Path::new(ORIGIN));
                 if let Some(want) = field(case, "line").as_u64() {
                     if line as u64 != want {
@@ -314,7 +196,6 @@ fn errors_where_pyyaml_errors() {
                     }
                 }
             }
-            Err(other) => failures.push(format!("{name}: wrong error kind {other:?}")),
         }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
@@ -330,22 +211,18 @@ fn syntax_error_names_file_line_and_column() {
             .starts_with("/etc/app/config.yaml: YAML syntax error at line "),
         "{err}"
     );
-    match err {
-        Error::YamlSyntax {
-            path,
-            line,
-            column,
-            message,
-        } => {
-            assert_eq!(path, origin);
-            assert!((3..=4).contains(&line), "line {line}");
-            assert!(column >= 1);
-            assert!(!message.is_empty());
-        }
-        other => panic!("expected a syntax error, got {other:?}"),
-    }
+    let SyntaxError {
+        path,
+        line,
+        column,
+        message,
+    } = err;
+    assert_eq!(path, origin);
+    assert!((3..=4).contains(&line), "line {line}");
+    assert!(column >= 1);
+    assert!(!message.is_empty());
     match parse("a: 1\nb: 2\n  c: 3\n", Path::new(ORIGIN)) {
-        Err(Error::YamlSyntax { line: 3, .. }) => {}
+        Err(SyntaxError { line: 3, .. }) => {}
         other => panic!("expected an error on line 3, got {other:?}"),
     }
 }
@@ -385,7 +262,7 @@ fn nesting_is_capped_without_crashing() {
             .collect(),
     ] {
         match parse(&text, Path::new(ORIGIN)) {
-            Err(Error::YamlSyntax { .. }) => {}
+            Err(SyntaxError { .. }) => {}
             other => panic!("expected an error, got {:?}", other.map(|_| "a value")),
         }
     }
@@ -393,7 +270,7 @@ fn nesting_is_capped_without_crashing() {
     let deep = nested(MAX_DEPTH - 1, "[", "]");
     assert!(parse(&format!("a: &a {deep}\nb: *a\n"), Path::new(ORIGIN)).is_ok());
     match parse(&format!("a: &a {deep}\nb: [*a]\n"), Path::new(ORIGIN)) {
-        Err(Error::YamlSyntax {
+        Err(SyntaxError {
             line: 2, message, ..
         }) => {
             assert!(message.contains("nests deeper than 256"), "{message}")
@@ -415,7 +292,7 @@ fn alias_expansion_is_bounded() {
         ));
     }
     match parse(&text, Path::new(ORIGIN)) {
-        Err(Error::YamlSyntax { message, .. }) => {
+        Err(SyntaxError { message, .. }) => {
             assert!(message.contains("aliases copy more than"), "{message}")
         }
         other => panic!("expected an error, got {:?}", other.map(|_| "a value")),
@@ -516,4 +393,77 @@ fn arbitrary_text_never_panics_and_round_trips() {
         assert_eq!(emit(&again), out, "emit is not stable for {text:?}");
     }
     assert!(parsed > 1_000, "only {parsed} inputs parsed");
+}
+
+/// Differences the differential test (`pyyaml_differential.rs`) found and
+/// that are now read as PyYAML 6.0.4 reads them (each checked by hand with
+/// `yaml.safe_load`).
+#[test]
+fn oddities_the_differential_test_found_read_as_pyyaml_does() {
+    let str_map = |pairs: &[(&str, &str)]| {
+        Value::Map(pairs.iter().map(|(k, v)| (*k, Value::from(*v))).collect())
+    };
+    let reads = [
+        // A block scalar that runs to the end of a text without a final line
+        // break ends without one.
+        ("k: |\n  a\n  b", str_map(&[("k", "a\nb")])),
+        ("k: >\n  a\n  b  ", str_map(&[("k", "a b  ")])),
+        ("k: |+\n  a\n\n  ", str_map(&[("k", "a\n\n")])),
+        ("k: |\n  a\n  b\n", str_map(&[("k", "a\nb\n")])),
+        // U+2028 in a quoted scalar is a line break, inside `[...]` and
+        // after an anchor or a tag as well.
+        (
+            "[ 'a\u{2028}  b' ]\n",
+            Value::Seq(vec![Value::from("a\u{2028}b")]),
+        ),
+        ("k: &x \"a \u{2028} b\"\n", str_map(&[("k", "a\u{2028}b")])),
+        ("k: !!str 'a\u{2028}  b'\n", str_map(&[("k", "a\u{2028}b")])),
+        // An explicit key may hold one; an empty explicit key is null.
+        ("? 'a\u{2028}  b'\n: x\n", str_map(&[("a\u{2028}b", "x")])),
+        ("{? 'a\u{2028} b' : x}\n", str_map(&[("a\u{2028}b", "x")])),
+        (
+            "a:\n  ? # c\n\n  : x\n",
+            Value::Map(
+                [(
+                    "a",
+                    Value::Map([(Value::Null, Value::from("x"))].into_iter().collect()),
+                )]
+                .into_iter()
+                .collect(),
+            ),
+        ),
+        ("---\n...\n...\n", Value::Null),
+        // A `?` at the very end is a key indicator.
+        (
+            "- ?",
+            Value::Seq(vec![Value::Map(
+                [(Value::Null, Value::Null)].into_iter().collect(),
+            )]),
+        ),
+        ("k: |\n  what?", str_map(&[("k", "what?")])),
+    ];
+    for (text, want) in reads {
+        let got = parse(text, Path::new(ORIGIN)).unwrap_or_else(|e| panic!("{text:?}: {e}"));
+        same("$", &got, &want).unwrap_or_else(|e| panic!("{text:?}: {e}"));
+    }
+    let refused = [
+        // A simple key must fit on one line, and U+2028 is a line break.
+        "'a\u{2028}  b': x\n",
+        "{'a\u{2028} b': x}\n",
+        "? 'a\u{2028} b' : x\n",
+        // A key left out needs an explicit `?`.
+        ": x\n",
+        "- : x\n",
+        "a: b\n: c\n",
+        "{a: 1, : x}\n",
+        // A document end before any document.
+        "...\n",
+        "# head\n...\n",
+    ];
+    for text in refused {
+        assert!(
+            parse(text, Path::new(ORIGIN)).is_err(),
+            "{text:?} should be refused, as PyYAML refuses it"
+        );
+    }
 }

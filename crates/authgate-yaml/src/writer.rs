@@ -4,7 +4,7 @@
 //!
 //! Columns count characters (Python string length), not bytes.
 
-use super::analysis::is_break;
+use super::scalar_style::is_break;
 
 /// PyYAML's `best_width`.
 const BEST_WIDTH: usize = 80;

@@ -2,7 +2,7 @@
 //! (`flatten_mapping`) first, then dict insertion where a later key
 //! replaces the value of an equal earlier one but keeps its place.
 
-use super::pyorder::{hash_key, HashKey};
+use super::key_order::{hash_key, HashKey};
 use super::value::{Map, Value};
 use saphyr_parser::Marker;
 use std::collections::HashMap;

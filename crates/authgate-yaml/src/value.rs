@@ -5,7 +5,7 @@
 //! [`Map`] mirrors a Python `dict`: insertion-ordered, with Python's notion of
 //! key equality (`1`, `1.0` and `true` are the same key).
 
-use super::pyorder;
+use super::key_order;
 
 /// One YAML node, as PyYAML's `SafeLoader` would construct it.
 #[derive(Debug, Clone, PartialEq)]
@@ -261,9 +261,11 @@ impl Map {
         self.0.iter().map(|(_, v)| v)
     }
 
-    /// Appends without looking for an equal key. The caller guarantees the
-    /// key is new (the loader, which indexes keys itself).
-    pub(crate) fn push_unchecked(&mut self, key: Value, value: Value) {
+    /// Appends without looking for an equal key, where [`Map::insert`]
+    /// would scan every entry: for callers that know the key is new (the
+    /// loader, which indexes keys itself; a map built from distinct
+    /// usernames). A repeated key would be written twice by [`emit`](crate::emit).
+    pub fn push_unchecked(&mut self, key: Value, value: Value) {
         self.0.push((key, value));
     }
 
@@ -282,7 +284,7 @@ impl Map {
     }
 
     fn position_value(&self, key: &Value) -> Option<usize> {
-        self.0.iter().position(|(k, _)| pyorder::key_eq(k, key))
+        self.0.iter().position(|(k, _)| key_order::key_eq(k, key))
     }
 }
 

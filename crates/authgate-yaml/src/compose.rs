@@ -7,14 +7,15 @@
 use super::construct::construct;
 use super::mapping::{build_map, Entry, Node};
 use super::parse::{MAX_ALIAS_COPY, MAX_DEPTH};
-use super::rescan::rescan_quoted;
+use super::quoted_breaks::rescan_quoted;
 use super::tags::{
     check_collection_tag, no_constructor, resolve_scalar, CollectionKind, Resolved, CORE,
 };
 use super::value::Value;
-use crate::error::{Error, Result};
+use crate::error::{Result, SyntaxError};
 use saphyr_parser::{Event, Marker, ScalarStyle, Span};
 use std::borrow::Cow;
+use std::cell::OnceCell;
 use std::collections::HashMap;
 use std::path::Path;
 
@@ -36,6 +37,9 @@ struct Frame {
     start: Marker,
     depth: usize,
     weight: usize,
+    /// Inside `[...]` or `{...}`. Tracked only when the text holds line
+    /// separators, the one case that needs it.
+    flow: bool,
 }
 
 enum Body {
@@ -46,24 +50,103 @@ enum Body {
     },
 }
 
-/// The source text by character, for re-reading quoted scalars that hold
-/// U+2028/U+2029 (see [`super::rescan`]).
-pub(crate) struct SourceChars(Vec<char>);
+/// The source text by character (parser positions count characters), for
+/// the few checks that look at the text itself: re-reading quoted scalars
+/// that hold U+2028/U+2029 (see [`super::quoted_breaks`]), and what stands
+/// before an empty key. Built on first use.
+struct SourceChars(Vec<char>);
 
 impl SourceChars {
-    pub(crate) fn new(text: &str) -> Self {
+    fn new(text: &str) -> Self {
         SourceChars(text.chars().collect())
     }
 
-    fn slice(&self, span: Span) -> Option<&[char]> {
-        self.0.get(span.start.index()..span.end.index())
+    /// The text from `mark` to the end. (Where a scalar ends is found by
+    /// scanning: the parser's spans end one character late inside `[...]`.)
+    fn from(&self, mark: Marker) -> Option<&[char]> {
+        self.0.get(mark.index()..)
     }
+
+    fn at(&self, mark: Marker) -> Option<char> {
+        self.0.get(mark.index()).copied()
+    }
+
+    /// The node at `mark` without its properties (`&anchor`, `!tag`), which
+    /// the parser's span includes.
+    fn node_from(&self, mark: Marker) -> Option<&[char]> {
+        let mut rest = self.from(mark)?;
+        while let Some(&first) = rest.first() {
+            match first {
+                ' ' | '\t' | '\n' | '\r' => rest = &rest[1..],
+                '&' | '!' => {
+                    let end = rest
+                        .iter()
+                        .position(|c| matches!(c, ' ' | '\t' | '\n' | '\r'))
+                        .unwrap_or(rest.len());
+                    rest = &rest[end..];
+                }
+                _ => break,
+            }
+        }
+        Some(rest)
+    }
+
+    /// Whether the last thing before `mark`, across blanks, line breaks and
+    /// comments, is `?`, the explicit key indicator.
+    fn after_question_mark(&self, mark: Marker) -> bool {
+        let blank = |c: &char| matches!(c, ' ' | '\t');
+        let before = self.0.get(..mark.index()).unwrap_or_default();
+        // On the mark's own line, everything before it is code.
+        let mut rest = match before.iter().rposition(|c| !blank(c)) {
+            Some(i) if !matches!(before[i], '\n' | '\r') => return before[i] == '?',
+            Some(i) => &before[..=i],
+            None => return false,
+        };
+        // Earlier lines may end in a comment, or be one.
+        loop {
+            let line_start = rest
+                .iter()
+                .rposition(|c| matches!(c, '\n' | '\r'))
+                .map_or(0, |i| i + 1);
+            let line = &rest[line_start..];
+            if let Some(&last) = code_of(line).iter().rev().find(|c| !blank(c)) {
+                return last == '?';
+            }
+            if line_start == 0 {
+                return false;
+            }
+            rest = &rest[..line_start - 1];
+        }
+    }
+}
+
+/// A line without its comment: from the first `#` that opens the line or
+/// follows a blank, outside quotes.
+fn code_of(line: &[char]) -> &[char] {
+    let mut quote = None;
+    let mut escaped = false;
+    for (i, &c) in line.iter().enumerate() {
+        match quote {
+            Some('"') if escaped => escaped = false,
+            Some('"') if c == '\\' => escaped = true,
+            Some(q) if c == q => quote = None,
+            Some(_) => {}
+            None if c == '\'' || c == '"' => quote = Some(c),
+            None if c == '#' && (i == 0 || matches!(line[i - 1], ' ' | '\t')) => return &line[..i],
+            None => {}
+        }
+    }
+    line
 }
 
 /// Turns events into one [`Value`].
 pub(crate) struct Composer<'a> {
     origin: &'a Path,
-    source: Option<SourceChars>,
+    /// The text, as [`SourceChars`] once a check needs it.
+    text: &'a str,
+    source: OnceCell<SourceChars>,
+    /// Whether the text holds U+2028 or U+2029.
+    separators: bool,
     stack: Vec<Frame>,
     anchors: HashMap<usize, Built>,
     /// Anchors on collections still open: an alias to one would be recursive.
@@ -71,22 +154,40 @@ pub(crate) struct Composer<'a> {
     copied: usize,
     root: Option<Value>,
     documents: usize,
+    /// The text's length in characters when its last line has no line
+    /// break (see [`Composer::unbroken_end`]).
+    unbroken_end: Option<usize>,
 }
 
 impl<'a> Composer<'a> {
-    /// A composer for text from `origin`; `source` is needed only when the
-    /// text holds line separators.
-    pub(crate) fn new(origin: &'a Path, source: Option<SourceChars>) -> Self {
+    /// A composer for `text` from `origin`; `separators` tells whether the
+    /// text holds U+2028 or U+2029.
+    pub(crate) fn new(origin: &'a Path, text: &'a str, separators: bool) -> Self {
         Composer {
             origin,
-            source,
+            text,
+            source: OnceCell::new(),
+            separators,
             stack: Vec::new(),
             anchors: HashMap::new(),
             open_anchors: Vec::new(),
             copied: 0,
             root: None,
             documents: 0,
+            unbroken_end: None,
         }
+    }
+
+    /// Tells the composer that the text's last line, which ends at
+    /// character `len`, has no line break. A block scalar that runs to
+    /// there then ends without one, as in PyYAML (`"k: |\n  a"` is
+    /// `"a"`), where the YAML 1.2 parser adds one.
+    pub(crate) fn unbroken_end(&mut self, len: usize) {
+        self.unbroken_end = Some(len);
+    }
+
+    fn source(&self) -> &SourceChars {
+        self.source.get_or_init(|| SourceChars::new(self.text))
     }
 
     /// The document's value (`Null` for an empty stream).
@@ -94,9 +195,9 @@ impl<'a> Composer<'a> {
         self.root.unwrap_or(Value::Null)
     }
 
-    /// A [`Error::YamlSyntax`] at `mark`.
-    pub(crate) fn error_at(&self, mark: Marker, message: String) -> Error {
-        Error::YamlSyntax {
+    /// A [`SyntaxError`] at `mark`.
+    pub(crate) fn error_at(&self, mark: Marker, message: String) -> SyntaxError {
+        SyntaxError {
             path: self.origin.to_path_buf(),
             line: mark.line(),
             column: mark.col() + 1,
@@ -122,9 +223,19 @@ impl<'a> Composer<'a> {
             Event::Nothing | Event::StreamStart | Event::DocumentEnd => {}
             Event::Alias(id) => self.alias(id, start)?,
             Event::Scalar(text, style, anchor, tag) => {
+                if text.is_empty() && style == ScalarStyle::Plain && anchor == 0 && tag.is_none() {
+                    self.check_empty_key(start)?;
+                }
                 let resolved = resolve_scalar(&text, style, tag.as_deref(), self.in_key_position())
                     .map_err(|m| self.error_at(start, m))?;
-                let text = self.reread(text, style, span);
+                let mut text = self.reread(text, style, span)?;
+                let block = matches!(style, ScalarStyle::Literal | ScalarStyle::Folded);
+                if block
+                    && self.unbroken_end.is_some_and(|len| span.end.index() >= len)
+                    && text.ends_with('\n')
+                {
+                    text.to_mut().pop();
+                }
                 let node = match resolved {
                     Resolved::Merge => Node::Merge,
                     Resolved::Equals => Node::Equals,
@@ -164,16 +275,65 @@ impl<'a> Composer<'a> {
 
     /// The scalar's text, re-read from the source if it is quoted and holds
     /// a line separator.
-    fn reread<'t>(&self, text: Cow<'t, str>, style: ScalarStyle, span: Span) -> Cow<'t, str> {
+    ///
+    /// PyYAML counts U+2028 and U+2029 as line breaks everywhere, and a
+    /// simple (implicit) key must fit on one line: such a key is refused,
+    /// as PyYAML refuses it. An explicit key (`? 'a\u{2028}b'`) is fine in
+    /// a flow collection; in a block one the `:` must start a new line.
+    fn reread<'t>(
+        &self,
+        text: Cow<'t, str>,
+        style: ScalarStyle,
+        span: Span,
+    ) -> Result<Cow<'t, str>> {
         let quoted = matches!(style, ScalarStyle::SingleQuoted | ScalarStyle::DoubleQuoted);
-        let slice = match &self.source {
-            Some(source) if quoted => source.slice(span),
-            _ => None,
+        if !(quoted && self.separators) {
+            return Ok(text);
+        }
+        let source = self.source();
+        let Some(rest) = source.node_from(span.start) else {
+            return Ok(text);
         };
-        slice
-            .filter(|s| s.iter().any(|&c| c == '\u{2028}' || c == '\u{2029}'))
-            .and_then(rescan_quoted)
-            .map_or(text, Cow::Owned)
+        let Some((value, len)) = rescan_quoted(rest) else {
+            return Ok(text);
+        };
+        if !rest[..len]
+            .iter()
+            .any(|&c| c == '\u{2028}' || c == '\u{2029}')
+        {
+            return Ok(text);
+        }
+        let followed_by_colon = rest[len..]
+            .iter()
+            .find(|c| !matches!(c, ' ' | '\t'))
+            .is_some_and(|&c| c == ':');
+        let flow = self.stack.last().is_some_and(|f| f.flow);
+        if followed_by_colon && !(flow && source.after_question_mark(span.start)) {
+            return Err(self.error_at(
+                span.start,
+                "mapping values are not allowed here: this key spans lines \
+                 (U+2028 and U+2029 are line breaks in YAML 1.1)"
+                    .to_owned(),
+            ));
+        }
+        Ok(Cow::Owned(value))
+    }
+
+    /// Refuses a key left out before `:` (`: x`), which PyYAML reads only
+    /// after an explicit `?` (`? \n: x` is `{None: 'x'}`). The parser puts
+    /// an empty key at its `:`.
+    fn check_empty_key(&self, at: Marker) -> Result<()> {
+        if !self.in_key_position() {
+            return Ok(());
+        }
+        let source = self.source();
+        if source.at(at) == Some(':') && !source.after_question_mark(at) {
+            return Err(self.error_at(
+                at,
+                "expected a key, but found ':' (an empty key needs an explicit '?')".to_owned(),
+            ));
+        }
+        Ok(())
     }
 
     fn in_key_position(&self) -> bool {
@@ -196,12 +356,19 @@ impl<'a> Composer<'a> {
         if anchor != 0 {
             self.open_anchors.push(anchor);
         }
+        let flow = self.stack.last().is_some_and(|f| f.flow)
+            || (self.separators
+                && matches!(
+                    self.source().node_from(start).and_then(<[char]>::first),
+                    Some('[' | '{')
+                ));
         self.stack.push(Frame {
             body,
             anchor,
             start,
             depth: 0,
             weight: 1,
+            flow,
         });
         Ok(())
     }
@@ -229,7 +396,7 @@ impl<'a> Composer<'a> {
         self.deliver(built)
     }
 
-    fn too_deep(&self, at: Marker) -> Error {
+    fn too_deep(&self, at: Marker) -> SyntaxError {
         self.error_at(at, format!("document nests deeper than {MAX_DEPTH} levels"))
     }
 

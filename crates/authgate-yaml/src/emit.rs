@@ -8,10 +8,10 @@
 //! allows (plain, then single-quoted, then double-quoted), folded at 80
 //! columns the way PyYAML folds them.
 
-use super::analysis::{analyze, Analysis};
 use super::float_repr::represent_float;
-use super::pyorder::sorted_indices;
+use super::key_order::sorted_indices;
 use super::resolve::{resolve_plain, Implicit};
+use super::scalar_style::{analyze, Analysis};
 use super::timestamp::Timestamp;
 use super::value::Value;
 use super::writer::Writer;
@@ -232,7 +232,7 @@ fn is_simple_key(key: &Value) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::yaml::Map;
+    use crate::Map;
 
     #[test]
     fn roots() {

@@ -25,9 +25,20 @@ fn python_repr(f: f64) -> String {
     if f == 0.0 {
         return format!("{sign}0.0");
     }
-    // Rust's `{:e}` gives the same shortest round-trip digits as Python's
-    // repr (both pick the closest of the shortest candidates).
-    let sci = format!("{:e}", f.abs());
+    // Rust's `{:e}` finds how many digits the shortest round trip needs, as
+    // Python's repr does. But where the float lies exactly halfway between
+    // two such candidates (-1650778187154742.25 has 17 digits either way)
+    // Rust's shortest mode rounds up, and Python's dtoa picks the even
+    // digit. Formatting to that many digits rounds exactly, ties to even:
+    // Python's choice, and the closest candidate, so it round-trips too.
+    let shortest = format!("{:e}", f.abs());
+    let significant = shortest
+        .split_once('e')
+        .map_or(shortest.as_str(), |(m, _)| m)
+        .chars()
+        .filter(char::is_ascii_digit)
+        .count();
+    let sci = format!("{:.*e}", significant.saturating_sub(1), f.abs());
     let (mantissa, exponent) = sci.split_once('e').unwrap_or((sci.as_str(), "0"));
     let exponent: i32 = exponent.parse().unwrap_or(0);
     let digits: String = mantissa.chars().filter(char::is_ascii_digit).collect();
@@ -77,6 +88,10 @@ mod tests {
             (f64::MAX, "1.7976931348623157e+308"),
             (5e-324, "5.0e-324"),
             (100.0, "100.0"),
+            // exactly halfway between two 17-digit candidates (...742.25,
+            // written as a sum, which is exact): the even one
+            (-(1_650_778_187_154_742.0 + 0.25), "-1650778187154742.2"),
+            (1_020_875_751_458_354.0 + 0.25, "1020875751458354.2"),
             (f64::INFINITY, ".inf"),
             (f64::NEG_INFINITY, "-.inf"),
             (f64::NAN, ".nan"),

@@ -5,9 +5,11 @@
 //! as content. When a quoted scalar's source holds one of them, it is decoded
 //! again here, exactly as `scanner.py` does.
 
-/// Decodes the quoted scalar `src` (quotes included). `None` if the text is
-/// not a complete quoted scalar; the caller then keeps the parser's reading.
-pub(crate) fn rescan_quoted(src: &[char]) -> Option<String> {
+/// Decodes the quoted scalar at the start of `src` (which may go on past
+/// it): its value, and its length in characters, quotes included. `None` if
+/// `src` does not start with a complete quoted scalar; the caller then keeps
+/// the parser's reading.
+pub(crate) fn rescan_quoted(src: &[char]) -> Option<(String, usize)> {
     let quote = *src.first()?;
     let double = match quote {
         '"' => true,
@@ -25,7 +27,7 @@ pub(crate) fn rescan_quoted(src: &[char]) -> Option<String> {
         s.spaces()?;
         s.non_spaces()?;
     }
-    (s.i + 1 == src.len()).then_some(s.out)
+    Some((s.out, s.i + 1))
 }
 
 fn is_break(c: char) -> bool {
@@ -200,7 +202,7 @@ mod tests {
     use super::*;
 
     fn rescan(s: &str) -> Option<String> {
-        rescan_quoted(&s.chars().collect::<Vec<_>>())
+        rescan_quoted(&s.chars().collect::<Vec<_>>()).map(|(value, _)| value)
     }
 
     #[test]
@@ -218,6 +220,9 @@ mod tests {
             Some("a\u{2028}\u{2028}Ab")
         );
         assert_eq!(rescan("'unterminated"), None);
+        // What follows the closing quote is left alone.
+        let rest: Vec<char> = "'a\u{2028} b' ]\n".chars().collect();
+        assert_eq!(rescan_quoted(&rest), Some(("a\u{2028}b".to_owned(), 6)));
         assert_eq!(rescan("\"\\q\""), None);
     }
 }
