@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import fcntl
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -11,6 +13,8 @@ import pytest
 import yaml
 from streamlit.testing.v1 import AppTest
 
+import authgate as stauth
+from authgate import _core
 from tests import apps
 from tests.conftest import (
     fast_hash,
@@ -419,3 +423,28 @@ def test_reruns_do_not_parse_an_unchanged_file_again(config_path: Path) -> None:
     at = at.run()
     assert _core.Store.open(str(config_path)).loads == loads + 1
     assert state(at, "name") == "Jon Smith"
+
+
+def test_a_path_with_a_colon_slash_slash_is_a_config_file_and_keeps_its_lock_timeout(
+    tmp_path: Path,
+) -> None:
+    # Not a URL: "…/dir with :" is no scheme, so the core names a config file.
+    folder = tmp_path / "dir with :" / "odd"
+    folder.mkdir(parents=True)
+    source = f"{tmp_path}/dir with ://odd/config.yaml"
+    write_yaml(folder / "config.yaml", make_config(plaintext=True))
+    authenticator = stauth.Authenticate(source, auto_hash=False, lock_timeout=0)
+    assert authenticator.path == source
+    # Another writer holds the lock and lets go later. With lock_timeout=0 a
+    # write is refused at once; with the 10 s default it would wait and succeed.
+    # (The store is shared per file and process, with the options it was opened with.)
+    with open(folder / "config.yaml.lock", "a") as held:
+        fcntl.flock(held, fcntl.LOCK_EX)
+        release = threading.Timer(3.0, fcntl.flock, (held, fcntl.LOCK_UN))
+        release.start()
+        try:
+            with pytest.raises(_core.StoreError, match="waiting for the lock"):
+                _core.Store.open(source).hash_plaintext_passwords()
+        finally:
+            release.cancel()
+    assert _core.Store.open(source).plaintext_count() == 2

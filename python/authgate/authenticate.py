@@ -176,14 +176,10 @@ class Authenticate(AccountWidgets, AdminPanel, GuestLogin, PageGuards, TotpWidge
         credentials = self.attrs.get("store", credentials)
         if isinstance(credentials, (str, os.PathLike)):
             source = os.fspath(credentials)
-            if "://" in source:
-                # sqlite:///path.db or postgresql://…: settings live in the database.
-                self._store = _core.Store.open_url(source)
-            else:
-                self.path = source
-                self._store = _core.Store.open(
-                    source, lock_timeout=self.attrs.get("lock_timeout", 10.0)
-                )
+            # The core decides what the source names: a config.yaml path,
+            # sqlite:///path.db or postgresql://… (whose settings live in the database).
+            self._store = _core.Store.open_url(source, lock_timeout=self.attrs.get("lock_timeout"))
+            self.path = source if self._store.path is not None else None
             # As in 0.4.2's path mode, the store's cookie settings win over the arguments.
             settings = self._store.settings()
             if settings["cookie_expiry_days"] is not None:

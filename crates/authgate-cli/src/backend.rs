@@ -1,9 +1,29 @@
 //! An open store, with what the CLI needs beyond the [`Store`] trait:
 //! its name for messages, a whole-store export and a user's sessions.
+//!
+//! Which store a `--store`, `--from` or `--to` argument names is decided by
+//! the core ([`StoreLocation::parse`], the rule apps follow too); the CLI
+//! opens the concrete store types itself, because migrating and checking
+//! need more than the [`Store`] trait offers, and because it must not create
+//! a store by accident (see [`Create`]).
 
 use authgate::store::document::Document;
-use authgate::store::{AuditEvent, DocStore, PostgresStore, SqliteStore, Store};
+use authgate::store::{
+    AuditEvent, DocStore, OpenOptions, PostgresStore, SqliteStore, Store, StoreLocation,
+};
 use authgate::Result;
+
+use crate::failure::{CliResult, Failure};
+
+/// Whether opening may create a store that does not exist yet.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Create {
+    /// Only a migration target is created.
+    Yes,
+    /// Every other command refuses a missing store, so that a typo never
+    /// becomes a new, empty database.
+    No,
+}
 
 /// A store of one of the three kinds.
 #[derive(Debug)]
@@ -17,6 +37,41 @@ pub enum Backend {
 }
 
 impl Backend {
+    /// Opens the store `source` names. A SQLite file is created only with
+    /// [`Create::Yes`]; a `config.yaml` never is (see
+    /// [`crate::commands::migrate`], which writes one whole).
+    ///
+    /// # Errors
+    ///
+    /// Exit-1 failures for a source the core refuses or an invalid config;
+    /// exit-3 failures for a missing file or an unreachable database, named
+    /// without its password.
+    pub fn open(source: &str, create: Create) -> CliResult<Backend> {
+        Backend::open_at(&StoreLocation::parse(source)?, create)
+    }
+
+    /// Opens the store at `location` (see [`Backend::open`]).
+    pub fn open_at(location: &StoreLocation, create: Create) -> CliResult<Backend> {
+        match location {
+            StoreLocation::ConfigFile(path) => Ok(Backend::Yaml(DocStore::open_file(
+                path,
+                OpenOptions::default(),
+            )?)),
+            StoreLocation::Sqlite(path) => {
+                if create == Create::No && !path.exists() {
+                    return Err(Failure::io(format!(
+                        "{}: SQLite database not found (`authgate migrate --from config.yaml \
+                         --to sqlite://{}` creates one)",
+                        path.display(),
+                        path.display()
+                    )));
+                }
+                Ok(Backend::Sqlite(SqliteStore::open(path)?))
+            }
+            StoreLocation::Postgres(url) => Ok(Backend::Postgres(PostgresStore::connect(url)?)),
+        }
+    }
+
     /// The store, for the operations every kind has.
     pub fn store(&self) -> &dyn Store {
         match self {

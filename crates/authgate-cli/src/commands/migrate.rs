@@ -29,13 +29,12 @@ use std::path::{Path, PathBuf};
 
 use authgate::store::document::{Document, Layout};
 use authgate::store::file::SharedFile;
-use authgate::store::{AuditEvent, DocStore, OpenOptions};
+use authgate::store::{AuditEvent, DocStore, OpenOptions, StoreLocation};
 use authgate::yaml::{self, Value};
 use clap::Args;
 
-use crate::backend::Backend;
+use crate::backend::{Backend, Create};
 use crate::failure::{CliResult, Failure};
-use crate::location::{Create, Location};
 use crate::output::{count, outln, Out};
 use crate::progress::Progress;
 use crate::snapshot::{join_and, shared_emails, Counts, EventsPlan, Snapshot};
@@ -199,15 +198,15 @@ struct Names {
 
 /// Compares, copies, verifies and prints a summary.
 pub fn run(args: MigrateArgs) -> CliResult {
-    let source_location = Location::parse(&args.from)?;
-    let target_location = Location::parse(&args.to)?;
+    let source_location = StoreLocation::parse(&args.from)?;
+    let target_location = StoreLocation::parse(&args.to)?;
     let progress = Progress::new();
 
     progress.status("opening the source");
-    let source_store = source_location.open(Create::No)?;
+    let source_store = Backend::open_at(&source_location, Create::No)?;
     progress.status(format!("reading {}", source_store.name()));
     let source = Snapshot::read(&source_store)?;
-    if !matches!(target_location, Location::Yaml(_)) {
+    if !matches!(target_location, StoreLocation::ConfigFile(_)) {
         refuse_shared_emails(source.doc(), &source_store.name())?;
     }
 
@@ -304,9 +303,9 @@ fn refuse_shared_emails(doc: &Document, source_name: &str) -> CliResult {
 
 /// Opens the target, creating a SQLite file unless this is a dry run. A
 /// missing config.yaml is written whole later.
-fn open_target(to: &Location, dry_run: bool) -> CliResult<Target> {
+fn open_target(to: &StoreLocation, dry_run: bool) -> CliResult<Target> {
     match to {
-        Location::Yaml(path) if !path.exists() => {
+        StoreLocation::ConfigFile(path) if !path.exists() => {
             let dir = parent_dir(path);
             if !dir.is_dir() {
                 return Err(Failure::io(format!(
@@ -325,8 +324,10 @@ fn open_target(to: &Location, dry_run: bool) -> CliResult<Target> {
             }
             Ok(Target::NewYaml(path.clone()))
         }
-        Location::Sqlite(path) if dry_run && !path.exists() => Ok(Target::NewSqlite(path.clone())),
-        _ => Ok(Target::Open(Box::new(to.open(Create::Yes)?))),
+        StoreLocation::Sqlite(path) if dry_run && !path.exists() => {
+            Ok(Target::NewSqlite(path.clone()))
+        }
+        _ => Ok(Target::Open(Box::new(Backend::open_at(to, Create::Yes)?))),
     }
 }
 
@@ -335,7 +336,7 @@ fn open_target(to: &Location, dry_run: bool) -> CliResult<Target> {
 fn write_document(target: Target, source: &Snapshot) -> CliResult<Backend> {
     let backend = match target {
         Target::NewYaml(path) => return write_yaml(&path, source.value()),
-        Target::NewSqlite(path) => Location::Sqlite(path).open(Create::Yes)?,
+        Target::NewSqlite(path) => Backend::open_at(&StoreLocation::Sqlite(path), Create::Yes)?,
         Target::Open(backend) => *backend,
     };
     match backend {
