@@ -89,6 +89,7 @@ def test_login_ok_sets_session_state_and_the_file(config_path: Path) -> None:
     assert stored_sessions(config_path) == {sid: "jsmith"}
     op = pending_cookie_op(at)
     assert op is not None and op["name"] == "authgate_test"
+    assert op["max_age"] == 30 * 86400, "the cookie lasts expiry_days"
     claims = jwt.decode(op["value"], KEY, algorithms=["HS256"])
     assert claims["username"] == "jsmith"
     assert claims["exp_date"] > time.time() + 29 * 86400
@@ -118,6 +119,12 @@ def test_wrong_password_counts_a_failure_and_shows_the_hint(config_path: Path) -
     assert state(at, "authentication_status") is True
     assert state(at, "password_hint") is None
     assert stored_failures(config_path, "rbriggs") == 0
+
+
+def test_the_hint_is_found_for_the_username_as_typed(config_path: Path) -> None:
+    at = submit(start(config_path, init={"show_password_hint": True}), " RBriggs ", "wrong")
+    assert state(at, "authentication_status") is False
+    assert state(at, "password_hint") == "the letter after c"
 
 
 def test_unknown_user_is_refused_and_nothing_is_written(config_path: Path) -> None:

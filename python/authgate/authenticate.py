@@ -568,7 +568,7 @@ class Authenticate(AccountWidgets, AdminPanel, GuestLogin, PageGuards, TotpWidge
         st.session_state["authentication_status"] = True
         st.session_state["logout"] = None
         if result.token is not None:
-            self._cookie.queue_set(result.token, self.cookie_expiry_days * 86400)
+            self._cookie.queue_set(result.token, self._auth.cookie_max_age)
         self._sync_user(user["username"])
 
     def _logout(self, callback: Callable[[dict[str, Any]], Any] | None) -> None:
@@ -604,7 +604,7 @@ class Authenticate(AccountWidgets, AdminPanel, GuestLogin, PageGuards, TotpWidge
         session_id = st.session_state.get(_SESSION_ID)
         token = self._auth.refresh_token(session_id) if session_id else None
         if token is not None:
-            self._cookie.queue_set(token, self.cookie_expiry_days * 86400)
+            self._cookie.queue_set(token, self._auth.cookie_max_age)
 
     def _clear_state(self) -> None:
         st.session_state[_SESSION_ID] = None
