@@ -10,7 +10,7 @@
 //! - [`admin`] is what an app's administrator may do to accounts, audited by name.
 //! - [`auth`] runs the flows: password login, cookie resume, logout;
 //!   [`account`] the rest: register, reset, forgot password/username, update.
-//! - [`password_policy`] is the opt-in NIST SP 800-63B password rule (zxcvbn, common passwords).
+//! - [`password_policy`] is what a new password must be: streamlit-authenticator 0.4.2's rule by default, NIST SP 800-63B's on request (zxcvbn, common passwords).
 //! - [`password`] is bcrypt, byte-compatible with Python's `bcrypt`.
 //! - [`token`] signs and checks cookie tokens, including 0.4.2's.
 //! - [`lockout`] and [`session`] are the rules for failed attempts and sessions.

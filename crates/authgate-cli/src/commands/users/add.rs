@@ -1,6 +1,7 @@
 //! `authgate users add`: create an account with a password.
 
 use authgate::password;
+use authgate::password_policy::PasswordPolicy;
 use authgate::store::NewUser;
 use clap::Args;
 
@@ -14,7 +15,8 @@ use crate::output::{outln, Out};
 ///
 /// The password is prompted for without echo on a terminal, or read from the
 /// first line of standard input; never from an argument, which other users
-/// of the machine can see.
+/// of the machine can see. It must meet the password policy apps apply:
+/// streamlit-authenticator 0.4.2's rule unless `--password-policy nist`.
 #[derive(Debug, Args)]
 #[command(after_help = "\
 Example:
@@ -41,6 +43,11 @@ pub struct AddArgs {
     /// Read the password from standard input even on a terminal.
     #[arg(long)]
     password_stdin: bool,
+    /// The rule the password must meet: `0.4.2` (8 to 20 characters with a
+    /// lower- and an upper-case letter, a digit and a special character) or
+    /// `nist` (NIST SP 800-63B), as the app's `password_policy`.
+    #[arg(long, value_name = "POLICY", default_value = "0.4.2")]
+    password_policy: String,
 }
 
 /// Checks the input, hashes the password and adds the user in one step.
@@ -61,6 +68,7 @@ pub fn run(args: AddArgs) -> CliResult {
     if first_name.is_empty() || last_name.is_empty() {
         return Err(Failure::invalid("first and last name must not be empty"));
     }
+    let policy = PasswordPolicy::from_name(&args.password_policy)?;
     let roles = args
         .roles
         .iter()
@@ -75,7 +83,9 @@ pub fn run(args: AddArgs) -> CliResult {
     if store.user(&username)?.is_some() {
         return Err(taken_username(&username));
     }
-    let hash = password::hash(&input::new_password(args.password_stdin)?)?;
+    let new_password = input::new_password(args.password_stdin)?;
+    policy.check(&new_password, &[&username, email, first_name, last_name])?;
+    let hash = password::hash(&new_password)?;
     let user = NewUser {
         username: username.clone(),
         email: email.to_string(),
