@@ -2,7 +2,9 @@
 
 Users of the roles the app names find users (by username, email or name,
 paged), change their roles, lock and unlock them, end their sessions, mail
-them a password-reset link and remove them, and read the audit trail. Every
+them a password-reset link and remove them, add users (with a first
+password, or invited by a mailed link to set their own), keep the store's
+pre-authorized emails, and read the audit trail. Every
 change is the core's (``authgate._core.Authenticator.admin_*``) and is
 recorded with the administrator's name. Actions run as button callbacks,
 before the page is drawn again, so the table shows their effect at once.
@@ -17,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 import streamlit as st
 
 from . import _core
-from .exceptions import CloudError
+from .exceptions import CloudError, RegisterError
 from .pages import REFUSED, _decision
 
 if TYPE_CHECKING:
@@ -82,11 +84,39 @@ class AdminPanel:
             hide_index=True,
             key=f"{key}-table",
         )
-        if not found:
-            return
+        do = self._admin_action_runner(key)
+        if found:
+            self._admin_user_actions(key, admin, found, do)
+        self._admin_add_user(key, admin, do)
+        if self._credentials is None:
+            # Dict mode: the app keeps the list it passes to register_user.
+            self._admin_preauthorized(key, admin, do)
+
+        st.subheader(self._t("Audit trail"))
+        st.dataframe(
+            [
+                {
+                    "When": _when(e["time"]),
+                    "What": e["kind"],
+                    "User": e["username"] or "",
+                    "Detail": e["detail"] or "",
+                }
+                for e in self._auth.audit_trail(100)
+            ],
+            hide_index=True,
+            key=f"{key}-audit",
+        )
+
+    def _admin_user_actions(
+        self: Authenticate,
+        key: str,
+        admin: str,
+        found: list[dict[str, Any]],
+        do: Callable[..., None],
+    ) -> None:
+        """The buttons acting on the user picked from the page of ``found``."""
         username = st.selectbox(self._t("User"), [u["username"] for u in found], key=f"{key}-user")
         user = next(u for u in found if u["username"] == username)
-        do = self._admin_action_runner(key)
 
         roles_key = f"{key}-roles-{username}"
         st.text_input(
@@ -158,32 +188,112 @@ class AdminPanel:
             args=(f"{username} was removed.", username, self._remove_user, admin, username),
         )
 
-        st.subheader(self._t("Audit trail"))
-        st.dataframe(
-            [
-                {
-                    "When": _when(e["time"]),
-                    "What": e["kind"],
-                    "User": e["username"] or "",
-                    "Detail": e["detail"] or "",
-                }
-                for e in self._auth.audit_trail(100)
-            ],
-            hide_index=True,
-            key=f"{key}-audit",
-        )
+    def _admin_add_user(self: Authenticate, key: str, admin: str, do: Callable[..., None]) -> None:
+        """The form that adds an account."""
+        st.subheader(self._t("Add a user"))
+        with st.form(f"{key}-add", clear_on_submit=True):
+            cols = st.columns(2)
+            cols[0].text_input(self._t("Username"), key=f"{key}-add-username")
+            cols[1].text_input(self._t("Email"), key=f"{key}-add-email")
+            cols[0].text_input(self._t("First name"), key=f"{key}-add-first")
+            cols[1].text_input(self._t("Last name"), key=f"{key}-add-last")
+            st.text_input(self._t("Roles (comma-separated)"), key=f"{key}-add-roles")
+            st.text_input(
+                self._t("First password"),
+                type="password",
+                key=f"{key}-add-password",
+                help=self._t("Leave it empty to mail the user a link to set their own password."),
+            )
+            st.form_submit_button(
+                self._t("Add user"),
+                on_click=do,
+                args=("", "", self._add_user, admin, key),
+            )
+
+    def _add_user(self: Authenticate, admin: str, key: str) -> str:
+        # Read when the button is pressed: what the form holds then.
+        def field(name: str) -> str:
+            return str(st.session_state.get(f"{key}-add-{name}") or "").strip()
+
+        account = {
+            "username": field("username").lower(),
+            "email": field("email"),
+            "first_name": field("first"),
+            "last_name": field("last"),
+            "password": field("password"),
+        }
+        v = self.validator
+        # Names are optional here; what is given must pass the app's Validator.
+        for name, valid, message in [
+            ("first_name", v.validate_name, "First name is not valid"),
+            ("last_name", v.validate_name, "Last name is not valid"),
+            ("email", v.validate_email, "Email is not valid"),
+            ("username", v.validate_username, "Username is not valid"),
+        ]:
+            if (account[name] or name in ("email", "username")) and not valid(account[name]):
+                raise RegisterError(self._t(message))
+        if account["password"] and not v.validate_password(account["password"]):
+            raise RegisterError(v.diagnose_password(account["password"]))
+        roles = [r.strip() for r in field("roles").split(",") if r.strip()]
+        password = account.pop("password") or None
+        mailer, app_url = (None, None) if password else (self._mailer(), self._app_url())
+        user = self._auth.admin_add_user(admin, **account, password=password, roles=roles or None)
+        self._sync_user(user["username"])
+        if mailer is None or app_url is None:
+            return f"{user['username']} was added."
+        self._mail_link("Admin invitation", mailer, app_url, "reset_link", user["username"])
+        return f"{user['username']} was added and mailed a link to set their password."
+
+    def _admin_preauthorized(
+        self: Authenticate, key: str, admin: str, do: Callable[..., None]
+    ) -> None:
+        """The store's pre-authorized emails: who may register."""
+        st.subheader(self._t("Pre-authorized emails"))
+        listed = self._auth.preauthorized_emails()
+        if listed is None:
+            st.caption(
+                self._t(
+                    "No list is kept: anyone may register. Adding an email starts a list, "
+                    "and then only the emails on it may register."
+                )
+            )
+        else:
+            st.caption(self._t("Only these emails may register; each is taken off when used."))
+        with st.form(f"{key}-preauthorized", clear_on_submit=True):
+            st.text_area(self._t("Add (one per line)"), key=f"{key}-pre-add")
+            st.multiselect(self._t("Remove"), listed or [], key=f"{key}-pre-remove")
+            st.form_submit_button(
+                self._t("Save list"),
+                on_click=do,
+                args=(
+                    "The pre-authorized list was saved.",
+                    "",
+                    self._edit_preauthorized,
+                    admin,
+                    key,
+                ),
+            )
+
+    def _edit_preauthorized(self: Authenticate, admin: str, key: str) -> None:
+        text = str(st.session_state.get(f"{key}-pre-add") or "")
+        add = [e.strip() for e in text.replace(",", "\n").splitlines() if e.strip()]
+        remove = list(st.session_state.get(f"{key}-pre-remove") or [])
+        self._auth.admin_edit_preauthorized(admin, add, remove)
 
     def _admin_action_runner(self: Authenticate, key: str) -> Callable[..., None]:
         """A button callback: runs an action, keeps its outcome to show."""
 
         def run(done: str, username: str, action: Callable[..., Any], *args: Any) -> None:
             try:
-                action(*args)
-            except (_core.AuthgateError, CloudError) as e:
+                outcome = action(*args)
+            except (_core.AuthgateError, CloudError, RegisterError) as e:
                 st.session_state[f"{_FLASH}-{key}"] = ("error", str(e))
                 return
-            st.session_state[f"{_FLASH}-{key}"] = ("ok", done)
-            self._sync_user(username)
+            # An action that words its own outcome returns it.
+            message = outcome if isinstance(outcome, str) else done
+            st.session_state[f"{_FLASH}-{key}"] = ("ok", message)
+            if username:
+                self._sync_user(username)
 
         return run
 

@@ -1,6 +1,7 @@
 //! `Authenticator`: the login flows, with the GIL released while they run.
 
 use authgate::account::{PreAuthorization, Registration};
+use authgate::admin::NewAccount;
 use authgate::auth::{self, AuthConfig, LoginRequest};
 use authgate::email_code::{CodePurpose, IssuedCode};
 use authgate::second_factor::PasswordStep;
@@ -565,6 +566,54 @@ impl Authenticator {
         minutes: Option<f64>,
     ) -> PyResult<usize> {
         py.detach(|| self.inner.admin_lock(admin, username, minutes))
+            .py_err()
+    }
+
+    /// Adds an account, audited as `admin`'s; `password=None` starts it with
+    /// a random password nobody knows (the owner sets one by a reset link).
+    #[pyo3(signature = (admin, *, username, email, first_name = "", last_name = "", password = None, roles = None))]
+    #[allow(clippy::too_many_arguments)]
+    fn admin_add_user<'py>(
+        &self,
+        py: Python<'py>,
+        admin: &str,
+        username: &str,
+        email: &str,
+        first_name: &str,
+        last_name: &str,
+        password: Option<&str>,
+        roles: Option<Vec<String>>,
+    ) -> PyResult<Bound<'py, PyDict>> {
+        let account = NewAccount {
+            username,
+            email,
+            first_name,
+            last_name,
+            password,
+            roles: roles.as_deref(),
+        };
+        let user = py
+            .detach(|| self.inner.admin_add_user(admin, &account))
+            .py_err()?;
+        user_dict(py, &user)
+    }
+
+    /// The store's pre-authorized emails, if it keeps a list.
+    fn preauthorized_emails(&self, py: Python<'_>) -> PyResult<Option<Vec<String>>> {
+        py.detach(|| self.inner.preauthorized_emails()).py_err()
+    }
+
+    /// Adds `add` to and removes `remove` from the store's pre-authorized
+    /// list, audited as `admin`'s; returns the list.
+    #[pyo3(signature = (admin, add = Vec::new(), remove = Vec::new()))]
+    fn admin_edit_preauthorized(
+        &self,
+        py: Python<'_>,
+        admin: &str,
+        add: Vec<String>,
+        remove: Vec<String>,
+    ) -> PyResult<Vec<String>> {
+        py.detach(|| self.inner.admin_edit_preauthorized(admin, &add, &remove))
             .py_err()
     }
 

@@ -1,6 +1,7 @@
 //! What an app's administrator may do to accounts from its admin page
-//! (`Authenticate.admin_panel()`): find users, change their roles, lock
-//! and unlock them, end their sessions, remove them, read the audit trail.
+//! (`Authenticate.admin_panel()`): find users, add them, change their
+//! roles, lock and unlock them, end their sessions, remove them, keep the
+//! pre-authorized list, read the audit trail.
 //!
 //! Every change is recorded in the audit trail with the administrator's
 //! name (`detail: "by <admin>"`). An administrator cannot lock or remove
@@ -24,11 +25,44 @@
 
 use crate::auth::Authenticator;
 use crate::error::{Error, Result};
-use crate::store::{AuditEvent, UserUpdate};
+use crate::secret;
+use crate::store::{AuditEvent, NewUser, UserUpdate};
 use crate::user::User;
 
 /// Users read per store call while searching.
 const SCAN_CHUNK: usize = 500;
+
+/// An account an administrator adds.
+#[derive(Clone, Default)]
+pub struct NewAccount<'a> {
+    /// Username (trimmed, lower-cased here).
+    pub username: &'a str,
+    /// Email (trimmed here).
+    pub email: &'a str,
+    /// First name.
+    pub first_name: &'a str,
+    /// Last name.
+    pub last_name: &'a str,
+    /// The first password; `None`: a random one nobody knows, for an
+    /// account whose owner sets their own through a mailed reset link.
+    pub password: Option<&'a str>,
+    /// Roles.
+    pub roles: Option<&'a [String]>,
+}
+
+impl std::fmt::Debug for NewAccount<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("NewAccount")
+            .field("username", &self.username)
+            .field("email", &self.email)
+            .field("password", &self.password.map(|_| "<redacted>"))
+            .field("roles", &self.roles)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Length of the password nobody knows that an invited account starts with.
+const INVITE_PASSWORD_LEN: usize = 20;
 
 /// A user as the admin page lists them.
 #[derive(Debug, Clone, PartialEq)]
@@ -111,6 +145,69 @@ impl Authenticator {
             locked_until,
             sessions,
         })
+    }
+
+    /// Adds an account. The username and email must be free (as for a
+    /// registration, case-insensitively); the pre-authorized list is neither
+    /// needed nor consumed.
+    pub fn admin_add_user(&self, admin: &str, account: &NewAccount<'_>) -> Result<User> {
+        let username = account.username.trim().to_lowercase();
+        let email = account.email.trim();
+        if username.is_empty() || email.is_empty() {
+            return Err(refuse("A new user needs a username and an email"));
+        }
+        let password = match account.password.map(str::trim) {
+            Some("") => return Err(refuse("Password fields cannot be empty")),
+            Some(password) => password.to_string(),
+            None => secret::random_password(INVITE_PASSWORD_LEN)?,
+        };
+        // Checked before the bcrypt work; the store checks again as it adds.
+        self.store().check_available(&username, email)?;
+        let new = NewUser {
+            username: username.clone(),
+            email: email.to_string(),
+            first_name: account.first_name.trim().to_string(),
+            last_name: account.last_name.trim().to_string(),
+            password_hash: Some(self.hash_new(&password)?),
+            roles: account.roles.map(<[String]>::to_vec),
+            password_hint: None,
+            awaiting_verification: false,
+        };
+        let event = self.admin_event("user_added", &username, admin);
+        self.store().add_user(&new, false, Some(&event))
+    }
+
+    /// The store's pre-authorized list, if it keeps one.
+    pub fn preauthorized_emails(&self) -> Result<Option<Vec<String>>> {
+        self.store().preauthorized_emails()
+    }
+
+    /// Adds `add` to and removes `remove` from the store's pre-authorized
+    /// list; returns the list. See [`crate::store::Store::edit_preauthorized`].
+    pub fn admin_edit_preauthorized(
+        &self,
+        admin: &str,
+        add: &[String],
+        remove: &[String],
+    ) -> Result<Vec<String>> {
+        let shaped = |e: &String| {
+            let e = e.trim();
+            !e.is_empty() && !e.contains(char::is_whitespace) && e.contains('@')
+        };
+        if let Some(bad) = add.iter().find(|e| !shaped(e)) {
+            return Err(Error::InvalidInput(format!(
+                "{:?} is not an email address",
+                bad.trim()
+            )));
+        }
+        let by = format!(
+            "by {}: {} added, {} removed",
+            admin.trim().to_lowercase(),
+            add.len(),
+            remove.len()
+        );
+        let event = self.event("preauthorized_changed", None, Some(&by));
+        self.store().edit_preauthorized(add, remove, Some(&event))
     }
 
     /// Gives `username` these `roles` (`None`: no roles key).
@@ -282,6 +379,79 @@ mod tests {
                 ("user_locked".to_string(), Some("by ann".to_string())),
             ]
         );
+    }
+
+    #[test]
+    fn an_added_user_logs_in_and_an_invited_one_waits_for_a_reset_link() {
+        let auth = setup();
+        let roles = vec!["editor".to_string()];
+        let account = NewAccount {
+            username: " NewBie ",
+            email: "newbie@example.com",
+            first_name: "New",
+            last_name: "Bie",
+            password: Some("s3cret-Pass"),
+            roles: Some(&roles),
+        };
+        let added = auth.admin_add_user("Ann", &account).unwrap();
+        assert_eq!(
+            (added.username.as_str(), added.roles),
+            ("newbie", Some(roles.clone()))
+        );
+        let login = |name, password| {
+            auth.login(&LoginRequest {
+                username: name,
+                password,
+                ..Default::default()
+            })
+        };
+        assert!(login("newbie", "s3cret-Pass").is_ok());
+        let event = &auth.audit_trail(5).unwrap()[1];
+        assert_eq!(
+            (event.kind.as_str(), event.detail.as_deref()),
+            ("user_added", Some("by ann"))
+        );
+        for (name, email) in [("NEWBIE", "x@example.com"), ("other", "NEWBIE@example.com")] {
+            let taken = NewAccount {
+                username: name,
+                email,
+                ..account.clone()
+            };
+            assert!(matches!(
+                auth.admin_add_user("ann", &taken),
+                Err(Error::UsernameTaken | Error::EmailTaken)
+            ));
+        }
+        let invited = NewAccount {
+            username: "invited",
+            email: "invited@example.com",
+            password: None,
+            ..Default::default()
+        };
+        auth.admin_add_user("ann", &invited).unwrap();
+        assert!(login("invited", "").is_err());
+        let (_, token) = auth.reset_link("invited").unwrap().expect("a reset link");
+        assert_eq!(auth.check_reset_link(&token).unwrap().username, "invited");
+        for bad in [
+            NewAccount {
+                username: "",
+                email: "a@b.c",
+                ..Default::default()
+            },
+            NewAccount {
+                username: "x",
+                email: "x@b.c",
+                password: Some("  "),
+                ..Default::default()
+            },
+        ] {
+            assert!(matches!(
+                auth.admin_add_user("ann", &bad),
+                Err(Error::InvalidInput(_))
+            ));
+        }
+        assert!(format!("{account:?}").contains("<redacted>"));
+        assert!(!format!("{account:?}").contains("s3cret"));
     }
 
     #[test]

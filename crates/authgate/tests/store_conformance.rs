@@ -242,6 +242,7 @@ every_store!(
     max_concurrent_users_counts_distinct_live_users,
     touch_and_close_session,
     add_user_checks_names_emails_and_invitations,
+    the_preauthorized_list_is_edited_in_one_step,
     check_available_says_what_is_taken_in_0_4_2_order,
     remove_user_takes_sessions_along,
     update_user_changes_details,
@@ -773,6 +774,57 @@ fn check_available_says_what_is_taken_in_0_4_2_order(f: &Fixture) {
     // An empty email belongs to no one.
     assert!(taken("newbie", "").is_none());
     assert_eq!(s.user_count().unwrap(), 4, "a check changes nothing");
+}
+
+fn the_preauthorized_list_is_edited_in_one_step(f: &Fixture) {
+    let s = f.store();
+    let list = |v: &[&str]| v.iter().map(|e| e.to_string()).collect::<Vec<_>>();
+    let before = s.preauthorized_emails().unwrap();
+    let event = AuditEvent {
+        time: 1.0,
+        kind: "preauthorized_changed".into(),
+        username: None,
+        detail: Some("by admin".into()),
+    };
+    let edited = s.edit_preauthorized(
+        &list(&["new@example.com", " INVITED@example.com "]),
+        &list(&["second@EXAMPLE.com"]),
+        Some(&event),
+    );
+    if matches!(f.kind, Kind::Memory) {
+        // Dict mode: the app keeps the list it passes to register_user.
+        assert!(matches!(edited, Err(Error::InvalidInput(_))), "{edited:?}");
+        assert_eq!(s.preauthorized_emails().unwrap(), before);
+        return;
+    }
+    let expected = list(&["invited@example.com", "new@example.com"]);
+    assert_eq!(
+        edited.unwrap(),
+        expected,
+        "listed once, removed by any case"
+    );
+    assert_eq!(s.preauthorized_emails().unwrap(), Some(expected));
+    let newest = s.recent_events(1).unwrap();
+    assert_eq!(
+        newest.last().map(|e| e.kind.as_str()),
+        Some("preauthorized_changed")
+    );
+    // The list restricts registration, and an added email registers.
+    let err = s
+        .add_user(&new_user("stranger", "stranger@example.com"), true, None)
+        .unwrap_err();
+    assert!(matches!(err, Error::NotPreauthorized), "{err:?}");
+    s.add_user(&new_user("newbie", "NEW@example.com"), true, None)
+        .unwrap();
+    assert_eq!(
+        s.preauthorized_emails().unwrap(),
+        Some(list(&["invited@example.com"]))
+    );
+    // Emptied, it stays a list (that lists nobody).
+    let emptied = s
+        .edit_preauthorized(&[], &list(&["invited@example.com"]), None)
+        .unwrap();
+    assert!(emptied.is_empty());
 }
 
 fn add_user_checks_names_emails_and_invitations(f: &Fixture) {

@@ -879,6 +879,26 @@ impl Store for DocStore {
         self.read(Document::preauthorized)
     }
 
+    /// Refused in dict mode: the app keeps its pre-authorized list itself
+    /// and passes it to `register_user`.
+    fn edit_preauthorized(
+        &self,
+        add: &[String],
+        remove: &[String],
+        event: Option<&AuditEvent>,
+    ) -> Result<Vec<String>> {
+        if self.is_dict() {
+            return Err(Error::InvalidInput(
+                "In dict mode the app keeps its pre-authorized list and passes it to \
+                 register_user(pre_authorized=...): edit that list"
+                    .into(),
+            ));
+        }
+        let emails = self.write(|d| Ok(d.edit_preauthorized(add, remove)))?;
+        self.note(event);
+        Ok(emails)
+    }
+
     fn add_user(
         &self,
         user: &NewUser,

@@ -363,6 +363,47 @@ impl Document {
         Ok(())
     }
 
+    /// Adds `add` to and removes `remove` from the pre-authorized list
+    /// (case-insensitively; a listed email is not added twice) and returns
+    /// the list. Adding to a document without a list starts one, which
+    /// then restricts registration as 0.4.2's list does.
+    pub fn edit_preauthorized(&mut self, add: &[String], remove: &[String]) -> Vec<String> {
+        let fold = |e: &str| e.trim().to_lowercase();
+        let mut emails = self.preauthorized().unwrap_or_default();
+        let before = emails.clone();
+        let removed: Vec<String> = remove.iter().map(|e| fold(e)).collect();
+        emails.retain(|e| !removed.contains(&fold(e)));
+        for email in add {
+            if !emails.iter().any(|e| fold(e) == fold(email)) {
+                emails.push(email.trim().to_string());
+            }
+        }
+        let is_list = matches!(
+            self.root
+                .get("pre-authorized")
+                .and_then(Value::as_map)
+                .and_then(|m| m.get("emails")),
+            Some(Value::Seq(_))
+        );
+        if emails == before && (is_list || add.is_empty()) {
+            return emails;
+        }
+        let seq = Value::Seq(emails.iter().cloned().map(Value::Str).collect());
+        match self.root.get_mut("pre-authorized") {
+            Some(Value::Map(pre)) => {
+                pre.insert("emails".to_string(), seq);
+            }
+            _ => {
+                let mut pre = Map::new();
+                pre.insert("emails".to_string(), seq);
+                self.root
+                    .insert("pre-authorized".to_string(), Value::Map(pre));
+            }
+        }
+        self.dirty = true;
+        emails
+    }
+
     fn insert_user_entry(&mut self, username: String, entry: Map) {
         if matches!(entry.get("password"), Some(Value::Str(p)) if !crate::password::is_hash(p)) {
             self.may_have_plaintext = true;

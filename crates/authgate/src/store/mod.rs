@@ -405,6 +405,17 @@ pub trait Store: Send + Sync + std::fmt::Debug {
 
     /// The pre-authorized emails kept in the store, if it keeps a list.
     fn preauthorized_emails(&self) -> Result<Option<Vec<String>>>;
+    /// Adds `add` to and removes `remove` from the store's pre-authorized
+    /// list (emails compared case-insensitively; one already listed is not
+    /// added twice) in one step that also records `event`, and returns the
+    /// list as it now is. Adding to a store that keeps no list starts one,
+    /// which then restricts registration as 0.4.2's list does.
+    fn edit_preauthorized(
+        &self,
+        add: &[String],
+        remove: &[String],
+        event: Option<&AuditEvent>,
+    ) -> Result<Vec<String>>;
     /// Whether a registration of `username` with `email` can go ahead, in
     /// 0.4.2's order: [`crate::Error::EmailTaken`] if any user has the email
     /// (case-insensitive), else [`crate::Error::UsernameTaken`] if the

@@ -640,6 +640,14 @@ macro_rules! impl_store_via_ops {
             fn preauthorized_emails(&self) -> $crate::Result<Option<Vec<String>>> {
                 $crate::store::sql::ops::preauthorized_emails(&self.$field)
             }
+            fn edit_preauthorized(
+                &self,
+                add: &[String],
+                remove: &[String],
+                event: Option<&$crate::store::AuditEvent>,
+            ) -> $crate::Result<Vec<String>> {
+                $crate::store::sql::ops::edit_preauthorized(&self.$field, add, remove, event)
+            }
             fn check_available(&self, username: &str, email: &str) -> $crate::Result<()> {
                 $crate::store::sql::ops::check_available(&self.$field, username, email)
             }

@@ -610,6 +610,47 @@ pub(crate) fn preauthorized_emails(db: &impl Database) -> Result<Option<Vec<Stri
     })
 }
 
+/// See [`Store::edit_preauthorized`](crate::store::Store::edit_preauthorized).
+pub(crate) fn edit_preauthorized(
+    db: &impl Database,
+    add: &[String],
+    remove: &[String],
+    event: Option<&AuditEvent>,
+) -> Result<Vec<String>> {
+    db.write(|tx| {
+        for email in remove {
+            tx.execute(
+                "DELETE FROM preauthorized_emails WHERE email_key = $1",
+                &[Param::Text(&fold_email(email))],
+            )?;
+        }
+        if !add.is_empty() {
+            // A list of emails restricts registration (as a YAML list does).
+            tx.execute(
+                "INSERT INTO settings (name, value) VALUES ($1, 'true') \
+                 ON CONFLICT (name) DO UPDATE SET value = excluded.value",
+                &[Param::Text(PREAUTHORIZED_LIST)],
+            )?;
+        }
+        for email in add {
+            let key = fold_email(email);
+            let listed = tx.query(
+                "SELECT 1 FROM preauthorized_emails WHERE email_key = $1",
+                &[Param::Text(&key)],
+            )?;
+            if listed.is_empty() {
+                tx.execute(
+                    "INSERT INTO preauthorized_emails (email, email_key) VALUES ($1, $2)",
+                    &[Param::Text(email.trim()), Param::Text(&key)],
+                )?;
+            }
+        }
+        defer_event(tx, event)?;
+        let rows = tx.query("SELECT email FROM preauthorized_emails ORDER BY id", &[])?;
+        rows.iter().map(|r| r.text(0)).collect()
+    })
+}
+
 /// What the store keeps of a pre-authorized list, as `DocStore` reads
 /// `pre-authorized.emails`: `None` for no list, `Some(true)` for a list of
 /// emails (which restricts registration), `Some(false)` for an `emails` key
