@@ -613,6 +613,11 @@ impl Authenticator {
         self.clock.now()
     }
 
+    /// This authenticator's clock.
+    pub(crate) fn clock(&self) -> &dyn Clock {
+        self.clock.as_ref()
+    }
+
     /// Records a security event that comes with no change (a refusal).
     /// Best effort: a full disk must not lock users out, so a failure to
     /// record is not an error of the flow. Changes take their event along
