@@ -21,7 +21,6 @@ mod failure;
 mod input;
 mod output;
 mod progress;
-mod snapshot;
 
 use std::process::ExitCode;
 

@@ -5,6 +5,7 @@
 //! schema version. Then, for any store, warnings about settings an app
 //! relies on. Checking never writes.
 
+use authgate::store::migrate::shared_emails;
 use authgate::store::Settings;
 use authgate::token::{key_weakness, MIN_KEY_BYTES};
 use clap::Args;
@@ -12,7 +13,6 @@ use clap::Args;
 use crate::backend::{Backend, Create};
 use crate::failure::{CliResult, Failure};
 use crate::output::{count, outln, Out};
-use crate::snapshot::shared_emails;
 
 /// Check a config.yaml or a database.
 ///

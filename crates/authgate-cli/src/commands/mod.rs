@@ -32,6 +32,6 @@ pub struct StoreArg {
 impl StoreArg {
     /// Opens the store, which must exist.
     pub fn open(&self) -> CliResult<Backend> {
-        Backend::open(&self.source, Create::No)
+        Ok(Backend::open(&self.source, Create::No)?)
     }
 }

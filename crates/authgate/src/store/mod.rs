@@ -26,6 +26,7 @@ pub mod dict_state;
 mod doc_store;
 pub mod document;
 pub mod file;
+pub mod migrate;
 pub mod postgres;
 mod sql;
 pub mod sqlite;
