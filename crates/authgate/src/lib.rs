@@ -19,7 +19,8 @@
 //!   with its recovery codes.
 //! - [`link`] signs and checks the password-reset links `forgot_password` mails.
 //! - [`oidc`] is OpenID Connect guest login: PKCE, state, nonce, signed ID tokens.
-//! - [`captcha`] draws captcha pictures and checks answers against a salted digest.
+//! - [`captcha`] draws captcha pictures and checks answers against a salted digest;
+//!   [`captcha_registry`] keeps the ones shown, each answering once.
 //! - [`yaml`] reads and writes YAML exactly as PyYAML does.
 //!
 //! ```no_run
@@ -42,6 +43,7 @@ pub mod admin;
 pub mod auth;
 pub mod auto_hash;
 pub mod captcha;
+pub mod captcha_registry;
 pub mod clock;
 pub mod email_code;
 pub mod error;
