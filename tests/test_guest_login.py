@@ -159,6 +159,7 @@ def test_guest_login_logs_in_stores_the_guest_and_queues_the_cookie(
 
     op = pending_cookie_op(at)
     assert op is not None and op["name"] == "authgate_test"
+    assert op["max_age"] == 30 * 86400, "as long as a password login's cookie"
     claims = jwt.decode(op["value"], COOKIE_KEY, algorithms=["HS256"])
     assert claims["username"] == "ann.lee@example.com"
     assert claims["sid"] == at.session_state["_authgate_session_id"]

@@ -139,6 +139,7 @@ def test_validator_rules_match_0_4_2() -> None:
     samples = [
         "Abcdef1!", "abc", "jsmith", "j@x.io", "John Smith", "Zoë-Ann", "O'Neil", "",
         "x" * 30, "Aa1!" * 5 + "Z", "ABCDEFGH1!", "name@domain", "a_b-c", "über",
+        "Abcdef\u0661!", "Abcdef\u00b9!", "Abcdef1! x", "Zz9<>xyzq", "Äbcdef1!x", "aaaaaaa1!",
     ]  # fmt: skip
     methods = [
         "validate_email", "validate_name", "validate_password",

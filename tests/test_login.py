@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import fcntl
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -11,6 +13,8 @@ import pytest
 import yaml
 from streamlit.testing.v1 import AppTest
 
+import authgate as stauth
+from authgate import _core
 from tests import apps
 from tests.conftest import (
     fast_hash,
@@ -85,6 +89,7 @@ def test_login_ok_sets_session_state_and_the_file(config_path: Path) -> None:
     assert stored_sessions(config_path) == {sid: "jsmith"}
     op = pending_cookie_op(at)
     assert op is not None and op["name"] == "authgate_test"
+    assert op["max_age"] == 30 * 86400, "the cookie lasts expiry_days"
     claims = jwt.decode(op["value"], KEY, algorithms=["HS256"])
     assert claims["username"] == "jsmith"
     assert claims["exp_date"] > time.time() + 29 * 86400
@@ -114,6 +119,12 @@ def test_wrong_password_counts_a_failure_and_shows_the_hint(config_path: Path) -
     assert state(at, "authentication_status") is True
     assert state(at, "password_hint") is None
     assert stored_failures(config_path, "rbriggs") == 0
+
+
+def test_the_hint_is_found_for_the_username_as_typed(config_path: Path) -> None:
+    at = submit(start(config_path, init={"show_password_hint": True}), " RBriggs ", "wrong")
+    assert state(at, "authentication_status") is False
+    assert state(at, "password_hint") == "the letter after c"
 
 
 def test_unknown_user_is_refused_and_nothing_is_written(config_path: Path) -> None:
@@ -419,3 +430,28 @@ def test_reruns_do_not_parse_an_unchanged_file_again(config_path: Path) -> None:
     at = at.run()
     assert _core.Store.open(str(config_path)).loads == loads + 1
     assert state(at, "name") == "Jon Smith"
+
+
+def test_a_path_with_a_colon_slash_slash_is_a_config_file_and_keeps_its_lock_timeout(
+    tmp_path: Path,
+) -> None:
+    # Not a URL: "…/dir with :" is no scheme, so the core names a config file.
+    folder = tmp_path / "dir with :" / "odd"
+    folder.mkdir(parents=True)
+    source = f"{tmp_path}/dir with ://odd/config.yaml"
+    write_yaml(folder / "config.yaml", make_config(plaintext=True))
+    authenticator = stauth.Authenticate(source, auto_hash=False, lock_timeout=0)
+    assert authenticator.path == source
+    # Another writer holds the lock and lets go later. With lock_timeout=0 a
+    # write is refused at once; with the 10 s default it would wait and succeed.
+    # (The store is shared per file and process, with the options it was opened with.)
+    with open(folder / "config.yaml.lock", "a") as held:
+        fcntl.flock(held, fcntl.LOCK_EX)
+        release = threading.Timer(3.0, fcntl.flock, (held, fcntl.LOCK_UN))
+        release.start()
+        try:
+            with pytest.raises(_core.StoreError, match="waiting for the lock"):
+                _core.Store.open(source).hash_plaintext_passwords()
+        finally:
+            release.cancel()
+    assert _core.Store.open(source).plaintext_count() == 2

@@ -30,12 +30,16 @@ def _reset_shared() -> None:
 
 @pytest.fixture
 def known_captcha(monkeypatch: pytest.MonkeyPatch) -> str:
-    """Every captcha shows KNOWN_CAPTCHA, so a test can answer it."""
-    monkeypatch.setattr(
-        authgate.captcha._core,
-        "new_captcha",
-        lambda: _core.captcha_with_answer(KNOWN_CAPTCHA),
-    )
+    """Every captcha shows KNOWN_CAPTCHA, so a test can answer it: the first
+    one, and the next one the core draws after each answer."""
+    new, answer = _core.new_captcha, _core.answer_captcha
+
+    def answer_then_known(captcha_id: str, entered: str) -> tuple[str, bytes, str]:
+        verdict, _, _ = answer(captcha_id, entered)
+        return (verdict, *new(KNOWN_CAPTCHA))
+
+    monkeypatch.setattr(authgate.captcha._core, "new_captcha", lambda: new(KNOWN_CAPTCHA))
+    monkeypatch.setattr(authgate.captcha._core, "answer_captcha", answer_then_known)
     return KNOWN_CAPTCHA
 
 
@@ -412,6 +416,17 @@ def test_forgot_password_captcha(config_path: Path, known_captcha: str) -> None:
     field(at, "Captcha").input(known_captcha)
     at = forgot(at, "jsmith")
     assert any(r.startswith("forgot_password=('jsmith'") for r in results(at))
+
+
+def test_a_blank_captcha_is_not_entered_and_a_picture_answers_once(config_path: Path) -> None:
+    at = app(config_path, [("forgot_password", {"captcha": True})])
+    at = forgot(at, "jsmith")
+    assert "ForgotError: Captcha not entered" in errors(at)
+    # The core keeps the answer; the app holds an id that works once.
+    png, captcha_id = _core.new_captcha("2468")
+    assert png.startswith(b"\x89PNG")
+    assert _core.answer_captcha(captcha_id, " 2468 ")[0] == "right"
+    assert _core.answer_captcha(captcha_id, "2468")[0] == "wrong"
 
 
 # ---- forgot_username --------------------------------------------------------------

@@ -8,6 +8,9 @@ from typing import Any, Literal, final
 # stubtest checks the two agree.
 __all__ = [
     "CODE_TTL",
+    "DEFAULT_PASSWORD_MAX_CHARS",
+    "DEFAULT_PASSWORD_MIN_CHARS",
+    "DEFAULT_PASSWORD_SPECIALS",
     "PASSKEY_CEREMONY_TTL",
     "RESET_LINK_TTL",
     "VERIFY_LINK_TTL",
@@ -20,7 +23,6 @@ __all__ = [
     "EmailError",
     "EmailTaken",
     "EmailUnverified",
-    "GuestLoginResult",
     "InvalidCredentials",
     "InvalidInput",
     "LinkRefused",
@@ -43,9 +45,10 @@ __all__ = [
     "UsernameTaken",
     "WrongCode",
     "__version__",
-    "captcha_with_answer",
-    "check_captcha",
+    "answer_captcha",
     "cookie_key_weakness",
+    "default_password_accepted",
+    "default_password_missing",
     "hash_password",
     "hash_passwords",
     "is_hash",
@@ -62,6 +65,9 @@ CODE_TTL: float
 RESET_LINK_TTL: float
 VERIFY_LINK_TTL: float
 PASSKEY_CEREMONY_TTL: float
+DEFAULT_PASSWORD_MIN_CHARS: int
+DEFAULT_PASSWORD_MAX_CHARS: int
+DEFAULT_PASSWORD_SPECIALS: str
 
 class AuthgateError(Exception): ...
 class InvalidCredentials(AuthgateError): ...
@@ -90,16 +96,17 @@ def hash_password(password: str) -> str: ...
 def hash_passwords(passwords: list[str]) -> list[str]: ...
 def verify_password(password: str, hashed: str) -> bool: ...
 def is_hash(value: str) -> bool: ...
-def new_captcha() -> tuple[bytes, str]: ...
-def captcha_with_answer(answer: str) -> tuple[bytes, str]: ...
-def check_captcha(challenge_token: str, entered: str) -> bool: ...
+def new_captcha(answer: str | None = None) -> tuple[bytes, str]: ...
+def answer_captcha(
+    captcha_id: str, entered: str
+) -> tuple[Literal["right", "not_entered", "wrong"], bytes, str]: ...
 
 @final
 class Store:
     @staticmethod
-    def open(path: str | PathLike[str], lock_timeout: float = 10.0) -> Store: ...
+    def open(path: str | PathLike[str], lock_timeout: float | None = None) -> Store: ...
     @staticmethod
-    def open_url(url: str) -> Store: ...
+    def open_url(source: str, lock_timeout: float | None = None) -> Store: ...
     @staticmethod
     def import_config(url: str, yaml_text: str) -> int: ...
     @staticmethod
@@ -168,6 +175,8 @@ class Authenticator:
     def check_session(self, session_id: str) -> dict[str, Any] | None: ...
     def logout(self, session_id: str) -> None: ...
     def password_hint(self, username: str) -> str | None: ...
+    @property
+    def cookie_max_age(self) -> float: ...
     def smtp_settings(self) -> dict[str, Any] | None:
         """The store's SMTP settings (a database's ``smtp`` setting, a config
         file's ``smtp:`` section) as the dict ``Mailer`` takes, password
@@ -355,24 +364,15 @@ class CodeChallenge:
 
 def cookie_key_weakness(key: str) -> str | None: ...
 def password_strength(password: str, user_inputs: list[str] = ...) -> dict[str, Any]: ...
+def default_password_accepted(password: str) -> bool: ...
+def default_password_missing(
+    password: str, min_chars: int | None = None, max_chars: int | None = None
+) -> list[str]: ...
 def page_access(
     roles: list[str] | None, required: list[str] | None = None, public: bool = False
 ) -> Literal["open", "login", "refuse"]: ...
 def new_browser_binding() -> str: ...
 def oauth2_settings(path: str | PathLike[str]) -> Any: ...
-
-@final
-class GuestLoginResult:
-    @property
-    def user(self) -> dict[str, Any]: ...
-    @property
-    def session_id(self) -> str: ...
-    @property
-    def expires(self) -> float: ...
-    @property
-    def issuer(self) -> str: ...
-    @property
-    def picture(self) -> str | None: ...
 
 @final
 class OidcClient:
@@ -381,7 +381,7 @@ class OidcClient:
     def state_owner(self, state: str) -> Literal["this", "other", "unknown"]: ...
     def guest_login(
         self,
-        store: Store,
+        authenticator: Authenticator,
         *,
         state: str,
         code: str | None = None,
@@ -390,9 +390,7 @@ class OidcClient:
         max_concurrent_users: int | None = None,
         single_session: bool = False,
         roles: list[str] | None = None,
-        cookie_expiry_days: float = 30.0,
-        idle_timeout: float | None = None,
-    ) -> GuestLoginResult: ...
+    ) -> LoginResult: ...
 
 @final
 class Mailer:

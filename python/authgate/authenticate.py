@@ -196,14 +196,10 @@ class Authenticate(
         credentials = self.attrs.get("store", credentials)
         if isinstance(credentials, (str, os.PathLike)):
             source = os.fspath(credentials)
-            if "://" in source:
-                # sqlite:///path.db or postgresql://…: settings live in the database.
-                self._store = _core.Store.open_url(source)
-            else:
-                self.path = source
-                self._store = _core.Store.open(
-                    source, lock_timeout=self.attrs.get("lock_timeout", 10.0)
-                )
+            # The core decides what the source names: a config.yaml path,
+            # sqlite:///path.db or postgresql://… (whose settings live in the database).
+            self._store = _core.Store.open_url(source, lock_timeout=self.attrs.get("lock_timeout"))
+            self.path = source if self._store.path is not None else None
             # As in 0.4.2's path mode, the store's cookie settings win over the arguments.
             settings = self._store.settings()
             if settings["cookie_expiry_days"] is not None:
@@ -599,7 +595,7 @@ class Authenticate(
         st.session_state["authentication_status"] = True
         st.session_state["logout"] = None
         if result.token is not None:
-            self._cookie.queue_set(result.token, self.cookie_expiry_days * 86400)
+            self._cookie.queue_set(result.token, self._auth.cookie_max_age)
         self._sync_user(user["username"])
 
     def _logout(self, callback: Callable[[dict[str, Any]], Any] | None) -> None:
@@ -635,7 +631,7 @@ class Authenticate(
         session_id = st.session_state.get(_SESSION_ID)
         token = self._auth.refresh_token(session_id) if session_id else None
         if token is not None:
-            self._cookie.queue_set(token, self.cookie_expiry_days * 86400)
+            self._cookie.queue_set(token, self._auth.cookie_max_age)
 
     def _clear_state(self) -> None:
         st.session_state[_SESSION_ID] = None

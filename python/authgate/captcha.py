@@ -1,8 +1,9 @@
-"""The captcha field of a form: image from the Rust core, answer kept hashed.
+"""The captcha field of a form: a thin caller of the core's captcha registry.
 
-Every attempt, right or wrong, is checked against the picture the user saw
-and then replaces it with a new one (drawn into the same slot in the same
-run), so one picture can be answered only once.
+The core keeps the answer (hashed) and decides: a picture answers once, an
+empty answer is "not entered", and every attempt gets the next picture,
+which is drawn into the same slot in the same run. This module keeps only
+the picture and its id in session_state and words the verdict.
 """
 
 from __future__ import annotations
@@ -13,6 +14,8 @@ import streamlit as st
 
 from . import _core
 from .i18n import Labels
+
+_REFUSALS = {"not_entered": "Captcha not entered", "wrong": "Captcha entered incorrectly"}
 
 
 class CaptchaField:
@@ -36,11 +39,9 @@ class CaptchaField:
 
     def check(self, error: type[Exception]) -> None:
         """Raises ``error`` unless the answer is right; either way the picture changes."""
-        _, challenge = st.session_state[self._state_key]
-        fresh = _core.new_captcha()
-        st.session_state[self._state_key] = fresh
-        self._slot.image(fresh[0])
-        if not self.entered.strip():
-            raise error(self._fields.text("Captcha not entered"))
-        if not _core.check_captcha(challenge, self.entered):
-            raise error(self._fields.text("Captcha entered incorrectly"))
+        _, captcha_id = st.session_state[self._state_key]
+        verdict, png, next_id = _core.answer_captcha(captcha_id, self.entered)
+        st.session_state[self._state_key] = (png, next_id)
+        self._slot.image(png)
+        if verdict != "right":
+            raise error(self._fields.text(_REFUSALS[verdict]))

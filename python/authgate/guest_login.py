@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING, Any, Literal, NamedTuple
+from typing import TYPE_CHECKING, Any, Literal
 
 import streamlit as st
 
@@ -69,33 +69,21 @@ _link = st.components.v2.component("authgate_oidc_link", js=_LINK_JS, css=_LINK_
 Location = Literal["main", "sidebar"]
 
 
-class _Started(NamedTuple):
-    """What ``Authenticate._start`` reads from a login result."""
-
-    user: dict[str, Any]
-    session_id: str
-    token: str | None
-
-
 class GuestLogin:
     """The ``experimental_guest_login`` widget; a mixin of ``Authenticate``.
 
-    Uses the host's ``_store``, ``_auth``, ``_cookie``, ``cookie_name``,
-    ``cookie_expiry_days``, ``attrs``, ``path``, ``_start`` and
-    ``_resume_from_cookie``.
+    Uses the host's ``_auth``, ``_cookie``, ``cookie_name``, ``path``,
+    ``_start`` and ``_resume_from_cookie``.
     """
 
-    _store: _core.Store
     _auth: _core.Authenticator
     _cookie: CookieJar
     cookie_name: str
-    cookie_expiry_days: float
-    attrs: dict[str, Any]
     path: str | None
 
     if TYPE_CHECKING:
 
-        def _start(self, result: Any) -> None: ...
+        def _start(self, result: _core.LoginResult) -> None: ...
 
         def _resume_from_cookie(
             self, max_concurrent_users: int | None, single_session: bool
@@ -232,7 +220,7 @@ class GuestLogin:
         ]
         try:
             result = client.guest_login(
-                self._store,
+                self._auth,
                 state=params["state"] or "",
                 code=params["code"],
                 error=params["error"],
@@ -240,13 +228,10 @@ class GuestLogin:
                 max_concurrent_users=_limit(max_concurrent_users),
                 single_session=bool(single_session),
                 roles=_roles(roles),
-                cookie_expiry_days=self.cookie_expiry_days,
-                idle_timeout=self.attrs.get("session_idle_timeout"),
             )
         except _core.AuthgateError as e:
             raise LoginError(str(e)) from None
-        token = self._auth.refresh_token(result.session_id)
-        self._start(_Started(result.user, result.session_id, token))
+        self._start(result)
         if callback:
             callback({"widget": "Guest login", "email": result.user["email"]})
         st.rerun()

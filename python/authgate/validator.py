@@ -1,7 +1,9 @@
 """``Validator``: streamlit-authenticator 0.4.2's input rules, overridable.
 
 Subclass it and override a method to use your own rule; authgate calls the
-validator you pass everywhere a value is checked.
+validator you pass everywhere a value is checked. The password rule is the
+core's (``authgate.password_policy`` in Rust), the one the CLI and the
+random password generator follow too; this class relays it.
 """
 
 from __future__ import annotations
@@ -10,49 +12,36 @@ import re
 
 from . import _core
 
-PASSWORD_SPECIALS = "!@#$%^&*()_+-=[]{};:'\"\\|,.<>/?`~"
+PASSWORD_SPECIALS = _core.DEFAULT_PASSWORD_SPECIALS
 PASSWORD_INSTRUCTIONS = f"""
 **Password must be:**
-- Between 8 and 20 characters long.
+- Between {_core.DEFAULT_PASSWORD_MIN_CHARS} and {_core.DEFAULT_PASSWORD_MAX_CHARS} characters long.
 - Contain at least one lowercase letter.
 - Contain at least one uppercase letter.
 - Contain at least one digit.
 - Contain at least one special character from {PASSWORD_SPECIALS}.
 """
 
-_SPECIAL = r"[!@#$%^&*()_+\-=\[\]{};:'\"\\|,.<>\/?`~]"
 _EMAIL = r"^[a-zA-Z0-9._%+-]{1,254}@[a-zA-Z0-9.-]{1,253}\.[a-zA-Z]{2,63}$"
 _NAME = r"^[A-Za-z\u00C0-\u024F\u0370-\u1FFF\u2C00-\uD7FF\u4E00-\u9FFF' .-]{2,100}$"
-_PASSWORD = (
-    r"^(?=.*[a-z])(?=.*[A-Z])(?=.*\d)(?=.*[!@#$%^&*()_+\-=\[\]{};':\"\\|,.<>\/?`~])"
-    r"[A-Za-z\d!@#$%^&*()_+\-=\[\]{};':\"\\|,.<>\/?`~]{8,20}$"
-)
 _USERNAME = r"^([a-zA-Z0-9_-]{1,20}|[a-zA-Z0-9._%+-]{1,254}@[a-zA-Z0-9.-]{1,253}\.[a-zA-Z]{2,63})$"
 
 
 class Validator:
     """Checks usernames, names, emails and passwords."""
 
-    min_password_length = 8
-    max_password_length = 20  # the default rules below hard-code 8-20, as 0.4.2 does
+    # Lengths diagnose_password names; validate_password keeps the core's
+    # rule (8 to 20), as 0.4.2 hard-codes it.
+    min_password_length = _core.DEFAULT_PASSWORD_MIN_CHARS
+    max_password_length = _core.DEFAULT_PASSWORD_MAX_CHARS
 
     def diagnose_password(self, password: str) -> str:
-        """A message listing every rule ``password`` breaks."""
-        errors = []
-        if not self.min_password_length <= len(password) <= self.max_password_length:
-            errors.append(
-                f"Between {self.min_password_length} and {self.max_password_length} "
-                "characters long \n\n"
-            )
-        if not re.search(r"[a-z]", password):
-            errors.append("Contain at least one lowercase letter \n\n")
-        if not re.search(r"[A-Z]", password):
-            errors.append("Contain at least one uppercase letter \n\n")
-        if not re.search(r"\d", password):
-            errors.append("Contain at least one digit \n\n")
-        if not re.search(_SPECIAL, password):
-            errors.append("Contain at least one special character (@$!%*?&) \n\n")
-        return "**Password must:** \n\n" + "".join(errors)
+        """A message listing every rule ``password`` breaks (the core's
+        default rule, in 0.4.2's words)."""
+        missing = _core.default_password_missing(
+            password, self.min_password_length, self.max_password_length
+        )
+        return "**Password must:** \n\n" + "".join(f"{line} \n\n" for line in missing)
 
     def password_instructions(self) -> str:
         """The rules, shown as help text next to password fields."""
@@ -71,8 +60,8 @@ class Validator:
         return bool(re.match(_NAME, name, re.UNICODE))
 
     def validate_password(self, password: str) -> bool:
-        """Whether ``password`` meets every rule."""
-        return bool(re.match(_PASSWORD, password))
+        """Whether ``password`` meets every rule (the core's default rule)."""
+        return _core.default_password_accepted(password)
 
     def validate_username(self, username: str) -> bool:
         """Whether ``username`` is 1–20 of ``[a-zA-Z0-9_-]`` or an email address."""

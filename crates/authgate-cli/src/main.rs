@@ -1,6 +1,6 @@
 //! `authgate`: the operator's command for authgate stores — a
 //! streamlit-authenticator `config.yaml`, a SQLite database or a PostgreSQL
-//! database, named the way apps name them (see [`location`]).
+//! database, named the way apps name them (see [`backend`]).
 //!
 //! | command | does |
 //! |---|---|
@@ -19,10 +19,8 @@ mod backend;
 mod commands;
 mod failure;
 mod input;
-mod location;
 mod output;
 mod progress;
-mod snapshot;
 
 use std::process::ExitCode;
 

@@ -102,27 +102,8 @@ impl Table {
     }
 }
 
-/// `n` with thousands separators: `1,234,567`.
-pub fn thousands(n: usize) -> String {
-    let digits = n.to_string();
-    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
-}
-
-/// `n` and the noun, plural unless `n` is one: `1 user`, `1,000 users`.
-pub fn count(n: usize, singular: &str, plural: &str) -> String {
-    format!(
-        "{} {}",
-        thousands(n),
-        if n == 1 { singular } else { plural }
-    )
-}
+/// Counts as the core words them in its messages: `1,000 users`.
+pub use authgate::store::migrate::{count, thousands};
 
 /// Seconds in a day.
 const DAY: i64 = 86_400;
@@ -166,16 +147,6 @@ fn civil_from_days(days: i64) -> (i64, i64, i64) {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn numbers_get_separators() {
-        assert_eq!(thousands(0), "0");
-        assert_eq!(thousands(999), "999");
-        assert_eq!(thousands(1000), "1,000");
-        assert_eq!(thousands(1_234_567), "1,234,567");
-        assert_eq!(count(1, "user", "users"), "1 user");
-        assert_eq!(count(1000, "user", "users"), "1,000 users");
-    }
 
     #[test]
     fn times_are_utc_dates() {

@@ -3,7 +3,6 @@
 //! Shown only when standard output is a terminal: a script that captures the
 //! output (or a CI log) gets the summary line alone.
 
-use std::borrow::Cow;
 use std::io::IsTerminal;
 use std::time::Duration;
 
@@ -37,22 +36,25 @@ impl Progress {
         }
         Progress { bar }
     }
+}
 
+/// The core reports how a migration goes; this draws it.
+impl authgate::store::migrate::Progress for Progress {
     /// Shows what is being done, with a spinner.
-    pub fn status(&self, message: impl Into<Cow<'static, str>>) {
-        self.bar.set_message(message);
+    fn status(&self, message: &str) {
+        self.bar.set_message(message.to_string());
     }
 
     /// Switches to a bar of `total` steps.
-    pub fn start(&self, total: usize, message: impl Into<Cow<'static, str>>) {
+    fn start(&self, total: usize, message: &str) {
         self.bar.set_style(style(BAR));
         self.bar.set_length(to_u64(total));
         self.bar.set_position(0);
-        self.bar.set_message(message);
+        self.bar.set_message(message.to_string());
     }
 
     /// Counts `n` more steps done.
-    pub fn advance(&self, n: usize) {
+    fn advance(&self, n: usize) {
         self.bar.inc(to_u64(n));
     }
 }

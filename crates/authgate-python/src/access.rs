@@ -1,5 +1,7 @@
 //! The core's rules the Streamlit layer asks about: who may open a page
-//! (`page_access`), how strong a password is (`password_strength`).
+//! (`page_access`), whether a password meets the default rule
+//! (`default_password_accepted`, `default_password_missing`) and how strong
+//! it is (`password_strength`).
 
 use authgate::access::{decide, Access};
 use pyo3::exceptions::PyValueError;
@@ -46,4 +48,32 @@ pub fn password_strength<'py>(
     out.set_item("problems", strength.problems)?;
     out.set_item("suggestions", strength.suggestions)?;
     Ok(out)
+}
+
+/// Whether the default password rule (streamlit-authenticator 0.4.2's)
+/// accepts `password`.
+#[pyfunction]
+pub fn default_password_accepted(password: &str) -> bool {
+    authgate::password_policy::default::accepts(password)
+}
+
+/// What `password` lacks under the default rule, in 0.4.2's words and
+/// order (its `diagnose_password`), with a length of `min_chars` to
+/// `max_chars` characters (`None`: the rule's own).
+#[pyfunction]
+#[pyo3(signature = (password, min_chars = None, max_chars = None))]
+pub fn default_password_missing(
+    password: &str,
+    min_chars: Option<usize>,
+    max_chars: Option<usize>,
+) -> Vec<String> {
+    use authgate::password_policy::{default, DEFAULT_MAX_CHARS, DEFAULT_MIN_CHARS};
+    default::missing(
+        password,
+        min_chars.unwrap_or(DEFAULT_MIN_CHARS),
+        max_chars.unwrap_or(DEFAULT_MAX_CHARS),
+    )
+    .iter()
+    .map(ToString::to_string)
+    .collect()
 }

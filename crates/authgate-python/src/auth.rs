@@ -43,7 +43,7 @@ impl LoginResult {
 /// Runs login, cookie resume and logout against a store.
 #[pyclass(module = "authgate._core", frozen)]
 pub struct Authenticator {
-    inner: auth::Authenticator,
+    pub(crate) inner: auth::Authenticator,
 }
 
 /// `require_2fa=`: `True` (everyone), `False` (nobody) or role names.
@@ -867,9 +867,13 @@ impl Authenticator {
 
     /// The user's password hint, if they set one.
     fn password_hint(&self, py: Python<'_>, username: &str) -> PyResult<Option<String>> {
-        let key = username.trim().to_lowercase();
-        let user = py.detach(|| self.inner.store().user(&key)).py_err()?;
-        Ok(user.and_then(|u| u.password_hint))
+        py.detach(|| self.inner.password_hint(username)).py_err()
+    }
+
+    /// The max-age of the login cookie in seconds (`0`: no cookie).
+    #[getter]
+    fn cookie_max_age(&self) -> f64 {
+        self.inner.cookie_max_age()
     }
 
     /// The SMTP settings the store keeps — a database's `smtp` setting
@@ -912,7 +916,7 @@ fn issued_code(
     Ok((CodeChallenge::new(issued.challenge), delivery))
 }
 
-fn login_result(py: Python<'_>, login: auth::Login) -> PyResult<LoginResult> {
+pub(crate) fn login_result(py: Python<'_>, login: auth::Login) -> PyResult<LoginResult> {
     Ok(LoginResult {
         user: user_dict(py, &login.user)?.unbind(),
         session_id: login.session.id,

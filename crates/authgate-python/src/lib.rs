@@ -25,6 +25,18 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("RESET_LINK_TTL", authgate::link::RESET_LINK_TTL)?;
     m.add("VERIFY_LINK_TTL", authgate::link::VERIFY_LINK_TTL)?;
     m.add("PASSKEY_CEREMONY_TTL", authgate::passkey::CEREMONY_TTL)?;
+    m.add(
+        "DEFAULT_PASSWORD_MIN_CHARS",
+        authgate::password_policy::DEFAULT_MIN_CHARS,
+    )?;
+    m.add(
+        "DEFAULT_PASSWORD_MAX_CHARS",
+        authgate::password_policy::DEFAULT_MAX_CHARS,
+    )?;
+    m.add(
+        "DEFAULT_PASSWORD_SPECIALS",
+        authgate::password_policy::SPECIALS,
+    )?;
     errors::register(m)?;
     hashing::register(m)?;
     captcha::register(m)?;
@@ -39,5 +51,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(auth::cookie_key_weakness, m)?)?;
     m.add_function(wrap_pyfunction!(access::page_access, m)?)?;
     m.add_function(wrap_pyfunction!(access::password_strength, m)?)?;
+    m.add_function(wrap_pyfunction!(access::default_password_accepted, m)?)?;
+    m.add_function(wrap_pyfunction!(access::default_password_missing, m)?)?;
     Ok(())
 }

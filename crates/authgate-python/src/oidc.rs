@@ -11,39 +11,11 @@ use std::path::PathBuf;
 
 use authgate::clock::{Clock, SystemClock};
 use authgate::oidc::{self, Callback, ClientConfig, GuestLoginRequest, StateOwner};
-use authgate::session::SessionPolicy;
 use pyo3::prelude::*;
-use pyo3::types::PyDict;
 
+use crate::auth::{login_result, Authenticator, LoginResult};
 use crate::convert;
 use crate::errors::IntoPyResult;
-use crate::store::Store;
-
-/// A login that finished: the guest, their new session.
-#[pyclass(module = "authgate._core", frozen, get_all)]
-pub struct GuestLoginResult {
-    /// Public fields of the user (`username`, `name`, `email`, `roles`, …).
-    user: Py<PyDict>,
-    /// The server-side session id.
-    session_id: String,
-    /// When the session expires, Unix seconds.
-    expires: f64,
-    /// The issuer that vouched for the user.
-    issuer: String,
-    /// `picture` claim of the ID token, if an https URL.
-    picture: Option<String>,
-}
-
-#[pymethods]
-impl GuestLoginResult {
-    fn __repr__(&self, py: Python<'_>) -> String {
-        let username = crate::auth::username_in(py, &self.user);
-        format!(
-            "GuestLoginResult(username={username:?}, issuer={:?})",
-            self.issuer
-        )
-    }
-}
 
 /// One OAuth client at one OpenID provider.
 ///
@@ -90,18 +62,17 @@ impl OidcClient {
         }
     }
 
-    /// Finishes a login from the provider's redirect: checks `state` against
-    /// the browser's `bindings`, exchanges `code`, verifies the ID token,
-    /// registers or updates the guest and opens a session under the limits.
-    ///
-    /// The cookie token is not issued here: get it with
-    /// `Authenticator.refresh_token(result.session_id)`.
-    #[pyo3(signature = (store, *, state, code = None, error = None, bindings, max_concurrent_users = None, single_session = false, roles = None, cookie_expiry_days = 30.0, idle_timeout = None))]
+    /// Finishes a login from the provider's redirect through
+    /// `authenticator`: checks `state` against the browser's `bindings`,
+    /// exchanges `code`, verifies the ID token, registers or updates the
+    /// guest and opens a session under the limits, with its cookie token,
+    /// as `Authenticator.login` does.
+    #[pyo3(signature = (authenticator, *, state, code = None, error = None, bindings, max_concurrent_users = None, single_session = false, roles = None))]
     #[allow(clippy::too_many_arguments)]
     fn guest_login(
         &self,
         py: Python<'_>,
-        store: &Store,
+        authenticator: &Authenticator,
         state: &str,
         code: Option<&str>,
         error: Option<&str>,
@@ -109,9 +80,7 @@ impl OidcClient {
         max_concurrent_users: Option<u32>,
         single_session: bool,
         roles: Option<Vec<String>>,
-        cookie_expiry_days: f64,
-        idle_timeout: Option<f64>,
-    ) -> PyResult<GuestLoginResult> {
+    ) -> PyResult<LoginResult> {
         let bindings: Vec<&str> = bindings.iter().map(String::as_str).collect();
         let callback = Callback {
             state,
@@ -123,27 +92,15 @@ impl OidcClient {
             max_concurrent_users,
             single_session,
             roles: roles.as_deref(),
-            cookie_expiry_days,
-            idle_timeout: idle_timeout.unwrap_or(SessionPolicy::default().idle_timeout),
         };
-        let guest = py
+        let login = py
             .detach(|| {
-                oidc::guest_login(
-                    store.inner.as_ref(),
-                    &self.inner,
-                    &callback,
-                    &request,
-                    SystemClock.now(),
-                )
+                authenticator
+                    .inner
+                    .guest_login(&self.inner, &callback, &request)
             })
             .py_err()?;
-        Ok(GuestLoginResult {
-            user: crate::auth::user_dict(py, &guest.user)?.unbind(),
-            session_id: guest.session.id,
-            expires: guest.session.expires,
-            issuer: guest.identity.issuer,
-            picture: guest.identity.picture,
-        })
+        login_result(py, login)
     }
 
     fn __repr__(&self) -> String {
@@ -170,12 +127,11 @@ fn oauth2_settings(py: Python<'_>, path: PathBuf) -> PyResult<Option<Bound<'_, P
     section.map(|s| convert::to_py(py, &s)).transpose()
 }
 
-/// Adds `OidcClient`, `GuestLoginResult`, `new_browser_binding` and
-/// `oauth2_settings` to the module (`OidcError` is added with the other
+/// Adds `OidcClient`, `new_browser_binding` and `oauth2_settings` to the
+/// module (`OidcError` is added with the other
 /// exceptions, by [`crate::errors::register`]).
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<OidcClient>()?;
-    m.add_class::<GuestLoginResult>()?;
     m.add_function(wrap_pyfunction!(new_browser_binding, m)?)?;
     m.add_function(wrap_pyfunction!(oauth2_settings, m)?)?;
     Ok(())

@@ -4,7 +4,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-use authgate::store::{self, DocStore, OpenOptions};
+use authgate::store::{self, DocStore, OpenOptions, StoreLocation};
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 
@@ -36,30 +36,48 @@ impl Store {
     }
 }
 
+/// The options for opening a config file; `None` keeps the core's default
+/// lock timeout.
+fn open_options(lock_timeout: Option<f64>) -> PyResult<OpenOptions> {
+    let mut options = OpenOptions::default();
+    if let Some(seconds) = lock_timeout {
+        options.lock_timeout = Duration::try_from_secs_f64(seconds).map_err(|_| {
+            pyo3::exceptions::PyValueError::new_err("lock_timeout must be a positive number")
+        })?;
+    }
+    Ok(options)
+}
+
 #[pymethods]
 impl Store {
     /// Opens (or reuses) the store of a config file.
     #[staticmethod]
-    #[pyo3(signature = (path, lock_timeout = 10.0))]
-    fn open(py: Python<'_>, path: PathBuf, lock_timeout: f64) -> PyResult<Self> {
-        let options = OpenOptions {
-            lock_timeout: Duration::try_from_secs_f64(lock_timeout).map_err(|_| {
-                pyo3::exceptions::PyValueError::new_err("lock_timeout must be a positive number")
-            })?,
-        };
+    #[pyo3(signature = (path, lock_timeout = None))]
+    fn open(py: Python<'_>, path: PathBuf, lock_timeout: Option<f64>) -> PyResult<Self> {
+        let options = open_options(lock_timeout)?;
         let doc = py.detach(|| store::open(&path, options)).py_err()?;
         Ok(Store::from_doc(doc))
     }
 
-    /// Opens (or reuses) the store named by `url`: `sqlite:///path.db`,
-    /// `postgresql://…`, or the path of a config.yaml.
+    /// Opens (or reuses) the store `source` names: `sqlite:///path.db`,
+    /// `postgresql://…`, or the path of a config.yaml (the core decides
+    /// which, see [`StoreLocation::parse`]). `lock_timeout` applies to a
+    /// config file.
     #[staticmethod]
-    fn open_url(py: Python<'_>, url: &str) -> PyResult<Self> {
-        if !url.contains("://") {
-            return Self::open(py, PathBuf::from(url), 10.0);
+    #[pyo3(signature = (source, lock_timeout = None))]
+    fn open_url(py: Python<'_>, source: &str, lock_timeout: Option<f64>) -> PyResult<Self> {
+        let options = open_options(lock_timeout)?;
+        match StoreLocation::parse(source).py_err()? {
+            // A config file keeps its `DocStore` handle (`to_yaml`, `loads`, `path`).
+            StoreLocation::ConfigFile(path) => {
+                let doc = py.detach(|| store::open(&path, options)).py_err()?;
+                Ok(Store::from_doc(doc))
+            }
+            database => {
+                let inner = py.detach(|| database.open(options)).py_err()?;
+                Ok(Store { inner, doc: None })
+            }
         }
-        let inner = py.detach(|| store::open_url(url)).py_err()?;
-        Ok(Store { inner, doc: None })
     }
 
     /// Copies a config.yaml text (users, settings, pre-authorized emails and

@@ -171,8 +171,40 @@ impl AuthConfig {
         Ok(self)
     }
 
-    fn lifetime(&self) -> f64 {
+    /// Whether logins get a cookie: not with `cookie_expiry_days = 0`, as
+    /// in 0.4.2.
+    pub fn issues_cookie(&self) -> bool {
+        self.cookie_expiry_days > 0.0
+    }
+
+    /// The cookie's max-age in seconds (`0`: no cookie). The one place a
+    /// number of days becomes seconds: the Python layer asks for it
+    /// ([`Authenticator::cookie_max_age`]) rather than multiplying itself.
+    ///
+    /// ```
+    /// use authgate::auth::AuthConfig;
+    /// use authgate::token::TokenKey;
+    /// let key = TokenKey::new("J4m8x1Q0vKs9TzRw2bYc7LpNe5HdGu3A");
+    /// assert_eq!(AuthConfig::new(key.clone(), 30.0)?.cookie_max_age(), 2_592_000.0);
+    /// assert_eq!(AuthConfig::new(key.clone(), 0.0)?.cookie_max_age(), 0.0);
+    /// // Without a cookie a session still outlives the browser tab: one day.
+    /// assert_eq!(AuthConfig::new(key, 0.0)?.session_lifetime(), 86_400.0);
+    /// # Ok::<(), authgate::Error>(())
+    /// ```
+    pub fn cookie_max_age(&self) -> f64 {
         self.cookie_expiry_days.max(0.0) * SECONDS_PER_DAY
+    }
+
+    /// Seconds a new session lasts, whatever its activity: as long as its
+    /// cookie, or one day when no cookie is issued (the session only has to
+    /// outlive the browser tab). Every kind of login (password, code,
+    /// authenticator app, guest) opens its session for this long.
+    pub fn session_lifetime(&self) -> f64 {
+        if self.issues_cookie() {
+            self.cookie_max_age()
+        } else {
+            SECONDS_PER_DAY
+        }
     }
 }
 
@@ -266,6 +298,21 @@ impl Authenticator {
     /// How this authenticator behaves.
     pub(crate) fn config(&self) -> &AuthConfig {
         &self.config
+    }
+
+    /// The max-age, in seconds, of the cookie a login's token goes in
+    /// (`0`: no cookie); see [`AuthConfig::cookie_max_age`].
+    pub fn cookie_max_age(&self) -> f64 {
+        self.config.cookie_max_age()
+    }
+
+    /// The password hint of the user named `username` (any case, trimmed,
+    /// as a login takes it), if they set one; `None` for an unknown user.
+    /// Whether to show it after a failed login is the app's choice: it helps
+    /// whoever guesses the account too.
+    pub fn password_hint(&self, username: &str) -> Result<Option<String>> {
+        let key = username.trim().to_lowercase();
+        Ok(self.store.user(&key)?.and_then(|u| u.password_hint))
     }
 
     /// Logs in with a password.
@@ -589,6 +636,11 @@ impl Authenticator {
         self.clock.now()
     }
 
+    /// This authenticator's clock.
+    pub(crate) fn clock(&self) -> &dyn Clock {
+        self.clock.as_ref()
+    }
+
     /// Records a security event that comes with no change (a refusal).
     /// Best effort: a full disk must not lock users out, so a failure to
     /// record is not an error of the flow. Changes take their event along
@@ -708,7 +760,7 @@ impl Authenticator {
         now: f64,
     ) -> Result<Login> {
         const MIN_WINDOW: f64 = 30.0 * SECONDS_PER_DAY;
-        let lifetime = self.config.lifetime();
+        let lifetime = self.config.cookie_max_age();
         if claims.exp_date > now + lifetime + 60.0 {
             return Err(Error::TokenRefused("expiry too far"));
         }
@@ -794,7 +846,7 @@ impl Authenticator {
         Ok(Some(session))
     }
 
-    fn open_session(
+    pub(crate) fn open_session(
         &self,
         user: User,
         limits: &SessionLimits,
@@ -814,17 +866,11 @@ impl Authenticator {
         event: Option<&AuditEvent>,
         refund: Option<Refund<'_>>,
     ) -> Result<Login> {
-        let lifetime = if self.config.cookie_expiry_days > 0.0 {
-            self.config.lifetime()
-        } else {
-            // No cookie: the session only has to outlive the browser tab.
-            SECONDS_PER_DAY
-        };
         let session = Session {
             id: secret::session_id()?,
             username: user.username.clone(),
             created: now,
-            expires: now + lifetime,
+            expires: now + self.config.session_lifetime(),
             last_seen: now,
             credential: Some(current_credential(&user)),
             user_agent: None,
@@ -835,7 +881,7 @@ impl Authenticator {
                 .open_session_refunding(&session, limits, now, event, refund)?,
             None => self.store.open_session(&session, limits, now, event)?,
         }
-        let token = if self.config.cookie_expiry_days > 0.0 {
+        let token = if self.config.issues_cookie() {
             Some(self.issue_token(&user, &session)?)
         } else {
             None
@@ -850,7 +896,7 @@ impl Authenticator {
     /// A new cookie token for a live session, e.g. after its user's details
     /// changed; `None` if the session ended or no cookie is issued.
     pub fn refresh_token(&self, session_id: &str) -> Result<Option<String>> {
-        if self.config.cookie_expiry_days <= 0.0 {
+        if !self.config.issues_cookie() {
             return Ok(None);
         }
         let now = self.clock.now();

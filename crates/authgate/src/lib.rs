@@ -10,7 +10,7 @@
 //! - [`admin`] is what an app's administrator may do to accounts, audited by name.
 //! - [`auth`] runs the flows: password login, cookie resume, logout;
 //!   [`account`] the rest: register, reset, forgot password/username, update.
-//! - [`password_policy`] is the opt-in NIST SP 800-63B password rule (zxcvbn, common passwords).
+//! - [`password_policy`] is what a new password must be: streamlit-authenticator 0.4.2's rule by default, NIST SP 800-63B's on request (zxcvbn, common passwords).
 //! - [`password`] is bcrypt, byte-compatible with Python's `bcrypt`.
 //! - [`token`] signs and checks cookie tokens, including 0.4.2's.
 //! - [`lockout`] and [`session`] are the rules for failed attempts and sessions.
@@ -20,7 +20,8 @@
 //!   sign-in, and passkeys as the second step of a password login.
 //! - [`link`] signs and checks the password-reset links `forgot_password` mails.
 //! - [`oidc`] is OpenID Connect guest login: PKCE, state, nonce, signed ID tokens.
-//! - [`captcha`] draws captcha pictures and checks answers against a salted digest.
+//! - [`captcha`] draws captcha pictures and checks answers against a salted digest;
+//!   `captcha_registry` (feature `captcha`) keeps the ones shown, each answering once.
 //! - [`yaml`] (the `authgate-yaml` crate) reads and writes YAML exactly as PyYAML does.
 //!
 //! ```no_run
@@ -43,6 +44,8 @@ pub mod admin;
 pub mod auth;
 pub mod auto_hash;
 pub mod captcha;
+#[cfg(feature = "captcha")]
+pub mod captcha_registry;
 pub mod clock;
 pub mod device;
 pub mod email_code;

@@ -568,10 +568,8 @@ impl Authenticator {
     /// the password alone and may enrol again), audited as
     /// `second_factors_reset`. `false` if there was none.
     pub fn reset_second_factors(&self, username: &str) -> Result<bool> {
-        let username = username.trim().to_lowercase();
-        self.existing_user(&username)?;
-        let event = self.event("second_factors_reset", Some(&username), Some("operator"));
-        self.store().remove_second_factors(&username, Some(&event))
+        crate::admin::Accounts::operator(self.store().as_ref(), self.clock(), "operator")
+            .reset_second_factors(username)
     }
 
     pub(crate) fn check_password_of(&self, username: &str, password: &str) -> Result<()> {

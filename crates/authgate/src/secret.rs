@@ -18,21 +18,20 @@ use zeroize::Zeroizing;
 
 use crate::error::{Error, Result};
 
-/// Shortest password [`random_password`] makes: streamlit-authenticator's minimum.
-pub const PASSWORD_MIN_LEN: usize = 8;
+/// Shortest password [`random_password`] makes: the default rule's minimum
+/// ([`crate::password_policy::DEFAULT_MIN_CHARS`]).
+pub const PASSWORD_MIN_LEN: usize = crate::password_policy::DEFAULT_MIN_CHARS;
 
-/// Longest password [`random_password`] makes: streamlit-authenticator's maximum.
-pub const PASSWORD_MAX_LEN: usize = 20;
+/// Longest password [`random_password`] makes: the default rule's maximum.
+pub const PASSWORD_MAX_LEN: usize = crate::password_policy::DEFAULT_MAX_CHARS;
 
 /// Longest code [`random_digits`] makes.
 pub const MAX_DIGITS: usize = 64;
 
-/// The special characters of [`random_password`].
-///
-/// streamlit-authenticator's password rule accepts these and also `<` and `>`;
-/// like its own generator, we leave those two out, since the password is
-/// usually sent in an HTML e-mail.
-pub const PASSWORD_SPECIALS: &str = "!@#$%^&*()_+-=[]{};':\"\\|,./?`~";
+/// The default rule's special characters that [`random_password`] leaves
+/// out: like streamlit-authenticator's own generator, `<` and `>`, since the
+/// password is usually sent in an HTML e-mail.
+const SPECIALS_LEFT_OUT: &[u8] = b"<>";
 
 const LOWER: &[u8] = b"abcdefghijklmnopqrstuvwxyz";
 const UPPER: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ";
@@ -100,13 +99,14 @@ pub fn session_id() -> Result<String> {
     Ok(URL_SAFE_NO_PAD.encode(random_bytes::<16>()?))
 }
 
-/// A random password that passes streamlit-authenticator's default rule:
+/// A random password that the default password rule
+/// ([`crate::password_policy::default`], streamlit-authenticator's) accepts:
 /// 8 to 20 characters, with a lowercase letter, an uppercase letter, a digit
-/// and a special character (see [`PASSWORD_SPECIALS`]).
+/// and a special character (any of the rule's but `<` and `>`).
 ///
 /// The password is uniform over all strings of that length over the 92
-/// allowed characters that satisfy the rule: characters are drawn uniformly
-/// and a draw that misses a class is thrown away whole.
+/// allowed characters that the rule accepts: characters are drawn uniformly
+/// and a draw the rule refuses is thrown away whole.
 ///
 /// # Errors
 ///
@@ -119,9 +119,7 @@ pub fn session_id() -> Result<String> {
 /// ```
 /// let pw = authgate::secret::random_password(16)?;
 /// assert_eq!(pw.len(), 16);
-/// assert!(pw.bytes().any(|b| b.is_ascii_lowercase()));
-/// assert!(pw.bytes().any(|b| b.is_ascii_uppercase()));
-/// assert!(pw.bytes().any(|b| b.is_ascii_digit()));
+/// assert!(authgate::password_policy::default::accepts(&pw));
 /// # Ok::<(), authgate::error::Error>(())
 /// ```
 pub fn random_password(len: usize) -> Result<String> {
@@ -130,16 +128,29 @@ pub fn random_password(len: usize) -> Result<String> {
             "random passwords are {PASSWORD_MIN_LEN} to {PASSWORD_MAX_LEN} characters long, not {len}"
         )));
     }
-    let alphabet: Vec<u8> = [LOWER, UPPER, DIGITS, PASSWORD_SPECIALS.as_bytes()].concat();
+    let alphabet = password_alphabet();
     let mut source = ByteSource::new();
     loop {
         let candidate = source.string_over(&alphabet, len)?;
-        let bytes = candidate.as_bytes();
-        let has = |class: &[u8]| bytes.iter().any(|b| class.contains(b));
-        if has(LOWER) && has(UPPER) && has(DIGITS) && has(PASSWORD_SPECIALS.as_bytes()) {
+        if crate::password_policy::default::accepts(&candidate) {
             return Ok(candidate);
         }
     }
+}
+
+/// The characters [`random_password`] draws from: ASCII letters and digits,
+/// and the default rule's specials but `<` and `>`.
+fn password_alphabet() -> Vec<u8> {
+    let specials = crate::password_policy::SPECIALS
+        .bytes()
+        .filter(|b| !SPECIALS_LEFT_OUT.contains(b));
+    LOWER
+        .iter()
+        .chain(UPPER)
+        .chain(DIGITS)
+        .copied()
+        .chain(specials)
+        .collect()
 }
 
 /// `n` uniformly random decimal digits, for one-time codes and captchas.
@@ -292,7 +303,7 @@ mod tests {
 
     #[test]
     fn alphabet_has_92_distinct_ascii_characters() {
-        let alphabet: Vec<u8> = [LOWER, UPPER, DIGITS, PASSWORD_SPECIALS.as_bytes()].concat();
+        let alphabet = password_alphabet();
         let mut sorted = alphabet.clone();
         sorted.sort_unstable();
         sorted.dedup();
@@ -312,19 +323,6 @@ mod tests {
         assert!(source.index_below(256).unwrap() < 256);
     }
 
-    /// streamlit-authenticator 0.4.2 `Validator.validate_password`.
-    fn passes_streamlit_authenticator_rule(pw: &str) -> bool {
-        const SPECIALS: &[u8] = b"!@#$%^&*()_+-=[]{};':\"\\|,.<>/?`~";
-        let b = pw.as_bytes();
-        (8..=20).contains(&pw.chars().count())
-            && b.iter()
-                .all(|c| c.is_ascii_alphanumeric() || SPECIALS.contains(c))
-            && b.iter().any(u8::is_ascii_lowercase)
-            && b.iter().any(u8::is_ascii_uppercase)
-            && b.iter().any(u8::is_ascii_digit)
-            && b.iter().any(|c| SPECIALS.contains(c))
-    }
-
     #[test]
     fn random_passwords_always_pass_the_rule() {
         let mut seen = std::collections::HashSet::new();
@@ -333,7 +331,7 @@ mod tests {
             let len = PASSWORD_MIN_LEN + i % (PASSWORD_MAX_LEN - PASSWORD_MIN_LEN + 1);
             let pw = random_password(len).unwrap();
             assert_eq!(pw.len(), len);
-            assert!(passes_streamlit_authenticator_rule(&pw), "{pw}");
+            assert!(crate::password_policy::default::accepts(&pw), "{pw}");
             chars.extend(pw.bytes());
             seen.insert(pw);
         }

@@ -2,6 +2,16 @@
 
 use serde::Serialize;
 
+/// The key a typed username is stored and looked up under: trimmed and
+/// lower-cased, as streamlit-authenticator 0.4.2 folds it.
+///
+/// ```
+/// assert_eq!(authgate::user::username_key(" JSmith "), "jsmith");
+/// ```
+pub fn username_key(typed: &str) -> String {
+    typed.trim().to_lowercase()
+}
+
 /// One account, as read from a store.
 ///
 /// `Debug` leaves out the password hash.

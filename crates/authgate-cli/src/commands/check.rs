@@ -5,15 +5,14 @@
 //! schema version. Then, for any store, warnings about settings an app
 //! relies on. Checking never writes.
 
+use authgate::store::migrate::shared_emails;
 use authgate::store::Settings;
 use authgate::token::{key_weakness, MIN_KEY_BYTES};
 use clap::Args;
 
-use crate::backend::Backend;
+use crate::backend::{Backend, Create};
 use crate::failure::{CliResult, Failure};
-use crate::location::{Create, Location};
 use crate::output::{count, outln, Out};
-use crate::snapshot::shared_emails;
 
 /// Check a config.yaml or a database.
 ///
@@ -48,7 +47,7 @@ pub fn run(args: CheckArgs) -> CliResult {
              postgresql://… (or --store, or set AUTHGATE_STORE)",
         ));
     };
-    let backend = Location::parse(&source)?.open(Create::No)?;
+    let backend = Backend::open(&source, Create::No)?;
     let store = backend.store();
     let users = store.user_count()?;
     let plaintext = store.plaintext_passwords()?.len();

@@ -11,9 +11,8 @@ pub mod users;
 
 use clap::Args;
 
-use crate::backend::Backend;
+use crate::backend::{Backend, Create};
 use crate::failure::CliResult;
-use crate::location::{Create, Location};
 
 /// The `--store` argument of the commands that work on one store.
 #[derive(Debug, Args)]
@@ -33,6 +32,6 @@ pub struct StoreArg {
 impl StoreArg {
     /// Opens the store, which must exist.
     pub fn open(&self) -> CliResult<Backend> {
-        Location::parse(&self.source)?.open(Create::No)
+        Ok(Backend::open(&self.source, Create::No)?)
     }
 }

@@ -135,7 +135,7 @@ fn a_target_with_other_data_is_refused_and_left_alone() {
             "--store",
             &db,
         ],
-        "pw-zed\n",
+        "Pw-zed-2024\n",
     )
     .ok();
     authgate(

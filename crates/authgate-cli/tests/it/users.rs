@@ -197,8 +197,34 @@ fn add_hashes_the_password_and_refuses_taken_names_and_emails() {
             "{}",
             empty.stderr
         );
+        // The password policy apps apply: 0.4.2's rule unless told otherwise.
+        let weak = on(&store, ADD_CAROL, "wonderland-1\n").fails(1);
+        assert!(
+            weak.stderr
+                .contains("Contain at least one uppercase letter"),
+            "{}",
+            weak.stderr
+        );
+        assert!(
+            !weak.all().contains("wonderland"),
+            "never echo the password"
+        );
+        let passphrase = "tofu kayak mildew lantern\n";
+        let refused = on(&store, ADD_CAROL, passphrase).fails(1);
+        assert!(
+            refused.stderr.contains("Contain only letters"),
+            "{}",
+            refused.stderr
+        );
         let list = on(&store, &["users", "list"], "").ok();
         assert!(list.stdout.contains("4 users"), "{store}: {}", list.stdout);
+        let nist = [ADD_CAROL, &["--password-policy", "nist"]].concat();
+        on(&store, &nist, passphrase).ok();
+        let other = [ADD_CAROL, &["--password-policy", "strict"]].concat();
+        let unknown = on(&store, &other, passphrase).fails(1);
+        assert!(unknown.stderr.contains("unknown password policy"));
+        let list = on(&store, &["users", "list"], "").ok();
+        assert!(list.stdout.contains("5 users"), "{store}: {}", list.stdout);
     }
     // The stored hash is a real bcrypt hash of what was typed.
     let config = dir.path().join("config.yaml");

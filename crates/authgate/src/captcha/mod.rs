@@ -18,6 +18,8 @@
 //!
 //! A challenge is meant for one attempt: draw a new captcha after every
 //! attempt, right or wrong, or a script can simply try all the answers.
+//! [`crate::captcha_registry`] does that for the widgets: it keeps the
+//! challenges of the captchas shown, and the app holds only an id.
 //! For the same reason the token is a server-side value: with 10⁴ possible
 //! answers, whoever holds a token can find its answer by trying them all,
 //! so it belongs in Streamlit's `session_state` and never in the browser.

@@ -1,20 +1,23 @@
 //! The guest account of a verified identity, and its session.
+//!
+//! [`Authenticator::guest_login`] is the one entry: the session opens as a
+//! password login's does ([`Authenticator::open_session`]: its lifetime,
+//! its limits, its cookie token), so the rules of a session are written
+//! once.
 
 use crate::auth::{Authenticator, Login};
 use crate::error::{Error, Result};
-use crate::secret;
-use crate::session::{Session, SessionPolicy};
-use crate::store::{AuditEvent, NewUser, SessionLimits, Store, UserUpdate};
+use crate::store::{NewUser, Store, UserUpdate};
 use crate::user::User;
 
 use super::error::{audit_reason, OidcFailure};
 use super::verify::Identity;
 use super::{Callback, OidcClient};
 
-const SECONDS_PER_DAY: f64 = 86_400.0;
-
-/// The limits and settings of one guest login.
-#[derive(Debug, Clone, Copy)]
+/// The limits and roles of one guest login. The session's lifetime, its
+/// idle timeout and the cookie come from the [`Authenticator`]'s
+/// [`crate::auth::AuthConfig`], as for a password login.
+#[derive(Debug, Clone, Copy, Default)]
 pub struct GuestLoginRequest<'a> {
     /// At most this many users logged in at once.
     pub max_concurrent_users: Option<u32>,
@@ -22,134 +25,62 @@ pub struct GuestLoginRequest<'a> {
     pub single_session: bool,
     /// Roles the guest gets (set on every login, as 0.4.2 does).
     pub roles: Option<&'a [String]>,
-    /// Cookie and session lifetime in days, as in
-    /// [`crate::auth::AuthConfig::cookie_expiry_days`] (`0`: no cookie, a
-    /// session of one day).
-    pub cookie_expiry_days: f64,
-    /// Seconds without activity after which a session is not live, as in
-    /// [`crate::session::SessionPolicy::idle_timeout`].
-    pub idle_timeout: f64,
-}
-
-impl Default for GuestLoginRequest<'_> {
-    /// No limits, no roles, 0.4.2's 30-day cookie, the default idle timeout.
-    fn default() -> Self {
-        GuestLoginRequest {
-            max_concurrent_users: None,
-            single_session: false,
-            roles: None,
-            cookie_expiry_days: 30.0,
-            idle_timeout: SessionPolicy::default().idle_timeout,
-        }
-    }
-}
-
-/// A guest who logged in.
-#[derive(Debug, Clone)]
-pub struct GuestSession {
-    /// Their account.
-    pub user: User,
-    /// Their new server-side session.
-    pub session: Session,
-    /// What the provider said about them.
-    pub identity: Identity,
-}
-
-/// Finishes an OpenID Connect login: verifies the redirect with
-/// [`OidcClient::complete`], registers or updates the guest and opens a
-/// session under `request`'s limits. Records `login` or `login_refused`
-/// (with the reason) in the audit trail.
-///
-/// The guest's username is their email address, lower-cased. A returning
-/// guest's names and roles are refreshed. An address that belongs to a
-/// user with a password is refused with [`OidcFailure::UserExists`], so an
-/// identity provider can never log anyone into a password account.
-///
-/// # Errors
-///
-/// Those of [`OidcClient::complete`]; [`Error::Oidc`] with
-/// [`OidcFailure::UserExists`]; [`Error::TooManyUsers`] or
-/// [`Error::SessionExists`] when the limits refuse, or a store error.
-pub fn guest_login(
-    store: &dyn Store,
-    client: &OidcClient,
-    callback: &Callback<'_>,
-    request: &GuestLoginRequest<'_>,
-    now: f64,
-) -> Result<GuestSession> {
-    // Who it was, once the provider vouched for them: kept for the audit
-    // trail even when the login is refused afterwards.
-    let mut who = None;
-    let result = check_request(request)
-        .and_then(|()| client.complete(callback, now))
-        .and_then(|identity| {
-            who = Some(identity.email.clone());
-            sign_in(store, identity, request, now)
-        });
-    let (kind, detail) = match &result {
-        Ok(_) => ("login", "oidc".to_owned()),
-        Err(e) => ("login_refused", format!("oidc: {}", audit_reason(e))),
-    };
-    // Best effort, as for every audit event: a full disk must not stop logins.
-    let _ = store.record_event(&AuditEvent {
-        time: now,
-        kind: kind.to_owned(),
-        username: who,
-        detail: Some(detail),
-    });
-    result
 }
 
 impl Authenticator {
-    /// Finishes an OpenID Connect guest login and issues the cookie token,
-    /// like [`Authenticator::login`] does for a password. See
-    /// [`guest_login`].
+    /// Finishes an OpenID Connect login: verifies the redirect with
+    /// [`OidcClient::complete`], registers or updates the guest and opens a
+    /// session under `request`'s limits, with a cookie token as
+    /// [`Authenticator::login`] gives one. Records `login` or
+    /// `login_refused` (with the reason) in the audit trail.
+    ///
+    /// The guest's username is their email address, lower-cased. A returning
+    /// guest's names and roles are refreshed. An address that belongs to a
+    /// user with a password is refused with [`OidcFailure::UserExists`], so an
+    /// identity provider can never log anyone into a password account.
     ///
     /// # Errors
     ///
-    /// Those of [`guest_login`].
+    /// Those of [`OidcClient::complete`]; [`Error::Oidc`] with
+    /// [`OidcFailure::UserExists`]; [`Error::TooManyUsers`] or
+    /// [`Error::SessionExists`] when the limits refuse, or a store error.
     pub fn guest_login(
         &self,
         client: &OidcClient,
         callback: &Callback<'_>,
         request: &GuestLoginRequest<'_>,
     ) -> Result<Login> {
-        let guest = guest_login(self.store().as_ref(), client, callback, request, self.now())?;
-        let token = if request.cookie_expiry_days > 0.0 {
-            Some(self.issue_token(&guest.user, &guest.session)?)
-        } else {
-            None
-        };
-        Ok(Login {
-            user: guest.user,
-            session: guest.session,
-            token,
-        })
+        let now = self.now();
+        // Who it was, once the provider vouched for them: kept for the audit
+        // trail even when the login is refused afterwards.
+        let mut who = None;
+        let result = client.complete(callback, now).and_then(|identity| {
+            who = Some(identity.email.clone());
+            let user = sign_in(self.store().as_ref(), &identity, request)?;
+            let limits = self.limits(request.max_concurrent_users, request.single_session);
+            let event = self.event("login", Some(&identity.email), Some("oidc"));
+            self.open_session(user, &limits, now, Some(&event))
+        });
+        if let Err(e) = &result {
+            let detail = format!("oidc: {}", audit_reason(e));
+            self.audit("login_refused", who.as_deref(), Some(&detail));
+        }
+        result
     }
 }
 
-fn check_request(request: &GuestLoginRequest<'_>) -> Result<()> {
-    let ok = |v: f64| v.is_finite() && v >= 0.0;
-    if ok(request.cookie_expiry_days) && ok(request.idle_timeout) {
-        Ok(())
-    } else {
-        Err(Error::InvalidInput(
-            "cookie_expiry_days and idle_timeout must be non-negative numbers".into(),
-        ))
-    }
-}
-
+/// Registers or refreshes the guest `identity` names and binds it to its
+/// issuer and subject; returns the guest's account.
 fn sign_in(
     store: &dyn Store,
-    identity: Identity,
+    identity: &Identity,
     request: &GuestLoginRequest<'_>,
-    now: f64,
-) -> Result<GuestSession> {
+) -> Result<User> {
     let username = identity.email.clone();
     let roles = request.roles.map(<[String]>::to_vec);
     match store.user(&username)? {
         Some(user) if user.password_hash.is_some() => return Err(OidcFailure::UserExists.into()),
-        Some(user) => refresh_guest(store, &user, &identity, roles.as_ref())?,
+        Some(user) => refresh_guest(store, &user, identity, roles.as_ref())?,
         // An account an operator removed leaves a revocation behind: the
         // provider's next login must not bring it back.
         None if store.revoked_before(&username)?.is_some() => {
@@ -157,42 +88,16 @@ fn sign_in(
                 until: f64::INFINITY,
             })
         }
-        None => add_guest(store, &username, &identity, roles)?,
+        None => add_guest(store, &username, identity, roles)?,
     }
     // OpenID Connect Core §5.7: only issuer and subject identify a user.
     let bound = store.bind_guest(&username, &identity.issuer, &identity.subject)?;
     if bound != (identity.issuer.clone(), identity.subject.clone()) {
         return Err(OidcFailure::IdentityMismatch.into());
     }
-    let limits = SessionLimits {
-        max_concurrent_users: request.max_concurrent_users,
-        single_session: request.single_session,
-        idle_timeout: request.idle_timeout,
-    };
-    let lifetime = if request.cookie_expiry_days > 0.0 {
-        request.cookie_expiry_days * SECONDS_PER_DAY
-    } else {
-        // No cookie: the session only has to outlive the browser tab.
-        SECONDS_PER_DAY
-    };
-    let session = Session {
-        id: secret::session_id()?,
-        username: username.clone(),
-        created: now,
-        expires: now + lifetime,
-        last_seen: now,
-        credential: Some(crate::token::credential_version("")),
-        user_agent: None,
-    };
-    store.open_session(&session, &limits, now, None)?;
-    let user = store
+    store
         .user(&username)?
-        .ok_or_else(|| Error::UserNotFound(username.clone()))?;
-    Ok(GuestSession {
-        user,
-        session,
-        identity,
-    })
+        .ok_or_else(|| Error::UserNotFound(username.clone()))
 }
 
 fn add_guest(

@@ -23,10 +23,10 @@
 //!    RS256 signature by a key of the provider's JWKS (cached per process
 //!    for [`JWKS_TTL`], fetched again when a token names an unknown `kid`),
 //!    `iss`, `aud`/`azp`, `exp`/`iat`/`nbf` and `nonce` ([`verify_id_token`]).
-//! 3. [`guest_login`] (or [`Authenticator::guest_login`]) registers or
-//!    updates the guest — a user without a password, named by their email —
-//!    and opens a server-side session under the same limits as a password
-//!    login. A password user with that email is refused (`User already
+//! 3. [`Authenticator::guest_login`] registers or updates the guest — a
+//!    user without a password, named by their email — and opens a
+//!    server-side session as a password login does (same limits, same
+//!    lifetime, a cookie token). A password user with that email is refused (`User already
 //!    exists`), as in 0.4.2.
 //!
 //! Providers ([`Provider`]): Google, Microsoft (any tenant; `common` and
@@ -64,7 +64,7 @@ use zeroize::Zeroizing;
 pub use config::{oauth2_section, ClientConfig, Provider, DEFAULT_SCOPES, GOOGLE_ISSUER};
 pub use discovery::{IssuerRule, ProviderMetadata};
 pub use error::OidcFailure;
-pub use guest::{guest_login, GuestLoginRequest, GuestSession};
+pub use guest::GuestLoginRequest;
 pub use http::{checked_url, HttpResponse, Transport, UreqTransport, MAX_RESPONSE_BYTES};
 pub use jwks::{KeyChoice, KeySet, SigningKey, MAX_RSA_BITS, MIN_RSA_BITS};
 pub use pending::{MAX_PENDING, PENDING_TTL};

@@ -22,6 +22,14 @@ fn config_of(log: &Path) -> Option<PathBuf> {
     Some(PathBuf::from(name))
 }
 
+/// Where the audit log of the config file `config` is kept:
+/// `<config>.audit.jsonl`.
+pub(crate) fn log_beside(config: &Path) -> PathBuf {
+    let mut name = config.as_os_str().to_owned();
+    name.push(".audit.jsonl");
+    PathBuf::from(name)
+}
+
 /// Events kept in memory at most.
 const MEMORY_CAPACITY: usize = 10_000;
 
@@ -43,9 +51,7 @@ pub enum AuditLog {
 impl AuditLog {
     /// The log beside `config`: `<config>.audit.jsonl`.
     pub fn beside(config: &Path) -> Self {
-        let mut name = config.as_os_str().to_owned();
-        name.push(".audit.jsonl");
-        AuditLog::File(PathBuf::from(name))
+        AuditLog::File(log_beside(config))
     }
 
     /// A log kept in memory.

@@ -15,7 +15,8 @@
 //!   lived in config.yaml (cookie, api_key, oauth2, smtp, pre-authorized
 //!   emails) are kept in their `settings` and `preauthorized_emails` tables.
 //!
-//! [`open_url`] picks the store from what the app passes.
+//! [`StoreLocation::parse`] decides which store a source names, for apps and
+//! the CLI alike; [`open_url`] opens it.
 //!
 //! [`open`] caches one store per file and process, so building an
 //! `Authenticate` on every Streamlit rerun costs a `stat`, not a parse.
@@ -25,6 +26,7 @@ pub mod dict_state;
 mod doc_store;
 pub mod document;
 pub mod file;
+pub mod migrate;
 #[cfg(feature = "postgres")]
 pub mod postgres;
 mod sql;
@@ -41,7 +43,7 @@ pub(crate) use doc_store::DICT_KEEPS_NO_PASSKEYS;
 pub use postgres::PostgresStore;
 pub use sql::ops::MAX_AUDIT_EVENTS;
 pub use sqlite::SqliteStore;
-pub use url::{import_into, open_url};
+pub use url::{import_into, open_url, StoreLocation};
 
 use crate::error::Result;
 use crate::lockout::{LockState, LockoutPolicy};

@@ -1,4 +1,4 @@
-//! Opening a store from what an app configures: a URL or a `config.yaml` path.
+//! Which store a source names, and opening it: a URL or a `config.yaml` path.
 //!
 //! | source | store |
 //! |---|---|
@@ -7,9 +7,12 @@
 //! | `postgresql://…`, `postgres://…` | [`PostgresStore`] |
 //! | anything without `scheme://` | the `config.yaml` at that path ([`super::open`]) |
 //!
-//! Any other scheme is refused, so that a typo never silently becomes a file
-//! name. One store is kept per source and process, so an app that builds its
-//! authenticator on every Streamlit rerun opens each database once.
+//! [`StoreLocation::parse`] is the one place this is decided: apps (through
+//! the bindings) and the operator's CLI both ask it, so a source never means
+//! one store to an app and another to the CLI. Any other scheme is refused,
+//! so that a typo never silently becomes a file name. One store is kept per
+//! source and process, so an app that builds its authenticator on every
+//! Streamlit rerun opens each database once.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -20,13 +23,29 @@ use super::PostgresStore;
 use super::{OpenOptions, SqliteStore, Store};
 use crate::error::{Error, Result};
 
-/// What a source names.
-#[derive(Debug, PartialEq)]
-enum Target {
+/// What a store source names. `Debug` hides a PostgreSQL password.
+#[derive(Clone, PartialEq, Eq)]
+pub enum StoreLocation {
+    /// A streamlit-authenticator `config.yaml` file.
+    ConfigFile(PathBuf),
+    /// A SQLite database file.
     Sqlite(PathBuf),
-    #[cfg(feature = "postgres")]
-    Postgres,
-    File(PathBuf),
+    /// A PostgreSQL URL, as given (it may hold a password: never print it;
+    /// [`StoreLocation::redacted`] is safe to show).
+    Postgres(String),
+}
+
+impl std::fmt::Debug for StoreLocation {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            StoreLocation::ConfigFile(path) => f.debug_tuple("ConfigFile").field(path).finish(),
+            StoreLocation::Sqlite(path) => f.debug_tuple("Sqlite").field(path).finish(),
+            StoreLocation::Postgres(url) => f
+                .debug_tuple("Postgres")
+                .field(&super::sql::redact_url(url))
+                .finish(),
+        }
+    }
 }
 
 /// Whether `s` is a URL scheme (RFC 3986: a letter, then letters, digits, `+`, `-`, `.`).
@@ -36,37 +55,117 @@ fn is_scheme(s: &str) -> bool {
         && chars.all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'))
 }
 
-fn classify(source: &str) -> Result<Target> {
-    let Some((scheme, rest)) = source.split_once("://").filter(|(s, _)| is_scheme(s)) else {
-        return Ok(Target::File(PathBuf::from(source)));
-    };
-    match scheme.to_ascii_lowercase().as_str() {
-        "sqlite" if !cfg!(feature = "sqlite") => Err(not_built("sqlite")),
-        "sqlite" => {
-            if rest.is_empty() {
-                return Err(Error::InvalidInput(
-                    "the sqlite URL names no file: use sqlite:///absolute/path.db or \
-                     sqlite://relative/path.db"
-                        .into(),
-                ));
-            }
-            if rest.trim_start_matches('/') == ":memory:" {
-                return Err(Error::InvalidInput(
-                    "an in-memory SQLite database cannot be shared by connections or \
-                     processes: use a file, or credentials passed as a dict"
-                        .into(),
-                ));
-            }
-            Ok(Target::Sqlite(PathBuf::from(rest)))
+impl StoreLocation {
+    /// Classifies `source` (see the module docs). A path that happens to
+    /// contain `://` after something that is not a scheme (`dir with
+    /// ://odd/config.yaml`) is a file.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidInput`] for an empty source, an unsupported scheme or
+    /// a sqlite URL without a file (or `:memory:`, which no second
+    /// connection could see). The message never repeats the source, which
+    /// may hold a password.
+    ///
+    /// ```
+    /// use authgate::store::StoreLocation;
+    /// assert_eq!(
+    ///     StoreLocation::parse("sqlite:///var/lib/app/auth.db")?,
+    ///     StoreLocation::Sqlite("/var/lib/app/auth.db".into())
+    /// );
+    /// assert_eq!(
+    ///     StoreLocation::parse("config.yaml")?,
+    ///     StoreLocation::ConfigFile("config.yaml".into())
+    /// );
+    /// assert!(StoreLocation::parse("mysql://root:pw@h/db").is_err());
+    /// # Ok::<(), authgate::Error>(())
+    /// ```
+    pub fn parse(source: &str) -> Result<Self> {
+        if source.trim().is_empty() {
+            return Err(Error::InvalidInput(
+                "no store given: pass a config.yaml path, sqlite:///path.db or \
+                 postgresql://user:password@host/dbname"
+                    .into(),
+            ));
         }
-        #[cfg(feature = "postgres")]
-        "postgres" | "postgresql" => Ok(Target::Postgres),
-        #[cfg(not(feature = "postgres"))]
-        "postgres" | "postgresql" => Err(not_built("postgres")),
-        other => Err(Error::InvalidInput(format!(
-            "unsupported store URL scheme '{other}://': use sqlite:///path.db, \
-             postgresql://user:password@host/dbname, or the path of a config.yaml"
-        ))),
+        let Some((scheme, rest)) = source.split_once("://").filter(|(s, _)| is_scheme(s)) else {
+            return Ok(StoreLocation::ConfigFile(PathBuf::from(source)));
+        };
+        match scheme.to_ascii_lowercase().as_str() {
+            "sqlite" if rest.is_empty() => Err(Error::InvalidInput(
+                "the sqlite URL names no file: use sqlite:///absolute/path.db or \
+                 sqlite://relative/path.db"
+                    .into(),
+            )),
+            "sqlite" if rest.trim_start_matches('/') == ":memory:" => Err(Error::InvalidInput(
+                "an in-memory SQLite database cannot be shared by connections or \
+                 processes and disappears with them: use a file (or, in an app, \
+                 credentials passed as a dict)"
+                    .into(),
+            )),
+            "sqlite" if !cfg!(feature = "sqlite") => Err(not_built("sqlite")),
+            "sqlite" => Ok(StoreLocation::Sqlite(PathBuf::from(rest))),
+            "postgres" | "postgresql" => Ok(StoreLocation::Postgres(source.to_string())),
+            other => Err(Error::InvalidInput(format!(
+                "unsupported store URL scheme '{other}://': use a config.yaml path, \
+                 sqlite:///path.db or postgresql://user:password@host/dbname"
+            ))),
+        }
+    }
+
+    /// The location as messages may show it: a path, or the URL with its
+    /// password replaced by `***`.
+    pub fn redacted(&self) -> String {
+        match self {
+            StoreLocation::ConfigFile(path) => path.display().to_string(),
+            StoreLocation::Sqlite(path) => format!("sqlite://{}", path.display()),
+            StoreLocation::Postgres(url) => super::sql::redact_url(url),
+        }
+    }
+
+    /// Opens (or reuses) the store, shared by every caller in this process.
+    /// `options` apply to a config file (a database has its own timeouts);
+    /// a file already open in this process keeps the options it was opened
+    /// with.
+    ///
+    /// # Errors
+    ///
+    /// What [`SqliteStore::open`], [`PostgresStore::connect`] or
+    /// [`super::open`] report: an unreachable database or a missing file is
+    /// an error naming it, never its password.
+    pub fn open(&self, options: OpenOptions) -> Result<Arc<dyn Store>> {
+        static OPEN: OnceLock<Mutex<HashMap<String, Arc<dyn Store>>>> = OnceLock::new();
+        type Opener<'a> = Box<dyn FnOnce() -> Result<Arc<dyn Store>> + 'a>;
+        let (key, open): (String, Opener<'_>) = match self {
+            StoreLocation::ConfigFile(path) => {
+                // `super::open` keeps its own per-file cache.
+                let store: Arc<dyn Store> = super::open(path, options)?;
+                return Ok(store);
+            }
+            StoreLocation::Sqlite(path) => (
+                format!("sqlite:{}", cache_path(path).display()),
+                Box::new(move || Ok(Arc::new(SqliteStore::open(path)?) as Arc<dyn Store>)),
+            ),
+            #[cfg(feature = "postgres")]
+            StoreLocation::Postgres(url) => (
+                format!("postgres:{url}"),
+                Box::new(move || Ok(Arc::new(PostgresStore::connect(url)?) as Arc<dyn Store>)),
+            ),
+            #[cfg(not(feature = "postgres"))]
+            StoreLocation::Postgres(_) => return Err(not_built("postgres")),
+        };
+        let registry = OPEN.get_or_init(Default::default);
+        if let Some(store) = registry
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .get(&key)
+        {
+            return Ok(Arc::clone(store));
+        }
+        // Connect outside the registry lock: a slow database must not stall others.
+        let store = open()?;
+        let mut map = registry.lock().unwrap_or_else(PoisonError::into_inner);
+        Ok(Arc::clone(map.entry(key).or_insert(store)))
     }
 }
 
@@ -94,14 +193,12 @@ fn cache_path(path: &Path) -> PathBuf {
 }
 
 /// The store `source` names (see the module docs), shared by every caller in
-/// this process.
+/// this process: [`StoreLocation::parse`], then [`StoreLocation::open`] with
+/// the default options.
 ///
 /// # Errors
 ///
-/// [`Error::InvalidInput`] for an unsupported scheme or a sqlite URL without
-/// a file; otherwise what [`SqliteStore::open`], [`PostgresStore::connect`] or
-/// [`super::open`] report — an unreachable database or a missing directory
-/// is an error naming it, never its password.
+/// Those of [`StoreLocation::parse`] and [`StoreLocation::open`].
 ///
 /// ```no_run
 /// let store = authgate::store::open_url("sqlite:///var/lib/myapp/auth.db")?;
@@ -109,47 +206,20 @@ fn cache_path(path: &Path) -> PathBuf {
 /// # Ok::<(), authgate::Error>(())
 /// ```
 pub fn open_url(source: &str) -> Result<Arc<dyn Store>> {
-    static OPEN: OnceLock<Mutex<HashMap<String, Arc<dyn Store>>>> = OnceLock::new();
-    type Opener<'a> = Box<dyn FnOnce() -> Result<Arc<dyn Store>> + 'a>;
-    let (key, open): (String, Opener<'_>) = match classify(source)? {
-        Target::File(path) => {
-            // `super::open` keeps its own per-file cache.
-            let store: Arc<dyn Store> = super::open(&path, OpenOptions::default())?;
-            return Ok(store);
-        }
-        Target::Sqlite(path) => (
-            format!("sqlite:{}", cache_path(&path).display()),
-            Box::new(move || Ok(Arc::new(SqliteStore::open(&path)?) as Arc<dyn Store>)),
-        ),
-        #[cfg(feature = "postgres")]
-        Target::Postgres => (
-            format!("postgres:{source}"),
-            Box::new(|| Ok(Arc::new(PostgresStore::connect(source)?) as Arc<dyn Store>)),
-        ),
-    };
-    let registry = OPEN.get_or_init(Default::default);
-    if let Some(store) = registry
-        .lock()
-        .unwrap_or_else(PoisonError::into_inner)
-        .get(&key)
-    {
-        return Ok(Arc::clone(store));
-    }
-    // Connect outside the registry lock: a slow database must not stall others.
-    let store = open()?;
-    let mut map = registry.lock().unwrap_or_else(PoisonError::into_inner);
-    Ok(Arc::clone(map.entry(key).or_insert(store)))
+    StoreLocation::parse(source)?.open(OpenOptions::default())
 }
 
 /// Copies a whole config document (users, settings, pre-authorized emails,
 /// sessions, lockouts) into the empty database named by `url`, in one
 /// transaction. Returns the number of users copied.
 pub fn import_into(url: &str, doc: &super::document::Document) -> Result<usize> {
-    match classify(url)? {
-        Target::Sqlite(path) => SqliteStore::open(&path)?.import_document(doc),
+    match StoreLocation::parse(url)? {
+        StoreLocation::Sqlite(path) => SqliteStore::open(&path)?.import_document(doc),
         #[cfg(feature = "postgres")]
-        Target::Postgres => PostgresStore::connect(url)?.import_document(doc),
-        Target::File(path) => Err(Error::InvalidInput(format!(
+        StoreLocation::Postgres(url) => PostgresStore::connect(&url)?.import_document(doc),
+        #[cfg(not(feature = "postgres"))]
+        StoreLocation::Postgres(_) => Err(not_built("postgres")),
+        StoreLocation::ConfigFile(path) => Err(Error::InvalidInput(format!(
             "{} is a config file, not a database: copy the file instead",
             path.display()
         ))),
@@ -160,31 +230,39 @@ pub fn import_into(url: &str, doc: &super::document::Document) -> Result<usize> 
 mod tests {
     use super::*;
 
+    fn parse(source: &str) -> StoreLocation {
+        StoreLocation::parse(source).unwrap()
+    }
+
     #[test]
     fn sources_are_classified() {
         assert_eq!(
-            classify("sqlite:///abs/a.db").unwrap(),
-            Target::Sqlite("/abs/a.db".into())
+            parse("sqlite:///abs/a.db"),
+            StoreLocation::Sqlite("/abs/a.db".into())
         );
         assert_eq!(
-            classify("SQLite://rel/a.db").unwrap(),
-            Target::Sqlite("rel/a.db".into())
-        );
-        #[cfg(feature = "postgres")]
-        assert_eq!(classify("postgresql://u:p@h/d").unwrap(), Target::Postgres);
-        #[cfg(feature = "postgres")]
-        assert_eq!(classify("postgres://h/d").unwrap(), Target::Postgres);
-        assert_eq!(
-            classify("config.yaml").unwrap(),
-            Target::File("config.yaml".into())
+            parse("SQLite://rel/a.db"),
+            StoreLocation::Sqlite("rel/a.db".into())
         );
         assert_eq!(
-            classify("C:\\app\\config.yaml").unwrap(),
-            Target::File("C:\\app\\config.yaml".into())
+            parse("postgresql://u:p@h/d"),
+            StoreLocation::Postgres("postgresql://u:p@h/d".into())
         );
         assert_eq!(
-            classify("dir with ://odd/config.yaml").unwrap(),
-            Target::File("dir with ://odd/config.yaml".into())
+            parse("postgres://h/d"),
+            StoreLocation::Postgres("postgres://h/d".into())
+        );
+        assert_eq!(
+            parse("config.yaml"),
+            StoreLocation::ConfigFile("config.yaml".into())
+        );
+        assert_eq!(
+            parse("C:\\app\\config.yaml"),
+            StoreLocation::ConfigFile("C:\\app\\config.yaml".into())
+        );
+        assert_eq!(
+            parse("dir with ://odd/config.yaml"),
+            StoreLocation::ConfigFile("dir with ://odd/config.yaml".into())
         );
     }
 
@@ -194,15 +272,25 @@ mod tests {
             "mysql://root:s3cret@h/db",
             "sqlite://",
             "sqlite:///:memory:",
+            "",
+            "  ",
         ] {
-            let err = classify(source).unwrap_err();
+            let err = StoreLocation::parse(source).unwrap_err();
             let text = err.to_string();
             assert!(matches!(err, Error::InvalidInput(_)), "{source}: {err:?}");
             assert!(!text.contains("s3cret"), "{text}");
         }
-        assert!(classify("mysql://x")
+        assert!(StoreLocation::parse("mysql://x")
             .unwrap_err()
             .to_string()
             .contains("'mysql://'"));
+    }
+
+    #[test]
+    fn a_postgres_password_is_never_shown() {
+        let location = parse("postgresql://app:s3cret@db.internal/auth?password=s3cret");
+        assert!(!format!("{location:?}").contains("s3cret"));
+        assert!(!location.redacted().contains("s3cret"));
+        assert!(location.redacted().contains("db.internal"));
     }
 }

@@ -6,11 +6,11 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use authgate::auth::{AuthConfig, Authenticator};
+use authgate::auth::{AuthConfig, Authenticator, Login};
 use authgate::clock::FakeClock;
 use authgate::oidc::{
-    guest_login, pkce_challenge, Callback, ClientConfig, GuestLoginRequest, HttpResponse,
-    OidcClient, OidcFailure, StateOwner, Transport,
+    pkce_challenge, Callback, ClientConfig, GuestLoginRequest, HttpResponse, OidcClient,
+    OidcFailure, StateOwner, Transport,
 };
 use authgate::store::{DocStore, Store};
 use authgate::token::TokenKey;
@@ -616,16 +616,22 @@ fn request(roles: Option<&[String]>, max: Option<u32>) -> GuestLoginRequest<'_> 
         max_concurrent_users: max,
         single_session: false,
         roles,
-        cookie_expiry_days: 30.0,
-        idle_timeout: 1800.0,
     }
 }
 
-fn guest(
-    store: &dyn Store,
+/// A guest login at `NOW + 5` through an authenticator whose cookie lasts
+/// `cookie_expiry_days`.
+fn guest_with_expiry(
+    store: &Arc<DocStore>,
     provider: &Arc<FakeProvider>,
     req: &GuestLoginRequest<'_>,
-) -> Result<authgate::oidc::GuestSession, Error> {
+    cookie_expiry_days: f64,
+) -> Result<Login, Error> {
+    let auth = Authenticator::with_clock(
+        store.clone(),
+        AuthConfig::new(TokenKey::new(COOKIE_KEY), cookie_expiry_days).unwrap(),
+        Arc::new(FakeClock::new(NOW + 5.0)),
+    );
     let client = client(provider);
     let state = start(provider, &client);
     let callback = Callback {
@@ -634,7 +640,15 @@ fn guest(
         error: None,
         bindings: &[BINDING],
     };
-    guest_login(store, &client, &callback, req, NOW + 5.0)
+    auth.guest_login(&client, &callback, req)
+}
+
+fn guest(
+    store: &Arc<DocStore>,
+    provider: &Arc<FakeProvider>,
+    req: &GuestLoginRequest<'_>,
+) -> Result<Login, Error> {
+    guest_with_expiry(store, provider, req, 30.0)
 }
 
 #[test]
@@ -642,7 +656,7 @@ fn a_guest_is_registered_without_password_and_gets_a_session() {
     let store = store();
     let provider = FakeProvider::new("guest");
     let roles = vec!["viewer".to_owned()];
-    let g = guest(store.as_ref(), &provider, &request(Some(&roles), None)).unwrap();
+    let g = guest(&store, &provider, &request(Some(&roles), None)).unwrap();
     assert_eq!(g.user.username, "ann.lee@example.com");
     assert_eq!(g.user.email.as_deref(), Some("ann.lee@example.com"));
     assert_eq!(g.user.display_name().as_deref(), Some("Ann Lee"));
@@ -660,7 +674,7 @@ fn a_guest_is_registered_without_password_and_gets_a_session() {
         overrides: json!({"given_name": "Anne"}),
         ..Default::default()
     };
-    let g = guest(store.as_ref(), &provider, &request(None, None)).unwrap();
+    let g = guest(&store, &provider, &request(None, None)).unwrap();
     assert_eq!(g.user.first_name.as_deref(), Some("Anne"));
     assert_eq!(g.user.roles, None);
 
@@ -697,7 +711,7 @@ fn an_email_of_a_password_user_is_refused() {
             overrides: json!({"email": email}),
             ..Default::default()
         };
-        let err = guest(store.as_ref(), &provider, &request(None, None)).unwrap_err();
+        let err = guest(&store, &provider, &request(None, None)).unwrap_err();
         assert_eq!(err.to_string(), "User already exists");
     }
     let last = store.recent_events(1).unwrap();
@@ -721,19 +735,19 @@ fn session_limits_apply_to_guests() {
     };
     auth.login(&jsmith).unwrap();
     let provider = FakeProvider::new("limits");
-    let err = guest(store.as_ref(), &provider, &request(None, Some(1))).unwrap_err();
+    let err = guest(&store, &provider, &request(None, Some(1))).unwrap_err();
     assert!(matches!(err, Error::TooManyUsers), "{err:?}");
     assert_eq!(
         err.to_string(),
         "Maximum number of concurrent users exceeded"
     );
-    guest(store.as_ref(), &provider, &request(None, Some(2))).unwrap();
+    guest(&store, &provider, &request(None, Some(2))).unwrap();
 
     let single = GuestLoginRequest {
         single_session: true,
         ..request(None, None)
     };
-    let err = guest(store.as_ref(), &provider, &single).unwrap_err();
+    let err = guest(&store, &provider, &single).unwrap_err();
     assert!(matches!(err, Error::SessionExists), "{err:?}");
 }
 
@@ -764,6 +778,31 @@ fn the_authenticator_issues_a_cookie_that_resumes_the_session() {
 }
 
 #[test]
+fn a_guest_session_lasts_as_a_password_login_does() {
+    let store = store();
+    let provider = FakeProvider::new("lifetime");
+    // Without a cookie: no token, and a session that outlives the tab.
+    let login = guest_with_expiry(&store, &provider, &request(None, None), 0.0).unwrap();
+    assert!(login.token.is_none());
+    assert_eq!(login.session.expires, NOW + 5.0 + 86_400.0);
+    let login = guest_with_expiry(&store, &provider, &request(None, None), 2.0).unwrap();
+    assert!(login.token.is_some());
+    assert_eq!(login.session.expires, NOW + 5.0 + 2.0 * 86_400.0);
+    let password = Authenticator::with_clock(
+        store.clone(),
+        AuthConfig::new(TokenKey::new(COOKIE_KEY), 2.0).unwrap(),
+        Arc::new(FakeClock::new(NOW + 5.0)),
+    )
+    .login(&authgate::auth::LoginRequest {
+        username: "jsmith",
+        password: "abc",
+        ..Default::default()
+    })
+    .unwrap();
+    assert_eq!(password.session.expires, login.session.expires);
+}
+
+#[test]
 fn debug_output_holds_no_secret() {
     let provider = FakeProvider::new("debug");
     let client = client(&provider);
@@ -789,16 +828,16 @@ fn debug_output_holds_no_secret() {
 fn a_guest_account_belongs_to_its_issuer_and_subject() {
     let store = store();
     let provider = FakeProvider::new("guest");
-    let first = guest(store.as_ref(), &provider, &request(None, None)).unwrap();
+    let first = guest(&store, &provider, &request(None, None)).unwrap();
     assert_eq!(first.user.username, "ann.lee@example.com");
     // The same person again: fine.
-    guest(store.as_ref(), &provider, &request(None, None)).unwrap();
+    guest(&store, &provider, &request(None, None)).unwrap();
     // The address reassigned to someone else.
     *provider.script.lock().unwrap() = Script {
         overrides: json!({"sub": "someone-else"}),
         ..Default::default()
     };
-    let err = guest(store.as_ref(), &provider, &request(None, None)).unwrap_err();
+    let err = guest(&store, &provider, &request(None, None)).unwrap_err();
     assert!(
         matches!(err, Error::Oidc(OidcFailure::IdentityMismatch)),
         "{err:?}"
@@ -806,7 +845,7 @@ fn a_guest_account_belongs_to_its_issuer_and_subject() {
     // An operator removes the guest: the provider cannot bring it back.
     assert!(store.remove_user("ann.lee@example.com").unwrap());
     *provider.script.lock().unwrap() = Script::default();
-    let err = guest(store.as_ref(), &provider, &request(None, None)).unwrap_err();
+    let err = guest(&store, &provider, &request(None, None)).unwrap_err();
     assert!(matches!(err, Error::AccountLocked { .. }), "{err:?}");
     assert!(store.user("ann.lee@example.com").unwrap().is_none());
 }

@@ -3,7 +3,7 @@
 
 use clap::Args;
 
-use super::{existing, now, record};
+use super::{operator, warn_if_unrecorded};
 use crate::commands::StoreArg;
 use crate::failure::CliResult;
 use crate::output::{count, outln, utc, Out};
@@ -30,28 +30,20 @@ pub struct LockArgs {
 /// Locks the user, then ends their sessions.
 pub fn run(args: LockArgs) -> CliResult {
     let backend = args.store.open()?;
-    let store = backend.store();
-    let username = existing(store, &args.name)?.username;
-    let now = now();
-    let until = args
-        .minutes
-        .map_or(f64::INFINITY, |m| now + f64::from(m) * 60.0);
-    store.set_lock(&username, Some(until))?;
-    record(store, "user_locked", &username);
-    let ended = if args.keep_sessions {
-        0
-    } else {
-        store.end_sessions(&username, now)?
-    };
+    let accounts = operator(backend.store());
+    let minutes = args.minutes.map(f64::from);
+    let locked = accounts.lock(&args.name, minutes, !args.keep_sessions)?;
+    warn_if_unrecorded(&accounts);
+    let username = &locked.username;
     let mut out = Out::new();
-    let how_long = if until.is_finite() {
-        format!("until {}", utc(until))
+    let how_long = if locked.until.is_finite() {
+        format!("until {}", utc(locked.until))
     } else {
         "until unlocked".to_string()
     };
     outln!(
         out,
         "locked '{username}' {how_long}; ended {}",
-        count(ended, "session", "sessions")
+        count(locked.sessions_ended, "session", "sessions")
     )
 }

@@ -1,9 +1,10 @@
 //! `authgate users …`: list, show, add, remove, lock, unlock, change the
 //! roles of accounts and reset their second factors (`2fa`). Password hashes are never printed.
 //!
-//! Every change is one atomic store operation (the same the apps use, under
-//! the same locks), and is recorded in the store's audit trail with the
-//! detail `authgate CLI`.
+//! Every change goes through the core's account operations
+//! ([`authgate::admin::Accounts`], the ones the admin page uses), which make
+//! it in one atomic store operation under the same locks as the apps and
+//! record it in the store's audit trail with the detail `authgate CLI`.
 
 mod add;
 mod list;
@@ -16,13 +17,14 @@ mod unlock;
 
 use std::io::Write;
 
+use authgate::admin::Accounts;
 use authgate::clock::{Clock, SystemClock};
-use authgate::store::{AuditEvent, Store};
+use authgate::store::Store;
 use authgate::user::User;
 use clap::{Args, Subcommand};
 use serde::Serialize;
 
-use crate::failure::{CliResult, Failure};
+use crate::failure::CliResult;
 
 /// Manage user accounts.
 #[derive(Debug, Args)]
@@ -95,41 +97,34 @@ fn roles_text(roles: Option<&[String]>) -> String {
     }
 }
 
-/// The key a username is stored under.
-fn key(username: &str) -> String {
-    username.trim().to_lowercase()
+/// How the audit trail names the CLI as the author of a change.
+const OPERATOR: &str = "authgate CLI";
+
+/// The core's account operations on `store`, as the CLI.
+fn operator(store: &dyn Store) -> Accounts<'_> {
+    Accounts::operator(store, &SystemClock, OPERATOR)
+}
+
+/// Warns when the change just made could not be recorded in the audit
+/// trail: it was made, so this is not an error.
+fn warn_if_unrecorded(accounts: &Accounts<'_>) {
+    if let Some(why) = accounts.unrecorded() {
+        let _ = writeln!(
+            std::io::stderr(),
+            "authgate: warning: the change was made but not recorded in the audit trail: {why}"
+        );
+    }
 }
 
 /// The user, or a "not found" refusal.
 fn existing(store: &dyn Store, username: &str) -> CliResult<User> {
+    let key = authgate::user::username_key(username);
     store
-        .user(username)?
-        .ok_or_else(|| Failure::invalid(format!("user '{}' not found", key(username))))
+        .user(&key)?
+        .ok_or_else(|| authgate::Error::UserNotFound(key).into())
 }
 
 /// The current time, Unix seconds.
 fn now() -> f64 {
     SystemClock.now()
-}
-
-/// The audit event of an operator's change.
-fn cli_event(kind: &str, username: &str) -> AuditEvent {
-    AuditEvent {
-        time: now(),
-        kind: kind.to_string(),
-        username: Some(username.to_string()),
-        detail: Some("authgate CLI".to_string()),
-    }
-}
-
-/// Records an operator's change in the audit trail, for changes that do not
-/// take their event along. The change is made already, so a failure to
-/// record it is a warning, not an error.
-fn record(store: &dyn Store, kind: &str, username: &str) {
-    if let Err(e) = store.record_event(&cli_event(kind, username)) {
-        let _ = writeln!(
-            std::io::stderr(),
-            "authgate: warning: the change was made but not recorded in the audit trail: {e}"
-        );
-    }
 }

@@ -2,9 +2,9 @@
 
 use clap::Args;
 
-use super::{key, record};
+use super::{operator, warn_if_unrecorded};
 use crate::commands::StoreArg;
-use crate::failure::{CliResult, Failure};
+use crate::failure::CliResult;
 use crate::output::{outln, Out};
 
 /// Remove a user, with their sessions, lock and pending password.
@@ -21,13 +21,10 @@ pub struct RemoveArgs {
 
 /// Removes the user; refuses one that does not exist.
 pub fn run(args: RemoveArgs) -> CliResult {
-    let username = key(&args.name);
     let backend = args.store.open()?;
-    let store = backend.store();
-    if !store.remove_user(&username)? {
-        return Err(Failure::invalid(format!("user '{username}' not found")));
-    }
-    record(store, "user_removed", &username);
+    let accounts = operator(backend.store());
+    let username = accounts.remove_user(&args.name)?;
+    warn_if_unrecorded(&accounts);
     let mut out = Out::new();
     outln!(out, "removed user '{username}' from {}", backend.name())
 }

@@ -4,7 +4,7 @@
 use clap::Args;
 
 use super::show::PasskeyView;
-use super::{cli_event, existing};
+use super::{existing, operator};
 use crate::commands::StoreArg;
 use crate::failure::{CliResult, Failure};
 use crate::output::{outln, utc, Out};
@@ -33,8 +33,7 @@ pub fn run(args: TwoFactorArgs) -> CliResult {
     let username = existing(store, &args.name)?.username;
     let mut out = Out::new();
     if args.reset {
-        let event = cli_event("second_factors_reset", &username);
-        if store.remove_second_factors(&username, Some(&event))? {
+        if operator(store).reset_second_factors(&username)? {
             return outln!(
                 out,
                 "reset the second factors of '{username}': they log in with their password \

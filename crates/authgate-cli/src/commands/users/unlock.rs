@@ -2,7 +2,7 @@
 
 use clap::Args;
 
-use super::{existing, record};
+use super::{operator, warn_if_unrecorded};
 use crate::commands::StoreArg;
 use crate::failure::CliResult;
 use crate::output::{outln, Out};
@@ -21,10 +21,9 @@ pub struct UnlockArgs {
 /// Clears the user's lock.
 pub fn run(args: UnlockArgs) -> CliResult {
     let backend = args.store.open()?;
-    let store = backend.store();
-    let username = existing(store, &args.name)?.username;
-    store.set_lock(&username, None)?;
-    record(store, "user_unlocked", &username);
+    let accounts = operator(backend.store());
+    let username = accounts.unlock(&args.name)?;
+    warn_if_unrecorded(&accounts);
     let mut out = Out::new();
     outln!(out, "unlocked '{username}'")
 }

@@ -32,7 +32,7 @@ pub const MIN_CHARS: usize = 8;
 /// Lowest zxcvbn score (0 to 4) accepted.
 pub const MIN_SCORE: u8 = 3;
 
-const COMMON: &str = include_str!("../data/common-passwords.txt");
+const COMMON: &str = include_str!("../../data/common-passwords.txt");
 
 fn common() -> &'static HashSet<&'static str> {
     static SET: OnceLock<HashSet<&'static str>> = OnceLock::new();

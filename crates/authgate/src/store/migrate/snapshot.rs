@@ -10,13 +10,11 @@
 use std::collections::{BTreeSet, HashMap};
 use std::path::Path;
 
-use authgate::store::document::{Document, Layout, State, STATE_KEY};
-use authgate::store::AuditEvent;
-use authgate::yaml::{self, Map, Value};
-use authgate::Result;
-
-use crate::backend::Backend;
-use crate::output::count;
+use super::OpenStore;
+use crate::error::Result;
+use crate::store::document::{Document, Layout, State, STATE_KEY};
+use crate::store::AuditEvent;
+use crate::yaml::{self, Map, Value};
 
 /// A store's whole content, without the state of users who no longer
 /// exist (see [`Snapshot::left_out`]).
@@ -120,6 +118,28 @@ impl Counts {
     }
 }
 
+/// `n` with thousands separators: `1,234,567`.
+pub fn thousands(n: usize) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// `n` and the noun, plural unless `n` is one: `1 user`, `1,000 users`.
+pub fn count(n: usize, singular: &str, plural: &str) -> String {
+    format!(
+        "{} {}",
+        thousands(n),
+        if n == 1 { singular } else { plural }
+    )
+}
+
 /// `a`, `a and b`, `a, b and c`.
 pub fn join_and(parts: &[String]) -> String {
     match parts {
@@ -144,7 +164,7 @@ impl Snapshot {
     }
 
     /// Reads everything `backend` holds.
-    pub fn read(backend: &Backend) -> Result<Self> {
+    pub fn read(backend: &OpenStore) -> Result<Self> {
         Ok(Snapshot::new(backend.export()?, backend.events()?))
     }
 
@@ -502,6 +522,16 @@ mod tests {
         assert!(snapshot("credentials: {usernames: {}}\n").doc_is_empty());
         assert!(!snapshot("credentials: {usernames: {}}\napi_key: x\n").doc_is_empty());
         assert!(!snapshot("credentials: {usernames: {}, extra: 1}\n").doc_is_empty());
+    }
+
+    #[test]
+    fn numbers_get_separators() {
+        assert_eq!(thousands(0), "0");
+        assert_eq!(thousands(999), "999");
+        assert_eq!(thousands(1000), "1,000");
+        assert_eq!(thousands(1_234_567), "1,234,567");
+        assert_eq!(count(1, "user", "users"), "1 user");
+        assert_eq!(count(1000, "user", "users"), "1,000 users");
     }
 
     #[test]
