@@ -429,11 +429,8 @@ class Authenticate(
         if isinstance(result, _core.TotpChallenge):
             self._await_totp(key, result)
             return False
-        self._start(result)
         st.session_state.pop("password_hint", None)
-        if callback:
-            callback(_payload("Login", result.user))
-        self._rerun_unless_dict_mode()
+        self._logged_in(result, callback)
         return True
 
     def _start_code_login(
@@ -490,10 +487,7 @@ class Authenticate(
             _core.SessionExists,
         ) as e:
             raise LoginError(self._t(str(e))) from None
-        self._start(result)
-        if callback:
-            callback(_payload("Login", result.user))
-        self._rerun_unless_dict_mode()
+        self._logged_in(result, callback)
         return True
 
     def _verify_from_link(self, location: str, fields: Mapping[str, str]) -> None:
@@ -583,6 +577,16 @@ class Authenticate(
         st.session_state["name"] = user["name"]
         st.session_state["email"] = user["email"]
         st.session_state["roles"] = user["roles"]
+
+    def _logged_in(
+        self, result: _core.LoginResult, callback: Callable[[dict[str, Any]], Any] | None
+    ) -> None:
+        """A session a login just opened: kept (``_start``), the app's
+        callback told, the page drawn again as logged in."""
+        self._start(result)
+        if callback:
+            callback(_payload("Login", result.user))
+        self._rerun_unless_dict_mode()
 
     def _start(self, result: _core.LoginResult) -> None:
         user = result.user

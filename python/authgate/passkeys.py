@@ -294,7 +294,7 @@ class PasskeyWidgets:
         if response is None:
             return
         self._drop_ceremony(slot)
-        from .authenticate import _limit, _payload
+        from .authenticate import _limit
 
         try:
             result = self._auth.finish_passkey_login(
@@ -315,10 +315,7 @@ class PasskeyWidgets:
             _core.InvalidInput,
         ) as e:
             raise LoginError(self._t(str(e))) from None
-        self._start(result)
-        if callback:
-            callback(_payload("Login", result.user))
-        self._rerun_unless_dict_mode()
+        self._logged_in(result, callback)
 
     # ---- the second step of a password login -----------------------------------------
 
@@ -355,7 +352,6 @@ class PasskeyWidgets:
         if response is None:
             return
         self._drop_ceremony(slot)
-        from .authenticate import _payload
         from .totp import _CHALLENGE
 
         try:
@@ -374,10 +370,7 @@ class PasskeyWidgets:
             st.session_state.pop(f"{_CHALLENGE}-{key}", None)
             raise LoginError(self._t(str(e))) from None
         st.session_state.pop(f"{_CHALLENGE}-{key}", None)
-        self._start(result)
-        if callback:
-            callback(_payload("Login", result.user))
-        self._rerun_unless_dict_mode()
+        self._logged_in(result, callback)
 
     # ---- enrolment and the list --------------------------------------------------------
 

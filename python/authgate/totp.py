@@ -91,12 +91,7 @@ class TotpWidgets:
             del st.session_state[state_key]
             raise LoginError(self._t(str(e))) from None
         del st.session_state[state_key]
-        self._start(result)
-        if callback:
-            from .authenticate import _payload  # the login's own payload
-
-            callback(_payload("Login", result.user))
-        self._rerun_unless_dict_mode()
+        self._logged_in(result, callback)
         return True
 
     # ---- require_2fa -----------------------------------------------------------------
