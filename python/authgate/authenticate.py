@@ -639,7 +639,7 @@ class Authenticate(AccountWidgets, AdminPanel, GuestLogin, PageGuards, TotpWidge
         """Mirrors the stored record into the caller's dict (dict mode only)."""
         if self._credentials is None:
             return
-        key = username.strip().lower()
+        key = _core.username_key(username)
         record = self._store.user_record(key)
         if record is None:
             return
