@@ -15,7 +15,7 @@ from pathlib import Path
 
 import bcrypt
 
-from bench.pg import session_options
+from bench.stores import session_options
 
 
 def _cpu_model() -> str:

@@ -10,12 +10,24 @@ database (``bulk.py``): ``import_config`` is quadratic on PostgreSQL.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import os
+import urllib.parse
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 from bench import bulk
-from bench.pg import PgServer
+from tests import pg
+from tests.pg import PgServer, PgUnavailable
+
+# A server URL without a database name (e.g. postgresql://postgres@127.0.0.1:5432):
+# use that running server instead of starting a throwaway one.
+ENV_URL = "AUTHGATE_BENCH_POSTGRES_URL"
+# Session settings for every connection authgate opens, e.g. "-c synchronous_commit=off"
+# (commits stop waiting for the WAL flush: a server crash can lose the last few
+# hundred ms of commits, never consistency). Empty: the server's defaults.
+ENV_OPTIONS = "AUTHGATE_BENCH_POSTGRES_OPTIONS"
 
 NOT_AVAILABLE = "not available in this build"
 
@@ -81,13 +93,47 @@ def sqlite_target(probe_dir: Path) -> StoreTarget:
     return _with_loader(target)
 
 
+def session_options() -> str:
+    return os.environ.get(ENV_OPTIONS, "").strip()
+
+
+@contextmanager
+def postgres_server() -> Iterator[PgServer | str]:
+    """The server of the PostgreSQL rows, or why there is none: the one at
+    ``AUTHGATE_BENCH_POSTGRES_URL``, else a throwaway one on 127.0.0.1 with the
+    server's default durability (tests/pg.py, the harness the tests use)."""
+    if os.environ.get(ENV_URL):
+        try:
+            tools = pg.bin_dir()
+        except PgUnavailable:
+            tools = None  # psql from PATH
+        yield PgServer(os.environ[ENV_URL], tools)
+        return
+    try:
+        server = PgServer.start(fast=False)
+    except PgUnavailable as e:
+        yield str(e)
+        return
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+def _database(server: PgServer, hint: str) -> str:
+    """A new database on ``server``, its URL carrying the session options."""
+    options = session_options()
+    suffix = f"?options={urllib.parse.quote(options)}" if options else ""
+    return server.fresh_database(f"bench_{hint}") + suffix
+
+
 def postgres_target(server: PgServer | str) -> StoreTarget:
     if isinstance(server, str):
         return StoreTarget("postgres", "PostgreSQL", f"not run: {server}")
-    status = _opens(server.database("probe"))
+    status = _opens(_database(server, "probe"))
     target = StoreTarget("postgres", "PostgreSQL", status)
     if status is None:
-        target.new_url = lambda key, folder: server.database(key.split("/")[-1])
+        target.new_url = lambda key, folder: _database(server, key.split("/")[-1])
         psql = bulk.psql_runner(server.command)
         target.extend = lambda url, seed, users, pool: bulk.extend_postgres(
             url, seed, users, pool, psql

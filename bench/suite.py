@@ -10,7 +10,7 @@ import time
 from contextlib import ExitStack
 from pathlib import Path
 
-from bench import pg, plan, report, stores
+from bench import plan, report, stores
 from bench.machine import Machine
 from bench.runner import Runner
 
@@ -104,7 +104,8 @@ def _store_targets(
         targets["sqlite"] = stores.sqlite_target(tmp / "probe")
     if "postgres" in settings.stores:
         if stores.can_open_urls():
-            targets["postgres"] = stores.postgres_target(stack.enter_context(pg.server()))
+            server = stack.enter_context(stores.postgres_server())
+            targets["postgres"] = stores.postgres_target(server)
         else:
             targets["postgres"] = stores.StoreTarget("postgres", "PostgreSQL", stores.NOT_AVAILABLE)
     return targets

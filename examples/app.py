@@ -32,7 +32,10 @@ if st.session_state.get("authentication_status"):
     authenticator.logout()
     st.write(f"Welcome *{st.session_state.get('name')}*")
     st.title("Some content")
-    reset_tab, update_tab = st.tabs(["Reset password", "Update details"])
+    # A keyed tab set keeps the open tab when a button in it reruns the page.
+    reset_tab, update_tab, sessions_tab = st.tabs(
+        ["Reset password", "Update details", "Sessions"], key="account", on_change="rerun"
+    )
     with reset_tab:
         try:
             if authenticator.reset_password(st.session_state.get("username")):
@@ -45,6 +48,9 @@ if st.session_state.get("authentication_status"):
                 st.success("Entries updated successfully")
         except stauth.UpdateError as e:
             st.error(e)
+    with sessions_tab:
+        # Every browser logged in as you; end one, or all but this one.
+        authenticator.sessions()
 else:
     if st.session_state.get("authentication_status") is False:
         st.error("Username/password is incorrect")

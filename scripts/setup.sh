@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Prepares a fresh Debian machine with Rust and Python 3.11: a virtualenv in
-# .venv with the pinned Python packages, the authgate extension built in
-# release mode, and (with --browser) Debian's chromium and PostgreSQL server
-# binaries for the full test suite.
+# .venv with the pinned Python packages, OpenSSL's headers (pkg-config,
+# libssl-dev) for the build, the authgate extension built in release mode,
+# and (with --browser) Debian's chromium and PostgreSQL server binaries for
+# the full test suite.
 # Safe to run again: each step is skipped when already done.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -21,6 +22,15 @@ if ! cmp -s requirements-dev.txt "$stamp"; then
     "$VENV/bin/python" -m pip install -q --upgrade pip
     "$VENV/bin/python" -m pip install -q -r requirements-dev.txt
     cp requirements-dev.txt "$stamp"
+fi
+
+# Passkeys (webauthn-rs) link OpenSSL: building needs its headers and pkg-config.
+if ! command -v pkg-config >/dev/null 2>&1 || ! pkg-config --exists openssl; then
+    echo "setup: installing Debian packages: pkg-config libssl-dev"
+    SUDO=""
+    [ "$(id -u)" = 0 ] || SUDO="sudo"
+    $SUDO apt-get update -q
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q pkg-config libssl-dev
 fi
 
 echo "setup: building the authgate extension (release)"

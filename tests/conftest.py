@@ -15,11 +15,23 @@ import bcrypt
 import pytest
 import yaml
 
-from tests.pg import pg_server  # noqa: F401 - a fixture
+from tests.pg import PgServer, PgUnavailable
 
 # Low-cost hashes keep the suite fast; cost does not change any rule under test.
 _FAST_SALT = bcrypt.gensalt(rounds=4)
 PASSWORDS = {"jsmith": "abc", "rbriggs": "def"}
+
+
+@pytest.fixture(scope="session")
+def pg_server() -> Iterator[PgServer]:
+    """One throwaway PostgreSQL server for the session (tests/pg.py); missing
+    PostgreSQL is a failure, not a skip."""
+    try:
+        server = PgServer.start(fast=True)
+    except PgUnavailable as e:
+        pytest.fail(str(e))
+    yield server
+    server.stop()
 
 
 def fast_hash(password: str) -> str:

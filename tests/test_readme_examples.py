@@ -217,7 +217,16 @@ def log_in(at: AppTest, username: str = "jsmith", password: str = "abc") -> AppT
 
 
 def assert_clean(at: AppTest) -> None:
+    """No exception and no error: the README code catches every exception
+    into ``st.error``, so checking ``at.exception`` alone could never fail."""
     assert not at.exception, [e.message for e in at.exception]
+    assert not at.error, texts(at, "error")
+
+
+def assert_error(at: AppTest, expected: str) -> None:
+    """Exactly the error ``expected``, and no exception."""
+    assert not at.exception, [e.message for e in at.exception]
+    assert texts(at, "error") == [expected]
 
 
 # ---- README ---------------------------------------------------------------------
@@ -228,7 +237,7 @@ def test_readme_setup_and_login(config_file: Path) -> None:
     assert_clean(at)
     assert "Please enter your username and password" in texts(at, "warning")
     at = log_in(at, "jsmith", "wrong")
-    assert "Username/password is incorrect" in texts(at, "error")
+    assert_error(at, "Username/password is incorrect")
     at = log_in(at)
     assert_clean(at)
     assert "Welcome *John Smith*" in texts(at, "markdown")
@@ -237,6 +246,7 @@ def test_readme_setup_and_login(config_file: Path) -> None:
 
 def test_readme_logout(config_file: Path) -> None:
     at = log_in(run(config_file, README_SETUP, README_LOGIN, README_STATUS, README_SAVE))
+    assert_clean(at)
     at = press(at, "Logout")
     assert_clean(at)
     # Dict mode does not rerun, so the run that logged out reaches the save.
@@ -257,6 +267,7 @@ def test_readme_hash_passwords(config_file: Path) -> None:
 
 def test_readme_reset_password(config_file: Path) -> None:
     at = log_in(run(config_file, README_SETUP, README_LOGIN, README_RESET, README_SAVE))
+    assert_clean(at)
     field(at, "Current password").input("abc")
     field(at, "New password").input(GOOD_PW)
     field(at, "Repeat password").input(GOOD_PW)
@@ -279,7 +290,7 @@ def test_readme_register_user(config_file: Path) -> None:
     field(at, "Password", 1).input(GOOD_PW)
     field(at, "Captcha").input("0000")
     at = press(at, "Register")
-    assert "Captcha entered incorrectly" in texts(at, "error")
+    assert_error(at, "Captcha entered incorrectly")
     saved = yaml.safe_load(config_file.read_text())
     assert "melsby" not in saved["credentials"]["usernames"]
 
@@ -289,6 +300,7 @@ def test_readme_register_user_without_captcha_saves_through_the_app(config_file:
         "register_user(pre_authorized=", "register_user(captcha=False, pre_authorized="
     )
     at = run(config_file, README_SETUP, README_LOGIN, block, README_SAVE)
+    assert_clean(at)
     for label, value in {
         "First name": "Mary",
         "Last name": "Elsby",
@@ -308,9 +320,10 @@ def test_readme_register_user_without_captcha_saves_through_the_app(config_file:
 
 def test_readme_forgot_password(config_file: Path) -> None:
     at = run(config_file, README_SETUP, README_LOGIN, README_FORGOT_PASSWORD, README_SAVE)
+    assert_clean(at)
     field(at, "Username", 1).input("nobody")
     at = press(at, "Submit")
-    assert "Username not found" in texts(at, "error")
+    assert_error(at, "Username not found")
     field(at, "Username", 1).input("jsmith")
     at = press(at, "Submit")
     assert_clean(at)
@@ -319,17 +332,19 @@ def test_readme_forgot_password(config_file: Path) -> None:
 
 def test_readme_forgot_username(config_file: Path) -> None:
     at = run(config_file, README_SETUP, README_LOGIN, README_FORGOT_USERNAME)
+    assert_clean(at)
     field(at, "Email").input("rbriggs@gmail.com")
     at = press(at, "Submit")
     assert_clean(at)
     assert "Username to be sent securely" in texts(at, "success")
     field(at, "Email").input("nobody@gmail.com")
     at = press(at, "Submit")
-    assert "Email not found" in texts(at, "error")
+    assert_error(at, "Email not found")
 
 
 def test_readme_update_user_details(config_file: Path) -> None:
     at = log_in(run(config_file, README_SETUP, README_LOGIN, README_UPDATE, README_SAVE))
+    assert_clean(at)
     at.selectbox[0].select("Last name")
     field(at, "New value").input("Smithers")
     at = press(at, "Update")
@@ -383,6 +398,7 @@ def test_part2_register_user_as_written(config_file: Path) -> None:
 
 def test_part2_forgot_password(config_file: Path) -> None:
     at = run(config_file, PART2_SETUP, PART2_FORGOT_PASSWORD, PART2_SAVE)
+    assert_clean(at)
     field(at, "Username", 1).input("jsmith")
     at = press(at, "Submit")
     assert_clean(at)
@@ -391,6 +407,9 @@ def test_part2_forgot_password(config_file: Path) -> None:
 
 def test_part2_forgot_username(config_file: Path) -> None:
     at = run(config_file, PART2_SETUP, PART2_FORGOT_USERNAME)
+    # The tutorial's bare ``else`` shows its error before anything is submitted
+    # (the widget returns None until its form is submitted).
+    assert_error(at, "Email not found")
     field(at, "Email").input("jsmith@gmail.com")
     at = press(at, "Submit")
     assert_clean(at)
@@ -399,11 +418,12 @@ def test_part2_forgot_username(config_file: Path) -> None:
 
 def test_part2_update_user_details(config_file: Path) -> None:
     at = log_in(run(config_file, PART2_SETUP, PART2_UPDATE, PART2_SAVE))
+    assert_clean(at)
     at.selectbox[0].select("Email")
     field(at, "New value").input("john@example.com")
     at = press(at, "Update")
     # authgate asks for the current password before it changes the email.
-    assert "Enter your current password to change the email" in texts(at, "error")
+    assert_error(at, "Enter your current password to change the email")
     field(at, "Password").input("abc")
     at = press(at, "Update")
     assert_clean(at)

@@ -107,13 +107,15 @@ class Mode:
         return state(submit(at, username, password), "authentication_status")
 
 
-@pytest.fixture(params=["path", "dict", "sqlite", "postgres"])
+@pytest.fixture(
+    params=["path", "dict", "sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
+)
 def mode(request: pytest.FixtureRequest, config_path: Path, cookie_name: str) -> Mode:
     url = ""
     if request.param == "sqlite":
         url = f"sqlite://{config_path.with_name('auth.db')}"
     elif request.param == "postgres":
-        url = request.getfixturevalue("pg_server").fresh_database()
+        url = request.getfixturevalue("pg_server").fresh_database("widgets")
     return Mode(request.param, config_path, cookie_name, url)
 
 

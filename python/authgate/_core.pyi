@@ -4,10 +4,69 @@ from collections.abc import Mapping
 from os import PathLike
 from typing import Any, Literal, final
 
+# What the extension module exports (pyo3 lists every name it adds);
+# stubtest checks the two agree.
+__all__ = [
+    "CODE_TTL",
+    "DEFAULT_PASSWORD_MAX_CHARS",
+    "DEFAULT_PASSWORD_MIN_CHARS",
+    "DEFAULT_PASSWORD_SPECIALS",
+    "PASSKEY_CEREMONY_TTL",
+    "RESET_LINK_TTL",
+    "VERIFY_LINK_TTL",
+    "AccountLocked",
+    "Authenticator",
+    "AuthgateError",
+    "CodeChallenge",
+    "CodeRefused",
+    "ConfigError",
+    "EmailError",
+    "EmailTaken",
+    "EmailUnverified",
+    "InvalidCredentials",
+    "InvalidInput",
+    "LinkRefused",
+    "LoginResult",
+    "Mailer",
+    "NotAuthorized",
+    "NotPreauthorized",
+    "OidcClient",
+    "OidcError",
+    "PasskeyCeremony",
+    "PasswordTooLong",
+    "SessionExists",
+    "Store",
+    "StoreError",
+    "TokenRefused",
+    "TooManyAttempts",
+    "TooManyUsers",
+    "TotpChallenge",
+    "UserNotFound",
+    "UsernameTaken",
+    "WrongCode",
+    "__version__",
+    "answer_captcha",
+    "cookie_key_weakness",
+    "default_password_accepted",
+    "default_password_missing",
+    "email_key",
+    "hash_password",
+    "hash_passwords",
+    "is_hash",
+    "new_browser_binding",
+    "new_captcha",
+    "oauth2_settings",
+    "page_access",
+    "password_strength",
+    "username_key",
+    "verify_password",
+]
+
 __version__: str
 CODE_TTL: float
 RESET_LINK_TTL: float
 VERIFY_LINK_TTL: float
+PASSKEY_CEREMONY_TTL: float
 DEFAULT_PASSWORD_MIN_CHARS: int
 DEFAULT_PASSWORD_MAX_CHARS: int
 DEFAULT_PASSWORD_SPECIALS: str
@@ -81,8 +140,8 @@ class LoginResult:
 
 @final
 class Authenticator:
-    def __init__(
-        self,
+    def __new__(
+        cls,
         store: Store,
         cookie_key: str,
         cookie_expiry_days: float = 30.0,
@@ -96,7 +155,8 @@ class Authenticator:
         throttle: bool = True,
         totp_key: str | None = None,
         totp_issuer: str | None = None,
-    ) -> None: ...
+        require_2fa: bool | list[str] | None = None,
+    ) -> Authenticator: ...
     def login(
         self,
         username: str,
@@ -169,6 +229,11 @@ class Authenticator:
     def admin_unlock(self, admin: str, username: str) -> None: ...
     def admin_end_sessions(self, admin: str, username: str) -> int: ...
     def admin_remove_user(self, admin: str, username: str) -> None: ...
+    def must_enroll_second_factor(self, username: str) -> bool: ...
+    def label_session(self, session_id: str, user_agent: str) -> None: ...
+    def sessions_of_user(self, username: str) -> list[dict[str, Any]]: ...
+    def end_own_session(self, username: str, session_id: str) -> None: ...
+    def end_other_sessions(self, username: str, keep: str) -> int: ...
     def audit_trail(self, limit: int = 100) -> list[dict[str, Any]]: ...
     def update_details(
         self, username: str, field: str, value: str, password: str | None = None
@@ -198,6 +263,46 @@ class Authenticator:
     def has_totp(self, username: str) -> bool: ...
     def disable_totp(self, username: str, password: str) -> None: ...
     def regenerate_recovery_codes(self, username: str, password: str) -> list[str]: ...
+    def begin_passkey_enrolment(
+        self,
+        username: str,
+        password: str,
+        name: str,
+        origin: str,
+        rp_id: str | None = None,
+    ) -> tuple[PasskeyCeremony, str]:
+        """Starts adding a passkey after the password: the ceremony to keep
+        and the options (JSON) for ``navigator.credentials.create``."""
+    def finish_passkey_enrolment(
+        self, ceremony: PasskeyCeremony, username: str, response: str
+    ) -> dict[str, Any]: ...
+    def passkeys(self, username: str) -> list[dict[str, Any]]:
+        """The user's passkeys, oldest first: ``credential_id``, ``name``,
+        ``rp_id``, ``created``, ``last_used``."""
+    def any_passkeys(self) -> bool: ...
+    def rename_passkey(self, username: str, credential_id: str, name: str) -> None: ...
+    def remove_passkey(self, username: str, credential_id: str, password: str) -> None: ...
+    def begin_passkey_login(
+        self,
+        origin: str,
+        rp_id: str | None = None,
+        challenge: TotpChallenge | None = None,
+    ) -> tuple[PasskeyCeremony, str]:
+        """Starts a passkey sign-in (passwordless, or the second step of the
+        login ``challenge`` waits for): the ceremony and the options (JSON)
+        for ``navigator.credentials.get``."""
+    def finish_passkey_login(
+        self,
+        ceremony: PasskeyCeremony,
+        response: str,
+        *,
+        max_login_attempts: int | None = None,
+        max_concurrent_users: int | None = None,
+        single_session: bool = False,
+    ) -> LoginResult: ...
+    def finish_passkey_second_factor(
+        self, challenge: TotpChallenge, ceremony: PasskeyCeremony, response: str
+    ) -> LoginResult: ...
     def login_with_email_code(
         self,
         username: str,
@@ -228,6 +333,25 @@ class TotpChallenge:
     def username(self) -> str: ...
     @property
     def expires(self) -> float: ...
+    @property
+    def totp(self) -> bool: ...
+    @property
+    def passkey(self) -> bool: ...
+
+@final
+class PasskeyCeremony:
+    @property
+    def kind(self) -> Literal["enrol", "sign-in", "second-factor"]: ...
+    @property
+    def username(self) -> str | None: ...
+    @property
+    def origin(self) -> str: ...
+    @property
+    def rp_id(self) -> str: ...
+    @property
+    def expires(self) -> float: ...
+    @property
+    def spent(self) -> bool: ...
 
 @final
 class CodeChallenge:
@@ -256,7 +380,7 @@ def oauth2_settings(path: str | PathLike[str]) -> Any: ...
 
 @final
 class OidcClient:
-    def __init__(self, name: str | None, settings: Mapping[str, Any]) -> None: ...
+    def __new__(cls, name: str | None, settings: Mapping[str, Any]) -> OidcClient: ...
     def begin(self, binding: str) -> tuple[str, str, float]: ...
     def state_owner(self, state: str) -> Literal["this", "other", "unknown"]: ...
     def guest_login(
@@ -276,7 +400,7 @@ class OidcClient:
 class Mailer:
     """Sends mail through one SMTP server (``smtp[s]://`` URL or ``smtp:`` dict)."""
 
-    def __init__(self, config: str | dict[str, Any]) -> None: ...
+    def __new__(cls, config: str | dict[str, Any]) -> Mailer: ...
     def send(self, to: str, subject: str, text: str, html: str | None = None) -> None: ...
     @staticmethod
     def recipient(name: str, address: str) -> str: ...

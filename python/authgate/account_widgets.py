@@ -9,7 +9,7 @@ strength before the core is called.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, Literal
 
 import streamlit as st
@@ -44,7 +44,7 @@ def _form(location: str, key: str, clear_on_submit: bool) -> Any:
     return container.form(key=key, clear_on_submit=clear_on_submit)
 
 
-def _label(fields: dict[str, str], name: str) -> str:
+def _label(fields: Mapping[str, str], name: str) -> str:
     return fields.get(name, name)
 
 
@@ -73,7 +73,8 @@ class AccountWidgets:
         """The password rules shown next to password fields: 0.4.2's
         ``password_instructions`` keyword, else the validator's own text."""
         if "password_instructions" in self.attrs:
-            return self.attrs["password_instructions"]
+            given: str = self.attrs["password_instructions"]
+            return given
         instructions = getattr(self.validator, "password_instructions", None)
         return instructions() if callable(instructions) else PASSWORD_INSTRUCTIONS
 
@@ -99,7 +100,7 @@ class AccountWidgets:
         location: FormLocation = "main",
         pre_authorized: list[str] | None = None,
         domains: list[str] | None = None,
-        fields: dict[str, str] | None = None,
+        fields: Mapping[str, str] | None = None,
         captcha: bool = True,
         roles: list[str] | None = None,
         merge_username_email: bool = False,
@@ -262,7 +263,7 @@ class AccountWidgets:
         self: Authenticate,
         username: str,
         location: FormLocation = "main",
-        fields: dict[str, str] | None = None,
+        fields: Mapping[str, str] | None = None,
         clear_on_submit: bool = False,
         key: str = "Reset password",
         callback: Callback = None,
@@ -299,7 +300,7 @@ class AccountWidgets:
     def forgot_password(
         self: Authenticate,
         location: FormLocation = "main",
-        fields: dict[str, str] | None = None,
+        fields: Mapping[str, str] | None = None,
         captcha: bool = False,
         send_email: bool = False,
         two_factor_auth: bool = False,
@@ -394,7 +395,7 @@ class AccountWidgets:
     def _reset_by_link(
         self: Authenticate,
         location: Any,
-        fields: dict[str, str] | None,
+        fields: Mapping[str, str] | None,
         key: str,
         callback: Callback,
     ) -> tuple[Any, str | None, str | None]:
@@ -441,7 +442,7 @@ class AccountWidgets:
     def forgot_username(
         self: Authenticate,
         location: FormLocation = "main",
-        fields: dict[str, str] | None = None,
+        fields: Mapping[str, str] | None = None,
         captcha: bool = False,
         send_email: bool = False,
         two_factor_auth: bool = False,
@@ -567,7 +568,7 @@ class AccountWidgets:
         self: Authenticate,
         username: str,
         location: FormLocation = "main",
-        fields: dict[str, str] | None = None,
+        fields: Mapping[str, str] | None = None,
         clear_on_submit: bool = False,
         key: str = "Update user details",
         callback: Callback = None,

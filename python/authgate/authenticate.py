@@ -22,6 +22,8 @@ from .admin import AdminPanel
 from .captcha import CaptchaField
 from .code_step import CodeStep
 from .cookie import CookieJar
+from .device_sessions import SESSION_ID as _SESSION_ID
+from .device_sessions import DeviceSessions
 from .exceptions import (
     AuthenticateError,
     CloudError,
@@ -34,10 +36,10 @@ from .i18n import Labels, Translator, check_language
 from .legacy import LOGIN_LOCATIONS, split_form_name
 from .mailing import Templates, resolve_mailer
 from .pages import PageGuards
+from .passkeys import PasskeyWidgets
 from .totp import TotpWidgets
 from .validator import NistValidator, Validator
 
-_SESSION_ID = "_authgate_session_id"
 _DEFAULT_KEY = "some_key"  # 0.4.2's default: never used to sign
 _DICT_STORE = "_authgate_dict_store"
 # Dict mode hashes up to this many plaintext passwords before the form is up
@@ -53,7 +55,15 @@ _STATE_KEYS = ("name", "authentication_status", "username", "email", "roles", "l
 Location = Literal["main", "sidebar", "unrendered"]
 
 
-class Authenticate(AccountWidgets, AdminPanel, GuestLogin, PageGuards, TotpWidgets):
+class Authenticate(
+    AccountWidgets,
+    AdminPanel,
+    DeviceSessions,
+    GuestLogin,
+    PageGuards,
+    TotpWidgets,
+    PasskeyWidgets,
+):
     """Login, logout and the re-authentication cookie, as in streamlit-authenticator.
 
     ``credentials`` is the path of a ``config.yaml`` file (its ``cookie``
@@ -84,7 +94,10 @@ class Authenticate(AccountWidgets, AdminPanel, GuestLogin, PageGuards, TotpWidge
     ``cookie_mode`` (``"script"``, the default, writes the cookie from the
     page as 0.4.2 does; ``"httponly"`` has authgate's routes set it
     ``HttpOnly`` — serve the app with ``st.App(..., routes=authgate.routes())``,
-    or this raises ``AuthenticateError``).
+    or this raises ``AuthenticateError``), ``passkey_rp_id`` (the domain
+    passkeys are made for, e.g. ``"example.com"`` for an app at
+    ``app.example.com``; default: the page's host, or ``app_url``'s — see
+    :mod:`authgate.passkeys`).
     """
 
     def __init__(
@@ -136,6 +149,12 @@ class Authenticate(AccountWidgets, AdminPanel, GuestLogin, PageGuards, TotpWidge
         self.cookie_name = cookie_name
         self.cookie_expiry_days = float(cookie_expiry_days)
         self._cookie = CookieJar(cookie_name, kwargs.get("cookie_mode", "script"))
+        self._require_2fa = _factor_policy(kwargs.get("require_2fa", False))
+        if self._require_2fa is not None and self._credentials is not None:
+            raise AuthenticateError(
+                "require_2fa needs a config file or a database store: dict mode keeps no "
+                "second factors"
+            )
         insecure_key = kwargs.get("insecure_dev_key", False) is True
         if insecure_key and _core.cookie_key_weakness(cookie_key):
             warnings.warn(
@@ -157,6 +176,7 @@ class Authenticate(AccountWidgets, AdminPanel, GuestLogin, PageGuards, TotpWidge
                 throttle=kwargs.get("login_throttle", True) is not False,
                 totp_key=kwargs.get("totp_key"),
                 totp_issuer=kwargs.get("app_name"),
+                require_2fa=self._require_2fa,
             )
         except ValueError as e:
             raise AuthenticateError(str(e)) from None
@@ -217,7 +237,7 @@ class Authenticate(AccountWidgets, AdminPanel, GuestLogin, PageGuards, TotpWidge
         location: Location = "main",
         max_concurrent_users: int | None = None,
         max_login_attempts: int | None = None,
-        fields: dict[str, str] | None = None,
+        fields: Mapping[str, str] | None = None,
         captcha: bool = False,
         single_session: bool = False,
         clear_on_submit: bool = False,
@@ -255,6 +275,7 @@ class Authenticate(AccountWidgets, AdminPanel, GuestLogin, PageGuards, TotpWidge
                     location, fields, captcha, clear_on_submit, key, max_concurrent_users,
                     max_login_attempts, single_session, callback,
                 )  # fmt: skip
+            self._enforce_factor_policy(key)
             return (
                 st.session_state["name"],
                 st.session_state["authentication_status"],
@@ -274,12 +295,13 @@ class Authenticate(AccountWidgets, AdminPanel, GuestLogin, PageGuards, TotpWidge
             )  # fmt: skip
             if step is not None:
                 step.prompt()
+        self._enforce_factor_policy(key)
         return None
 
     def _render_login_form(
         self,
         location: str,
-        fields: dict[str, str],
+        fields: Labels,
         captcha: bool,
         clear_on_submit: bool,
         key: str,
@@ -325,6 +347,10 @@ class Authenticate(AccountWidgets, AdminPanel, GuestLogin, PageGuards, TotpWidge
             )
             if logged_in:
                 slot.empty()
+        self._passkey_sign_in(
+            location, fields, key, max_concurrent_users, max_login_attempts, single_session,
+            callback,
+        )  # fmt: skip
 
     def logout(
         self,
@@ -339,7 +365,7 @@ class Authenticate(AccountWidgets, AdminPanel, GuestLogin, PageGuards, TotpWidge
             raise LogoutError("User must be logged in to use the logout button")
         if location not in ("main", "sidebar", "unrendered"):
             raise ValueError("Location must be one of 'main' or 'sidebar' or 'unrendered'")
-        width = "stretch" if use_container_width else "content"
+        width: Literal["stretch", "content"] = "stretch" if use_container_width else "content"
         if location == "unrendered":
             clicked = True
         else:
@@ -470,7 +496,7 @@ class Authenticate(AccountWidgets, AdminPanel, GuestLogin, PageGuards, TotpWidge
         self._rerun_unless_dict_mode()
         return True
 
-    def _verify_from_link(self, location: str, fields: dict[str, str]) -> None:
+    def _verify_from_link(self, location: str, fields: Mapping[str, str]) -> None:
         """Takes a verification link (``register_user(verify_email=True)``)
         opened on this page; ``LoginError`` if it does not work."""
         token = str(st.query_params.get(links.VERIFY_PARAM))
@@ -561,6 +587,7 @@ class Authenticate(AccountWidgets, AdminPanel, GuestLogin, PageGuards, TotpWidge
     def _start(self, result: _core.LoginResult) -> None:
         user = result.user
         st.session_state[_SESSION_ID] = result.session_id
+        self._label_session(result.session_id)
         st.session_state["name"] = user["name"]
         st.session_state["email"] = user["email"]
         st.session_state["roles"] = user["roles"]
@@ -693,6 +720,18 @@ def _limit(name: str, value: int | None) -> int | None:
     if isinstance(value, bool) or not isinstance(value, int) or value < 0:
         raise LoginError(f"{name} must be a non-negative integer")
     return value
+
+
+def _factor_policy(value: Any) -> bool | list[str] | None:
+    """``require_2fa=``: ``True`` (everyone), ``False`` (nobody) or role names;
+    what the core takes (``None``: nobody)."""
+    if value is True:
+        return True
+    if value is False or value is None:
+        return None
+    if isinstance(value, (list, tuple)) and all(isinstance(r, str) for r in value):
+        return list(value)
+    raise AuthenticateError(f"require_2fa takes True, False or a list of role names, not {value!r}")
 
 
 def _check_type(name: str, value: Any, expected: type) -> None:

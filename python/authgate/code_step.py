@@ -15,7 +15,7 @@ code was sent for, not whatever the form holds later.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, Literal, cast
 
 import streamlit as st
 
@@ -31,7 +31,8 @@ CODE_MINUTES = round(_core.CODE_TTL / 60)
 
 
 def _challenges() -> dict[str, _core.CodeChallenge]:
-    return st.session_state.setdefault(_CHALLENGES, {})
+    challenges: dict[str, _core.CodeChallenge] = st.session_state.setdefault(_CHALLENGES, {})
+    return challenges
 
 
 class CodeStep:
@@ -55,15 +56,18 @@ class CodeStep:
         """Mails a code for ``name`` (nothing when nobody has it: the answer
         is the same) and opens the dialog. A new code replaces the last."""
         try:
+            # Only the mailed-code widgets start here; the login's code comes
+            # from login_with_email_code and is only kept (`keep`).
+            purpose = cast(Literal["register", "forgot_password", "forgot_username"], self._purpose)
             challenge, delivery = self._auth._auth.issue_code(
-                self._purpose, name, binding, self._auth._client_address()
+                purpose, name, binding, self._auth._client_address()
             )
         except (_core.CodeRefused, _core.InvalidInput) as e:
             raise self._error(self._fields.text(str(e))) from None
         self.keep(mailer, challenge, delivery)
 
     def keep(
-        self, mailer: _core.Mailer, challenge: _core.CodeChallenge, delivery: dict | None
+        self, mailer: _core.Mailer, challenge: _core.CodeChallenge, delivery: dict[str, Any] | None
     ) -> None:
         """Keeps a challenge the core issued and mails its code."""
         _challenges()[self._key] = challenge

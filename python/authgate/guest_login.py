@@ -182,7 +182,8 @@ class GuestLogin:
                 raise LoginError(str(e)) from None
             started = {"url": url, "state": state, "expires": expires}
             pending[key] = started
-        return started["url"]
+        address: str = started["url"]
+        return address
 
     def _browser_binding(self) -> str:
         """This session's binding; written to the binding cookie once."""

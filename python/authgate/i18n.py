@@ -152,7 +152,7 @@ class Labels(Mapping[str, str]):
         """A message (not a label the app can override) in this language."""
         return self._translate(english)
 
-    def get(self, key: str, default: Any = None) -> Any:  # type: ignore[override]
+    def get(self, key: str, default: Any = None) -> str:
         if key in self._overrides:
             return self._overrides[key]
         return self._translate(default if default is not None else key)

@@ -9,6 +9,7 @@ as the form name plus the location that followed it, and warns.
 from __future__ import annotations
 
 import warnings
+from collections.abc import Mapping
 from typing import Any
 
 FORM_LOCATIONS = ("main", "sidebar")
@@ -18,11 +19,11 @@ LOGIN_LOCATIONS = ("main", "sidebar", "unrendered")
 def split_form_name(
     location: Any,
     following: Any,
-    fields: dict[str, str] | None,
+    fields: Mapping[str, str] | None,
     allowed: tuple[str, ...],
     *,
     depth: int = 1,
-) -> tuple[Any, Any, dict[str, str] | None, bool]:
+) -> tuple[Any, Any, Mapping[str, str] | None, bool]:
     """Returns ``(location, following, fields, legacy)``.
 
     When ``location`` is a string that is not a location, it is the old form

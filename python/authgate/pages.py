@@ -27,7 +27,7 @@ import warnings
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 import streamlit as st
 from streamlit.runtime.scriptrunner import get_script_run_ctx
@@ -91,7 +91,7 @@ class PageGuards:
         self: Authenticate,
         pages: Sequence[Page] | Mapping[str, Sequence[Page]],
         *,
-        position: str = "sidebar",
+        position: Literal["sidebar", "hidden", "top"] = "sidebar",
         expanded: bool = False,
         login: Mapping[str, Any] | None = None,
     ) -> Any:

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 import streamlit as st
 
 from . import _core
+from .device_sessions import SESSION_ID
 from .exceptions import AuthenticateError, CredentialsError, LoginError, ResetError
 
 if TYPE_CHECKING:
@@ -27,6 +28,8 @@ if TYPE_CHECKING:
 
 _CHALLENGE = "_authgate_totp_challenge"
 _PENDING = "_authgate_totp_pending"
+# The session whose user was found to owe no second factor (checked once).
+_FACTOR_CHECKED = "_authgate_factor_checked"
 
 
 class TotpWidgets:
@@ -35,7 +38,8 @@ class TotpWidgets:
     # ---- the login's second step ---------------------------------------------------
 
     def _await_totp(self: Authenticate, key: str, challenge: _core.TotpChallenge) -> None:
-        """Keeps a login waiting for its code; the form asks for it next."""
+        """Keeps a login waiting for its code (or passkey); the form asks
+        for it next."""
         st.session_state[f"{_CHALLENGE}-{key}"] = challenge
         st.rerun()
 
@@ -46,13 +50,23 @@ class TotpWidgets:
         key: str,
         callback: Callable[[dict[str, Any]], Any] | None,
     ) -> bool:
-        """In place of the login form while a login waits for its code;
-        ``True`` while it does (or once it opened the session)."""
+        """In place of the login form while a login waits for its code (or
+        one of the user's passkeys: a button above the code form, or alone
+        for a user without an authenticator app); ``True`` while it does
+        (or once it opened the session)."""
         state_key = f"{_CHALLENGE}-{key}"
         challenge = st.session_state.get(state_key)
         if challenge is None:
             return False
         container = st.sidebar if location == "sidebar" else st
+        if challenge.passkey:
+            # A user with a passkey may use it (see authgate.passkeys).
+            self._passkey_second_factor(location, fields, key, challenge, callback)
+            if not challenge.totp:
+                if container.button(fields.get("Cancel", "Cancel"), key=f"{key}-passkey-cancel"):
+                    del st.session_state[state_key]
+                    st.rerun()
+                return True
         form = container.form(key=f"{key}-totp")
         form.subheader(fields.get("Authenticator code", "Authenticator code"))
         code = form.text_input(
@@ -84,6 +98,33 @@ class TotpWidgets:
             callback(_payload("Login", result.user))
         self._rerun_unless_dict_mode()
         return True
+
+    # ---- require_2fa -----------------------------------------------------------------
+
+    def _enforce_factor_policy(self: Authenticate, key: str) -> None:
+        """With ``require_2fa``, a logged-in user the policy names who has no
+        second factor sets one up before anything else of the page runs."""
+        if self._require_2fa is None or not st.session_state.get("authentication_status"):
+            return
+        session_id = st.session_state.get(SESSION_ID)
+        if session_id is None or st.session_state.get(_FACTOR_CHECKED) == session_id:
+            return
+        username = str(st.session_state["username"])
+        if not self._auth.must_enroll_second_factor(username):
+            st.session_state[_FACTOR_CHECKED] = session_id
+            return
+        st.warning(
+            self._t(
+                "This account needs two-factor authentication: set up an authenticator "
+                "app to continue."
+            )
+        )
+        if self.enroll_totp(key=f"{key}-required") is not None:
+            # The recovery codes are on screen; the app opens on the next run.
+            st.button(self._t("Continue"), key=f"{key}-required-continue")
+        else:
+            self.logout(key=f"{key}-required-logout")
+        st.stop()
 
     # ---- set-up and management -----------------------------------------------------
 

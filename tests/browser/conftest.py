@@ -36,22 +36,32 @@ def _free_port() -> int:
 
 
 class Server:
-    """``streamlit run app``; ``tls=(cert, key)`` serves it over https."""
+    """``streamlit run app``; ``tls=(cert, key)`` serves it over https.
+
+    ``streamlit`` is the command line of Streamlit (this interpreter's by
+    default); ``base_env`` replaces ``os.environ`` and ``cwd`` the working
+    directory, for a server run from another installation.
+    """
 
     def __init__(
         self,
         app: Path,
         config: Path | str,
         tls: tuple[Path, Path] | None = None,
+        *,
+        streamlit: list[str] | None = None,
+        base_env: dict[str, str] | None = None,
+        cwd: Path | None = None,
         **env_vars: str,
     ) -> None:
         self.port = _free_port()
         self.url = f"{'https' if tls else 'http'}://127.0.0.1:{self.port}/"
-        env = dict(os.environ, AUTHGATE_CONFIG=str(config), **env_vars)
+        base = os.environ if base_env is None else base_env
+        env = dict(base, AUTHGATE_CONFIG=str(config), **env_vars)
         self.log = tempfile.TemporaryFile()
         self.proc = subprocess.Popen(
             [
-                sys.executable, "-m", "streamlit", "run", str(app),
+                *(streamlit or [sys.executable, "-m", "streamlit"]), "run", str(app),
                 "--server.port", str(self.port),
                 "--server.address", "127.0.0.1",
                 "--server.headless", "true",
@@ -60,6 +70,7 @@ class Server:
                   if tls else []),
             ],
             env=env,
+            cwd=cwd,
             stdout=self.log,
             stderr=subprocess.STDOUT,
         )  # fmt: skip

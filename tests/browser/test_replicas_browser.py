@@ -15,13 +15,13 @@ from tests.browser.conftest import ROOT, Server
 from tests.browser.test_login_browser import COOKIE, cookie_jar, log_in, wait_for_cookie
 from tests.conftest import make_config
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.postgres]
 GOOD_PW = "Str0ng!pass"
 
 
 @pytest.fixture
 def replicas(pg_server, tmp_path: Path):
-    url = pg_server.fresh_database()
+    url = pg_server.fresh_database("replicas")
     _core.Store.import_config(url, yaml.dump(make_config()))
     servers = [
         Server(ROOT / "examples" / "app.py", url, AUTHGATE_DEMO_CAPTCHA="0") for _ in range(2)

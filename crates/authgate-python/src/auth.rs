@@ -4,6 +4,8 @@ use authgate::account::{PreAuthorization, Registration};
 use authgate::admin::NewAccount;
 use authgate::auth::{self, AuthConfig, LoginRequest};
 use authgate::email_code::{CodePurpose, IssuedCode};
+use authgate::factor_policy::FactorPolicy;
+use authgate::passkey::PasskeyLoginRequest;
 use authgate::second_factor::PasswordStep;
 use authgate::throttle::ThrottlePolicy;
 use authgate::token::TokenKey;
@@ -14,6 +16,7 @@ use pyo3::types::PyDict;
 
 use crate::code::{CodeChallenge, TotpChallenge};
 use crate::errors::IntoPyResult;
+use crate::passkey::{passkey_dict, PasskeyCeremony};
 use crate::store::Store;
 
 /// The outcome of a successful login.
@@ -43,12 +46,19 @@ pub struct Authenticator {
     pub(crate) inner: auth::Authenticator,
 }
 
+/// `require_2fa=`: `True` (everyone), `False` (nobody) or role names.
+#[derive(FromPyObject)]
+enum RequireSecondFactor {
+    All(bool),
+    Roles(Vec<String>),
+}
+
 #[pymethods]
 impl Authenticator {
     #[new]
     // Python keyword arguments, each optional: a builder would not be Pythonic.
     #[allow(clippy::too_many_arguments)]
-    #[pyo3(signature = (store, cookie_key, cookie_expiry_days = 30.0, *, lockout_window = None, lockout_cooldown = None, idle_timeout = None, accept_plaintext = false, hash_cost = None, insecure_key = false, throttle = true, totp_key = None, totp_issuer = None))]
+    #[pyo3(signature = (store, cookie_key, cookie_expiry_days = 30.0, *, lockout_window = None, lockout_cooldown = None, idle_timeout = None, accept_plaintext = false, hash_cost = None, insecure_key = false, throttle = true, totp_key = None, totp_issuer = None, require_2fa = None))]
     fn new(
         store: &Store,
         cookie_key: &str,
@@ -62,6 +72,7 @@ impl Authenticator {
         throttle: bool,
         totp_key: Option<&str>,
         totp_issuer: Option<&str>,
+        require_2fa: Option<RequireSecondFactor>,
     ) -> PyResult<Self> {
         let key = TokenKey::new(cookie_key);
         let defaults = if insecure_key {
@@ -87,6 +98,15 @@ impl Authenticator {
             .and_then(|c| match totp_issuer {
                 Some(issuer) => c.with_totp_issuer(issuer),
                 None => Ok(c),
+            })
+            .and_then(|c| match require_2fa {
+                Some(RequireSecondFactor::All(true)) => {
+                    Ok(c.with_factor_policy(FactorPolicy::Everyone))
+                }
+                Some(RequireSecondFactor::Roles(roles)) => {
+                    FactorPolicy::roles(roles).map(|p| c.with_factor_policy(p))
+                }
+                Some(RequireSecondFactor::All(false)) | None => Ok(c),
             })
             .map_err(|e| PyValueError::new_err(e.to_string()))?
             .with_plaintext_accepted(accept_plaintext)
@@ -263,6 +283,151 @@ impl Authenticator {
     ) -> PyResult<Vec<String>> {
         py.detach(|| self.inner.regenerate_recovery_codes(username, password))
             .py_err()
+    }
+
+    /// Starts adding a passkey named `name` to `username` after their
+    /// `password`, for the page at `origin` (RP id `rp_id`, default its
+    /// host): the ceremony to keep and the options (JSON) for the browser's
+    /// `navigator.credentials.create`.
+    #[pyo3(signature = (username, password, name, origin, rp_id = None))]
+    fn begin_passkey_enrolment(
+        &self,
+        py: Python<'_>,
+        username: &str,
+        password: &str,
+        name: &str,
+        origin: &str,
+        rp_id: Option<&str>,
+    ) -> PyResult<(PasskeyCeremony, String)> {
+        let (ceremony, options) = py
+            .detach(|| {
+                let rp = self.inner.relying_party(origin, rp_id)?;
+                self.inner
+                    .begin_passkey_enrolment(username, password, name, &rp)
+            })
+            .py_err()?;
+        Ok((PasskeyCeremony::new(ceremony), options))
+    }
+
+    /// Stores the passkey of the browser's `response` (JSON) to an
+    /// enrolment ceremony of `username`; returns it as the list shows it.
+    fn finish_passkey_enrolment<'py>(
+        &self,
+        py: Python<'py>,
+        ceremony: &PasskeyCeremony,
+        username: &str,
+        response: &str,
+    ) -> PyResult<Bound<'py, PyDict>> {
+        let info = py
+            .detach(|| {
+                ceremony.with(|c| self.inner.finish_passkey_enrolment(c, username, response))
+            })
+            .py_err()?;
+        passkey_dict(py, &info)
+    }
+
+    /// The user's passkeys, oldest first: dicts of `credential_id`, `name`,
+    /// `rp_id`, `created`, `last_used`.
+    fn passkeys<'py>(&self, py: Python<'py>, username: &str) -> PyResult<Vec<Bound<'py, PyDict>>> {
+        let list = py.detach(|| self.inner.passkeys(username)).py_err()?;
+        list.iter().map(|p| passkey_dict(py, p)).collect()
+    }
+
+    /// Whether any user has a passkey.
+    fn any_passkeys(&self, py: Python<'_>) -> PyResult<bool> {
+        py.detach(|| self.inner.any_passkeys()).py_err()
+    }
+
+    /// Renames the user's passkey.
+    fn rename_passkey(
+        &self,
+        py: Python<'_>,
+        username: &str,
+        credential_id: &str,
+        name: &str,
+    ) -> PyResult<()> {
+        py.detach(|| self.inner.rename_passkey(username, credential_id, name))
+            .py_err()
+    }
+
+    /// Removes the user's passkey, after their password.
+    fn remove_passkey(
+        &self,
+        py: Python<'_>,
+        username: &str,
+        credential_id: &str,
+        password: &str,
+    ) -> PyResult<()> {
+        py.detach(|| self.inner.remove_passkey(username, credential_id, password))
+            .py_err()
+    }
+
+    /// Starts a passkey sign-in for the page at `origin`: passwordless, or
+    /// the second step of the login `challenge` waits for. The ceremony to
+    /// keep and the options (JSON) for `navigator.credentials.get`.
+    #[pyo3(signature = (origin, rp_id = None, challenge = None))]
+    fn begin_passkey_login(
+        &self,
+        py: Python<'_>,
+        origin: &str,
+        rp_id: Option<&str>,
+        challenge: Option<&TotpChallenge>,
+    ) -> PyResult<(PasskeyCeremony, String)> {
+        let (ceremony, options) = py
+            .detach(|| {
+                let rp = self.inner.relying_party(origin, rp_id)?;
+                match challenge {
+                    Some(challenge) => {
+                        challenge.with(|c| self.inner.begin_passkey_login(&rp, Some(c)))
+                    }
+                    None => self.inner.begin_passkey_login(&rp, None),
+                }
+            })
+            .py_err()?;
+        Ok((PasskeyCeremony::new(ceremony), options))
+    }
+
+    /// Signs in with the passkey of the browser's `response` to a
+    /// passwordless ceremony; raises `CodeRefused`, `AccountLocked`,
+    /// `TooManyUsers` or `SessionExists`.
+    #[pyo3(signature = (ceremony, response, *, max_login_attempts = None, max_concurrent_users = None, single_session = false))]
+    fn finish_passkey_login(
+        &self,
+        py: Python<'_>,
+        ceremony: &PasskeyCeremony,
+        response: &str,
+        max_login_attempts: Option<u32>,
+        max_concurrent_users: Option<u32>,
+        single_session: bool,
+    ) -> PyResult<LoginResult> {
+        let req = PasskeyLoginRequest {
+            max_login_attempts,
+            max_concurrent_users,
+            single_session,
+        };
+        let login = py
+            .detach(|| ceremony.with(|c| self.inner.finish_passkey_login(c, response, &req)))
+            .py_err()?;
+        login_result(py, login)
+    }
+
+    /// Opens the session of a `TotpChallenge` with the passkey of the
+    /// browser's `response` to its second-step ceremony.
+    fn finish_passkey_second_factor(
+        &self,
+        py: Python<'_>,
+        challenge: &TotpChallenge,
+        ceremony: &PasskeyCeremony,
+        response: &str,
+    ) -> PyResult<LoginResult> {
+        let login = py
+            .detach(|| {
+                challenge.with(|t| {
+                    ceremony.with(|c| self.inner.finish_passkey_second_factor(t, c, response))
+                })
+            })
+            .py_err()?;
+        login_result(py, login)
     }
 
     /// Logs in from a cookie token; raises `TokenRefused` if it is no good.
@@ -632,6 +797,54 @@ impl Authenticator {
     /// Removes `username`.
     fn admin_remove_user(&self, py: Python<'_>, admin: &str, username: &str) -> PyResult<()> {
         py.detach(|| self.inner.admin_remove_user(admin, username))
+            .py_err()
+    }
+
+    /// Whether `username` must set up a second factor before using the app.
+    fn must_enroll_second_factor(&self, py: Python<'_>, username: &str) -> PyResult<bool> {
+        py.detach(|| self.inner.must_enroll_second_factor(username))
+            .py_err()
+    }
+
+    /// Keeps the browser's `User-Agent` with a session just opened.
+    fn label_session(&self, py: Python<'_>, session_id: &str, user_agent: &str) -> PyResult<()> {
+        py.detach(|| self.inner.label_session(session_id, user_agent))
+            .py_err()
+    }
+
+    /// `username`'s unexpired sessions, most recently used first, as dicts
+    /// (`id`, `created`, `last_seen`, `expires`, `device`).
+    fn sessions_of_user<'py>(
+        &self,
+        py: Python<'py>,
+        username: &str,
+    ) -> PyResult<Vec<Bound<'py, PyDict>>> {
+        let sessions = py
+            .detach(|| self.inner.sessions_of_user(username))
+            .py_err()?;
+        sessions
+            .into_iter()
+            .map(|s| {
+                let d = PyDict::new(py);
+                d.set_item("id", s.session.id)?;
+                d.set_item("created", s.session.created)?;
+                d.set_item("last_seen", s.session.last_seen)?;
+                d.set_item("expires", s.session.expires)?;
+                d.set_item("device", s.device)?;
+                Ok(d)
+            })
+            .collect()
+    }
+
+    /// Ends `username`'s own session `session_id`.
+    fn end_own_session(&self, py: Python<'_>, username: &str, session_id: &str) -> PyResult<()> {
+        py.detach(|| self.inner.end_own_session(username, session_id))
+            .py_err()
+    }
+
+    /// Ends every session of `username` but `keep`; returns how many.
+    fn end_other_sessions(&self, py: Python<'_>, username: &str, keep: &str) -> PyResult<usize> {
+        py.detach(|| self.inner.end_other_sessions(username, keep))
             .py_err()
     }
 

@@ -66,8 +66,8 @@ impl CodeChallenge {
     }
 }
 
-/// A login whose password was right, waiting for the authenticator app's
-/// code; it holds no secret.
+/// A login whose password was right, waiting for its second factor (the
+/// authenticator app's code or a passkey); it holds no secret.
 #[pyclass(module = "authgate._core", frozen)]
 pub struct TotpChallenge {
     inner: Mutex<second_factor::TotpChallenge>,
@@ -99,6 +99,18 @@ impl TotpChallenge {
     #[getter]
     fn expires(&self) -> f64 {
         self.with(|c| c.expires())
+    }
+
+    /// Whether the user has an authenticator app (a code finishes the login).
+    #[getter]
+    fn totp(&self) -> bool {
+        self.with(|c| c.totp())
+    }
+
+    /// Whether the user has a passkey (one finishes the login).
+    #[getter]
+    fn passkey(&self) -> bool {
+        self.with(|c| c.passkey())
     }
 
     fn __repr__(&self) -> String {

@@ -114,13 +114,15 @@ create_exception!(
     _core,
     CodeRefused,
     AuthgateError,
-    "A mailed code expired, was used up or spent, or may not be sent yet."
+    "A mailed code expired, was used up or spent, or may not be sent yet; a login's \
+     second step expired or finished."
 );
 create_exception!(
     _core,
     WrongCode,
     CodeRefused,
-    "Not the code that was mailed; the challenge takes more tries."
+    "Not the code that was mailed (or the authenticator app's), or a refused passkey; the \
+     challenge takes more tries."
 );
 
 create_exception!(
@@ -168,6 +170,8 @@ pub fn to_py(err: Error) -> PyErr {
         Error::CodeRefused(_) => CodeRefused::new_err(msg),
         Error::SecondFactorRefused(SecondFactorRefusal::Wrong) => WrongCode::new_err(msg),
         Error::SecondFactorRefused(_) => CodeRefused::new_err(msg),
+        // The login waiting for it takes another passkey (or code).
+        Error::PasskeyRefused(_) => WrongCode::new_err(msg),
         Error::LinkRefused(_) => LinkRefused::new_err(msg),
         _ => AuthgateError::new_err(msg),
     }

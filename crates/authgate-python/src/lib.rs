@@ -14,6 +14,7 @@ mod errors;
 mod hashing;
 mod mail;
 mod oidc;
+mod passkey;
 mod store;
 
 /// The extension module.
@@ -23,6 +24,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("CODE_TTL", authgate::email_code::CODE_TTL)?;
     m.add("RESET_LINK_TTL", authgate::link::RESET_LINK_TTL)?;
     m.add("VERIFY_LINK_TTL", authgate::link::VERIFY_LINK_TTL)?;
+    m.add("PASSKEY_CEREMONY_TTL", authgate::passkey::CEREMONY_TTL)?;
     m.add(
         "DEFAULT_PASSWORD_MIN_CHARS",
         authgate::password_policy::DEFAULT_MIN_CHARS,
@@ -45,6 +47,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<mail::Mailer>()?;
     m.add_class::<code::CodeChallenge>()?;
     m.add_class::<code::TotpChallenge>()?;
+    m.add_class::<passkey::PasskeyCeremony>()?;
     m.add_function(wrap_pyfunction!(auth::cookie_key_weakness, m)?)?;
     m.add_function(wrap_pyfunction!(access::page_access, m)?)?;
     m.add_function(wrap_pyfunction!(access::password_strength, m)?)?;

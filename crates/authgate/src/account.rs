@@ -194,7 +194,8 @@ impl Authenticator {
     /// Checks a logged-in user's current password as a login would: a
     /// locked account is refused, and the attempt is counted (at most
     /// [`REAUTH_MAX_ATTEMPTS`] in the lockout window) before the check, so
-    /// whoever holds a session cannot guess the password at bcrypt speed.
+    /// whoever holds a session cannot guess the password at bcrypt speed;
+    /// the right password clears the count, as a login does.
     pub(crate) fn check_current_password(
         &self,
         username: &str,
@@ -205,6 +206,7 @@ impl Authenticator {
         let policy = self.lockout_policy(Some(REAUTH_MAX_ATTEMPTS));
         let lock = self.store().lock_state(username)?;
         let attempt = self.reserve_attempt(username, &policy, &lock, now)?;
+        let counted = matches!(attempt, Attempt::Counted(_));
         let matches = password::verify(password, hash).unwrap_or(false);
         let state = match attempt {
             Attempt::Counted(state) => state,
@@ -227,6 +229,12 @@ impl Authenticator {
             };
             self.audit(kind, Some(username), None);
             return Err(Error::InvalidCredentials);
+        }
+        // The right password gives its counted attempt back, as a login
+        // does: a user who manages their account (passkeys, authenticator
+        // app, details) must not lock it.
+        if counted {
+            self.store().clear_failures(username)?;
         }
         Ok(())
     }

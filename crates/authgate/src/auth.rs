@@ -7,6 +7,7 @@ use std::sync::Arc;
 
 use crate::clock::{Clock, SystemClock};
 use crate::error::{Error, Result};
+use crate::factor_policy::FactorPolicy;
 use crate::lockout::{LockState, LockoutPolicy};
 use crate::password;
 use crate::second_factor::{PasswordStep, SecondFactorRefusal};
@@ -47,6 +48,8 @@ pub struct AuthConfig {
     pub factor_key: crate::totp::FactorKey,
     /// The name authenticator apps show for this app's TOTP entries.
     pub totp_issuer: String,
+    /// Who must have a second factor ([`crate::factor_policy`]).
+    pub factor_policy: FactorPolicy,
 }
 
 impl AuthConfig {
@@ -82,7 +85,14 @@ impl AuthConfig {
             accept_plaintext: false,
             hash_cost: password::DEFAULT_COST,
             throttle: Some(ThrottlePolicy::default()),
+            factor_policy: FactorPolicy::default(),
         })
+    }
+
+    /// Sets who must have a second factor.
+    pub fn with_factor_policy(mut self, policy: FactorPolicy) -> Self {
+        self.factor_policy = policy;
+        self
     }
 
     /// Lets a login succeed against a stored plaintext password while
@@ -317,15 +327,19 @@ impl Authenticator {
     /// count. A locked account is refused even with the right password
     /// until the lock ends.
     ///
-    /// A user with an authenticator app (TOTP) never logs in by password
-    /// alone: refused with `SecondFactorRefusal::Required`
-    /// ([`SecondFactorRefusal`]); use
+    /// A user with an authenticator app (TOTP) or a passkey never logs in
+    /// by password alone: refused with `SecondFactorRefusal::Required` (or
+    /// `PasskeyRequired`, [`SecondFactorRefusal`]); use
     /// [`Authenticator::login_with_totp`].
     pub fn login(&self, req: &LoginRequest<'_>) -> Result<Login> {
         match self.login_with_totp(req)? {
             PasswordStep::LoggedIn(login) => Ok(*login),
-            PasswordStep::NeedsCode(_) => {
-                Err(Error::SecondFactorRefused(SecondFactorRefusal::Required))
+            PasswordStep::NeedsCode(challenge) => {
+                Err(Error::SecondFactorRefused(if challenge.totp() {
+                    SecondFactorRefusal::Required
+                } else {
+                    SecondFactorRefusal::PasskeyRequired
+                }))
             }
         }
     }
@@ -611,6 +625,15 @@ impl Authenticator {
     }
 
     /// The current time of this authenticator's clock.
+    /// Seconds of inactivity after which a session stops counting as live.
+    pub(crate) fn idle_timeout(&self) -> f64 {
+        self.config.sessions.idle_timeout
+    }
+
+    pub(crate) fn factor_policy(&self) -> &FactorPolicy {
+        &self.config.factor_policy
+    }
+
     pub(crate) fn now(&self) -> f64 {
         self.clock.now()
     }
@@ -852,6 +875,7 @@ impl Authenticator {
             expires: now + self.config.session_lifetime(),
             last_seen: now,
             credential: Some(current_credential(&user)),
+            user_agent: None,
         };
         match refund {
             Some(refund) => self

@@ -7,6 +7,7 @@
 
 use std::path::PathBuf;
 
+#[cfg(feature = "oidc")]
 use crate::oidc::OidcFailure;
 
 /// Everything that can go wrong in authgate.
@@ -54,6 +55,12 @@ pub enum Error {
     #[error("{0}")]
     SecondFactorRefused(crate::second_factor::SecondFactorRefusal),
 
+    /// A passkey ceremony was refused: a response that does not verify or
+    /// cannot be read, a spent or expired ceremony, or a change to the
+    /// user's passkeys that cannot be made ([`crate::passkey`]).
+    #[error("{0}")]
+    PasskeyRefused(crate::passkey::PasskeyRefusal),
+
     /// A mailed reset link that is forged, expired or used ([`crate::link`]).
     #[error("This link {0}: request a new one")]
     LinkRefused(&'static str),
@@ -100,7 +107,8 @@ pub enum Error {
     /// The config file or store is missing.
     #[error("config file not found: {}", .0.display())]
     ConfigNotFound(PathBuf),
-    /// The YAML text could not be parsed; line and column are 1-based.
+    /// The YAML text could not be loaded ([`crate::yaml::SyntaxError`]);
+    /// line and column are 1-based.
     #[error("{}: YAML syntax error at line {line}, column {column}: {message}", path.display())]
     YamlSyntax {
         /// File the text came from (`<dict>` in dict mode).
@@ -164,6 +172,7 @@ pub enum Error {
     /// provider trouble, a bad `state` or ID token, or an email owned by a
     /// password user. Errors of the core met on the way (limits, store) are
     /// their own variants, not this one.
+    #[cfg(feature = "oidc")]
     #[error(transparent)]
     Oidc(#[from] OidcFailure),
     /// Mail could not be sent, or no mail server is configured.
@@ -177,6 +186,19 @@ impl Error {
         Error::Io {
             path: path.into(),
             source,
+        }
+    }
+}
+
+impl From<crate::yaml::SyntaxError> for Error {
+    /// The YAML crate has its own error; here it becomes
+    /// [`Error::YamlSyntax`], field for field, with the same message.
+    fn from(e: crate::yaml::SyntaxError) -> Self {
+        Error::YamlSyntax {
+            path: e.path,
+            line: e.line,
+            column: e.column,
+            message: e.message,
         }
     }
 }

@@ -16,12 +16,13 @@
 //! - [`lockout`] and [`session`] are the rules for failed attempts and sessions.
 //! - [`email_code`] issues and checks the codes mailed by `two_factor_auth`.
 //! - [`totp`] and [`second_factor`] are the authenticator-app second factor
-//!   with its recovery codes.
+//!   with its recovery codes; [`passkey`] is WebAuthn (webauthn-rs): passkey
+//!   sign-in, and passkeys as the second step of a password login.
 //! - [`link`] signs and checks the password-reset links `forgot_password` mails.
 //! - [`oidc`] is OpenID Connect guest login: PKCE, state, nonce, signed ID tokens.
 //! - [`captcha`] draws captcha pictures and checks answers against a salted digest;
-//!   [`captcha_registry`] keeps the ones shown, each answering once.
-//! - [`yaml`] reads and writes YAML exactly as PyYAML does.
+//!   `captcha_registry` (feature `captcha`) keeps the ones shown, each answering once.
+//! - [`yaml`] (the `authgate-yaml` crate) reads and writes YAML exactly as PyYAML does.
 //!
 //! ```no_run
 //! use std::sync::Arc;
@@ -43,14 +44,19 @@ pub mod admin;
 pub mod auth;
 pub mod auto_hash;
 pub mod captcha;
+#[cfg(feature = "captcha")]
 pub mod captcha_registry;
 pub mod clock;
+pub mod device;
 pub mod email_code;
 pub mod error;
+pub mod factor_policy;
 pub mod link;
 pub mod lockout;
 pub mod mail;
+#[cfg(feature = "oidc")]
 pub mod oidc;
+pub mod passkey;
 pub mod password;
 pub mod password_policy;
 mod percent;
@@ -62,6 +68,7 @@ pub mod throttle;
 pub mod token;
 pub mod totp;
 pub mod user;
-pub mod yaml;
+pub mod user_sessions;
+pub use authgate_yaml as yaml;
 
 pub use error::{Error, Result};

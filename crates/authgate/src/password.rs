@@ -258,9 +258,6 @@ pub fn dummy_verify(password: &str) {
 /// cost than the default makes an unknown username cost what its users'
 /// hashes cost (a cost outside bcrypt's range is taken as the default).
 pub fn dummy_verify_at_cost(password: &str, cost: u32) {
-    static DUMMY_HASHES: OnceLock<std::sync::Mutex<std::collections::HashMap<u32, String>>> =
-        OnceLock::new();
-
     if password.len() > MAX_PASSWORD_BYTES {
         return; // verify refuses these before any hashing
     }
@@ -269,7 +266,7 @@ pub fn dummy_verify_at_cost(password: &str, cost: u32) {
     } else {
         DEFAULT_COST
     };
-    let hashes = DUMMY_HASHES.get_or_init(Default::default);
+    let hashes = dummy_hashes();
     let stored = hashes
         .lock()
         .unwrap_or_else(std::sync::PoisonError::into_inner)
@@ -374,6 +371,14 @@ fn bcrypt_string(password: &str, cost: u32, salt: [u8; 16], version: Version) ->
         .map_err(|_| Error::BadHash)
 }
 
+/// The hashes [`dummy_verify_at_cost`] checks against, by cost, made on
+/// first use.
+fn dummy_hashes() -> &'static std::sync::Mutex<std::collections::HashMap<u32, String>> {
+    static DUMMY_HASHES: OnceLock<std::sync::Mutex<std::collections::HashMap<u32, String>>> =
+        OnceLock::new();
+    DUMMY_HASHES.get_or_init(Default::default)
+}
+
 /// The hash [`dummy_verify`] checks against. Its salt need not be secret,
 /// only its cost matters, so a failing RNG falls back to a fixed salt.
 fn dummy_hash(cost: u32) -> String {
@@ -392,7 +397,7 @@ fn is_unicode_decimal(c: char) -> bool {
 }
 
 /// Code point ranges of category Nd in Unicode 14.0 (CPython 3.11's
-/// `unicodedata`). `tests/password_vectors.rs` checks both ends of each range
+/// `unicodedata`). `tests/it/password_vectors.rs` checks both ends of each range
 /// against Python.
 const UNICODE_14_ND: [(u32, u32); 62] = [
     (0x0030, 0x0039),
@@ -479,9 +484,59 @@ mod tests {
         assert!(UNICODE_14_ND.windows(2).all(|w| w[0].1 < w[1].0));
     }
 
+    /// The dummy hash made for `cost`, if any. The cache is per process:
+    /// each test below uses costs no other test in this binary asks for.
+    fn dummy_hash_at(cost: u32) -> Option<String> {
+        dummy_hashes()
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .get(&cost)
+            .cloned()
+    }
+
     #[test]
-    fn dummy_verify_survives_every_length() {
-        dummy_verify(&"x".repeat(73));
-        dummy_verify("");
+    fn dummy_verify_checks_a_real_hash_of_the_asked_cost() {
+        dummy_verify_at_cost("", 5);
+        let made = dummy_hash_at(5).expect("the first call makes the hash");
+        assert_eq!(ParsedHash::parse(&made).map(|p| p.cost), Some(5));
+        assert!(verify("authgate dummy password", &made).expect("a valid hash"));
+        dummy_verify_at_cost("guess", 5);
+        assert_eq!(
+            dummy_hash_at(5),
+            Some(made),
+            "later calls check against the same hash"
+        );
+    }
+
+    #[test]
+    fn dummy_verify_skips_what_verify_refuses_before_hashing() {
+        let longest = "x".repeat(MAX_PASSWORD_BYTES);
+        let too_long = "x".repeat(MAX_PASSWORD_BYTES + 1);
+        let some_hash = "$2a$04$DLukZDNNL/iqMLBFTFo3ceqrZbnauTM.O80LXNS4wfAs4ko5X6mQq";
+        assert!(verify(&too_long, some_hash).is_err());
+        dummy_verify_at_cost(&too_long, 6);
+        assert_eq!(
+            dummy_hash_at(6),
+            None,
+            "no bcrypt work for a refused length"
+        );
+        dummy_verify_at_cost(&longest, 6);
+        assert!(
+            dummy_hash_at(6).is_some(),
+            "the longest accepted password is checked"
+        );
+    }
+
+    #[test]
+    fn dummy_verify_takes_a_cost_outside_bcrypts_range_as_the_default() {
+        dummy_verify_at_cost("", MAX_COST + 1);
+        dummy_verify_at_cost("", MIN_COST - 1);
+        assert_eq!(dummy_hash_at(MAX_COST + 1), None);
+        assert_eq!(dummy_hash_at(MIN_COST - 1), None);
+        let default = dummy_hash_at(DEFAULT_COST).expect("a hash at the default cost");
+        assert_eq!(
+            ParsedHash::parse(&default).map(|p| p.cost),
+            Some(DEFAULT_COST)
+        );
     }
 }

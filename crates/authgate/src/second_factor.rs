@@ -61,7 +61,7 @@ use crate::lockout::LockState;
 use crate::secret::{self, constant_time_eq};
 use crate::store::StoredTotp;
 use crate::totp::{self, TotpSecret};
-use crate::user::UserKey;
+use crate::user::{User, UserKey};
 
 /// Seconds a pending enrolment can be confirmed after it began.
 pub const ENROLMENT_TTL: f64 = 600.0;
@@ -79,6 +79,8 @@ pub enum SecondFactorRefusal {
     Replayed,
     /// The user has a TOTP factor: a password alone does not log in.
     Required,
+    /// The user has a passkey: a password alone does not log in.
+    PasskeyRequired,
     /// The user has no TOTP factor.
     NotEnabled,
     /// The user has a TOTP factor already: disable it first.
@@ -104,6 +106,9 @@ impl std::fmt::Display for SecondFactorRefusal {
             }
             SecondFactorRefusal::Required => {
                 "This account needs the code of its authenticator app to log in"
+            }
+            SecondFactorRefusal::PasskeyRequired => {
+                "This account needs one of its passkeys to log in"
             }
             SecondFactorRefusal::NotEnabled => "Two-factor authentication is not enabled",
             SecondFactorRefusal::AlreadyEnabled => {
@@ -171,12 +176,16 @@ pub struct FactorSummary {
     pub totp_since: Option<f64>,
     /// Unused recovery codes.
     pub recovery_codes_left: usize,
+    /// Passkeys.
+    pub passkeys: usize,
 }
 
-/// A login whose password was right, waiting for the second factor; kept
-/// by the asking session ([`Authenticator::finish_totp_login`]). It holds
-/// no secret: a digest binding it to the user's password, under a key
-/// this process draws at start. Its `Debug` shows no digest.
+/// A login whose password was right, waiting for the second factor (a
+/// code of the authenticator app, or a passkey); kept by the asking
+/// session ([`Authenticator::finish_totp_login`],
+/// [`Authenticator::finish_passkey_second_factor`]). It holds no secret: a
+/// digest binding it to the user's password, under a key this process
+/// draws at start. Its `Debug` shows no digest.
 #[derive(Clone)]
 pub struct TotpChallenge {
     username: String,
@@ -186,6 +195,8 @@ pub struct TotpChallenge {
     max_concurrent_users: Option<u32>,
     single_session: bool,
     spent: bool,
+    totp: bool,
+    passkey: bool,
 }
 
 impl std::fmt::Debug for TotpChallenge {
@@ -194,6 +205,8 @@ impl std::fmt::Debug for TotpChallenge {
             .field("username", &self.username)
             .field("issued", &self.issued)
             .field("spent", &self.spent)
+            .field("totp", &self.totp)
+            .field("passkey", &self.passkey)
             .finish_non_exhaustive()
     }
 }
@@ -208,6 +221,17 @@ impl TotpChallenge {
     pub fn expires(&self) -> f64 {
         self.issued + CHALLENGE_TTL
     }
+
+    /// Whether the user has an authenticator app (a code, or a recovery
+    /// code, finishes the login).
+    pub fn totp(&self) -> bool {
+        self.totp
+    }
+
+    /// Whether the user has a passkey (one of them finishes the login).
+    pub fn passkey(&self) -> bool {
+        self.passkey
+    }
 }
 
 /// The outcome of [`Authenticator::login_with_totp`].
@@ -215,7 +239,7 @@ impl TotpChallenge {
 pub enum PasswordStep {
     /// The user has no second factor: the session is open.
     LoggedIn(Box<Login>),
-    /// The user has one: ask for a code.
+    /// The user has one: ask for a code or a passkey.
     NeedsCode(TotpChallenge),
 }
 
@@ -334,6 +358,7 @@ impl Authenticator {
         Ok(FactorSummary {
             totp_since: factors.totp.map(|t| t.created),
             recovery_codes_left: factors.recovery_codes.len(),
+            passkeys: factors.passkeys.len(),
         })
     }
 
@@ -414,13 +439,17 @@ impl Authenticator {
         }
     }
 
-    /// [`Authenticator::login`] for apps with the TOTP second factor: the
+    /// [`Authenticator::login`] for apps with second factors: the
     /// password is checked as a login checks it (throttle, lockout,
-    /// counting). A user without the factor is logged in; a user with it
-    /// gets a [`TotpChallenge`] for [`Authenticator::finish_totp_login`].
+    /// counting). A user without a factor is logged in; a user with an
+    /// authenticator app or a passkey gets a [`TotpChallenge`] for
+    /// [`Authenticator::finish_totp_login`] or
+    /// [`Authenticator::finish_passkey_second_factor`].
     pub fn login_with_totp(&self, req: &LoginRequest<'_>) -> Result<PasswordStep> {
         let (user, throttle, now) = self.check_login(req)?;
-        if self.store().second_factors(&user.username)?.totp.is_none() {
+        let factors = self.store().second_factors(&user.username)?;
+        let (totp, passkey) = (factors.totp.is_some(), !factors.passkeys.is_empty());
+        if !totp && !passkey {
             let limits = self.limits(req.max_concurrent_users, req.single_session);
             let event = self.event("login", Some(&user.username), None);
             let refund = throttle.as_ref().map(|(keys, policy)| (&keys[..], policy));
@@ -440,6 +469,8 @@ impl Authenticator {
             max_concurrent_users: req.max_concurrent_users,
             single_session: req.single_session,
             spent: false,
+            totp,
+            passkey,
         }))
     }
 
@@ -449,6 +480,21 @@ impl Authenticator {
     /// (at the login's `max_login_attempts`, or [`REAUTH_MAX_ATTEMPTS`]
     /// without one: a six-digit code must never be guessable at will).
     pub fn finish_totp_login(&self, challenge: &mut TotpChallenge, code: &str) -> Result<Login> {
+        let (user, max) = self.second_step_user(challenge)?;
+        let used = self.check_factor(&user.username, code, max)?;
+        let detail = match used {
+            FactorUsed::Totp { .. } => "totp",
+            FactorUsed::RecoveryCode { .. } => "recovery code",
+        };
+        self.finish_second_step(challenge, user, detail)
+    }
+
+    /// The user of a [`TotpChallenge`] that may still take its second
+    /// factor, and the failures it may cost (the login's
+    /// `max_login_attempts`, at most [`REAUTH_MAX_ATTEMPTS`]): refused if
+    /// it opened its session already, expired, or the password changed
+    /// since.
+    pub(crate) fn second_step_user(&self, challenge: &TotpChallenge) -> Result<(User, u32)> {
         if challenge.spent {
             return Err(refused(SecondFactorRefusal::ChallengeSpent));
         }
@@ -467,27 +513,32 @@ impl Authenticator {
         let max = challenge
             .max_login_attempts
             .map_or(REAUTH_MAX_ATTEMPTS, |m| m.min(REAUTH_MAX_ATTEMPTS));
-        let used = self.check_factor(&user.username, code, max)?;
+        Ok((user, max))
+    }
+
+    /// Opens the session of a [`TotpChallenge`] whose second factor
+    /// (`detail`, for the audit trail) was accepted; the challenge is
+    /// spent.
+    pub(crate) fn finish_second_step(
+        &self,
+        challenge: &mut TotpChallenge,
+        user: User,
+        detail: &str,
+    ) -> Result<Login> {
         challenge.spent = true;
         let limits = self.limits(challenge.max_concurrent_users, challenge.single_session);
-        let detail = match used {
-            FactorUsed::Totp { .. } => "totp",
-            FactorUsed::RecoveryCode { .. } => "recovery code",
-        };
         let event = self.event("login", Some(&user.username), Some(detail));
         self.open_session_with(user, &limits, self.now(), Some(&event), None)
     }
 
-    /// Removes the user's TOTP factor and recovery codes, with their
-    /// current `password` (checked as a password change checks it).
+    /// Removes the user's TOTP factor and recovery codes (their passkeys
+    /// stay), with their current `password` (checked as a password change
+    /// checks it).
     pub fn disable_totp(&self, username: &str, password: &str) -> Result<()> {
         let username = UserKey::new(username);
         self.check_password_of(&username, password)?;
         let event = self.event("totp_disabled", Some(&username), None);
-        if !self
-            .store()
-            .remove_second_factors(&username, Some(&event))?
-        {
+        if !self.store().remove_totp(&username, Some(&event))? {
             return Err(refused(SecondFactorRefusal::NotEnabled));
         }
         Ok(())
@@ -511,14 +562,15 @@ impl Authenticator {
     }
 
     /// The operator's reset: removes every second factor of `username`
-    /// (who then logs in with the password alone and may enrol again),
-    /// audited as `second_factors_reset`. `false` if there was none.
+    /// (authenticator app, recovery codes, passkeys; they then log in with
+    /// the password alone and may enrol again), audited as
+    /// `second_factors_reset`. `false` if there was none.
     pub fn reset_second_factors(&self, username: &str) -> Result<bool> {
         crate::admin::Accounts::operator(self.store().as_ref(), self.clock(), "operator")
             .reset_second_factors(username)
     }
 
-    fn check_password_of(&self, username: &str, password: &str) -> Result<()> {
+    pub(crate) fn check_password_of(&self, username: &str, password: &str) -> Result<()> {
         let user = self.existing_user(username)?;
         let Some(hash) = user.password_hash.as_deref() else {
             return Err(Error::InvalidInput(

@@ -8,6 +8,7 @@
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
+use std::fmt;
 use std::sync::OnceLock;
 
 use hmac::{Hmac, Mac};
@@ -35,6 +36,31 @@ const SPECIALS_LEFT_OUT: &[u8] = b"<>";
 const LOWER: &[u8] = b"abcdefghijklmnopqrstuvwxyz";
 const UPPER: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ";
 const DIGITS: &[u8] = b"0123456789";
+
+/// A secret string (a password, a PKCE verifier): wiped from memory when
+/// dropped, never shown by `Debug`.
+#[derive(Clone, PartialEq, Eq)]
+pub struct SecretString(Zeroizing<String>);
+
+impl SecretString {
+    /// Wraps `value`.
+    #[must_use]
+    pub fn new(value: impl Into<String>) -> Self {
+        SecretString(Zeroizing::new(value.into()))
+    }
+
+    /// The secret itself, for the one place that must send it.
+    #[must_use]
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for SecretString {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("SecretString(<redacted>)")
+    }
+}
 
 /// `N` bytes from the operating system's random number generator.
 ///

@@ -33,6 +33,27 @@ pub struct Session {
     /// checked instead.
     #[serde(default)]
     pub credential: Option<String>,
+    /// The browser's `User-Agent` as the session's login sent it (at most
+    /// [`USER_AGENT_MAX`] bytes), so its user can tell their sessions apart
+    /// ([`crate::device`]); `None` when unknown.
+    #[serde(default)]
+    pub user_agent: Option<String>,
+}
+
+/// The longest `User-Agent` kept with a session; real ones are far shorter.
+pub const USER_AGENT_MAX: usize = 512;
+
+/// `agent` cut to [`USER_AGENT_MAX`] bytes on a character boundary, with
+/// control characters dropped; `None` if nothing is left.
+pub fn clean_user_agent(agent: &str) -> Option<String> {
+    let mut kept = String::new();
+    for c in agent.trim().chars().filter(|c| !c.is_control()) {
+        if kept.len() + c.len_utf8() > USER_AGENT_MAX {
+            break;
+        }
+        kept.push(c);
+    }
+    Some(kept).filter(|k| !k.is_empty())
 }
 
 impl Session {

@@ -66,6 +66,12 @@ macro_rules! folded_key {
                 self.0 == *other
             }
         }
+
+        impl PartialEq<$name> for String {
+            fn eq(&self, other: &$name) -> bool {
+                *self == other.0
+            }
+        }
     };
 }
 

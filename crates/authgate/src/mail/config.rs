@@ -8,8 +8,8 @@ use std::time::Duration;
 use url::Url;
 
 use super::EmailFailure;
-use crate::oidc::SecretString;
 use crate::percent::percent_decode;
+use crate::secret::SecretString;
 use crate::yaml::Value;
 
 /// How the connection to the SMTP server is protected.

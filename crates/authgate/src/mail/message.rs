@@ -43,6 +43,7 @@ pub(super) fn mailbox(text: &str, what: &str) -> Result<Mailbox, EmailFailure> {
 }
 
 /// A display name for a mailbox: control characters (line breaks) dropped.
+#[cfg_attr(not(feature = "mail"), allow(dead_code))] // for the transport
 pub(super) fn display_name(name: &str) -> String {
     name.chars()
         .filter(|c| !c.is_control())
@@ -52,6 +53,7 @@ pub(super) fn display_name(name: &str) -> String {
 }
 
 /// Builds the message from `from` (and `reply_to`) to `email.to`.
+#[cfg_attr(not(feature = "mail"), allow(dead_code))] // for the transport
 pub(super) fn build(
     from: &Mailbox,
     reply_to: Option<&Mailbox>,

@@ -1,10 +1,12 @@
 //! The provider's signing keys (a JSON Web Key Set, RFC 7517) and how the
-//! key of an ID token is chosen.
+//! key of an ID token is chosen. Each key is read with jsonwebtoken's JWK
+//! types; what is checked here is which keys may verify an ID token.
 
 use std::fmt;
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
+use jsonwebtoken::jwk::{AlgorithmParameters, Jwk, KeyAlgorithm, KeyOperations, PublicKeyUse};
 use jsonwebtoken::DecodingKey;
 use serde_json::Value;
 
@@ -119,26 +121,39 @@ impl KeySet {
     }
 }
 
-fn rsa_key(jwk: &Value) -> Option<SigningKey> {
-    let text = |name: &str| jwk.get(name).and_then(Value::as_str);
-    if text("kty")? != "RSA" {
+/// The key `entry` describes, if it is one [`KeySet`] keeps. Each entry is
+/// read as a [`Jwk`] on its own, so that one malformed or exotic entry (a
+/// `kid` that is not a string, an unknown `kty`) skips that key rather than
+/// the whole set, as [`JwkSet`](jsonwebtoken::jwk::JwkSet) would.
+fn rsa_key(entry: &Value) -> Option<SigningKey> {
+    let jwk: Jwk = serde_json::from_value(entry.clone()).ok()?;
+    let AlgorithmParameters::RSA(rsa) = &jwk.algorithm else {
+        return None;
+    };
+    let common = &jwk.common;
+    if common
+        .public_key_use
+        .as_ref()
+        .is_some_and(|u| *u != PublicKeyUse::Signature)
+    {
         return None;
     }
-    if jwk.get("use").is_some() && text("use") != Some("sig") {
+    if common
+        .key_algorithm
+        .is_some_and(|a| a != KeyAlgorithm::RS256)
+    {
         return None;
     }
-    if jwk.get("alg").is_some() && text("alg") != Some("RS256") {
+    if common
+        .key_operations
+        .as_ref()
+        .is_some_and(|ops| !ops.contains(&KeyOperations::Verify))
+    {
         return None;
     }
-    if let Some(ops) = jwk.get("key_ops") {
-        let ops = ops.as_array()?;
-        if !ops.iter().any(|op| op.as_str() == Some("verify")) {
-            return None;
-        }
-    }
-    let (n, e) = (text("n")?, text("e")?);
-    let modulus = URL_SAFE_NO_PAD.decode(n).ok()?;
-    let exponent = URL_SAFE_NO_PAD.decode(e).ok()?;
+    // jsonwebtoken checks neither size: decode them to measure.
+    let modulus = URL_SAFE_NO_PAD.decode(&rsa.n).ok()?;
+    let exponent = URL_SAFE_NO_PAD.decode(&rsa.e).ok()?;
     let bits = bit_length(&modulus);
     if !(MIN_RSA_BITS..=MAX_RSA_BITS).contains(&bits) {
         return None;
@@ -148,15 +163,10 @@ fn rsa_key(jwk: &Value) -> Option<SigningKey> {
     if !(2..=64).contains(&exp_bits) || exponent.last().is_none_or(|b| b & 1 == 0) {
         return None;
     }
-    let kid = match jwk.get("kid") {
-        None => None,
-        Some(Value::String(kid)) => Some(kid.clone()),
-        Some(_) => return None,
-    };
     Some(SigningKey {
-        kid,
+        kid: common.key_id.clone(),
         bits,
-        key: DecodingKey::from_rsa_raw_components(&modulus, &exponent),
+        key: DecodingKey::from_jwk(&jwk).ok()?,
     })
 }
 
@@ -237,6 +247,11 @@ mod tests {
             key(Some("even"), json!({"e": "AQAA"})),
             key(Some("one"), json!({"e": "AQ"})),
             key(Some("badb64"), json!({"n": "***"})),
+            // Entries jsonwebtoken cannot read as a JWK skip only themselves.
+            key(None, json!({"kid": 7})),
+            key(Some("use"), json!({"use": 1})),
+            json!({"kty": "OKP", "kid": "ed", "crv": "Ed25519", "x": "AA"}),
+            json!({"kty": "unknown", "kid": "u"}),
             key(Some("good"), json!({"key_ops": ["verify"]})),
         ]))
         .unwrap();

@@ -1,8 +1,6 @@
 //! The random values of one login: `state`, `nonce` and the PKCE verifier
 //! (RFC 7636), and the S256 challenge derived from the verifier.
 
-use std::fmt;
-
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
 use sha2::{Digest, Sha256};
@@ -10,30 +8,8 @@ use zeroize::Zeroizing;
 
 use crate::error::Result;
 use crate::secret;
-
-/// A secret string: wiped from memory when dropped, never shown by `Debug`.
-#[derive(Clone, PartialEq, Eq)]
-pub struct SecretString(Zeroizing<String>);
-
-impl SecretString {
-    /// Wraps `value`.
-    #[must_use]
-    pub fn new(value: impl Into<String>) -> Self {
-        SecretString(Zeroizing::new(value.into()))
-    }
-
-    /// The secret itself, for the one place that must send it.
-    #[must_use]
-    pub fn expose(&self) -> &str {
-        &self.0
-    }
-}
-
-impl fmt::Debug for SecretString {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("SecretString(<redacted>)")
-    }
-}
+// Kept here too: the OIDC module has always named it.
+pub use crate::secret::SecretString;
 
 /// 256 random bits from the OS, base64url without padding (43 characters):
 /// a `state`, a `nonce`, a PKCE verifier or a browser binding.

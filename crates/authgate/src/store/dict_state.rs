@@ -125,6 +125,10 @@ impl UserState {
                                     .get("credential")
                                     .and_then(Value::as_str)
                                     .map(str::to_string),
+                                user_agent: s
+                                    .get("user_agent")
+                                    .and_then(Value::as_str)
+                                    .map(str::to_string),
                             })
                         })
                         .collect()
@@ -181,6 +185,9 @@ impl UserState {
                 m.insert("last_seen", Value::Float(s.last_seen));
                 if let Some(c) = &s.credential {
                     m.insert("credential", Value::Str(c.clone()));
+                }
+                if let Some(agent) = &s.user_agent {
+                    m.insert("user_agent", Value::Str(agent.clone()));
                 }
                 sessions.insert(s.id.as_str(), Value::Map(m));
             }
@@ -239,6 +246,7 @@ mod tests {
                 expires: 2e9,
                 last_seen: 1.5,
                 credential: Some("cv".into()),
+                user_agent: Some("Mozilla/5.0 (X11; Linux x86_64) Firefox/120.0".into()),
             }],
             version: 7,
         };

@@ -11,8 +11,8 @@ use super::document::{roles_value, Document, Layout};
 use super::file::{Fingerprint, SharedFile};
 use super::sqlite::SqliteStore;
 use super::{
-    AuditEvent, FailureEvent, NewUser, OpenOptions, PendingPassword, SecondFactors, SessionLimits,
-    Settings, Store, StoredTotp, UserUpdate,
+    AuditEvent, FailureEvent, NewUser, OpenOptions, PasskeyChange, PendingPassword, SecondFactors,
+    SessionLimits, Settings, Store, StoredPasskey, StoredTotp, UserUpdate,
 };
 use crate::clock::{Clock, SystemClock};
 use crate::error::{Error, Result};
@@ -23,6 +23,10 @@ use crate::session::Session;
 use crate::throttle::{ThrottleKey, ThrottlePolicy};
 use crate::user::User;
 use crate::yaml::{self, Value};
+
+/// Why dict mode refuses passkeys (and the widgets, authenticator apps).
+pub(crate) const DICT_KEEPS_NO_PASSKEYS: &str = "Passkeys need a config file or a database \
+    store: dict mode keeps no second factors";
 
 /// A store whose data is one config document.
 ///
@@ -822,6 +826,10 @@ impl Store for DocStore {
         self.state_db()?.touch_session(id, now)
     }
 
+    fn label_session(&self, id: &str, user_agent: &str) -> Result<()> {
+        self.state_db()?.label_session(id, user_agent)
+    }
+
     fn close_session(
         &self,
         id: &str,
@@ -982,6 +990,13 @@ impl Store for DocStore {
         Ok(())
     }
 
+    fn clear_failures(&self, username: &str) -> Result<()> {
+        let key = username.to_lowercase();
+        self.state_db()?.clear_failures(&key)?;
+        self.state_changed(&key);
+        Ok(())
+    }
+
     /// Kept in the state database, never in the YAML the app reloads.
     fn second_factors(&self, username: &str) -> Result<SecondFactors> {
         self.state_db()?.second_factors(&username.to_lowercase())
@@ -1054,6 +1069,108 @@ impl Store for DocStore {
         let removed = self
             .state_db()?
             .remove_second_factors(&username.to_lowercase(), None)?;
+        if removed {
+            self.note(event);
+        }
+        Ok(removed)
+    }
+
+    fn remove_totp(&self, username: &str, event: Option<&AuditEvent>) -> Result<bool> {
+        let removed = self
+            .state_db()?
+            .remove_totp(&username.to_lowercase(), None)?;
+        if removed {
+            self.note(event);
+        }
+        Ok(removed)
+    }
+
+    /// Dict mode keeps its state in this process's memory for the app's
+    /// dict: a passkey a restart forgets would silently let the password
+    /// alone in again.
+    fn keeps_second_factors(&self) -> bool {
+        !self.is_dict()
+    }
+
+    fn any_passkeys(&self) -> Result<bool> {
+        self.state_db()?.any_passkeys()
+    }
+
+    /// Passkeys of users an edit of the file removed do not count.
+    fn passkey_by_credential(
+        &self,
+        credential_id: &str,
+    ) -> Result<Option<(String, StoredPasskey)>> {
+        match self.state_db()?.passkey_by_credential(credential_id)? {
+            Some((owner, passkey)) if self.has_user(&owner)? => Ok(Some((owner, passkey))),
+            _ => Ok(None),
+        }
+    }
+
+    fn add_passkey(
+        &self,
+        username: &str,
+        passkey: &StoredPasskey,
+        limit: usize,
+        event: Option<&AuditEvent>,
+    ) -> Result<PasskeyChange> {
+        if !self.keeps_second_factors() {
+            return Err(Error::InvalidInput(DICT_KEEPS_NO_PASSKEYS.to_string()));
+        }
+        let key = username.to_lowercase();
+        self.require_user(&key)?;
+        let change = self.state_db()?.add_passkey(&key, passkey, limit, None)?;
+        if change == PasskeyChange::Done {
+            self.note(event);
+        }
+        Ok(change)
+    }
+
+    fn use_passkey(
+        &self,
+        username: &str,
+        credential_id: &str,
+        counter: u32,
+        passkey: &str,
+        now: f64,
+    ) -> Result<bool> {
+        let key = username.to_lowercase();
+        if !self.has_user(&key)? {
+            return Ok(false);
+        }
+        self.state_db()?
+            .use_passkey(&key, credential_id, counter, passkey, now)
+    }
+
+    fn rename_passkey(
+        &self,
+        username: &str,
+        credential_id: &str,
+        name: &str,
+        event: Option<&AuditEvent>,
+    ) -> Result<PasskeyChange> {
+        let key = username.to_lowercase();
+        if !self.has_user(&key)? {
+            return Ok(PasskeyChange::NotFound);
+        }
+        let change = self
+            .state_db()?
+            .rename_passkey(&key, credential_id, name, None)?;
+        if change == PasskeyChange::Done {
+            self.note(event);
+        }
+        Ok(change)
+    }
+
+    fn remove_passkey(
+        &self,
+        username: &str,
+        credential_id: &str,
+        event: Option<&AuditEvent>,
+    ) -> Result<bool> {
+        let removed =
+            self.state_db()?
+                .remove_passkey(&username.to_lowercase(), credential_id, None)?;
         if removed {
             self.note(event);
         }

@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 use crate::error::{Error, Result};
 use crate::lockout::LockState;
 use crate::session::Session;
-use crate::store::{NewUser, PendingPassword, SecondFactors, StoredTotp};
+use crate::store::{NewUser, PendingPassword, SecondFactors, StoredPasskey, StoredTotp};
 use crate::user::User;
 use crate::yaml::{Map, Value};
 
@@ -41,7 +41,7 @@ pub struct State {
     /// Per user: a password from `forgot_password` not used yet.
     pub pending_passwords: BTreeMap<String, PendingPassword>,
     /// Per user with any: their second factors (sealed TOTP secret,
-    /// recovery code digests).
+    /// recovery code digests, passkeys).
     pub second_factors: BTreeMap<String, SecondFactors>,
 }
 
@@ -453,6 +453,9 @@ impl State {
             if let Some(credential) = &s.credential {
                 m.insert("credential", Value::Str(credential.clone()));
             }
+            if let Some(agent) = &s.user_agent {
+                m.insert("user_agent", Value::Str(agent.clone()));
+            }
             sessions.insert(id.as_str(), Value::Map(m));
         }
         let mut lockouts = Map::new();
@@ -489,6 +492,10 @@ impl State {
             }
             let codes = f.recovery_codes.iter().cloned().map(Value::Str).collect();
             m.insert("recovery_codes", Value::Seq(codes));
+            if !f.passkeys.is_empty() {
+                let keys = f.passkeys.iter().map(passkey_value).collect();
+                m.insert("passkeys", Value::Seq(keys));
+            }
             factors.insert(name.as_str(), Value::Map(m));
         }
         let mut root = Map::new();
@@ -521,6 +528,10 @@ impl State {
                 last_seen: float_field(m, "last_seen")?.unwrap_or(0.0),
                 credential: m
                     .get("credential")
+                    .and_then(Value::as_str)
+                    .map(str::to_string),
+                user_agent: m
+                    .get("user_agent")
                     .and_then(Value::as_str)
                     .map(str::to_string),
             };
@@ -588,9 +599,18 @@ impl State {
                 Some(_) => return Err("'recovery_codes' must be a list".into()),
             };
             recovery_codes.sort();
+            let passkeys = match m.get("passkeys") {
+                None | Some(Value::Null) => Vec::new(),
+                Some(Value::Seq(items)) => items
+                    .iter()
+                    .map(passkey_from_value)
+                    .collect::<std::result::Result<_, _>>()?,
+                Some(_) => return Err("'passkeys' must be a list".into()),
+            };
             let factors = SecondFactors {
                 totp,
                 recovery_codes,
+                passkeys,
             };
             if !factors.is_empty() {
                 state.second_factors.insert(name, factors);
@@ -598,6 +618,46 @@ impl State {
         }
         Ok(state)
     }
+}
+
+/// A passkey in the `authgate` section of a document.
+fn passkey_value(p: &StoredPasskey) -> Value {
+    let mut m = Map::new();
+    m.insert("credential_id", Value::Str(p.credential_id.clone()));
+    m.insert("user_handle", Value::Str(p.user_handle.clone()));
+    m.insert("name", Value::Str(p.name.clone()));
+    m.insert("rp_id", Value::Str(p.rp_id.clone()));
+    m.insert("passkey", Value::Str(p.passkey.clone()));
+    m.insert("counter", Value::Int(i64::from(p.counter)));
+    m.insert("created", Value::Float(p.created));
+    m.insert("last_used", opt_float(p.last_used));
+    Value::Map(m)
+}
+
+/// [`passkey_value`] read back.
+fn passkey_from_value(v: &Value) -> std::result::Result<StoredPasskey, String> {
+    let m = v.as_map().ok_or("a passkey must be a mapping")?;
+    let text = |key: &str| {
+        m.get(key)
+            .and_then(Value::as_str)
+            .map(str::to_string)
+            .ok_or_else(|| format!("a passkey has no '{key}'"))
+    };
+    let counter = m
+        .get("counter")
+        .and_then(Value::as_i64)
+        .and_then(|c| u32::try_from(c).ok())
+        .ok_or("a passkey's 'counter' must be a non-negative integer")?;
+    Ok(StoredPasskey {
+        credential_id: text("credential_id")?,
+        user_handle: text("user_handle")?,
+        name: text("name")?,
+        rp_id: text("rp_id")?,
+        passkey: text("passkey")?,
+        counter,
+        created: float_field(m, "created")?.unwrap_or(0.0),
+        last_used: float_field(m, "last_used")?,
+    })
 }
 
 fn entries<'a>(

@@ -27,6 +27,7 @@ mod doc_store;
 pub mod document;
 pub mod file;
 pub mod migrate;
+#[cfg(feature = "postgres")]
 pub mod postgres;
 mod sql;
 pub mod sqlite;
@@ -37,6 +38,8 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, OnceLock};
 
 pub use doc_store::DocStore;
+pub(crate) use doc_store::DICT_KEEPS_NO_PASSKEYS;
+#[cfg(feature = "postgres")]
 pub use postgres::PostgresStore;
 pub use sql::ops::MAX_AUDIT_EVENTS;
 pub use sqlite::SqliteStore;
@@ -203,20 +206,80 @@ impl std::fmt::Debug for StoredTotp {
     }
 }
 
-/// A user's second factors as stored ([`crate::second_factor`]). `Debug`
-/// shows no secret and no digest.
+/// A user's passkey as stored ([`crate::passkey`]): the WebAuthn public
+/// key credential an authenticator made for this app, under the name the
+/// user gave it. Nothing in it is secret (the private key never leaves
+/// the authenticator), but `Debug` leaves the key material out all the same.
+#[derive(Clone, PartialEq)]
+pub struct StoredPasskey {
+    /// The credential id, base64url without padding: unique across users.
+    pub credential_id: String,
+    /// The WebAuthn user handle (a random UUID): the same for all of a
+    /// user's passkeys, and what a discoverable credential names its
+    /// owner by.
+    pub user_handle: String,
+    /// The name the user gave it ("Laptop", "Phone").
+    pub name: String,
+    /// The relying-party id (the app's domain) it was made for; it signs
+    /// for no other.
+    pub rp_id: String,
+    /// The credential as webauthn-rs keeps it (JSON): public key, signature
+    /// counter, backup flags.
+    pub passkey: String,
+    /// The authenticator's signature counter at its last use: a use must
+    /// raise it (unless the authenticator keeps none, and it stays 0).
+    pub counter: u32,
+    /// When it was added, Unix seconds.
+    pub created: f64,
+    /// When it last signed the user in, Unix seconds.
+    pub last_used: Option<f64>,
+}
+
+impl std::fmt::Debug for StoredPasskey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("StoredPasskey")
+            .field("name", &self.name)
+            .field("rp_id", &self.rp_id)
+            .field("counter", &self.counter)
+            .field("created", &self.created)
+            .field("last_used", &self.last_used)
+            .finish_non_exhaustive()
+    }
+}
+
+/// What a change to a user's passkeys did ([`Store::add_passkey`],
+/// [`Store::rename_passkey`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PasskeyChange {
+    /// Done.
+    Done,
+    /// Nothing changed: the credential is registered already (to this
+    /// user or another).
+    Duplicate,
+    /// Nothing changed: the user has a passkey of that name.
+    NameTaken,
+    /// Nothing changed: the user has as many passkeys as allowed.
+    Full,
+    /// Nothing changed: the user has no passkey with that id.
+    NotFound,
+}
+
+/// A user's second factors as stored ([`crate::second_factor`],
+/// [`crate::passkey`]). `Debug` shows no secret and no digest.
 #[derive(Clone, Default, PartialEq)]
 pub struct SecondFactors {
     /// The TOTP factor, once enrolment was confirmed.
     pub totp: Option<StoredTotp>,
     /// Keyed digests of the recovery codes not used yet, sorted.
     pub recovery_codes: Vec<String>,
+    /// Passkeys, oldest first (by time added, then credential id).
+    pub passkeys: Vec<StoredPasskey>,
 }
 
 impl SecondFactors {
     /// Whether the user has no second factor at all.
     pub fn is_empty(&self) -> bool {
-        self.totp.is_none() && self.recovery_codes.is_empty()
+        self.totp.is_none() && self.recovery_codes.is_empty() && self.passkeys.is_empty()
     }
 }
 
@@ -225,6 +288,7 @@ impl std::fmt::Debug for SecondFactors {
         f.debug_struct("SecondFactors")
             .field("totp", &self.totp)
             .field("recovery_codes_left", &self.recovery_codes.len())
+            .field("passkeys", &self.passkeys)
             .finish()
     }
 }
@@ -383,6 +447,9 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     }
     /// Records that the session was just used.
     fn touch_session(&self, id: &str, now: f64) -> Result<()>;
+    /// Keeps the browser's `User-Agent` with session `id` (already cleaned,
+    /// see [`crate::session::clean_user_agent`]); nothing if it is gone.
+    fn label_session(&self, id: &str, user_agent: &str) -> Result<()>;
     /// Ends a session; marks the user logged out when no live session is
     /// left; refuses legacy tokens of that user issued before `now`. Records
     /// `event` for the session's owner (its `username` is replaced by
@@ -444,8 +511,8 @@ pub trait Store: Send + Sync + std::fmt::Debug {
         consume_preauthorized: bool,
         event: Option<&AuditEvent>,
     ) -> Result<User>;
-    /// Removes a user, their sessions and second factors; false if there
-    /// was none.
+    /// Removes a user, their sessions and second factors (passkeys
+    /// included); false if there was none.
     fn remove_user(&self, username: &str) -> Result<bool>;
     /// Applies a change to a user's details and records `event`.
     fn update_user(
@@ -477,6 +544,11 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     fn user_count(&self) -> Result<usize>;
     /// Sets (or with `None` clears) a lock on the user, whatever the failures.
     fn set_lock(&self, username: &str, until: Option<f64>) -> Result<()>;
+    /// Clears the user's failed attempts and the lock they set, as opening
+    /// a session does (an operator's lock stays): a logged-in user typed
+    /// their right password again (a re-authentication, counted before its
+    /// check like any attempt).
+    fn clear_failures(&self, username: &str) -> Result<()>;
     /// Whether a login may store the user's hash again at a higher cost
     /// ([`Store::store_hashes`]). A database may; a `config.yaml` is not
     /// rewritten by a login, and in dict mode the app's dict would then
@@ -525,9 +597,70 @@ pub trait Store: Send + Sync + std::fmt::Debug {
         digests: &[String],
         event: Option<&AuditEvent>,
     ) -> Result<bool>;
-    /// Removes every second factor of the user and their recovery codes,
-    /// with `event`; `false` (and no event) if there were none.
+    /// Removes every second factor of the user (TOTP, recovery codes,
+    /// passkeys), with `event`; `false` (and no event) if there were none.
     fn remove_second_factors(&self, username: &str, event: Option<&AuditEvent>) -> Result<bool>;
+    /// Removes the user's TOTP factor and recovery codes (their passkeys
+    /// stay), with `event`; `false` (and no event) if there were none.
+    fn remove_totp(&self, username: &str, event: Option<&AuditEvent>) -> Result<bool>;
+
+    // ---- passkeys ----------------------------------------------------------------
+
+    /// Whether this store keeps second factors across restarts. Dict mode
+    /// does not: its state lives in this process for the app's dict, and
+    /// a factor a restart forgets would silently let the password alone
+    /// in again.
+    fn keeps_second_factors(&self) -> bool {
+        true
+    }
+    /// Whether any user has a passkey (a login form offers passkey sign-in
+    /// only then). One indexed look-up.
+    fn any_passkeys(&self) -> Result<bool>;
+    /// The passkey with this credential id and its owner's username.
+    fn passkey_by_credential(&self, credential_id: &str)
+        -> Result<Option<(String, StoredPasskey)>>;
+    /// Adds a passkey to the user, with `event`, in one step, unless its
+    /// credential is registered already (to anyone), the user has one of
+    /// that name, or `limit` passkeys. [`crate::Error::UserNotFound`] for
+    /// an unknown user.
+    fn add_passkey(
+        &self,
+        username: &str,
+        passkey: &StoredPasskey,
+        limit: usize,
+        event: Option<&AuditEvent>,
+    ) -> Result<PasskeyChange>;
+    /// Records a use of the user's passkey: its new signature `counter`
+    /// and credential (`passkey`, JSON) and the time, in one atomic step —
+    /// only if the counter went up, or the authenticator keeps none (it
+    /// was 0 and stays 0). `false` (nothing changed) otherwise, or if the
+    /// passkey is gone: of parallel uses with one counter, one gets `true`.
+    fn use_passkey(
+        &self,
+        username: &str,
+        credential_id: &str,
+        counter: u32,
+        passkey: &str,
+        now: f64,
+    ) -> Result<bool>;
+    /// Renames the user's passkey, with `event`:
+    /// [`PasskeyChange::NotFound`] or [`PasskeyChange::NameTaken`] change
+    /// nothing.
+    fn rename_passkey(
+        &self,
+        username: &str,
+        credential_id: &str,
+        name: &str,
+        event: Option<&AuditEvent>,
+    ) -> Result<PasskeyChange>;
+    /// Removes the user's passkey, with `event`; `false` (and no event) if
+    /// they have none with that id.
+    fn remove_passkey(
+        &self,
+        username: &str,
+        credential_id: &str,
+        event: Option<&AuditEvent>,
+    ) -> Result<bool>;
 
     // ---- audit -------------------------------------------------------------------
 

@@ -18,7 +18,9 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 
-use super::{OpenOptions, PostgresStore, SqliteStore, Store};
+#[cfg(feature = "postgres")]
+use super::PostgresStore;
+use super::{OpenOptions, SqliteStore, Store};
 use crate::error::{Error, Result};
 
 /// What a store source names. `Debug` hides a PostgreSQL password.
@@ -101,6 +103,7 @@ impl StoreLocation {
                  credentials passed as a dict)"
                     .into(),
             )),
+            "sqlite" if !cfg!(feature = "sqlite") => Err(not_built("sqlite")),
             "sqlite" => Ok(StoreLocation::Sqlite(PathBuf::from(rest))),
             "postgres" | "postgresql" => Ok(StoreLocation::Postgres(source.to_string())),
             other => Err(Error::InvalidInput(format!(
@@ -143,10 +146,13 @@ impl StoreLocation {
                 format!("sqlite:{}", cache_path(path).display()),
                 Box::new(move || Ok(Arc::new(SqliteStore::open(path)?) as Arc<dyn Store>)),
             ),
+            #[cfg(feature = "postgres")]
             StoreLocation::Postgres(url) => (
                 format!("postgres:{url}"),
                 Box::new(move || Ok(Arc::new(PostgresStore::connect(url)?) as Arc<dyn Store>)),
             ),
+            #[cfg(not(feature = "postgres"))]
+            StoreLocation::Postgres(_) => return Err(not_built("postgres")),
         };
         let registry = OPEN.get_or_init(Default::default);
         if let Some(store) = registry
@@ -161,6 +167,13 @@ impl StoreLocation {
         let mut map = registry.lock().unwrap_or_else(PoisonError::into_inner);
         Ok(Arc::clone(map.entry(key).or_insert(store)))
     }
+}
+
+/// The refusal of a store this build of authgate leaves out.
+fn not_built(feature: &str) -> Error {
+    Error::InvalidInput(format!(
+        "this build of authgate has no {feature} store (cargo feature \"{feature}\")"
+    ))
 }
 
 /// `path` made absolute without requiring it to exist, so that two spellings
@@ -202,7 +215,10 @@ pub fn open_url(source: &str) -> Result<Arc<dyn Store>> {
 pub fn import_into(url: &str, doc: &super::document::Document) -> Result<usize> {
     match StoreLocation::parse(url)? {
         StoreLocation::Sqlite(path) => SqliteStore::open(&path)?.import_document(doc),
+        #[cfg(feature = "postgres")]
         StoreLocation::Postgres(url) => PostgresStore::connect(&url)?.import_document(doc),
+        #[cfg(not(feature = "postgres"))]
+        StoreLocation::Postgres(_) => Err(not_built("postgres")),
         StoreLocation::ConfigFile(path) => Err(Error::InvalidInput(format!(
             "{} is a config file, not a database: copy the file instead",
             path.display()

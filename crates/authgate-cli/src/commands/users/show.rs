@@ -1,6 +1,8 @@
-//! `authgate users show`: one account, its lock and its sessions.
+//! `authgate users show`: one account, its lock, its sessions and its
+//! second factors (passkeys by name).
 
 use authgate::session::SessionPolicy;
+use authgate::store::StoredPasskey;
 use clap::Args;
 use serde::Serialize;
 
@@ -41,13 +43,55 @@ struct ShowView {
     active_sessions: usize,
     /// When a session of the user was last used.
     last_seen: Option<f64>,
-    /// The user's second factors: `totp` (an authenticator app) and/or
-    /// `recovery_codes`; never a secret.
+    /// The user's second factors: `totp` (an authenticator app),
+    /// `recovery_codes` and/or `passkeys`; never a secret.
     second_factors: Vec<&'static str>,
     /// When the authenticator app was set up.
     totp_since: Option<f64>,
     /// Unused recovery codes.
     recovery_codes_left: usize,
+    /// The user's passkeys (never a key), oldest first.
+    passkeys: Vec<PasskeyView>,
+}
+
+/// A passkey as `show` tells it.
+#[derive(Debug, Serialize)]
+pub(super) struct PasskeyView {
+    /// The name its owner gave it.
+    pub name: String,
+    /// The credential id (base64url).
+    pub credential_id: String,
+    /// The RP id (domain) it signs for.
+    pub rp_id: String,
+    /// When it was added.
+    pub created: f64,
+    /// When it last signed its owner in.
+    pub last_used: Option<f64>,
+}
+
+impl From<&StoredPasskey> for PasskeyView {
+    fn from(p: &StoredPasskey) -> Self {
+        PasskeyView {
+            name: p.name.clone(),
+            credential_id: p.credential_id.clone(),
+            rp_id: p.rp_id.clone(),
+            created: p.created,
+            last_used: p.last_used,
+        }
+    }
+}
+
+impl PasskeyView {
+    /// One line: name, domain, when added and last used.
+    pub fn line(&self) -> String {
+        let used = self.last_used.map_or_else(|| "never".to_string(), utc);
+        format!(
+            "{} ({}), added {}, last used {used}",
+            self.name,
+            self.rp_id,
+            utc(self.created)
+        )
+    }
 }
 
 /// Prints the user.
@@ -69,10 +113,14 @@ pub fn run(args: ShowArgs) -> CliResult {
     if !factors.recovery_codes.is_empty() {
         second_factors.push("recovery_codes");
     }
+    if !factors.passkeys.is_empty() {
+        second_factors.push("passkeys");
+    }
     let view = ShowView {
         second_factors,
         totp_since: factors.totp.as_ref().map(|t| t.created),
         recovery_codes_left: factors.recovery_codes.len(),
+        passkeys: factors.passkeys.iter().map(PasskeyView::from).collect(),
         password_hint: user.password_hint.clone(),
         failed_attempts: lock.failures,
         locked: lock_end.is_some(),
@@ -126,14 +174,23 @@ pub fn run(args: ShowArgs) -> CliResult {
         ),
     };
     outln!(out, "sessions:       {sessions}")?;
-    let factors = match view.totp_since {
-        Some(since) => format!(
+    let factors = match (view.totp_since, view.passkeys.len()) {
+        (Some(since), _) => format!(
             "authenticator app (TOTP) since {}, {} recovery codes left",
             utc(since),
             view.recovery_codes_left
         ),
-        None => "none".to_string(),
+        (None, 0) => "none".to_string(),
+        (None, _) => "passkeys".to_string(),
     };
     outln!(out, "second factors: {factors}")?;
+    let passkeys = match view.passkeys.len() {
+        0 => "none".to_string(),
+        n => format!("{n}"),
+    };
+    outln!(out, "passkeys:       {passkeys}")?;
+    for passkey in &view.passkeys {
+        outln!(out, "  - {}", passkey.line())?;
+    }
     Ok(())
 }

@@ -3,6 +3,7 @@
 
 use clap::Args;
 
+use super::show::PasskeyView;
 use super::{existing, operator};
 use crate::commands::StoreArg;
 use crate::failure::{CliResult, Failure};
@@ -10,10 +11,10 @@ use crate::output::{outln, utc, Out};
 
 /// Show a user's second factors, or reset them.
 ///
-/// With `--reset`, the user's authenticator app (TOTP) and recovery codes
-/// are removed: they log in with their password alone and may set up an
-/// app again. The reset is recorded in the audit trail. Secrets are never
-/// shown.
+/// With `--reset`, the user's authenticator app (TOTP), recovery codes and
+/// passkeys are removed: they log in with their password alone and may set
+/// up an app or passkeys again. The reset is recorded in the audit trail.
+/// Secrets are never shown.
 #[derive(Debug, Args)]
 pub struct TwoFactorArgs {
     #[command(flatten)]
@@ -36,7 +37,7 @@ pub fn run(args: TwoFactorArgs) -> CliResult {
             return outln!(
                 out,
                 "reset the second factors of '{username}': they log in with their password \
-                 alone until they set up an authenticator app again"
+                 alone until they set up an authenticator app or a passkey again"
             );
         }
         return Err(Failure::invalid(format!(
@@ -44,13 +45,23 @@ pub fn run(args: TwoFactorArgs) -> CliResult {
         )));
     }
     let factors = store.second_factors(&username)?;
-    match &factors.totp {
-        Some(totp) => outln!(
+    if factors.is_empty() {
+        return outln!(out, "{username}: no second factor");
+    }
+    if let Some(totp) = &factors.totp {
+        outln!(
             out,
             "{username}: authenticator app (TOTP) since {}, {} recovery codes left",
             utc(totp.created),
             factors.recovery_codes.len()
-        ),
-        None => outln!(out, "{username}: no second factor"),
+        )?;
     }
+    for passkey in &factors.passkeys {
+        outln!(
+            out,
+            "{username}: passkey {}",
+            PasskeyView::from(passkey).line()
+        )?;
+    }
+    Ok(())
 }

@@ -328,6 +328,7 @@ fn write_document(target: Target, source: &Snapshot) -> Result<OpenStore> {
             store.import_document(source.doc())?;
             Ok(backend)
         }
+        #[cfg(feature = "postgres")]
         OpenStore::Postgres(ref store) => {
             store.import_document(source.doc())?;
             Ok(backend)

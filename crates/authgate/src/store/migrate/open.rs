@@ -4,9 +4,9 @@
 
 use crate::error::{Error, Result};
 use crate::store::document::Document;
-use crate::store::{
-    AuditEvent, DocStore, OpenOptions, PostgresStore, SqliteStore, Store, StoreLocation,
-};
+#[cfg(feature = "postgres")]
+use crate::store::PostgresStore;
+use crate::store::{AuditEvent, DocStore, OpenOptions, SqliteStore, Store, StoreLocation};
 
 /// Whether opening may create a store that does not exist yet.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -21,12 +21,15 @@ pub enum Create {
 /// A store of one of the three kinds, opened on its own (not shared with
 /// the apps' stores of this process).
 #[derive(Debug)]
+// One per migration, held by value: the size of the largest kind costs nothing.
+#[allow(clippy::large_enum_variant)]
 pub enum OpenStore {
     /// A `config.yaml` file.
     Yaml(DocStore),
     /// A SQLite database.
     Sqlite(SqliteStore),
     /// A PostgreSQL database.
+    #[cfg(feature = "postgres")]
     Postgres(PostgresStore),
 }
 
@@ -68,7 +71,12 @@ impl OpenStore {
                 }
                 Ok(OpenStore::Sqlite(SqliteStore::open(path)?))
             }
+            #[cfg(feature = "postgres")]
             StoreLocation::Postgres(url) => Ok(OpenStore::Postgres(PostgresStore::connect(url)?)),
+            #[cfg(not(feature = "postgres"))]
+            StoreLocation::Postgres(_) => Err(Error::InvalidInput(
+                "this build of authgate has no postgres store (cargo feature \"postgres\")".into(),
+            )),
         }
     }
 
@@ -77,6 +85,7 @@ impl OpenStore {
         match self {
             OpenStore::Yaml(s) => s,
             OpenStore::Sqlite(s) => s,
+            #[cfg(feature = "postgres")]
             OpenStore::Postgres(s) => s,
         }
     }
@@ -86,6 +95,7 @@ impl OpenStore {
         match self {
             OpenStore::Yaml(s) => s.origin().display().to_string(),
             OpenStore::Sqlite(s) => format!("sqlite://{}", s.path().display()),
+            #[cfg(feature = "postgres")]
             OpenStore::Postgres(s) => s.location().to_string(),
         }
     }
@@ -96,6 +106,7 @@ impl OpenStore {
             OpenStore::Yaml(_) => None,
             // Opening brings the schema to this version or refuses the database.
             OpenStore::Sqlite(_) => Some(SqliteStore::SCHEMA_VERSION),
+            #[cfg(feature = "postgres")]
             OpenStore::Postgres(_) => Some(PostgresStore::SCHEMA_VERSION),
         }
     }
@@ -105,6 +116,7 @@ impl OpenStore {
         match self {
             OpenStore::Yaml(s) => s.export_document(),
             OpenStore::Sqlite(s) => s.export_document(),
+            #[cfg(feature = "postgres")]
             OpenStore::Postgres(s) => s.export_document(),
         }
     }
@@ -120,6 +132,7 @@ impl OpenStore {
         match self {
             OpenStore::Yaml(s) => events.iter().try_for_each(|e| s.record_event(e)),
             OpenStore::Sqlite(s) => s.append_events(events).map(drop),
+            #[cfg(feature = "postgres")]
             OpenStore::Postgres(s) => s.append_events(events).map(drop),
         }
     }

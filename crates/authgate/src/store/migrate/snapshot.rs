@@ -1,7 +1,7 @@
 //! Everything a store holds, in one value that can be compared and copied:
 //! its config document (users with every key, settings, pre-authorized
-//! emails, sessions, lockouts, pending passwords, revocations) and its audit
-//! trail.
+//! emails, sessions, lockouts, pending passwords, revocations, second
+//! factors and passkeys) and its audit trail.
 //!
 //! Two snapshots hold the same data when their documents would be written
 //! as the same `config.yaml` text — which does not depend on key order or on
@@ -48,8 +48,10 @@ pub struct Counts {
     pub pending_passwords: usize,
     /// Per-user revocations of legacy tokens.
     pub revocations: usize,
-    /// Users with second factors (TOTP, recovery codes).
+    /// Users with second factors (TOTP, recovery codes, passkeys).
     pub second_factors: usize,
+    /// Passkeys (of those users).
+    pub passkeys: usize,
     /// Audit events.
     pub events: usize,
 }
@@ -107,6 +109,7 @@ impl Counts {
                 "user's second factors",
                 "users' second factors",
             ),
+            (self.passkeys, "passkey", "passkeys"),
             (self.events, "audit event", "audit events"),
         ]
         .iter()
@@ -211,6 +214,11 @@ impl Snapshot {
             pending_passwords: state.pending_passwords.len(),
             revocations: state.revoked_before.len(),
             second_factors: state.second_factors.len(),
+            passkeys: state
+                .second_factors
+                .values()
+                .map(|f| f.passkeys.len())
+                .sum(),
             events: self.events.len(),
         }
     }

@@ -72,7 +72,8 @@ pub(crate) fn export_document(db: &impl Database, origin: &Path) -> Result<Docum
 }
 
 /// authgate's state tables (sessions, lockouts, pending passwords,
-/// revocations, second factors with their unused recovery codes) as a
+/// revocations, second factors with their unused recovery codes and
+/// passkeys) as a
 /// [`State`].
 pub(crate) fn read_state(tx: &mut dyn Tx) -> Result<State> {
     let mut state = State::default();
@@ -116,6 +117,15 @@ pub(crate) fn read_state(tx: &mut dyn Tx) -> Result<State> {
             .or_default()
             .recovery_codes
             .push(row.text(1)?);
+    }
+    for row in tx.query(super::passkeys::SELECT_ALL_PASSKEYS, &[])? {
+        let passkey = super::passkeys::passkey_from_row(&row)?;
+        state
+            .second_factors
+            .entry(row.text(8)?)
+            .or_default()
+            .passkeys
+            .push(passkey);
     }
     Ok(state)
 }

@@ -356,6 +356,7 @@ pub(crate) fn write_state(
         for sql in [
             "DELETE FROM second_factors WHERE username = $1",
             "DELETE FROM recovery_codes WHERE username = $1",
+            "DELETE FROM passkeys WHERE username = $1",
         ] {
             tx.execute(sql, &[Param::Text(name)])?;
         }
@@ -363,6 +364,15 @@ pub(crate) fn write_state(
             insert_totp(tx, name, totp)?;
         }
         insert_recovery_codes(tx, name, &f.recovery_codes)?;
+        for passkey in &f.passkeys {
+            if !super::passkeys::insert_passkey(tx, name, passkey)? {
+                return Err(Error::InvalidInput(format!(
+                    "the passkey '{}' of '{name}' has a credential id another user's \
+                     passkey has",
+                    passkey.name
+                )));
+            }
+        }
     }
     Ok(())
 }

@@ -54,7 +54,8 @@
 //! - `lockouts`, `sessions` (indexed by user, expiry and last use),
 //!   `pending_passwords`, `revoked_before`, `throttles` (the guessing
 //!   brake's counters, [`crate::throttle`]), `second_factors` and
-//!   `recovery_codes` ([`crate::second_factor`]): authgate's state.
+//!   `recovery_codes` ([`crate::second_factor`]), `passkeys`
+//!   ([`crate::passkey`], keyed by credential id): authgate's state.
 //! - `preauthorized_emails`: the registration allow-list, in order, with
 //!   folded keys; the `preauthorized_list` setting says whether the store
 //!   keeps a list at all.
@@ -68,6 +69,7 @@ pub(crate) mod export;
 pub(crate) mod import;
 mod json;
 pub(crate) mod ops;
+pub(crate) mod passkeys;
 
 use crate::error::{Error, Result};
 use crate::percent::percent_decode;
@@ -99,6 +101,14 @@ pub(crate) const SQLITE_MIGRATIONS: &[Migration] = &[
         version: 4,
         sql: include_str!("sqlite/0004_second_factors.sql"),
     },
+    Migration {
+        version: 5,
+        sql: include_str!("sqlite/0005_session_user_agent.sql"),
+    },
+    Migration {
+        version: 6,
+        sql: include_str!("sqlite/0006_passkeys.sql"),
+    },
 ];
 
 /// The migrations of the state database beside a `config.yaml`
@@ -124,9 +134,18 @@ pub(crate) const STATE_MIGRATIONS: &[Migration] = &[
         version: 4,
         sql: include_str!("state/0004_second_factors.sql"),
     },
+    Migration {
+        version: 5,
+        sql: include_str!("sqlite/0005_session_user_agent.sql"),
+    },
+    Migration {
+        version: 6,
+        sql: include_str!("state/0006_passkeys.sql"),
+    },
 ];
 
 /// PostgreSQL's migrations, oldest first.
+#[cfg(feature = "postgres")]
 pub(crate) const POSTGRES_MIGRATIONS: &[Migration] = &[
     Migration {
         version: 1,
@@ -147,6 +166,14 @@ pub(crate) const POSTGRES_MIGRATIONS: &[Migration] = &[
     Migration {
         version: 5,
         sql: include_str!("postgres/0005_second_factors.sql"),
+    },
+    Migration {
+        version: 6,
+        sql: include_str!("postgres/0006_session_user_agent.sql"),
+    },
+    Migration {
+        version: 7,
+        sql: include_str!("postgres/0007_passkeys.sql"),
     },
 ];
 
@@ -173,6 +200,7 @@ pub(crate) enum Dialect {
     /// SQLite.
     Sqlite,
     /// PostgreSQL.
+    #[cfg_attr(not(feature = "postgres"), allow(dead_code))]
     Postgres,
 }
 
@@ -227,7 +255,8 @@ pub(crate) enum Cell {
     Real(f64),
     /// Text (and JSON).
     Text(String),
-    /// A boolean.
+    /// A boolean (PostgreSQL's; SQLite has none).
+    #[cfg_attr(not(feature = "postgres"), allow(dead_code))]
     Bool(bool),
 }
 
@@ -396,6 +425,7 @@ pub(crate) trait Database {
 
 /// `url` with the password (in the user info or a `password=` query
 /// parameter) replaced by `***`, for messages and `Debug`.
+#[cfg_attr(not(feature = "postgres"), allow(dead_code))] // only PostgreSQL has URLs with passwords
 pub(crate) fn redact_url(url: &str) -> String {
     let Some((scheme, rest)) = url.split_once("://") else {
         return url.to_string();
@@ -441,6 +471,7 @@ pub(crate) fn redact_url(url: &str) -> String {
 
 /// The passwords written in a URL (user info and `password=` query
 /// parameters), as written and percent-decoded, to keep them out of messages.
+#[cfg_attr(not(feature = "postgres"), allow(dead_code))]
 pub(crate) fn url_secrets(url: &str) -> Vec<String> {
     let mut secrets = Vec::new();
     let Some((_, rest)) = url.split_once("://") else {
@@ -613,6 +644,9 @@ macro_rules! impl_store_via_ops {
             fn session(&self, id: &str) -> $crate::Result<Option<$crate::session::Session>> {
                 $crate::store::sql::ops::session(&self.$field, id)
             }
+            fn label_session(&self, id: &str, user_agent: &str) -> $crate::Result<()> {
+                $crate::store::sql::ops::label_session(&self.$field, id, user_agent)
+            }
             fn touch_session(&self, id: &str, now: f64) -> $crate::Result<()> {
                 $crate::store::sql::ops::touch_session(&self.$field, id, now)
             }
@@ -715,6 +749,9 @@ macro_rules! impl_store_via_ops {
             fn set_lock(&self, username: &str, until: Option<f64>) -> $crate::Result<()> {
                 $crate::store::sql::ops::set_lock(&self.$field, username, until)
             }
+            fn clear_failures(&self, username: &str) -> $crate::Result<()> {
+                $crate::store::sql::ops::clear_failures(&self.$field, username)
+            }
             fn second_factors(
                 &self,
                 username: &str,
@@ -778,6 +815,82 @@ macro_rules! impl_store_via_ops {
                 event: Option<&$crate::store::AuditEvent>,
             ) -> $crate::Result<bool> {
                 $crate::store::sql::ops::remove_second_factors(&self.$field, username, event)
+            }
+            fn remove_totp(
+                &self,
+                username: &str,
+                event: Option<&$crate::store::AuditEvent>,
+            ) -> $crate::Result<bool> {
+                $crate::store::sql::ops::remove_totp(&self.$field, username, event)
+            }
+            fn any_passkeys(&self) -> $crate::Result<bool> {
+                $crate::store::sql::passkeys::any_passkeys(&self.$field)
+            }
+            fn passkey_by_credential(
+                &self,
+                credential_id: &str,
+            ) -> $crate::Result<Option<(String, $crate::store::StoredPasskey)>> {
+                $crate::store::sql::passkeys::passkey_by_credential(&self.$field, credential_id)
+            }
+            fn add_passkey(
+                &self,
+                username: &str,
+                passkey: &$crate::store::StoredPasskey,
+                limit: usize,
+                event: Option<&$crate::store::AuditEvent>,
+            ) -> $crate::Result<$crate::store::PasskeyChange> {
+                $crate::store::sql::passkeys::add_passkey(
+                    &self.$field,
+                    username,
+                    passkey,
+                    limit,
+                    event,
+                )
+            }
+            fn use_passkey(
+                &self,
+                username: &str,
+                credential_id: &str,
+                counter: u32,
+                passkey: &str,
+                now: f64,
+            ) -> $crate::Result<bool> {
+                $crate::store::sql::passkeys::use_passkey(
+                    &self.$field,
+                    username,
+                    credential_id,
+                    counter,
+                    passkey,
+                    now,
+                )
+            }
+            fn rename_passkey(
+                &self,
+                username: &str,
+                credential_id: &str,
+                name: &str,
+                event: Option<&$crate::store::AuditEvent>,
+            ) -> $crate::Result<$crate::store::PasskeyChange> {
+                $crate::store::sql::passkeys::rename_passkey(
+                    &self.$field,
+                    username,
+                    credential_id,
+                    name,
+                    event,
+                )
+            }
+            fn remove_passkey(
+                &self,
+                username: &str,
+                credential_id: &str,
+                event: Option<&$crate::store::AuditEvent>,
+            ) -> $crate::Result<bool> {
+                $crate::store::sql::passkeys::remove_passkey(
+                    &self.$field,
+                    username,
+                    credential_id,
+                    event,
+                )
             }
             fn record_event(&self, event: &$crate::store::AuditEvent) -> $crate::Result<()> {
                 $crate::store::sql::ops::record_event(&self.$field, event)

@@ -46,7 +46,7 @@ macro_rules! user_columns {
 /// The `sessions` columns [`session_from_row`] reads, in its order.
 macro_rules! session_columns {
     () => {
-        "id, username, created, expires, last_seen, credential"
+        "id, username, created, expires, last_seen, credential, user_agent"
     };
 }
 
@@ -244,6 +244,7 @@ pub(super) fn session_from_row(row: &Row) -> Result<Session> {
         expires: row.f64(3)?,
         last_seen: row.f64(4)?,
         credential: row.opt_text(5)?,
+        user_agent: row.opt_text(6)?,
     })
 }
 
@@ -294,7 +295,7 @@ fn lock_user_sql(dialect: Dialect) -> &'static str {
 
 /// [`lock_user`], then `sql` (which takes the user's key as `$1`) in the
 /// same round trip. `None` if there is no such user.
-fn lock_user_then(tx: &mut dyn Tx, key: &str, sql: &str) -> Result<Option<Vec<Row>>> {
+pub(super) fn lock_user_then(tx: &mut dyn Tx, key: &str, sql: &str) -> Result<Option<Vec<Row>>> {
     let params = [Param::Text(key)];
     if !tx.keeps_users() {
         return tx.query(sql, &params).map(Some);
@@ -392,11 +393,11 @@ pub(super) fn upsert_lockout(tx: &mut dyn Tx, key: &str, state: &LockState) -> R
 /// Stores `session` under `owner` (its lower-cased username).
 pub(super) fn upsert_session(tx: &mut dyn Tx, session: &Session, owner: &str) -> Result<()> {
     tx.defer(
-        "INSERT INTO sessions (id, username, created, expires, last_seen, credential) \
-         VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (id) DO UPDATE SET \
+        "INSERT INTO sessions (id, username, created, expires, last_seen, credential, \
+         user_agent) VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (id) DO UPDATE SET \
          username = excluded.username, created = excluded.created, \
          expires = excluded.expires, last_seen = excluded.last_seen, \
-         credential = excluded.credential",
+         credential = excluded.credential, user_agent = excluded.user_agent",
         &[
             Param::Text(&session.id),
             Param::Text(owner),
@@ -404,6 +405,7 @@ pub(super) fn upsert_session(tx: &mut dyn Tx, session: &Session, owner: &str) ->
             Param::real("session expires", session.expires)?,
             Param::real("session last_seen", session.last_seen)?,
             Param::opt_text(session.credential.as_deref()),
+            Param::opt_text(session.user_agent.as_deref()),
         ],
     )
 }
@@ -423,7 +425,7 @@ pub(super) fn upsert_pending(tx: &mut dyn Tx, key: &str, pending: &PendingPasswo
 
 /// Refuses NaN times up front, so that an operation that would write
 /// nothing still answers the same for the same input.
-fn check_time(what: &str, t: f64) -> Result<()> {
+pub(super) fn check_time(what: &str, t: f64) -> Result<()> {
     Param::real(what, t).map(drop)
 }
 
@@ -1170,6 +1172,16 @@ pub(crate) fn open_session(
     opened
 }
 
+pub(crate) fn label_session(db: &impl Database, id: &str, user_agent: &str) -> Result<()> {
+    db.write(|tx| {
+        tx.relax_durability()?;
+        tx.defer(
+            "UPDATE sessions SET user_agent = $2 WHERE id = $1",
+            &[Param::Text(id), Param::Text(user_agent)],
+        )
+    })
+}
+
 pub(crate) fn touch_session(db: &impl Database, id: &str, now: f64) -> Result<()> {
     check_time("now", now)?;
     db.write(|tx| {
@@ -1562,6 +1574,7 @@ pub(crate) fn remove_user(db: &impl Database, username: &str) -> Result<bool> {
                 "DELETE FROM pending_passwords WHERE username = $1",
                 "DELETE FROM second_factors WHERE username = $1",
                 "DELETE FROM recovery_codes WHERE username = $1",
+                "DELETE FROM passkeys WHERE username = $1",
             ] {
                 tx.execute(sql, &[Param::Text(&key)])?;
             }
@@ -1686,6 +1699,31 @@ pub(crate) fn set_pending_password(
     })
 }
 
+/// See [`Store::clear_failures`](crate::store::Store::clear_failures): what
+/// [`open_session`] does to the failures, without a session.
+pub(crate) fn clear_failures(db: &impl Database, username: &str) -> Result<()> {
+    let key = username.to_lowercase();
+    db.write(|tx| {
+        tx.relax_durability()?;
+        if tx.keeps_users() {
+            tx.defer(
+                "UPDATE users SET failed_login_attempts = 0 WHERE username = $1",
+                &[Param::Text(&key)],
+            )?;
+        }
+        tx.defer(
+            "DELETE FROM lockouts WHERE username = $1 AND disabled_until IS NULL",
+            &[Param::Text(&key)],
+        )?;
+        tx.execute(
+            "UPDATE lockouts SET failures = 0, window_start = NULL, locked_until = NULL \
+             WHERE username = $1",
+            &[Param::Text(&key)],
+        )?;
+        Ok(())
+    })
+}
+
 pub(crate) fn set_lock(db: &impl Database, username: &str, until: Option<f64>) -> Result<()> {
     if let Some(t) = until {
         check_time("lock end", t)?;
@@ -1744,10 +1782,14 @@ pub(super) fn stored_totp_from_row(row: &Row) -> Result<StoredTotp> {
     })
 }
 
-fn second_factors_in(totp: &[Row], codes: &[Row]) -> Result<SecondFactors> {
+fn second_factors_in(totp: &[Row], codes: &[Row], passkeys: &[Row]) -> Result<SecondFactors> {
     Ok(SecondFactors {
         totp: totp.first().map(stored_totp_from_row).transpose()?,
         recovery_codes: codes.iter().map(|r| r.text(0)).collect::<Result<_>>()?,
+        passkeys: passkeys
+            .iter()
+            .map(super::passkeys::passkey_from_row)
+            .collect::<Result<_>>()?,
     })
 }
 
@@ -1756,10 +1798,15 @@ pub(crate) fn second_factors(db: &impl Database, username: &str) -> Result<Secon
     let key = username.to_lowercase();
     db.read(|tx| {
         let params = [Param::Text(&key)];
-        let mut out = tx.pipeline(&[(SELECT_TOTP, &params), (SELECT_RECOVERY_CODES, &params)])?;
+        let mut out = tx.pipeline(&[
+            (SELECT_TOTP, &params),
+            (SELECT_RECOVERY_CODES, &params),
+            (super::passkeys::SELECT_PASSKEYS_OF, &params),
+        ])?;
+        let passkeys = out.pop().unwrap_or_default();
         let codes = out.pop().unwrap_or_default();
         let totp = out.pop().unwrap_or_default();
-        second_factors_in(&totp, &codes)
+        second_factors_in(&totp, &codes, &passkeys)
     })
 }
 
@@ -1895,17 +1942,43 @@ pub(crate) fn remove_second_factors(
     username: &str,
     event: Option<&AuditEvent>,
 ) -> Result<bool> {
+    remove_factors(db, username, true, event)
+}
+
+/// See [`Store::remove_totp`](crate::store::Store::remove_totp).
+pub(crate) fn remove_totp(
+    db: &impl Database,
+    username: &str,
+    event: Option<&AuditEvent>,
+) -> Result<bool> {
+    remove_factors(db, username, false, event)
+}
+
+/// Removes the user's TOTP factor and recovery codes, and their passkeys
+/// too `with_passkeys`; records `event` if anything went.
+fn remove_factors(
+    db: &impl Database,
+    username: &str,
+    with_passkeys: bool,
+    event: Option<&AuditEvent>,
+) -> Result<bool> {
     let key = username.to_lowercase();
     db.write(|tx| {
-        let factors = tx.execute(
+        let mut removed = tx.execute(
             "DELETE FROM second_factors WHERE username = $1",
             &[Param::Text(&key)],
         )?;
-        let codes = tx.execute(
+        removed += tx.execute(
             "DELETE FROM recovery_codes WHERE username = $1",
             &[Param::Text(&key)],
         )?;
-        if factors + codes == 0 {
+        if with_passkeys {
+            removed += tx.execute(
+                "DELETE FROM passkeys WHERE username = $1",
+                &[Param::Text(&key)],
+            )?;
+        }
+        if removed == 0 {
             return Ok(false);
         }
         defer_event(tx, event)?;
@@ -1930,7 +2003,7 @@ pub const MAX_AUDIT_EVENTS: i64 = 1_000_000;
 const AUDIT_PRUNE_EVERY: u64 = 64;
 
 /// Appends `event`, if any, to the audit trail as part of the transaction.
-fn defer_event(tx: &mut dyn Tx, event: Option<&AuditEvent>) -> Result<()> {
+pub(super) fn defer_event(tx: &mut dyn Tx, event: Option<&AuditEvent>) -> Result<()> {
     static RECORDED: AtomicU64 = AtomicU64::new(0);
     let Some(event) = event else {
         return Ok(());
