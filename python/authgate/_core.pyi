@@ -49,6 +49,7 @@ __all__ = [
     "cookie_key_weakness",
     "default_password_accepted",
     "default_password_missing",
+    "email_key",
     "hash_password",
     "hash_passwords",
     "is_hash",
@@ -57,6 +58,7 @@ __all__ = [
     "oauth2_settings",
     "page_access",
     "password_strength",
+    "username_key",
     "verify_password",
 ]
 
@@ -365,6 +367,8 @@ class CodeChallenge:
 def cookie_key_weakness(key: str) -> str | None: ...
 def password_strength(password: str, user_inputs: list[str] = ...) -> dict[str, Any]: ...
 def default_password_accepted(password: str) -> bool: ...
+def username_key(typed: str) -> str: ...
+def email_key(typed: str) -> str: ...
 def default_password_missing(
     password: str, min_chars: int | None = None, max_chars: int | None = None
 ) -> list[str]: ...

@@ -160,7 +160,7 @@ class AccountWidgets:
         )
         captcha_field = CaptchaField.render(form, f"{key}-captcha", fields) if captcha else None
         registration = {
-            "username": username.strip().lower(),
+            "username": _core.username_key(username),
             "email": email.strip(),
             "first_name": first_name.strip(),
             "last_name": last_name.strip(),
@@ -240,7 +240,8 @@ class AccountWidgets:
         pre_authorized = registration["pre_authorized"]
         if pre_authorized is not None:
             # 0.4.2 removes the email from the list the app passed.
-            for listed in [e for e in pre_authorized if e.strip().lower() == email.lower()]:
+            wanted = _core.email_key(email)
+            for listed in [e for e in pre_authorized if _core.email_key(e) == wanted]:
                 pre_authorized.remove(listed)
         self._sync_user(user["username"])
         first_name, last_name = registration["first_name"], registration["last_name"]
@@ -649,7 +650,7 @@ def _other_user(username: Any) -> bool:
     current = st.session_state.get("username")
     if current is None or not isinstance(username, str):
         return False
-    return username.strip().lower() != str(current).strip().lower()
+    return _core.username_key(username) != _core.username_key(str(current))
 
 
 def _user_fields(user: dict[str, Any]) -> dict[str, Any]:

@@ -216,7 +216,7 @@ class AdminPanel:
             return str(st.session_state.get(f"{key}-add-{name}") or "").strip()
 
         account = {
-            "username": field("username").lower(),
+            "username": _core.username_key(field("username")),
             "email": field("email"),
             "first_name": field("first"),
             "last_name": field("last"),

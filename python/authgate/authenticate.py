@@ -670,7 +670,7 @@ class Authenticate(
         """Mirrors the stored record into the caller's dict (dict mode only)."""
         if self._credentials is None:
             return
-        key = username.strip().lower()
+        key = _core.username_key(username)
         record = self._store.user_record(key)
         if record is None:
             return

@@ -1,4 +1,5 @@
-//! The core's rules the Streamlit layer asks about: who may open a page
+//! The core's rules the Streamlit layer asks about: how a typed username or
+//! email is folded (`username_key`, `email_key`), who may open a page
 //! (`page_access`), whether a password meets the default rule
 //! (`default_password_accepted`, `default_password_missing`) and how strong
 //! it is (`password_strength`).
@@ -76,4 +77,17 @@ pub fn default_password_missing(
     .iter()
     .map(ToString::to_string)
     .collect()
+}
+
+/// The key a typed username is stored and looked up under (the core's
+/// `UserKey`: trimmed, lower-cased).
+#[pyfunction]
+pub fn username_key(typed: &str) -> String {
+    authgate::user::UserKey::new(typed).into_string()
+}
+
+/// The key a typed email is compared under (the core's `EmailKey`).
+#[pyfunction]
+pub fn email_key(typed: &str) -> String {
+    authgate::user::EmailKey::new(typed).into_string()
 }

@@ -53,5 +53,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(access::password_strength, m)?)?;
     m.add_function(wrap_pyfunction!(access::default_password_accepted, m)?)?;
     m.add_function(wrap_pyfunction!(access::default_password_missing, m)?)?;
+    m.add_function(wrap_pyfunction!(access::username_key, m)?)?;
+    m.add_function(wrap_pyfunction!(access::email_key, m)?)?;
     Ok(())
 }

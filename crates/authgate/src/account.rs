@@ -10,7 +10,7 @@ use crate::error::{Error, Result};
 use crate::password;
 use crate::secret;
 use crate::store::{NewUser, PendingPassword, UserUpdate};
-use crate::user::User;
+use crate::user::{EmailKey, User, UserKey};
 
 /// How long a password from `forgot_password` works if unused: one day.
 pub const PENDING_PASSWORD_TTL: f64 = 24.0 * 3600.0;
@@ -100,10 +100,10 @@ impl Authenticator {
     /// email is consumed in the same store operation that adds the user.
     pub fn register(&self, reg: &Registration<'_>) -> Result<User> {
         self.check_registration(reg)?;
-        let username = reg.username.trim().to_lowercase();
+        let username = UserKey::new(reg.username);
         let email = reg.email.trim();
         let new = NewUser {
-            username: username.clone(),
+            username: username.to_string(),
             email: email.to_string(),
             first_name: reg.first_name.trim().to_string(),
             last_name: reg.last_name.trim().to_string(),
@@ -125,7 +125,7 @@ impl Authenticator {
     /// anyone: a registration confirmed by a mailed code is checked before
     /// the code goes out, and again when it is added.
     pub fn check_registration(&self, reg: &Registration<'_>) -> Result<()> {
-        let username = reg.username.trim().to_lowercase();
+        let username = UserKey::new(reg.username);
         let email = reg.email.trim();
         let password = reg.password.trim();
         if let Some(domains) = reg.domains {
@@ -145,8 +145,8 @@ impl Authenticator {
         // checks again atomically when it adds the user.
         self.store().check_available(&username, email)?;
         if let PreAuthorization::List(list) = reg.pre_authorized {
-            let wanted = email.to_lowercase();
-            if !list.iter().any(|e| e.trim().to_lowercase() == wanted) {
+            let wanted = EmailKey::new(email);
+            if !list.iter().any(|e| EmailKey::new(e) == wanted) {
                 return Err(Error::NotPreauthorized);
             }
         }
@@ -165,7 +165,7 @@ impl Authenticator {
         new: &str,
         repeat: &str,
     ) -> Result<Login> {
-        let username = username.trim().to_lowercase();
+        let username = UserKey::new(username);
         let (current, new, repeat) = (current.trim(), new.trim(), repeat.trim());
         if new.is_empty() {
             return Err(refuse("No new password provided"));
@@ -179,7 +179,7 @@ impl Authenticator {
         let user = self
             .store()
             .user(&username)?
-            .ok_or_else(|| Error::UserNotFound(username.clone()))?;
+            .ok_or_else(|| Error::UserNotFound(username.to_string()))?;
         let Some(hash) = user.password_hash.as_deref() else {
             return Err(refuse("Guest user cannot reset password"));
         };
@@ -246,7 +246,7 @@ impl Authenticator {
     /// expires after [`PENDING_PASSWORD_TTL`]. Returns `None` for an unknown
     /// user.
     pub fn forgot_password(&self, username: &str) -> Result<Option<IssuedPassword>> {
-        let username = username.trim().to_lowercase();
+        let username = UserKey::new(username);
         let Some(user) = self.store().user(&username)? else {
             // The bcrypt work a known user's new password costs: the answer
             // must not come sooner for a name nobody has.
@@ -270,7 +270,7 @@ impl Authenticator {
     /// `password`, whose mail could not be delivered, unless a newer one
     /// replaced it or it was used; whether it was withdrawn.
     pub fn withdraw_password(&self, username: &str, password: &str) -> Result<bool> {
-        let username = username.trim().to_lowercase();
+        let username = UserKey::new(username);
         let Some(pending) = self.store().pending_password(&username)? else {
             return Ok(false);
         };
@@ -304,12 +304,12 @@ impl Authenticator {
         value: &str,
         password: Option<&str>,
     ) -> Result<User> {
-        let username = username.trim().to_lowercase();
+        let username = UserKey::new(username);
         let value = value.trim().to_string();
         let user = self
             .store()
             .user(&username)?
-            .ok_or_else(|| Error::UserNotFound(username.clone()))?;
+            .ok_or_else(|| Error::UserNotFound(username.to_string()))?;
         let (current, update) = match field {
             "first_name" => (user.first_name, UserUpdate::FirstName(value.clone())),
             "last_name" => (user.last_name, UserUpdate::LastName(value.clone())),
@@ -334,6 +334,6 @@ impl Authenticator {
         self.store().update_user(&username, &update, Some(&event))?;
         self.store()
             .user(&username)?
-            .ok_or(Error::UserNotFound(username))
+            .ok_or(Error::UserNotFound(username.into()))
     }
 }

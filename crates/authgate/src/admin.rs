@@ -36,7 +36,7 @@ use crate::error::{Error, Result};
 use crate::password;
 use crate::secret;
 use crate::store::{AuditEvent, NewUser, Store, UserUpdate};
-use crate::user::{username_key as key, User};
+use crate::user::{User, UserKey};
 
 /// Users read per store call while searching.
 const SCAN_CHUNK: usize = 500;
@@ -187,7 +187,7 @@ impl<'a> Accounts<'a> {
     /// role, a username or email taken (case-insensitively, as for a
     /// registration). An operator checks this before asking for a password.
     pub fn check_new_user(&self, account: &NewAccount<'_>) -> Result<()> {
-        let username = key(account.username);
+        let username = UserKey::new(account.username);
         let email = account.email.trim();
         if username.is_empty() || email.is_empty() {
             return Err(refuse("A new user needs a username and an email"));
@@ -221,9 +221,9 @@ impl<'a> Accounts<'a> {
             Some(password) => password.to_string(),
             None => secret::random_password(INVITE_PASSWORD_LEN)?,
         };
-        let username = key(account.username);
+        let username = UserKey::new(account.username);
         let new = NewUser {
-            username: username.clone(),
+            username: username.to_string(),
             email: account.email.trim().to_string(),
             first_name: account.first_name.trim().to_string(),
             last_name: account.last_name.trim().to_string(),
@@ -370,18 +370,20 @@ impl<'a> Accounts<'a> {
 
     /// The user named `username` (any case, trimmed), or `UserNotFound`.
     fn existing(&self, username: &str) -> Result<User> {
-        let key = key(username);
-        self.store.user(&key)?.ok_or(Error::UserNotFound(key))
+        let key = UserKey::new(username);
+        self.store
+            .user(&key)?
+            .ok_or(Error::UserNotFound(key.into()))
     }
 
     fn is_self(&self, username: &str) -> bool {
-        matches!(self.actor, Actor::Admin(admin) if key(admin) == username)
+        matches!(self.actor, Actor::Admin(admin) if UserKey::new(admin) == username)
     }
 
     /// The audit trail's name for the actor.
     fn by(&self) -> String {
         match self.actor {
-            Actor::Admin(admin) => format!("by {}", key(admin)),
+            Actor::Admin(admin) => format!("by {}", UserKey::new(admin)),
             Actor::Operator(name) => name.to_string(),
         }
     }

@@ -16,7 +16,7 @@ use crate::session::{Session, SessionPolicy};
 use crate::store::{AuditEvent, LoginState, PendingPassword, SessionLimits, Store, Throttled};
 use crate::throttle::{Refund, ThrottleKey, ThrottlePolicy};
 use crate::token::{self, Claims, TokenKey};
-use crate::user::User;
+use crate::user::{User, UserKey};
 
 const SECONDS_PER_DAY: f64 = 86_400.0;
 
@@ -311,7 +311,7 @@ impl Authenticator {
     /// Whether to show it after a failed login is the app's choice: it helps
     /// whoever guesses the account too.
     pub fn password_hint(&self, username: &str) -> Result<Option<String>> {
-        let key = username.trim().to_lowercase();
+        let key = UserKey::new(username);
         Ok(self.store.user(&key)?.and_then(|u| u.password_hint))
     }
 
@@ -347,7 +347,7 @@ impl Authenticator {
     /// Everything [`Authenticator::login`] checks before it opens the
     /// session: the user, the throttle's counters to refund, and the time.
     pub(crate) fn check_login(&self, req: &LoginRequest<'_>) -> Result<CheckedLogin> {
-        let username = req.username.trim().to_lowercase();
+        let username = UserKey::new(req.username);
         let password = req.password.trim();
         let now = self.clock.now();
         let throttle = self
@@ -603,8 +603,10 @@ impl Authenticator {
 
     /// The user named `username` (any case, trimmed); `UserNotFound` if none.
     pub(crate) fn existing_user(&self, username: &str) -> Result<User> {
-        let key = username.trim().to_lowercase();
-        self.store.user(&key)?.ok_or(Error::UserNotFound(key))
+        let key = UserKey::new(username);
+        self.store
+            .user(&key)?
+            .ok_or(Error::UserNotFound(key.into()))
     }
 
     /// A new hash of `password` at this authenticator's cost.

@@ -43,7 +43,7 @@ use crate::auth::{Authenticator, Login, LoginRequest};
 use crate::error::{Error, Result};
 use crate::secret::{self, constant_time_eq};
 use crate::throttle::ThrottlePolicy;
-use crate::user::User;
+use crate::user::{User, UserKey};
 
 /// Digits in a code.
 pub const CODE_DIGITS: usize = 6;
@@ -283,7 +283,7 @@ impl Authenticator {
     ) -> Result<IssuedCode> {
         let subject = match purpose {
             CodePurpose::Register | CodePurpose::ForgotUsername => name.trim().to_string(),
-            CodePurpose::ForgotPassword | CodePurpose::Login => name.trim().to_lowercase(),
+            CodePurpose::ForgotPassword | CodePurpose::Login => UserKey::new(name).into_string(),
         };
         if subject.is_empty() {
             return Err(Error::InvalidInput(

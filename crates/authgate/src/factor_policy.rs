@@ -14,6 +14,7 @@
 
 use crate::auth::Authenticator;
 use crate::error::{Error, Result};
+use crate::user::UserKey;
 
 /// Who must have a second factor.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -63,7 +64,7 @@ impl Authenticator {
         if *policy == FactorPolicy::Optional {
             return Ok(false);
         }
-        let key = username.trim().to_lowercase();
+        let key = UserKey::new(username);
         let Some(user) = self.store().user(&key)? else {
             return Ok(false);
         };

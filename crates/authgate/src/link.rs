@@ -28,7 +28,7 @@ use crate::error::{Error, Result};
 use crate::secret::constant_time_eq;
 use crate::store::UserUpdate;
 use crate::token::credential_version;
-use crate::user::User;
+use crate::user::{User, UserKey};
 
 /// Seconds a reset link works.
 pub const RESET_LINK_TTL: f64 = 30.0 * 60.0;
@@ -140,7 +140,7 @@ fn verify_state(user: &User) -> Option<String> {
 /// A `kind` link for `username` and the user to mail it to; `None` when
 /// nobody has the name or the link cannot apply to them.
 fn issue(auth: &Authenticator, kind: &Kind, username: &str) -> Result<Option<(User, String)>> {
-    let username = username.trim().to_lowercase();
+    let username = UserKey::new(username);
     let Some(user) = auth.store().user(&username)? else {
         return Ok(None);
     };

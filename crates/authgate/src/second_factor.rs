@@ -61,7 +61,7 @@ use crate::lockout::LockState;
 use crate::secret::{self, constant_time_eq};
 use crate::store::StoredTotp;
 use crate::totp::{self, TotpSecret};
-use crate::user::User;
+use crate::user::{User, UserKey};
 
 /// Seconds a pending enrolment can be confirmed after it began.
 pub const ENROLMENT_TTL: f64 = 600.0;
@@ -279,7 +279,7 @@ impl Authenticator {
     /// Refused for a user who has the factor already, and for guests (who
     /// sign in with their provider).
     pub fn begin_totp_enrolment(&self, username: &str) -> Result<TotpEnrolment> {
-        let username = username.trim().to_lowercase();
+        let username = UserKey::new(username);
         let user = self.existing_user(&username)?;
         if user.password_hash.is_none() {
             return Err(Error::InvalidInput(
@@ -314,7 +314,7 @@ impl Authenticator {
         pending: &str,
         code: &str,
     ) -> Result<Vec<String>> {
-        let username = username.trim().to_lowercase();
+        let username = UserKey::new(username);
         let now = self.now();
         let (secret, issued) = self
             .factor_key()
@@ -347,16 +347,14 @@ impl Authenticator {
     pub fn has_totp(&self, username: &str) -> Result<bool> {
         Ok(self
             .store()
-            .second_factors(&username.trim().to_lowercase())?
+            .second_factors(&UserKey::new(username))?
             .totp
             .is_some())
     }
 
     /// Which second factors `username` has (no secret).
     pub fn second_factor_summary(&self, username: &str) -> Result<FactorSummary> {
-        let factors = self
-            .store()
-            .second_factors(&username.trim().to_lowercase())?;
+        let factors = self.store().second_factors(&UserKey::new(username))?;
         Ok(FactorSummary {
             totp_since: factors.totp.map(|t| t.created),
             recovery_codes_left: factors.recovery_codes.len(),
@@ -370,7 +368,7 @@ impl Authenticator {
     /// [`REAUTH_MAX_ATTEMPTS`] in the lockout window), a locked account
     /// refused. A code is accepted once; a recovery code is used up.
     pub fn check_second_factor(&self, username: &str, code: &str) -> Result<FactorUsed> {
-        let username = username.trim().to_lowercase();
+        let username = UserKey::new(username);
         self.check_factor(&username, code, REAUTH_MAX_ATTEMPTS)
     }
 
@@ -537,7 +535,7 @@ impl Authenticator {
     /// stay), with their current `password` (checked as a password change
     /// checks it).
     pub fn disable_totp(&self, username: &str, password: &str) -> Result<()> {
-        let username = username.trim().to_lowercase();
+        let username = UserKey::new(username);
         self.check_password_of(&username, password)?;
         let event = self.event("totp_disabled", Some(&username), None);
         if !self.store().remove_totp(&username, Some(&event))? {
@@ -550,7 +548,7 @@ impl Authenticator {
     /// [`crate::totp::RECOVERY_CODES`] new ones, with their current
     /// `password`; returns them, to show once.
     pub fn regenerate_recovery_codes(&self, username: &str, password: &str) -> Result<Vec<String>> {
-        let username = username.trim().to_lowercase();
+        let username = UserKey::new(username);
         self.check_password_of(&username, password)?;
         let (codes, digests) = new_recovery_codes(self, &username)?;
         let event = self.event("recovery_codes_regenerated", Some(&username), None);

@@ -25,6 +25,8 @@
 //! usernames are counted like known ones, so the brake tells nothing about
 //! which accounts exist.
 
+use crate::user::UserKey;
+
 /// One counter's rule: how many attempts in a window are free, and how the
 /// wait grows after them.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -260,7 +262,7 @@ impl ThrottlePolicy {
     /// assert_eq!(keys[2].key, "a:alice");
     /// ```
     pub fn keys(username: &str, client: Option<&str>) -> [ThrottleKey; 3] {
-        let account = username.trim().to_lowercase();
+        let account = UserKey::new(username);
         three_keys("", &account, &account, client)
     }
 

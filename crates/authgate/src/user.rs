@@ -2,14 +2,99 @@
 
 use serde::Serialize;
 
-/// The key a typed username is stored and looked up under: trimmed and
-/// lower-cased, as streamlit-authenticator 0.4.2 folds it.
-///
-/// ```
-/// assert_eq!(authgate::user::username_key(" JSmith "), "jsmith");
-/// ```
-pub fn username_key(typed: &str) -> String {
-    typed.trim().to_lowercase()
+/// Folding a typed name into the key it is stored and compared under:
+/// trimmed and lower-cased, as streamlit-authenticator 0.4.2 folds
+/// usernames and emails. The flows, the CLI and the bindings fold through
+/// [`UserKey::new`] and [`EmailKey::new`] only, so a name means one account
+/// wherever it is typed.
+macro_rules! folded_key {
+    ($(#[$doc:meta])* $name:ident) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
+        pub struct $name(String);
+
+        impl $name {
+            /// `typed`, trimmed and lower-cased.
+            pub fn new(typed: &str) -> Self {
+                $name(typed.trim().to_lowercase())
+            }
+
+            /// The key as text.
+            pub fn as_str(&self) -> &str {
+                &self.0
+            }
+
+            /// The key as an owned string.
+            pub fn into_string(self) -> String {
+                self.0
+            }
+        }
+
+        impl std::ops::Deref for $name {
+            type Target = str;
+            fn deref(&self) -> &str {
+                &self.0
+            }
+        }
+
+        impl AsRef<str> for $name {
+            fn as_ref(&self) -> &str {
+                &self.0
+            }
+        }
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(&self.0)
+            }
+        }
+
+        impl From<$name> for String {
+            fn from(key: $name) -> String {
+                key.0
+            }
+        }
+
+        impl PartialEq<str> for $name {
+            fn eq(&self, other: &str) -> bool {
+                self.0 == other
+            }
+        }
+
+        impl PartialEq<&str> for $name {
+            fn eq(&self, other: &&str) -> bool {
+                self.0 == *other
+            }
+        }
+
+        impl PartialEq<$name> for String {
+            fn eq(&self, other: &$name) -> bool {
+                *self == other.0
+            }
+        }
+    };
+}
+
+folded_key! {
+    /// A username as stored and looked up (the key under
+    /// `credentials.usernames`).
+    ///
+    /// ```
+    /// use authgate::user::UserKey;
+    /// assert_eq!(UserKey::new(" JSmith "), "jsmith");
+    /// ```
+    UserKey
+}
+
+folded_key! {
+    /// An email as compared (uniqueness, pre-authorization, lookups by
+    /// email); it is stored as typed, trimmed.
+    ///
+    /// ```
+    /// use authgate::user::EmailKey;
+    /// assert_eq!(EmailKey::new(" JSmith@Gmail.com"), EmailKey::new("jsmith@gmail.com "));
+    /// ```
+    EmailKey
 }
 
 /// One account, as read from a store.

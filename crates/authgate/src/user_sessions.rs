@@ -26,6 +26,7 @@ use crate::auth::Authenticator;
 use crate::device;
 use crate::error::{Error, Result};
 use crate::session::{clean_user_agent, Session};
+use crate::user::UserKey;
 
 /// One of a user's sessions, as their list shows it.
 #[derive(Debug, Clone, PartialEq)]
@@ -53,7 +54,7 @@ impl Authenticator {
         let now = self.now();
         let mut sessions: Vec<UserSession> = self
             .store()
-            .sessions_of(&username.trim().to_lowercase())?
+            .sessions_of(&UserKey::new(username))?
             .into_iter()
             .filter(|s| s.is_valid(now))
             .map(|session| UserSession {
@@ -68,7 +69,7 @@ impl Authenticator {
     /// Ends `username`'s session `session_id`; [`Error::InvalidInput`] if
     /// they have no such session (ended already, or someone else's).
     pub fn end_own_session(&self, username: &str, session_id: &str) -> Result<()> {
-        let owner = username.trim().to_lowercase();
+        let owner = UserKey::new(username);
         let theirs = self
             .store()
             .session(session_id)?

@@ -16,7 +16,7 @@ use crate::error::{Error, Result};
 use crate::lockout::{LockState, LockoutPolicy};
 use crate::second_factor::TotpChallenge;
 use crate::store::{PasskeyChange, StoredPasskey, DICT_KEEPS_NO_PASSKEYS};
-use crate::user::User;
+use crate::user::{User, UserKey};
 
 /// A passkey as its owner's list shows it (no key material).
 #[derive(Debug, Clone, PartialEq)]
@@ -161,7 +161,7 @@ impl Authenticator {
         if !self.store().keeps_second_factors() {
             return Err(Error::InvalidInput(DICT_KEEPS_NO_PASSKEYS.to_string()));
         }
-        let username = username.trim().to_lowercase();
+        let username = UserKey::new(username);
         let name = check_name(name)?;
         let user = self.existing_user(&username)?;
         if user.password_hash.is_none() {
@@ -188,7 +188,7 @@ impl Authenticator {
             .filter_map(|p| URL_SAFE_NO_PAD.decode(&p.credential_id).ok())
             .map(Into::into)
             .collect();
-        let display = user.display_name().unwrap_or_else(|| username.clone());
+        let display = user.display_name().unwrap_or_else(|| username.to_string());
         let (mut options, state) = rp
             .webauthn()?
             .start_passkey_registration(handle, &username, &display, Some(exclude))
@@ -201,7 +201,7 @@ impl Authenticator {
             selection.resident_key = Some(ResidentKeyRequirement::Required);
         }
         let step = Step::Enrol {
-            username,
+            username: username.into(),
             name,
             handle,
             state,
@@ -220,7 +220,7 @@ impl Authenticator {
         username: &str,
         response: &str,
     ) -> Result<PasskeyInfo> {
-        let username = username.trim().to_lowercase();
+        let username = UserKey::new(username);
         let now = self.now();
         let rp = ceremony.rp().clone();
         let Step::Enrol {
@@ -267,15 +267,13 @@ impl Authenticator {
             PasskeyChange::Duplicate => Err(refused(PasskeyRefusal::Duplicate)),
             PasskeyChange::NameTaken => Err(refused(PasskeyRefusal::NameTaken)),
             PasskeyChange::Full => Err(refused(PasskeyRefusal::TooMany)),
-            PasskeyChange::NotFound => Err(Error::UserNotFound(username)),
+            PasskeyChange::NotFound => Err(Error::UserNotFound(username.into())),
         }
     }
 
     /// The user's passkeys, oldest first.
     pub fn passkeys(&self, username: &str) -> Result<Vec<PasskeyInfo>> {
-        let factors = self
-            .store()
-            .second_factors(&username.trim().to_lowercase())?;
+        let factors = self.store().second_factors(&UserKey::new(username))?;
         Ok(factors.passkeys.iter().map(PasskeyInfo::from).collect())
     }
 
@@ -287,7 +285,7 @@ impl Authenticator {
 
     /// Renames the user's passkey `credential_id`.
     pub fn rename_passkey(&self, username: &str, credential_id: &str, name: &str) -> Result<()> {
-        let username = username.trim().to_lowercase();
+        let username = UserKey::new(username);
         let name = check_name(name)?;
         let event = self.event("passkey_renamed", Some(&username), Some(&name));
         match self
@@ -308,7 +306,7 @@ impl Authenticator {
         credential_id: &str,
         password: &str,
     ) -> Result<()> {
-        let username = username.trim().to_lowercase();
+        let username = UserKey::new(username);
         self.check_password_of(&username, password)?;
         let name = self
             .store()

@@ -2,7 +2,7 @@
 
 use authgate::admin::NewAccount;
 use authgate::password_policy::PasswordPolicy;
-use authgate::user::username_key;
+use authgate::user::UserKey;
 use clap::Args;
 
 use super::{operator, roles_text};
@@ -68,7 +68,7 @@ pub fn run(args: AddArgs) -> CliResult {
     // before a password is asked for.
     let backend = args.store.open()?;
     let accounts = operator(backend.store());
-    let username = username_key(&args.name);
+    let username = UserKey::new(&args.name);
     let refused = |e| taken(e, &username, args.email.trim());
     accounts.check_new_user(&account).map_err(refused)?;
     let new_password = input::new_password(args.password_stdin)?;

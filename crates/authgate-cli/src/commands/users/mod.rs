@@ -118,10 +118,10 @@ fn warn_if_unrecorded(accounts: &Accounts<'_>) {
 
 /// The user, or a "not found" refusal.
 fn existing(store: &dyn Store, username: &str) -> CliResult<User> {
-    let key = authgate::user::username_key(username);
+    let key = authgate::user::UserKey::new(username);
     store
         .user(&key)?
-        .ok_or_else(|| authgate::Error::UserNotFound(key).into())
+        .ok_or_else(|| authgate::Error::UserNotFound(key.into()).into())
 }
 
 /// The current time, Unix seconds.

@@ -14,6 +14,7 @@ use super::OpenStore;
 use crate::error::Result;
 use crate::store::document::{Document, Layout, State, STATE_KEY};
 use crate::store::AuditEvent;
+use crate::user::{EmailKey, UserKey};
 use crate::yaml::{self, Map, Value};
 
 /// A store's whole content, without the state of users who no longer
@@ -362,7 +363,7 @@ fn drop_orphans(doc: &mut Document) -> Counts {
         state.second_factors.len(),
     );
     for session in state.sessions.values_mut() {
-        session.username = session.username.to_lowercase();
+        session.username = UserKey::new(&session.username).into_string();
     }
     state.sessions.retain(|_, s| users.contains(&s.username));
     state.lockouts.retain(|name, _| users.contains(name));
@@ -407,14 +408,14 @@ impl EventsPlan {
 /// Pairs of users who share an email (compared trimmed and lower-cased).
 /// Apps accept such a file, but a database keeps emails unique.
 pub fn shared_emails(doc: &Document) -> Vec<(String, String)> {
-    let mut owners: HashMap<String, &str> = HashMap::new();
+    let mut owners: HashMap<EmailKey, &str> = HashMap::new();
     let mut pairs = Vec::new();
     for name in doc.usernames() {
         let email = doc
             .user_entry(name)
             .and_then(|entry| entry.get("email"))
             .and_then(Value::as_str)
-            .map(|email| email.trim().to_lowercase())
+            .map(EmailKey::new)
             .filter(|email| !email.is_empty());
         let Some(email) = email else { continue };
         match owners.get(&email) {
