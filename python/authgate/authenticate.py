@@ -40,7 +40,6 @@ from .passkeys import PasskeyWidgets
 from .totp import TotpWidgets
 from .validator import NistValidator, Validator
 
-_DEFAULT_KEY = "some_key"  # 0.4.2's default: never used to sign
 _DICT_STORE = "_authgate_dict_store"
 # Dict mode hashes up to this many plaintext passwords before the form is up
 # (about a second of bcrypt on two cores), more in the background.
@@ -141,10 +140,7 @@ class Authenticate(
             )
         except (_core.AuthgateError, TypeError) as e:
             raise AuthenticateError(str(e)) from None
-        _check_type("cookie_name", cookie_name, str)
-        _check_type("cookie_key", cookie_key, str)
-        if isinstance(cookie_expiry_days, bool) or not isinstance(cookie_expiry_days, (int, float)):
-            raise AuthenticateError("cookie_expiry_days must be a number of days")
+        _check_cookie_arguments(cookie_name, cookie_key, cookie_expiry_days)
         self.api_key = api_key
         self.cookie_name = cookie_name
         self.cookie_expiry_days = float(cookie_expiry_days)
@@ -200,21 +196,11 @@ class Authenticate(
             # sqlite:///path.db or postgresql://… (whose settings live in the database).
             self._store = _core.Store.open_url(source, lock_timeout=self.attrs.get("lock_timeout"))
             self.path = source if self._store.path is not None else None
-            # As in 0.4.2's path mode, the store's cookie settings win over the arguments.
-            settings = self._store.settings()
-            if settings["cookie_expiry_days"] is not None:
-                cookie_expiry_days = settings["cookie_expiry_days"]
-            key = settings["cookie_key"]
-            if key is None:
-                # No key in the config or database: the app's, if it passed
-                # one, else one the store generates once and keeps.
-                key = cookie_key if cookie_key != _DEFAULT_KEY else None
-                key = key or self._store.generated_cookie_key()
-            return (
-                settings["cookie_name"] or cookie_name,
-                key,
-                cookie_expiry_days,
-                api_key or settings["api_key"],
+            # The store's settings win over the arguments; with no key anywhere
+            # the store generates one (never 0.4.2's default): the core's rule.
+            _check_cookie_arguments(cookie_name, cookie_key, cookie_expiry_days)
+            return self._store.cookie_settings(
+                cookie_name, cookie_key, float(cookie_expiry_days), api_key
             )
         if isinstance(credentials, dict):
             self.path = None
@@ -736,6 +722,13 @@ def _factor_policy(value: Any) -> bool | list[str] | None:
     if isinstance(value, (list, tuple)) and all(isinstance(r, str) for r in value):
         return list(value)
     raise AuthenticateError(f"require_2fa takes True, False or a list of role names, not {value!r}")
+
+
+def _check_cookie_arguments(name: Any, key: Any, expiry_days: Any) -> None:
+    _check_type("cookie_name", name, str)
+    _check_type("cookie_key", key, str)
+    if isinstance(expiry_days, bool) or not isinstance(expiry_days, (int, float)):
+        raise AuthenticateError("cookie_expiry_days must be a number of days")
 
 
 def _check_type(name: str, value: Any, expected: type) -> None:

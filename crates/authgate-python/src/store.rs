@@ -149,6 +149,29 @@ impl Store {
         Ok(d)
     }
 
+    /// The cookie name, key, expiry days and API key an app runs with over
+    /// this store, given what it passed (`authgate::cookie_settings`).
+    #[pyo3(signature = (name, key, expiry_days, api_key=None))]
+    fn cookie_settings(
+        &self,
+        py: Python<'_>,
+        name: &str,
+        key: &str,
+        expiry_days: f64,
+        api_key: Option<&str>,
+    ) -> PyResult<(String, String, f64, Option<String>)> {
+        let given = authgate::cookie_settings::Given {
+            name,
+            key,
+            expiry_days,
+            api_key,
+        };
+        let s = py
+            .detach(|| authgate::cookie_settings::resolve(self.inner.as_ref(), &given))
+            .py_err()?;
+        Ok((s.name, s.key, s.expiry_days, s.api_key))
+    }
+
     /// The user's public fields, or `None`.
     fn user<'py>(&self, py: Python<'py>, username: &str) -> PyResult<Option<Bound<'py, PyDict>>> {
         let user = py.detach(|| self.inner.user(username)).py_err()?;
