@@ -12,6 +12,7 @@ mod code;
 mod convert;
 mod errors;
 mod hashing;
+mod links;
 mod mail;
 mod oidc;
 mod passkey;
@@ -40,6 +41,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     errors::register(m)?;
     hashing::register(m)?;
     captcha::register(m)?;
+    links::register(m)?;
     oidc::register(m)?;
     m.add_class::<store::Store>()?;
     m.add_class::<auth::Authenticator>()?;

@@ -18,7 +18,10 @@
 //!
 //! No link can be forged or pass for a cookie, nor a cookie for a link,
 //! nor one kind of link for the other. Nothing is stored to issue a link,
-//! so asking for links fills no table.
+//! so asking for links fills no table. [`address`] decides the page a
+//! link points at.
+
+pub mod address;
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
