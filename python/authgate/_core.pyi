@@ -8,6 +8,8 @@ from typing import Any, Literal, final
 # stubtest checks the two agree.
 __all__ = [
     "CODE_TTL",
+    "COOKIE_NONCE_CAPACITY",
+    "COOKIE_NONCE_TTL",
     "DEFAULT_PASSWORD_MAX_CHARS",
     "DEFAULT_PASSWORD_MIN_CHARS",
     "DEFAULT_PASSWORD_SPECIALS",
@@ -20,6 +22,7 @@ __all__ = [
     "CodeChallenge",
     "CodeRefused",
     "ConfigError",
+    "CookieNonces",
     "EmailError",
     "EmailTaken",
     "EmailUnverified",
@@ -46,7 +49,10 @@ __all__ = [
     "WrongCode",
     "__version__",
     "answer_captcha",
+    "check_cookie_name",
+    "cookie_headers",
     "cookie_key_weakness",
+    "cookie_names_to_read",
     "default_password_accepted",
     "default_password_missing",
     "email_key",
@@ -72,6 +78,8 @@ PASSKEY_CEREMONY_TTL: float
 DEFAULT_PASSWORD_MIN_CHARS: int
 DEFAULT_PASSWORD_MAX_CHARS: int
 DEFAULT_PASSWORD_SPECIALS: str
+COOKIE_NONCE_TTL: float
+COOKIE_NONCE_CAPACITY: int
 
 class AuthgateError(Exception): ...
 class InvalidCredentials(AuthgateError): ...
@@ -104,6 +112,37 @@ def new_captcha(answer: str | None = None) -> tuple[bytes, str]: ...
 def answer_captcha(
     captcha_id: str, entered: str
 ) -> tuple[Literal["right", "not_entered", "wrong"], bytes, str]: ...
+
+_StagedTuple = tuple[Literal["set", "clear"], str, str | None, int, bool]
+
+@final
+class CookieNonces:
+    def __new__(cls, ttl: float = ..., capacity: int = ...) -> CookieNonces: ...
+    def stage(
+        self,
+        action: Literal["set", "clear"],
+        name: str,
+        value: str | None,
+        max_age: int,
+        secure: bool,
+        now: float,
+    ) -> str: ...
+    def take(
+        self, nonce: str, action: Literal["set", "clear"], now: float
+    ) -> _StagedTuple | None: ...
+    def discard(self, nonce: str) -> None: ...
+    def waiting(self, now: float) -> int: ...
+
+def cookie_headers(
+    action: Literal["set", "clear"],
+    name: str,
+    value: str | None,
+    max_age: int,
+    secure: bool,
+    request_https: bool,
+) -> list[str]: ...
+def cookie_names_to_read(name: str, page_https: bool) -> list[str]: ...
+def check_cookie_name(name: str) -> None: ...
 
 @final
 class Store:

@@ -12,24 +12,18 @@ the routes that :func:`routes` returns, and the route answers with the
 
     app = st.App("page.py", routes=stauth.routes())
 
-Streamlit gives user routes no XSRF check: the nonce is the guard. It is
-random (256 bits from :mod:`secrets`), lives 60 seconds, is used once, and
-names the operation the script staged — the request carries nothing but the
-nonce, so it cannot choose the cookie's name, value or lifetime. Anything else
-gets ``400`` and no cookie.
-
-On https the cookie is ``__Host-<name>``: ``Secure``, ``Path=/``, no
-``Domain``, so no sibling subdomain can plant or overwrite it. Browsers refuse
-``Secure`` cookies from plain http, so there (local development) it is
-``<name>``, ``HttpOnly``, ``SameSite=Strict``, ``Path=/``, without ``Secure``.
+Streamlit gives user routes no XSRF check: the nonce is the guard. The
+rules are the core's (``authgate::cookie_route``): the nonce is 256 bits from
+the OS, lives 60 seconds, is used once, and names the operation the script
+staged — the request carries nothing but the nonce, so it cannot choose the
+cookie's name, value or lifetime. Anything else gets ``400`` and no cookie.
+On https the cookie is ``__Host-<name>`` and ``Secure``; on plain http (local
+development) ``<name>``; always ``HttpOnly``, ``SameSite=Strict``, ``Path=/``.
 """
 
 from __future__ import annotations
 
 import logging
-import secrets
-import string
-import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -37,6 +31,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import streamlit as st
 
+from . import _core
 from .exceptions import AuthenticateError
 
 if TYPE_CHECKING:
@@ -48,11 +43,10 @@ Action = Literal["set", "clear"]
 
 DEFAULT_PREFIX = "/_authgate"
 #: Seconds a staged operation waits for the browser's POST.
-NONCE_TTL = 60.0
+NONCE_TTL = _core.COOKIE_NONCE_TTL
 #: Staged operations kept at most; the oldest goes first beyond it.
-NONCE_CAPACITY = 10_000
+NONCE_CAPACITY = _core.COOKIE_NONCE_CAPACITY
 NONCE_HEADER = "X-Authgate-Nonce"
-HOST_PREFIX = "__Host-"
 _NO_STORE = {"Cache-Control": "no-store"}
 _LOGGER = logging.getLogger(__name__)
 
@@ -71,12 +65,11 @@ class StagedCookie:
 
 class NonceRegistry:
     """One-time nonces for staged cookie operations, shared by the script and
-    the routes of one process.
+    the routes of one process: the core's registry, on ``clock``.
 
     A nonce works once, for ``ttl`` seconds, and only for the action it was
-    staged for. At most ``capacity`` operations are kept: anonymous page views
-    stage a clear (a refused cookie is deleted), so a flood of them evicts the
-    oldest entries instead of growing the process without bound.
+    staged for; at most ``capacity`` operations are kept, the oldest evicted
+    first.
     """
 
     def __init__(
@@ -86,62 +79,32 @@ class NonceRegistry:
         capacity: int = NONCE_CAPACITY,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        if capacity < 1:
-            raise ValueError("capacity must be at least 1")
         self.ttl = ttl
         self.capacity = capacity
         self._clock = clock
-        self._lock = threading.Lock()
-        # Insertion order is expiry order: one ttl, one monotonic clock.
-        self._entries: dict[str, tuple[float, StagedCookie]] = {}
+        self._nonces = _core.CookieNonces(ttl, capacity)
 
     def stage(self, op: StagedCookie) -> str:
         """Keeps ``op`` and returns the nonce that performs it once."""
-        nonce = secrets.token_urlsafe(32)
-        now = self._clock()
-        with self._lock:
-            self._purge(now)
-            while len(self._entries) >= self.capacity:
-                del self._entries[next(iter(self._entries))]
-            self._entries[nonce] = (now + self.ttl, op)
-        return nonce
+        return self._nonces.stage(
+            op.action, op.name, op.value, op.max_age, op.secure, self._clock()
+        )
 
     def take(self, nonce: str, action: Action) -> StagedCookie | None:
-        """The operation staged under ``nonce`` for ``action``, or ``None``.
-
-        The nonce is used up whatever the answer: a replay, or a try with the
-        wrong action, finds nothing.
-        """
-        now = self._clock()
-        with self._lock:
-            entry = self._entries.pop(nonce, None)
-        if entry is None:
-            return None
-        expires, op = entry
-        if now >= expires or op.action != action:
-            return None
-        return op
+        """The operation staged under ``nonce`` for ``action``, or ``None``;
+        the nonce is used up whatever the answer."""
+        taken = self._nonces.take(nonce, action, self._clock())
+        return None if taken is None else StagedCookie(*taken)
 
     def discard(self, nonce: str) -> None:
         """Forgets a nonce that will not be used (its operation was replaced)."""
-        with self._lock:
-            self._entries.pop(nonce, None)
+        self._nonces.discard(nonce)
 
     def __len__(self) -> int:
-        with self._lock:
-            self._purge(self._clock())
-            return len(self._entries)
-
-    def _purge(self, now: float) -> None:
-        while self._entries:
-            oldest = next(iter(self._entries))
-            if self._entries[oldest][0] > now:
-                return
-            del self._entries[oldest]
+        return self._nonces.waiting(self._clock())
 
 
 REGISTRY = NonceRegistry()
-# The prefix of the routes this process serves; None until routes() is called.
 _served_prefix: str | None = None
 
 
@@ -194,24 +157,9 @@ def _perform(registry: NonceRegistry, request: Request, action: Action) -> Respo
     if op is None:
         return JSONResponse({"ok": False}, status_code=400, headers=_NO_STORE)
     response = JSONResponse({"ok": True}, headers=_NO_STORE)
-    secure = op.secure or request.url.scheme == "https"
-    name = HOST_PREFIX + op.name if secure else op.name
-    if action == "set":
-        response.set_cookie(
-            name,
-            op.value or "",
-            max_age=op.max_age,
-            path="/",
-            secure=secure,
-            httponly=True,
-            samesite="strict",
-        )
-    else:
-        response.delete_cookie(name, path="/", secure=secure, httponly=True, samesite="strict")
-    if secure:
-        # A script-written cookie of the same name (cookie_mode="script") is
-        # never read on https in this mode; take it out of the browser.
-        response.delete_cookie(op.name, path="/", secure=True, httponly=True, samesite="strict")
+    https = request.url.scheme == "https"
+    for header in _core.cookie_headers(op.action, op.name, op.value, op.max_age, op.secure, https):
+        response.headers.append("set-cookie", header)
     return response
 
 
@@ -221,16 +169,12 @@ def _check_prefix(prefix: str) -> str:
     return prefix.rstrip("/")
 
 
-_TOKEN_CHARS = frozenset("!#$%&'*+-.^_`|~" + string.digits + string.ascii_letters)
-
-
 def check_name(name: str) -> None:
     """A cookie name the route can send (an RFC 6265 token)."""
-    if not name or not set(name) <= _TOKEN_CHARS:
-        raise AuthenticateError(
-            f"cookie_mode='httponly' needs a cookie name of letters, digits and "
-            f"!#$%&'*+-.^_`|~, not {name!r}"
-        )
+    try:
+        _core.check_cookie_name(name)
+    except _core.InvalidInput as e:
+        raise AuthenticateError(str(e)) from None
 
 
 def served_prefix() -> str:
@@ -259,14 +203,9 @@ def page_is_https() -> bool | None:
 
 
 def names_to_read(name: str) -> Sequence[str]:
-    """The cookie names that may hold the token, best first.
-
-    On https only ``__Host-<name>`` counts: a plain ``<name>`` may have been
-    planted by a sibling subdomain.
-    """
-    if page_is_https():
-        return (HOST_PREFIX + name,)
-    return (HOST_PREFIX + name, name)
+    """The cookie names that may hold the token, best first (the core's rule:
+    on https only ``__Host-<name>``)."""
+    return _core.cookie_names_to_read(name, bool(page_is_https()))
 
 
 def stage(action: Action, name: str, value: str | None, max_age: int) -> dict[str, Any]:

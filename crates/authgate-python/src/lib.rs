@@ -10,6 +10,7 @@ mod auth;
 mod captcha;
 mod code;
 mod convert;
+mod cookie_route;
 mod errors;
 mod hashing;
 mod links;
@@ -42,6 +43,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     hashing::register(m)?;
     captcha::register(m)?;
     links::register(m)?;
+    cookie_route::register(m)?;
     oidc::register(m)?;
     m.add_class::<store::Store>()?;
     m.add_class::<auth::Authenticator>()?;

@@ -13,7 +13,8 @@
 //! - [`password_policy`] is what a new password must be: streamlit-authenticator 0.4.2's rule by default, NIST SP 800-63B's on request (zxcvbn, common passwords).
 //! - [`password`] is bcrypt, byte-compatible with Python's `bcrypt`.
 //! - [`token`] signs and checks cookie tokens, including 0.4.2's;
-//!   [`cookie_settings`] decides the cookie name, key and lifetime an app runs with.
+//!   [`cookie_settings`] decides the cookie name, key and lifetime an app runs with;
+//!   [`cookie_route`] is HttpOnly mode's one-time nonces and `Set-Cookie` headers.
 //! - [`lockout`] and [`session`] are the rules for failed attempts and sessions.
 //! - [`email_code`] issues and checks the codes mailed by `two_factor_auth`.
 //! - [`totp`] and [`second_factor`] are the authenticator-app second factor
@@ -48,6 +49,7 @@ pub mod captcha;
 #[cfg(feature = "captcha")]
 pub mod captcha_registry;
 pub mod clock;
+pub mod cookie_route;
 pub mod cookie_settings;
 pub mod device;
 pub mod email_code;
