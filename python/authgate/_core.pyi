@@ -7,6 +7,7 @@ from typing import Any, Literal, final
 # What the extension module exports (pyo3 lists every name it adds);
 # stubtest checks the two agree.
 __all__ = [
+    "BROWSER_BINDING_MAX_AGE",
     "CODE_TTL",
     "COOKIE_NONCE_CAPACITY",
     "COOKIE_NONCE_TTL",
@@ -80,6 +81,7 @@ DEFAULT_PASSWORD_MAX_CHARS: int
 DEFAULT_PASSWORD_SPECIALS: str
 COOKIE_NONCE_TTL: float
 COOKIE_NONCE_CAPACITY: int
+BROWSER_BINDING_MAX_AGE: int
 
 class AuthgateError(Exception): ...
 class InvalidCredentials(AuthgateError): ...

@@ -27,8 +27,6 @@ from .exceptions import LoginError
 _BINDING = "_authgate_oidc_binding"
 _BINDING_WRITTEN = "_authgate_oidc_binding_written"
 _PENDING = "_authgate_oidc_pending"
-# The binding cookie outlives any login started while it is set (10 minutes).
-_BINDING_MAX_AGE = 24 * 3600
 # A login link is replaced this many seconds before its state expires.
 _RENEW_MARGIN = 60.0
 _CALLBACK_PARAMS = ("state", "code", "error")
@@ -193,7 +191,7 @@ class GuestLogin:
             st.session_state[_BINDING] = binding
             st.session_state[_BINDING_WRITTEN] = False
         if not st.session_state.get(_BINDING_WRITTEN) and self._cookie.pending() is None:
-            self._binding_cookie().queue_set(binding, _BINDING_MAX_AGE)
+            self._binding_cookie().queue_set(binding, _core.BROWSER_BINDING_MAX_AGE)
             st.session_state[_BINDING_WRITTEN] = True
         return binding
 

@@ -133,6 +133,7 @@ fn oauth2_settings(py: Python<'_>, path: PathBuf) -> PyResult<Option<Bound<'_, P
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<OidcClient>()?;
     m.add_function(wrap_pyfunction!(new_browser_binding, m)?)?;
+    m.add("BROWSER_BINDING_MAX_AGE", oidc::BROWSER_BINDING_MAX_AGE)?;
     m.add_function(wrap_pyfunction!(oauth2_settings, m)?)?;
     Ok(())
 }

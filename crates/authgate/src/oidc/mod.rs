@@ -94,6 +94,10 @@ type UrlCache<T> = OnceLock<Mutex<HashMap<String, (Instant, Arc<T>)>>>;
 /// Longest authorization code accepted from a redirect.
 const MAX_CODE_LEN: usize = 4096;
 
+/// Seconds the browser keeps its binding cookie: a day, well past
+/// [`PENDING_TTL`], so no login started while it is set outlives it.
+pub const BROWSER_BINDING_MAX_AGE: u64 = 24 * 3600;
+
 /// A new browser binding: 256 random bits, base64url.
 ///
 /// The Streamlit layer keeps it in a cookie (and in the session that starts
