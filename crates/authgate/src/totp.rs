@@ -7,7 +7,7 @@
 //!   accepted within [`SKEW`] step either side of now.
 //! - [`verify`] returns the time step a code matched, and refuses steps at
 //!   or before the last one used: a code works once (RFC 6238 §5.2).
-//! - A secret is stored sealed ([`FactorKey::seal`]): XChaCha20-Poly1305
+//! - A secret is stored sealed ([`FactorKey::seal_secret`]): XChaCha20-Poly1305
 //!   under a key derived from the cookie key (or a separate `totp_key`)
 //!   with a label of its own, a random nonce per sealing, and the username
 //!   and purpose as associated data, so that a sealed secret moved to

@@ -187,7 +187,7 @@ pub struct LoginState {
 /// shows no secret.
 #[derive(Clone, PartialEq)]
 pub struct StoredTotp {
-    /// The sealed secret ([`crate::totp::FactorKey::seal`]).
+    /// The sealed secret ([`crate::totp::FactorKey::seal_secret`]).
     pub secret: String,
     /// The last time step a code was accepted for: codes of this step and
     /// earlier ones are refused (no replay).
