@@ -19,7 +19,7 @@ Two modes, as ``Authenticate(cookie_mode=...)`` chooses:
 
 from __future__ import annotations
 
-import secrets
+import uuid
 from typing import Any
 
 import streamlit as st
@@ -131,14 +131,14 @@ class CookieJar:
             # (a reconnect, a flood): once more with a fresh one.
             retry = httponly.restage(op)
             retry["retried"] = True
-            retry["op_id"] = secrets.token_hex(8)
+            retry["op_id"] = uuid.uuid4().hex
             st.session_state[_OP_KEY] = retry
             st.rerun()
         httponly.log_failure(op, status)
         st.session_state[_OP_KEY] = None
 
     def _queue(self, op: dict[str, Any]) -> None:
-        op["op_id"] = secrets.token_hex(8)
+        op["op_id"] = uuid.uuid4().hex
         httponly.discard(self.pending())
         st.session_state[_OP_KEY] = op
         self.flush()

@@ -28,8 +28,8 @@ passkeys to https pages and to ``http://localhost`` only.
 from __future__ import annotations
 
 import os
-import secrets
 import time
+import uuid
 from collections.abc import Callable, Mapping
 from contextlib import nullcontext
 from datetime import UTC, datetime
@@ -219,7 +219,7 @@ class PasskeyWidgets:
             if not ceremony.spent and time.time() < ceremony.expires - _MARGIN:
                 return cast(dict[str, Any], held)
         ceremony, options = begin()
-        held = {"ceremony": ceremony, "options": options, "id": secrets.token_hex(8)}
+        held = {"ceremony": ceremony, "options": options, "id": uuid.uuid4().hex}
         st.session_state[f"{_CEREMONY}-{slot}"] = held
         return held
 
@@ -425,7 +425,7 @@ class PasskeyWidgets:
                 return None
             except _core.AccountLocked as e:
                 raise ResetError(self._t(str(e))) from None
-            held = {"ceremony": ceremony, "options": options, "id": secrets.token_hex(8)}
+            held = {"ceremony": ceremony, "options": options, "id": uuid.uuid4().hex}
             st.session_state[f"{_CEREMONY}-{slot}"] = held
             form_slot.empty()
         # In a slot, so that the button leaves the page once the passkey is stored.
