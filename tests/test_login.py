@@ -372,9 +372,12 @@ def test_dict_mode_changes_the_callers_dict(cookie_name: str) -> None:
     assert users["jsmith"]["logged_in"] is False
 
 
-def test_dict_mode_lowercases_usernames_like_0_4_2(cookie_name: str) -> None:
+@pytest.mark.parametrize("written", ["JSmith", " JSmith\t"])
+def test_dict_mode_lowercases_usernames_like_0_4_2(cookie_name: str, written: str) -> None:
+    """Keys are folded as the core folds a typed name: lower-cased like
+    0.4.2, and trimmed (a stray blank names the account a login reaches)."""
     apps.CREDENTIALS.update(
-        {"usernames": {"JSmith": {"email": "j@x.io", "name": "J", "password": fast_hash("abc")}}}
+        {"usernames": {written: {"email": "j@x.io", "name": "J", "password": fast_hash("abc")}}}
     )
     at = start("dict", init={"cookie_name": cookie_name})
     assert list(apps.CREDENTIALS["usernames"]) == ["jsmith"]

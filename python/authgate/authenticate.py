@@ -206,7 +206,7 @@ class Authenticate(
             self.path = None
             _check_type("cookie_name", cookie_name, str)
             self._credentials = credentials
-            _lowercase_usernames(credentials)
+            _fold_usernames(credentials)
             self._store, out_of_date = _dict_store(cookie_name, credentials)
             for username in out_of_date:
                 self._sync_user(username)
@@ -736,12 +736,17 @@ def _check_type(name: str, value: Any, expected: type) -> None:
         raise AuthenticateError(f"{name} must be a {expected.__name__}, not {type(value).__name__}")
 
 
-def _lowercase_usernames(credentials: dict[str, Any]) -> None:
+def _fold_usernames(credentials: dict[str, Any]) -> None:
+    """Keys the app's dict as the store keys its users (``_core.username_key``:
+    trimmed and lower-cased, as 0.4.2 lower-cases them), so that both name
+    each user alike."""
     users = credentials.get("usernames")
-    if isinstance(users, dict) and any(isinstance(k, str) and k != k.lower() for k in users):
-        lowered = {(k.lower() if isinstance(k, str) else k): v for k, v in users.items()}
+    if not isinstance(users, dict):
+        return
+    folded = {(_core.username_key(k) if isinstance(k, str) else k): v for k, v in users.items()}
+    if list(folded) != list(users):
         users.clear()
-        users.update(lowered)
+        users.update(folded)
 
 
 def _validator(validator: Validator | None, policy: Any) -> Validator:

@@ -129,8 +129,7 @@ impl Authenticator {
         let email = reg.email.trim();
         let password = reg.password.trim();
         if let Some(domains) = reg.domains {
-            let domain = email.rsplit('@').next().unwrap_or("").to_lowercase();
-            if !domains.iter().any(|d| d.trim().to_lowercase() == domain) {
+            if !EmailKey::new(email).in_domains(domains) {
                 return Err(refuse("Email domain is not allowed to register"));
             }
         }

@@ -141,7 +141,9 @@ impl std::fmt::Debug for Accounts<'_> {
     }
 }
 
-fn matches(user: &User, query: &str) -> bool {
+/// Whether a field of `user` contains `query`, each folded as names are
+/// ([`UserKey`]): a username or an email is found however it is typed.
+fn matches(user: &User, query: &UserKey) -> bool {
     let fields = [
         Some(user.username.as_str()),
         user.email.as_deref(),
@@ -152,7 +154,7 @@ fn matches(user: &User, query: &str) -> bool {
     fields
         .into_iter()
         .flatten()
-        .any(|f| f.to_lowercase().contains(query))
+        .any(|f| UserKey::new(f).contains(query.as_str()))
 }
 
 /// Whether `email` has the shape of an address: something with an `@` and
@@ -443,7 +445,7 @@ impl Authenticator {
         offset: usize,
         limit: usize,
     ) -> Result<(Vec<UserSummary>, usize)> {
-        let query = query.trim().to_lowercase();
+        let query = UserKey::new(query);
         let mut found = Vec::new();
         let mut total = 0;
         let mut start = 0;

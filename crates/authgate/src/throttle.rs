@@ -236,7 +236,8 @@ impl ThrottlePolicy {
     /// assert_eq!(keys[2].key, "m/a:bob@x.org");
     /// ```
     pub fn mail_keys(purpose: &str, name: &str, client: Option<&str>) -> [ThrottleKey; 3] {
-        let name = name.trim().to_lowercase();
+        // A username or an email: the two keys fold alike (user.rs tests it).
+        let name = UserKey::new(name);
         three_keys(MAIL_PREFIX, &format!("{purpose}|{name}"), &name, client)
     }
 

@@ -6,7 +6,8 @@ use serde::Serialize;
 /// trimmed and lower-cased, as streamlit-authenticator 0.4.2 folds
 /// usernames and emails. The flows, the CLI and the bindings fold through
 /// [`UserKey::new`] and [`EmailKey::new`] only, so a name means one account
-/// wherever it is typed.
+/// wherever it is typed; so does every store, whatever name it is handed.
+/// No other code lower-cases a name (the `one_fold` test checks).
 macro_rules! folded_key {
     ($(#[$doc:meta])* $name:ident) => {
         $(#[$doc])*
@@ -16,7 +17,7 @@ macro_rules! folded_key {
         impl $name {
             /// `typed`, trimmed and lower-cased.
             pub fn new(typed: &str) -> Self {
-                $name(typed.trim().to_lowercase())
+                $name(fold(typed))
             }
 
             /// The key as text.
@@ -75,6 +76,11 @@ macro_rules! folded_key {
     };
 }
 
+/// The fold itself: trimmed, then lower-cased.
+fn fold(typed: &str) -> String {
+    typed.trim().to_lowercase()
+}
+
 folded_key! {
     /// A username as stored and looked up (the key under
     /// `credentials.usernames`).
@@ -95,6 +101,35 @@ folded_key! {
     /// assert_eq!(EmailKey::new(" JSmith@Gmail.com"), EmailKey::new("jsmith@gmail.com "));
     /// ```
     EmailKey
+}
+
+impl EmailKey {
+    /// The domain: what follows the last `@`, folded with the rest of the
+    /// key; `None` for an address without an `@`.
+    ///
+    /// ```
+    /// use authgate::user::EmailKey;
+    /// assert_eq!(EmailKey::new("JSmith@Company.COM ").domain(), Some("company.com"));
+    /// assert_eq!(EmailKey::new("nobody").domain(), None);
+    /// ```
+    pub fn domain(&self) -> Option<&str> {
+        self.0.rsplit_once('@').map(|(_, domain)| domain)
+    }
+
+    /// Whether the domain is one of `domains`, each folded as the key is
+    /// (as an app lists them: `" Company.com"` allows `jsmith@company.com`).
+    /// An address without a domain is in none.
+    ///
+    /// ```
+    /// use authgate::user::EmailKey;
+    /// let allowed = [" Company.com".to_string()];
+    /// assert!(EmailKey::new("JSmith@COMPANY.com").in_domains(&allowed));
+    /// assert!(!EmailKey::new("jsmith@gmail.com").in_domains(&allowed));
+    /// ```
+    pub fn in_domains<S: AsRef<str>>(&self, domains: &[S]) -> bool {
+        self.domain()
+            .is_some_and(|mine| domains.iter().any(|d| fold(d.as_ref()) == mine))
+    }
 }
 
 /// One account, as read from a store.
@@ -175,5 +210,39 @@ impl std::fmt::Debug for User {
                 &self.password_hash.as_ref().map(|_| "<redacted>"),
             )
             .finish_non_exhaustive()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn usernames_and_emails_fold_alike() {
+        // A name typed where either may be (the mail brake's account
+        // counter) folds to one key whichever type folds it.
+        for typed in ["", " Bob ", "JSmith@Gmail.COM\t", "ÄRGER", "\u{a0}x\u{a0}"] {
+            assert_eq!(UserKey::new(typed).as_str(), EmailKey::new(typed).as_str());
+        }
+        assert_eq!(UserKey::new("\u{a0}ÄRGER\n"), "ärger");
+    }
+
+    #[test]
+    fn an_email_domain_is_after_the_last_at() {
+        assert_eq!(EmailKey::new(" a@B.org ").domain(), Some("b.org"));
+        assert_eq!(EmailKey::new("\"a@b\"@C.org").domain(), Some("c.org"));
+        assert_eq!(EmailKey::new("a@").domain(), Some(""));
+        assert_eq!(EmailKey::new("b.org").domain(), None);
+        assert_eq!(EmailKey::new("").domain(), None);
+    }
+
+    #[test]
+    fn in_domains_folds_the_listed_domains() {
+        let listed = ["Example.ORG ".to_string(), "x.net".to_string()];
+        assert!(EmailKey::new("jsmith@example.org").in_domains(&listed));
+        assert!(EmailKey::new(" JSmith@X.NET").in_domains(&listed));
+        assert!(!EmailKey::new("jsmith@sub.example.org").in_domains(&listed));
+        assert!(!EmailKey::new("example.org").in_domains(&listed));
+        assert!(!EmailKey::new("jsmith@example.org").in_domains::<String>(&[]));
     }
 }

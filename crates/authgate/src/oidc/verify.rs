@@ -9,6 +9,7 @@ use super::error::OidcFailure;
 use super::jwks::SigningKey;
 use crate::error::{Error, Result};
 use crate::secret::constant_time_eq;
+use crate::user::EmailKey;
 
 /// Seconds of clock difference tolerated between us and the provider.
 pub const CLOCK_SKEW: f64 = 60.0;
@@ -208,7 +209,8 @@ fn identity(claims: &Map<String, Value>, allow_unverified: bool) -> Result<Ident
     if !verified && !allow_unverified {
         return Err(OidcFailure::EmailNotVerified.into());
     }
-    let email = email.to_lowercase();
+    // Already trimmed (`string`): the fold only lower-cases it.
+    let email = EmailKey::new(email).into_string();
     if !plausible_email(&email) {
         return Err(OidcFailure::IdTokenRefused("malformed email").into());
     }

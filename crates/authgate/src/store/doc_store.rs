@@ -21,7 +21,7 @@ use crate::mail::SmtpSettings;
 use crate::password::is_hash;
 use crate::session::Session;
 use crate::throttle::{ThrottleKey, ThrottlePolicy};
-use crate::user::User;
+use crate::user::{User, UserKey};
 use crate::yaml::{self, Value};
 
 /// Why dict mode refuses passkeys (and the widgets, authenticator apps).
@@ -357,14 +357,14 @@ impl DocStore {
 
     /// Dict mode: the user's state as the caller's dict should carry it.
     fn dict_user_state(&self, username: &str) -> Result<UserState> {
-        let key = username.to_lowercase();
+        let key = UserKey::new(username);
         let db = self.state_db()?;
         let version = self
             .dict()?
             .versions
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
-            .get(&key)
+            .get(key.as_str())
             .copied()
             .unwrap_or(0);
         Ok(UserState::held(
@@ -384,7 +384,7 @@ impl DocStore {
                 .versions
                 .lock()
                 .unwrap_or_else(PoisonError::into_inner)
-                .entry(username.to_lowercase())
+                .entry(UserKey::new(username).into_string())
                 .or_insert(0) += 1;
         }
     }
@@ -530,7 +530,7 @@ fn string_setting(v: Option<&Value>) -> Option<String> {
 
 impl DocStore {
     fn count_failure(&self, username: &str, policy: &LockoutPolicy, now: f64) -> Result<LockState> {
-        let key = username.to_lowercase();
+        let key = UserKey::new(username);
         if !self.has_user(&key)? {
             return Ok(LockState::default());
         }
@@ -567,15 +567,15 @@ impl DocStore {
     /// sessions of theirs remain.
     fn set_logged_out(&self, username: &str, out: bool) {
         if let Some(dict) = &self.dict {
-            let key = username.to_lowercase();
+            let key = UserKey::new(username);
             let mut set = dict
                 .logged_out
                 .lock()
                 .unwrap_or_else(PoisonError::into_inner);
             if out {
-                set.insert(key);
+                set.insert(key.into_string());
             } else {
-                set.remove(&key);
+                set.remove(key.as_str());
             }
         }
     }
@@ -587,7 +587,7 @@ impl DocStore {
             dict.logged_out
                 .lock()
                 .unwrap_or_else(PoisonError::into_inner)
-                .contains(&username.to_lowercase())
+                .contains(UserKey::new(username).as_str())
         })
     }
 
@@ -605,17 +605,17 @@ impl DocStore {
             // Factors of an earlier user of this name, removed by an edit
             // of the file, must not guard (or lock out) the new one.
             self.state_db()?
-                .remove_second_factors(&user.username.to_lowercase(), None)?;
+                .remove_second_factors(&UserKey::new(&user.username), None)?;
             d.add_user(user)?;
             d.user(&user.username)
-                .ok_or_else(|| Error::UserNotFound(user.username.to_lowercase()))
+                .ok_or_else(|| Error::UserNotFound(UserKey::new(&user.username).into_string()))
         })
     }
 
     fn change_user(&self, username: &str, update: &UserUpdate) -> Result<()> {
         self.write(|d| {
             if d.user_entry(username).is_none() {
-                return Err(Error::UserNotFound(username.to_lowercase()));
+                return Err(Error::UserNotFound(UserKey::new(username).into_string()));
             }
             let (field, value) = match update {
                 UserUpdate::FirstName(v) => ("first_name", Value::Str(v.clone())),
@@ -638,7 +638,7 @@ impl DocStore {
     }
 
     fn replace_password(&self, username: &str, hash: &str, now: f64) -> Result<()> {
-        let key = username.to_lowercase();
+        let key = UserKey::new(username);
         self.require_user(&key)?;
         // Sessions end before the password changes: a crash in between
         // logs the user out rather than keeping old cookies alive.
@@ -646,7 +646,7 @@ impl DocStore {
         self.state_changed(&key);
         self.write(|d| {
             if d.user_entry(&key).is_none() {
-                return Err(Error::UserNotFound(key.clone()));
+                return Err(Error::UserNotFound(key.to_string()));
             }
             d.set_user_field(&key, "password", Value::Str(hash.to_string()))
         })
@@ -736,7 +736,7 @@ impl Store for DocStore {
     }
 
     fn lock_state(&self, username: &str) -> Result<LockState> {
-        self.state_db()?.lock_state(&username.to_lowercase())
+        self.state_db()?.lock_state(&UserKey::new(username))
     }
 
     fn record_failure(
@@ -777,7 +777,7 @@ impl Store for DocStore {
         policy: &LockoutPolicy,
         now: f64,
     ) -> Result<Option<LockState>> {
-        let key = username.to_lowercase();
+        let key = UserKey::new(username);
         if !self.has_user(&key)? {
             return Ok(None);
         }
@@ -848,7 +848,7 @@ impl Store for DocStore {
     }
 
     fn revoked_before(&self, username: &str) -> Result<Option<f64>> {
-        self.state_db()?.revoked_before(&username.to_lowercase())
+        self.state_db()?.revoked_before(&UserKey::new(username))
     }
 
     fn plaintext_passwords(&self) -> Result<Vec<(String, String)>> {
@@ -865,7 +865,11 @@ impl Store for DocStore {
                 );
                 if still_old {
                     d.set_user_field(username, "password", Value::Str(hash.clone()))?;
-                    changed.push((username.to_lowercase(), old.clone(), hash.clone()));
+                    changed.push((
+                        UserKey::new(username).into_string(),
+                        old.clone(),
+                        hash.clone(),
+                    ));
                 }
             }
             Ok(changed)
@@ -950,7 +954,7 @@ impl Store for DocStore {
     }
 
     fn set_pending_password(&self, username: &str, pending: &PendingPassword) -> Result<()> {
-        let key = username.to_lowercase();
+        let key = UserKey::new(username);
         self.require_user(&key)?;
         self.state_db()?.set_pending_password(&key, pending)?;
         self.state_changed(&key);
@@ -958,15 +962,15 @@ impl Store for DocStore {
     }
 
     fn pending_password(&self, username: &str) -> Result<Option<PendingPassword>> {
-        self.state_db()?.pending_password(&username.to_lowercase())
+        self.state_db()?.pending_password(&UserKey::new(username))
     }
 
     fn sessions_of(&self, username: &str) -> Result<Vec<Session>> {
-        self.state_db()?.sessions_of(&username.to_lowercase())
+        self.state_db()?.sessions_of(&UserKey::new(username))
     }
 
     fn withdraw_pending_password(&self, username: &str, hash: &str) -> Result<bool> {
-        let key = username.to_lowercase();
+        let key = UserKey::new(username);
         let withdrawn = self.state_db()?.withdraw_pending_password(&key, hash)?;
         if withdrawn {
             self.state_changed(&key);
@@ -983,7 +987,7 @@ impl Store for DocStore {
     }
 
     fn set_lock(&self, username: &str, until: Option<f64>) -> Result<()> {
-        let key = username.to_lowercase();
+        let key = UserKey::new(username);
         self.require_user(&key)?;
         self.state_db()?.set_lock(&key, until)?;
         self.state_changed(&key);
@@ -991,7 +995,7 @@ impl Store for DocStore {
     }
 
     fn clear_failures(&self, username: &str) -> Result<()> {
-        let key = username.to_lowercase();
+        let key = UserKey::new(username);
         self.state_db()?.clear_failures(&key)?;
         self.state_changed(&key);
         Ok(())
@@ -999,7 +1003,7 @@ impl Store for DocStore {
 
     /// Kept in the state database, never in the YAML the app reloads.
     fn second_factors(&self, username: &str) -> Result<SecondFactors> {
-        self.state_db()?.second_factors(&username.to_lowercase())
+        self.state_db()?.second_factors(&UserKey::new(username))
     }
 
     fn enable_totp(
@@ -1009,7 +1013,7 @@ impl Store for DocStore {
         recovery_codes: &[String],
         event: Option<&AuditEvent>,
     ) -> Result<bool> {
-        let key = username.to_lowercase();
+        let key = UserKey::new(username);
         self.require_user(&key)?;
         let enabled = self
             .state_db()?
@@ -1021,7 +1025,7 @@ impl Store for DocStore {
     }
 
     fn use_totp_step(&self, username: &str, secret: &str, step: i64) -> Result<bool> {
-        let key = username.to_lowercase();
+        let key = UserKey::new(username);
         if !self.has_user(&key)? {
             return Ok(false);
         }
@@ -1035,7 +1039,7 @@ impl Store for DocStore {
         now: f64,
         event: Option<&AuditEvent>,
     ) -> Result<bool> {
-        let key = username.to_lowercase();
+        let key = UserKey::new(username);
         if !self.has_user(&key)? {
             return Ok(false);
         }
@@ -1054,7 +1058,7 @@ impl Store for DocStore {
         digests: &[String],
         event: Option<&AuditEvent>,
     ) -> Result<bool> {
-        let key = username.to_lowercase();
+        let key = UserKey::new(username);
         self.require_user(&key)?;
         let replaced = self
             .state_db()?
@@ -1068,7 +1072,7 @@ impl Store for DocStore {
     fn remove_second_factors(&self, username: &str, event: Option<&AuditEvent>) -> Result<bool> {
         let removed = self
             .state_db()?
-            .remove_second_factors(&username.to_lowercase(), None)?;
+            .remove_second_factors(&UserKey::new(username), None)?;
         if removed {
             self.note(event);
         }
@@ -1078,7 +1082,7 @@ impl Store for DocStore {
     fn remove_totp(&self, username: &str, event: Option<&AuditEvent>) -> Result<bool> {
         let removed = self
             .state_db()?
-            .remove_totp(&username.to_lowercase(), None)?;
+            .remove_totp(&UserKey::new(username), None)?;
         if removed {
             self.note(event);
         }
@@ -1117,7 +1121,7 @@ impl Store for DocStore {
         if !self.keeps_second_factors() {
             return Err(Error::InvalidInput(DICT_KEEPS_NO_PASSKEYS.to_string()));
         }
-        let key = username.to_lowercase();
+        let key = UserKey::new(username);
         self.require_user(&key)?;
         let change = self.state_db()?.add_passkey(&key, passkey, limit, None)?;
         if change == PasskeyChange::Done {
@@ -1134,7 +1138,7 @@ impl Store for DocStore {
         passkey: &str,
         now: f64,
     ) -> Result<bool> {
-        let key = username.to_lowercase();
+        let key = UserKey::new(username);
         if !self.has_user(&key)? {
             return Ok(false);
         }
@@ -1149,7 +1153,7 @@ impl Store for DocStore {
         name: &str,
         event: Option<&AuditEvent>,
     ) -> Result<PasskeyChange> {
-        let key = username.to_lowercase();
+        let key = UserKey::new(username);
         if !self.has_user(&key)? {
             return Ok(PasskeyChange::NotFound);
         }
@@ -1170,7 +1174,7 @@ impl Store for DocStore {
     ) -> Result<bool> {
         let removed =
             self.state_db()?
-                .remove_passkey(&username.to_lowercase(), credential_id, None)?;
+                .remove_passkey(&UserKey::new(username), credential_id, None)?;
         if removed {
             self.note(event);
         }

@@ -14,7 +14,7 @@ use crate::error::{Error, Result};
 use crate::lockout::LockState;
 use crate::session::Session;
 use crate::store::{NewUser, PendingPassword, SecondFactors, StoredPasskey, StoredTotp};
-use crate::user::User;
+use crate::user::{EmailKey, User, UserKey};
 use crate::yaml::{Map, Value};
 
 /// Top-level key under which authgate keeps its own state.
@@ -136,8 +136,10 @@ impl Document {
                 }
             };
             check_user_entry(&name, &entry).map_err(schema)?;
-            // 0.4.2 lower-cases usernames on load; so do we.
-            doc.insert_user_entry(name.to_lowercase(), entry);
+            // 0.4.2 lower-cases usernames on load; we fold them as every
+            // typed name is (trimmed too, or a key with a stray blank
+            // would name an account no login reaches).
+            doc.insert_user_entry(UserKey::new(&name).into_string(), entry);
         }
         Ok(doc)
     }
@@ -207,22 +209,22 @@ impl Document {
             .collect()
     }
 
-    /// The user named `username` (compared lower-cased).
+    /// The user named `username` (compared by its [`UserKey`]).
     pub fn user(&self, username: &str) -> Option<User> {
-        let key = username.to_lowercase();
+        let key = UserKey::new(username);
         self.users
-            .get(&key)
+            .get(key.as_str())
             .map(|entry| user_from_entry(&key, entry))
     }
 
     /// The raw entry of a user, unknown keys included.
     pub fn user_entry(&self, username: &str) -> Option<&Map> {
-        self.users.get(&username.to_lowercase())
+        self.users.get(UserKey::new(username).as_str())
     }
 
     /// The user whose email matches, compared case-insensitively.
     pub fn user_by_email(&self, email: &str) -> Option<User> {
-        let username = self.emails.get(&email.trim().to_lowercase())?;
+        let username = self.emails.get(EmailKey::new(email).as_str())?;
         self.user(username)
     }
 
@@ -232,7 +234,7 @@ impl Document {
         username: &str,
         change: impl FnOnce(&mut Map) -> R,
     ) -> Result<R> {
-        let key = username.to_lowercase();
+        let key = UserKey::new(username).into_string();
         let entry = self
             .users
             .get_mut(&key)
@@ -266,11 +268,14 @@ impl Document {
 
     /// Adds a user; refuses a taken username or email.
     pub fn add_user(&mut self, user: &NewUser) -> Result<()> {
-        let key = user.username.to_lowercase();
+        let key = UserKey::new(&user.username).into_string();
         if self.users.contains_key(&key) {
             return Err(Error::UsernameTaken);
         }
-        if self.emails.contains_key(&user.email.trim().to_lowercase()) {
+        if self
+            .emails
+            .contains_key(EmailKey::new(&user.email).as_str())
+        {
             return Err(Error::EmailTaken);
         }
         // The fields and their order as streamlit-authenticator 0.4.2 registers a user.
@@ -296,7 +301,7 @@ impl Document {
 
     /// Removes a user, their sessions and state; false if there was none.
     pub fn remove_user(&mut self, username: &str) -> bool {
-        let key = username.to_lowercase();
+        let key = UserKey::new(username).into_string();
         let Some(entry) = self.users.remove(&key) else {
             return false;
         };
@@ -323,8 +328,8 @@ impl Document {
     /// Whether another user than `username` has this email.
     pub fn email_taken_by_other(&self, email: &str, username: &str) -> bool {
         self.emails
-            .get(&email.trim().to_lowercase())
-            .is_some_and(|owner| owner != &username.to_lowercase())
+            .get(EmailKey::new(email).as_str())
+            .is_some_and(|owner| *owner != UserKey::new(username))
     }
 
     /// The store's pre-authorized emails (`pre-authorized.emails`), if it keeps a list.
@@ -346,7 +351,7 @@ impl Document {
     /// Removes `email` (case-insensitively) from the pre-authorized list.
     /// Errors if the store keeps a list and the email is not on it.
     pub fn consume_preauthorized(&mut self, email: &str) -> Result<()> {
-        let wanted = email.trim().to_lowercase();
+        let wanted = EmailKey::new(email);
         let Some(Value::Map(pre)) = self.root.get_mut("pre-authorized") else {
             return Ok(());
         };
@@ -355,7 +360,7 @@ impl Document {
             return Ok(());
         };
         let before = items.len();
-        items.retain(|e| e.as_str().is_none_or(|s| s.trim().to_lowercase() != wanted));
+        items.retain(|e| e.as_str().is_none_or(|s| EmailKey::new(s) != wanted));
         if items.len() == before {
             return Err(Error::NotPreauthorized);
         }
@@ -368,10 +373,10 @@ impl Document {
     /// the list. Adding to a document without a list starts one, which
     /// then restricts registration as 0.4.2's list does.
     pub fn edit_preauthorized(&mut self, add: &[String], remove: &[String]) -> Vec<String> {
-        let fold = |e: &str| e.trim().to_lowercase();
+        let fold = EmailKey::new;
         let mut emails = self.preauthorized().unwrap_or_default();
         let before = emails.clone();
-        let removed: Vec<String> = remove.iter().map(|e| fold(e)).collect();
+        let removed: Vec<EmailKey> = remove.iter().map(|e| fold(e)).collect();
         emails.retain(|e| !removed.contains(&fold(e)));
         for email in add {
             if !emails.iter().any(|e| fold(e) == fold(email)) {
@@ -703,7 +708,7 @@ fn email_key(entry: &Map) -> Option<String> {
     entry
         .get("email")
         .and_then(Value::as_str)
-        .map(|e| e.trim().to_lowercase())
+        .map(|e| EmailKey::new(e).into_string())
         .filter(|e| !e.is_empty())
 }
 

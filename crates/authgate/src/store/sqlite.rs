@@ -47,6 +47,7 @@ use super::document::{Document, State};
 use super::sql::{self, Cell, Database, Dialect, Param, Row, Tx};
 use super::{AuditEvent, OpenOptions};
 use crate::error::{Error, Result};
+use crate::user::UserKey;
 use crate::yaml::Value;
 
 /// The config file a state database sits beside (`<config>.state.db`).
@@ -129,7 +130,7 @@ impl SqliteStore {
     /// [`super::dict_state`]); when the dict says the user is not logged
     /// in, their sessions stop counting as live until next used.
     pub(crate) fn set_user_state(&self, username: &str, state: &UserState, now: f64) -> Result<()> {
-        sql::ops::set_user_state(&self.db, username, state, now)
+        sql::ops::set_user_state(&self.db, &UserKey::new(username), state, now)
     }
 
     /// Moves sessions bound to a replaced hash to its successor (see

@@ -23,6 +23,7 @@ mod kill_writers;
 mod login_flow;
 mod many_writers;
 mod oidc_flow;
+mod one_fold;
 mod passkeys;
 mod password_vectors;
 mod postgres_tls;

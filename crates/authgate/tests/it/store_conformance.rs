@@ -234,6 +234,7 @@ macro_rules! every_store {
 
 every_store!(
     lookups_are_case_insensitive,
+    names_typed_with_blanks_are_the_same_account,
     records_keep_every_key,
     settings_come_from_the_store,
     smtp_settings_round_trip_where_the_store_keeps_them,
@@ -395,6 +396,99 @@ fn lookups_are_case_insensitive(f: &Fixture) {
     assert_eq!(s.user_by_email("nobody@example.com").unwrap(), None);
     assert_eq!(s.user_by_email("").unwrap(), None);
     assert_eq!(s.user_count().unwrap(), 4);
+}
+
+/// Every store keys a name by its `UserKey`, as the flows do: trimmed as
+/// well as lower-cased, so a username handed over with a stray blank (a
+/// caller that did not fold it first) is the same account in every
+/// operation, never a second one nor a miss.
+fn names_typed_with_blanks_are_the_same_account(f: &Fixture) {
+    let s = f.store();
+    let john = s.user(" JSmith\t").unwrap().expect("jsmith");
+    assert_eq!(john.username, "jsmith");
+    assert!(s.user_record("jsmith ").unwrap().is_some());
+    assert_eq!(
+        s.login_state(" JSMITH").unwrap().map(|l| l.user),
+        Some(john)
+    );
+
+    s.record_failure(" jsmith ", &policy(None), 1000.0, None)
+        .unwrap();
+    assert_eq!(s.lock_state("jsmith").unwrap().failures, 1);
+    s.set_lock("JSmith ", Some(5000.0)).unwrap();
+    assert_eq!(
+        s.lock_state(" jsmith").unwrap().disabled_until,
+        Some(5000.0)
+    );
+    s.set_lock(" jsmith", None).unwrap();
+    assert_eq!(s.lock_state("jsmith").unwrap(), LockState::default());
+
+    let pending = PendingPassword {
+        hash: HASH_C.to_string(),
+        expires: 5000.0,
+    };
+    s.set_pending_password(" jsmith ", &pending).unwrap();
+    assert_eq!(s.pending_password("jsmith").unwrap(), Some(pending));
+    assert!(s.withdraw_pending_password("JSmith ", HASH_C).unwrap());
+
+    s.open_session(&session("j1", " JSmith ", 1000.0), &NO_LIMITS, 1000.0, None)
+        .unwrap();
+    assert_eq!(s.session("j1").unwrap().unwrap().username, "jsmith");
+    let ids = |name: &str| -> Vec<String> {
+        s.sessions_of(name)
+            .unwrap()
+            .into_iter()
+            .map(|x| x.id)
+            .collect()
+    };
+    assert_eq!(ids("jsmith"), ["j1"]);
+    assert_eq!(ids(" JSMITH "), ["j1"]);
+
+    let err = s
+        .check_available(" JSmith ", "someone@example.com")
+        .unwrap_err();
+    assert!(matches!(err, Error::UsernameTaken), "{err:?}");
+    let added = s
+        .add_user(&new_user("  Newbie ", "newbie@example.com"), false, None)
+        .unwrap();
+    assert_eq!(added.username, "newbie");
+    assert_eq!(s.user("newbie").unwrap(), Some(added));
+    let err = s
+        .add_user(&new_user("newbie", "other@example.com"), false, None)
+        .unwrap_err();
+    assert!(matches!(err, Error::UsernameTaken), "{err:?}");
+    s.update_user(" NEWBIE", &UserUpdate::FirstName("Nia".into()), None)
+        .unwrap();
+    s.set_password("newbie\n", HASH_C, 2000.0, None).unwrap();
+    let newbie = s.user("newbie").unwrap().expect("newbie");
+    assert_eq!(newbie.first_name.as_deref(), Some("Nia"));
+    assert_eq!(newbie.password_hash.as_deref(), Some(HASH_C));
+    assert!(s.remove_user(" Newbie ").unwrap());
+    assert_eq!(s.user("newbie").unwrap(), None);
+    assert_eq!(s.user_count().unwrap(), 4);
+}
+
+/// A key written with blanks in a config (a hand edit) is folded on load as
+/// a typed name is, so the account is the one a login reaches — in every
+/// store, the databases importing it folded.
+#[test]
+fn a_config_key_with_blanks_is_the_folded_name() {
+    let config = CONFIG.replace("    oldie:\n", "    ' Oldie ':\n");
+    assert_ne!(config, CONFIG);
+    for make in STORES {
+        let f = make(&config);
+        let s = f.store();
+        let oldie = s.user("oldie").unwrap().expect("oldie");
+        assert_eq!(oldie.username, "oldie", "{:?}", f.kind);
+        assert_eq!(oldie.name.as_deref(), Some("Old Timer"));
+        assert_eq!(s.user(" OLDIE ").unwrap(), Some(oldie));
+        assert_eq!(
+            usernames(&s.list_users(0, 10).unwrap()),
+            ["guest", "jsmith", "oldie", "rbriggs"],
+            "{:?}",
+            f.kind
+        );
+    }
 }
 
 fn records_keep_every_key(f: &Fixture) {

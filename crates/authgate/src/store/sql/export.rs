@@ -20,6 +20,7 @@ use crate::error::Result;
 use crate::session::Session;
 use crate::store::document::{Document, Layout, State};
 use crate::store::{AuditEvent, PendingPassword};
+use crate::user::UserKey;
 use crate::yaml::{Map, Value};
 
 /// The settings that [`super::import`] splits out of the `cookie` mapping,
@@ -194,11 +195,10 @@ fn config_root(users: Map, mut settings: Map, preauthorized: Vec<Value>) -> Map 
     root
 }
 
-/// The sessions of one user (lower-cased), oldest first.
-pub(crate) fn sessions_of(db: &impl Database, username: &str) -> Result<Vec<Session>> {
-    let key = username.to_lowercase();
+/// The sessions of one user, oldest first.
+pub(crate) fn sessions_of(db: &impl Database, key: &UserKey) -> Result<Vec<Session>> {
     db.read(|tx| {
-        tx.query(SELECT_SESSIONS_OF, &[Param::Text(&key)])?
+        tx.query(SELECT_SESSIONS_OF, &[Param::Text(key)])?
             .iter()
             .map(session_from_row)
             .collect()

@@ -12,13 +12,14 @@ use std::collections::{BTreeSet, HashMap};
 
 use super::json::to_json;
 use super::ops::{
-    email_key, fold_email, insert_recovery_codes, insert_totp, upsert_lockout, upsert_pending,
-    upsert_revoked, upsert_session, PREAUTHORIZED_LIST,
+    email_key, insert_recovery_codes, insert_totp, upsert_lockout, upsert_pending, upsert_revoked,
+    upsert_session, PREAUTHORIZED_LIST,
 };
 use super::{Database, Param};
 use crate::error::{Error, Result};
 use crate::password;
 use crate::store::document::{Document, State, STATE_KEY};
+use crate::user::{EmailKey, UserKey};
 use crate::yaml::{self, Map, Value};
 
 /// A user row ready to insert.
@@ -70,7 +71,11 @@ fn user_row(username: &str, entry: &Map) -> Result<NewRow> {
             }
         }
     }
-    row.email_key = row.email.as_deref().and_then(email_key);
+    row.email_key = row
+        .email
+        .as_deref()
+        .and_then(email_key)
+        .map(EmailKey::into_string);
     row.password_plain = row
         .password_hash
         .as_deref()
@@ -138,7 +143,7 @@ fn settings_of(root: &Map, doc: &Document) -> Result<(Vec<(String, String)>, Pre
                         items
                             .iter()
                             .filter_map(Value::as_str)
-                            .map(|e| (e.to_string(), fold_email(e)))
+                            .map(|e| (e.to_string(), EmailKey::new(e).into_string()))
                             .collect(),
                     )),
                     Some(_) => Some((false, Vec::new())),
@@ -334,7 +339,7 @@ pub(crate) fn write_state(
     keep: impl Fn(&str) -> bool,
 ) -> Result<()> {
     for s in state.sessions.values() {
-        let owner = s.username.to_lowercase();
+        let owner = UserKey::new(&s.username);
         if keep(&owner) {
             upsert_session(tx, s, &owner)?;
         }

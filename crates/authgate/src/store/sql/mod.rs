@@ -34,10 +34,13 @@
 //! code knows is refused untouched. Each dialect numbers its own versions: a
 //! change only one database needs is a migration of that dialect alone.
 //!
-//! - `users`: one row per account. `username` is the lower-cased key. Known
-//!   fields have typed columns; `NULL` means the key is absent from the
-//!   record. `email_key` is the trimmed, lower-cased (Unicode, computed in
-//!   Rust: SQLite's `lower()` only folds ASCII) email with a UNIQUE index.
+//! - `users`: one row per account. `username` is the key
+//!   ([`UserKey`](crate::user::UserKey): trimmed, lower-cased), folded where
+//!   a `Store` method takes the name. Known fields have typed columns;
+//!   `NULL` means the key is absent from the record. `email_key` is the
+//!   email's [`EmailKey`](crate::user::EmailKey) (trimmed, lower-cased:
+//!   Unicode, computed in Rust, as SQLite's `lower()` only folds ASCII) with
+//!   a UNIQUE index.
 //!   `password_plain` flags passwords that are not bcrypt hashes, with a
 //!   partial index, so finding them never scans every user. `roles` is JSON.
 //!   `extra` is a JSON object with every other key of the record (and any
@@ -508,13 +511,16 @@ macro_rules! impl_store_via_ops {
     ($ty:ty, $field:ident) => {
         impl $crate::store::Store for $ty {
             fn user(&self, username: &str) -> $crate::Result<Option<$crate::user::User>> {
-                $crate::store::sql::ops::user(&self.$field, username)
+                $crate::store::sql::ops::user(&self.$field, &$crate::user::UserKey::new(username))
             }
             fn user_by_email(&self, email: &str) -> $crate::Result<Option<$crate::user::User>> {
                 $crate::store::sql::ops::user_by_email(&self.$field, email)
             }
             fn user_record(&self, username: &str) -> $crate::Result<Option<$crate::yaml::Value>> {
-                $crate::store::sql::ops::user_record(&self.$field, username)
+                $crate::store::sql::ops::user_record(
+                    &self.$field,
+                    &$crate::user::UserKey::new(username),
+                )
             }
             fn settings(&self) -> $crate::Result<$crate::store::Settings> {
                 $crate::store::sql::ops::settings(&self.$field)
@@ -530,13 +536,19 @@ macro_rules! impl_store_via_ops {
                 $crate::store::sql::ops::set_smtp_settings(&self.$field, settings, event)
             }
             fn lock_state(&self, username: &str) -> $crate::Result<$crate::lockout::LockState> {
-                $crate::store::sql::ops::lock_state(&self.$field, username)
+                $crate::store::sql::ops::lock_state(
+                    &self.$field,
+                    &$crate::user::UserKey::new(username),
+                )
             }
             fn login_state(
                 &self,
                 username: &str,
             ) -> $crate::Result<Option<$crate::store::LoginState>> {
-                $crate::store::sql::ops::login_state(&self.$field, username)
+                $crate::store::sql::ops::login_state(
+                    &self.$field,
+                    &$crate::user::UserKey::new(username),
+                )
             }
             fn record_failure(
                 &self,
@@ -545,7 +557,13 @@ macro_rules! impl_store_via_ops {
                 now: f64,
                 event: Option<$crate::store::FailureEvent<'_>>,
             ) -> $crate::Result<$crate::lockout::LockState> {
-                $crate::store::sql::ops::record_failure(&self.$field, username, policy, now, event)
+                $crate::store::sql::ops::record_failure(
+                    &self.$field,
+                    &$crate::user::UserKey::new(username),
+                    policy,
+                    now,
+                    event,
+                )
             }
             fn bind_guest(
                 &self,
@@ -553,7 +571,12 @@ macro_rules! impl_store_via_ops {
                 issuer: &str,
                 subject: &str,
             ) -> $crate::Result<(String, String)> {
-                $crate::store::sql::ops::bind_guest(&self.$field, username, issuer, subject)
+                $crate::store::sql::ops::bind_guest(
+                    &self.$field,
+                    &$crate::user::UserKey::new(username),
+                    issuer,
+                    subject,
+                )
             }
             fn generated_cookie_key(&self) -> $crate::Result<String> {
                 $crate::store::sql::ops::generated_cookie_key(&self.$field)
@@ -564,7 +587,12 @@ macro_rules! impl_store_via_ops {
                 username: &str,
                 now: f64,
             ) -> $crate::Result<bool> {
-                $crate::store::sql::ops::consume_legacy_token(&self.$field, digest, username, now)
+                $crate::store::sql::ops::consume_legacy_token(
+                    &self.$field,
+                    digest,
+                    &$crate::user::UserKey::new(username),
+                    now,
+                )
             }
             fn legacy_cutoff(&self) -> $crate::Result<Option<f64>> {
                 $crate::store::sql::ops::legacy_cutoff(&self.$field)
@@ -575,7 +603,12 @@ macro_rules! impl_store_via_ops {
                 policy: &$crate::lockout::LockoutPolicy,
                 now: f64,
             ) -> $crate::Result<Option<$crate::lockout::LockState>> {
-                $crate::store::sql::ops::reserve_attempt(&self.$field, username, policy, now)
+                $crate::store::sql::ops::reserve_attempt(
+                    &self.$field,
+                    &$crate::user::UserKey::new(username),
+                    policy,
+                    now,
+                )
             }
             fn throttle_attempt(
                 &self,
@@ -594,7 +627,7 @@ macro_rules! impl_store_via_ops {
             ) -> $crate::Result<$crate::store::Throttled<Option<$crate::store::LoginState>>> {
                 $crate::store::sql::ops::throttled_login_state(
                     &self.$field,
-                    username,
+                    &$crate::user::UserKey::new(username),
                     keys,
                     policy,
                     now,
@@ -660,7 +693,10 @@ macro_rules! impl_store_via_ops {
                 $crate::store::sql::ops::close_session(&self.$field, id, now, idle_timeout, event)
             }
             fn revoked_before(&self, username: &str) -> $crate::Result<Option<f64>> {
-                $crate::store::sql::ops::revoked_before(&self.$field, username)
+                $crate::store::sql::ops::revoked_before(
+                    &self.$field,
+                    &$crate::user::UserKey::new(username),
+                )
             }
             fn plaintext_passwords(&self) -> $crate::Result<Vec<(String, String)>> {
                 $crate::store::sql::ops::plaintext_passwords(&self.$field)
@@ -683,7 +719,11 @@ macro_rules! impl_store_via_ops {
                 $crate::store::sql::ops::edit_preauthorized(&self.$field, add, remove, event)
             }
             fn check_available(&self, username: &str, email: &str) -> $crate::Result<()> {
-                $crate::store::sql::ops::check_available(&self.$field, username, email)
+                $crate::store::sql::ops::check_available(
+                    &self.$field,
+                    &$crate::user::UserKey::new(username),
+                    email,
+                )
             }
             fn add_user(
                 &self,
@@ -694,7 +734,10 @@ macro_rules! impl_store_via_ops {
                 $crate::store::sql::ops::add_user(&self.$field, user, consume_preauthorized, event)
             }
             fn remove_user(&self, username: &str) -> $crate::Result<bool> {
-                $crate::store::sql::ops::remove_user(&self.$field, username)
+                $crate::store::sql::ops::remove_user(
+                    &self.$field,
+                    &$crate::user::UserKey::new(username),
+                )
             }
             fn update_user(
                 &self,
@@ -702,7 +745,12 @@ macro_rules! impl_store_via_ops {
                 update: &$crate::store::UserUpdate,
                 event: Option<&$crate::store::AuditEvent>,
             ) -> $crate::Result<()> {
-                $crate::store::sql::ops::update_user(&self.$field, username, update, event)
+                $crate::store::sql::ops::update_user(
+                    &self.$field,
+                    &$crate::user::UserKey::new(username),
+                    update,
+                    event,
+                )
             }
             fn set_password(
                 &self,
@@ -711,30 +759,50 @@ macro_rules! impl_store_via_ops {
                 now: f64,
                 event: Option<&$crate::store::AuditEvent>,
             ) -> $crate::Result<()> {
-                $crate::store::sql::ops::set_password(&self.$field, username, hash, now, event)
+                $crate::store::sql::ops::set_password(
+                    &self.$field,
+                    &$crate::user::UserKey::new(username),
+                    hash,
+                    now,
+                    event,
+                )
             }
             fn set_pending_password(
                 &self,
                 username: &str,
                 pending: &$crate::store::PendingPassword,
             ) -> $crate::Result<()> {
-                $crate::store::sql::ops::set_pending_password(&self.$field, username, pending)
+                $crate::store::sql::ops::set_pending_password(
+                    &self.$field,
+                    &$crate::user::UserKey::new(username),
+                    pending,
+                )
             }
             fn sessions_of(&self, username: &str) -> $crate::Result<Vec<$crate::session::Session>> {
-                $crate::store::sql::export::sessions_of(&self.$field, username)
+                $crate::store::sql::export::sessions_of(
+                    &self.$field,
+                    &$crate::user::UserKey::new(username),
+                )
             }
             fn pending_password(
                 &self,
                 username: &str,
             ) -> $crate::Result<Option<$crate::store::PendingPassword>> {
-                $crate::store::sql::ops::pending_password(&self.$field, username)
+                $crate::store::sql::ops::pending_password(
+                    &self.$field,
+                    &$crate::user::UserKey::new(username),
+                )
             }
             fn withdraw_pending_password(
                 &self,
                 username: &str,
                 hash: &str,
             ) -> $crate::Result<bool> {
-                $crate::store::sql::ops::withdraw_pending_password(&self.$field, username, hash)
+                $crate::store::sql::ops::withdraw_pending_password(
+                    &self.$field,
+                    &$crate::user::UserKey::new(username),
+                    hash,
+                )
             }
             fn list_users(
                 &self,
@@ -747,16 +815,26 @@ macro_rules! impl_store_via_ops {
                 $crate::store::sql::ops::user_count(&self.$field)
             }
             fn set_lock(&self, username: &str, until: Option<f64>) -> $crate::Result<()> {
-                $crate::store::sql::ops::set_lock(&self.$field, username, until)
+                $crate::store::sql::ops::set_lock(
+                    &self.$field,
+                    &$crate::user::UserKey::new(username),
+                    until,
+                )
             }
             fn clear_failures(&self, username: &str) -> $crate::Result<()> {
-                $crate::store::sql::ops::clear_failures(&self.$field, username)
+                $crate::store::sql::ops::clear_failures(
+                    &self.$field,
+                    &$crate::user::UserKey::new(username),
+                )
             }
             fn second_factors(
                 &self,
                 username: &str,
             ) -> $crate::Result<$crate::store::SecondFactors> {
-                $crate::store::sql::ops::second_factors(&self.$field, username)
+                $crate::store::sql::ops::second_factors(
+                    &self.$field,
+                    &$crate::user::UserKey::new(username),
+                )
             }
             fn enable_totp(
                 &self,
@@ -767,7 +845,7 @@ macro_rules! impl_store_via_ops {
             ) -> $crate::Result<bool> {
                 $crate::store::sql::ops::enable_totp(
                     &self.$field,
-                    username,
+                    &$crate::user::UserKey::new(username),
                     totp,
                     recovery_codes,
                     event,
@@ -779,7 +857,12 @@ macro_rules! impl_store_via_ops {
                 secret: &str,
                 step: i64,
             ) -> $crate::Result<bool> {
-                $crate::store::sql::ops::use_totp_step(&self.$field, username, secret, step)
+                $crate::store::sql::ops::use_totp_step(
+                    &self.$field,
+                    &$crate::user::UserKey::new(username),
+                    secret,
+                    step,
+                )
             }
             fn consume_recovery_code(
                 &self,
@@ -790,7 +873,7 @@ macro_rules! impl_store_via_ops {
             ) -> $crate::Result<bool> {
                 $crate::store::sql::ops::consume_recovery_code(
                     &self.$field,
-                    username,
+                    &$crate::user::UserKey::new(username),
                     digest,
                     now,
                     event,
@@ -804,7 +887,7 @@ macro_rules! impl_store_via_ops {
             ) -> $crate::Result<bool> {
                 $crate::store::sql::ops::replace_recovery_codes(
                     &self.$field,
-                    username,
+                    &$crate::user::UserKey::new(username),
                     digests,
                     event,
                 )
@@ -814,14 +897,22 @@ macro_rules! impl_store_via_ops {
                 username: &str,
                 event: Option<&$crate::store::AuditEvent>,
             ) -> $crate::Result<bool> {
-                $crate::store::sql::ops::remove_second_factors(&self.$field, username, event)
+                $crate::store::sql::ops::remove_second_factors(
+                    &self.$field,
+                    &$crate::user::UserKey::new(username),
+                    event,
+                )
             }
             fn remove_totp(
                 &self,
                 username: &str,
                 event: Option<&$crate::store::AuditEvent>,
             ) -> $crate::Result<bool> {
-                $crate::store::sql::ops::remove_totp(&self.$field, username, event)
+                $crate::store::sql::ops::remove_totp(
+                    &self.$field,
+                    &$crate::user::UserKey::new(username),
+                    event,
+                )
             }
             fn any_passkeys(&self) -> $crate::Result<bool> {
                 $crate::store::sql::passkeys::any_passkeys(&self.$field)
@@ -841,7 +932,7 @@ macro_rules! impl_store_via_ops {
             ) -> $crate::Result<$crate::store::PasskeyChange> {
                 $crate::store::sql::passkeys::add_passkey(
                     &self.$field,
-                    username,
+                    &$crate::user::UserKey::new(username),
                     passkey,
                     limit,
                     event,
@@ -857,7 +948,7 @@ macro_rules! impl_store_via_ops {
             ) -> $crate::Result<bool> {
                 $crate::store::sql::passkeys::use_passkey(
                     &self.$field,
-                    username,
+                    &$crate::user::UserKey::new(username),
                     credential_id,
                     counter,
                     passkey,
@@ -873,7 +964,7 @@ macro_rules! impl_store_via_ops {
             ) -> $crate::Result<$crate::store::PasskeyChange> {
                 $crate::store::sql::passkeys::rename_passkey(
                     &self.$field,
-                    username,
+                    &$crate::user::UserKey::new(username),
                     credential_id,
                     name,
                     event,
@@ -887,7 +978,7 @@ macro_rules! impl_store_via_ops {
             ) -> $crate::Result<bool> {
                 $crate::store::sql::passkeys::remove_passkey(
                     &self.$field,
-                    username,
+                    &$crate::user::UserKey::new(username),
                     credential_id,
                     event,
                 )

@@ -29,7 +29,7 @@ use crate::store::{
 use crate::throttle::{
     Namespace, Refund, Scope, ThrottleKey, ThrottlePolicy, ThrottleState, MAIL_PREFIX,
 };
-use crate::user::User;
+use crate::user::{EmailKey, User, UserKey};
 use crate::yaml::{Map, Value};
 
 /// The settings row that says the store keeps a pre-authorized list.
@@ -91,15 +91,10 @@ const SELECT_USER_BY_EMAIL: &str = concat!(
 
 // ---- conversions -----------------------------------------------------------------
 
-/// The key an email is compared by: trimmed and lower-cased, as `DocStore` does.
-pub(crate) fn fold_email(email: &str) -> String {
-    email.trim().to_lowercase()
-}
-
 /// The indexed key of a user's email; `None` for an empty one, which is never
 /// looked up (as in `DocStore`'s index).
-pub(crate) fn email_key(email: &str) -> Option<String> {
-    Some(fold_email(email)).filter(|k| !k.is_empty())
+pub(crate) fn email_key(email: &str) -> Option<EmailKey> {
+    Some(EmailKey::new(email)).filter(|k| !k.is_empty())
 }
 
 /// A text rendering of a scalar, as `DocStore` reads optional string fields.
@@ -390,7 +385,7 @@ pub(super) fn upsert_lockout(tx: &mut dyn Tx, key: &str, state: &LockState) -> R
     )
 }
 
-/// Stores `session` under `owner` (its lower-cased username).
+/// Stores `session` under `owner` (its [`UserKey`]).
 pub(super) fn upsert_session(tx: &mut dyn Tx, session: &Session, owner: &str) -> Result<()> {
     tx.defer(
         "INSERT INTO sessions (id, username, created, expires, last_seen, credential, \
@@ -431,9 +426,8 @@ pub(super) fn check_time(what: &str, t: f64) -> Result<()> {
 
 // ---- reads ---------------------------------------------------------------------
 
-pub(crate) fn user(db: &impl Database, username: &str) -> Result<Option<User>> {
-    let key = username.to_lowercase();
-    db.read(|tx| first_user(&tx.query(SELECT_USER, &[Param::Text(&key)])?))
+pub(crate) fn user(db: &impl Database, key: &UserKey) -> Result<Option<User>> {
+    db.read(|tx| first_user(&tx.query(SELECT_USER, &[Param::Text(key)])?))
 }
 
 /// The user in the first of `rows` (read with `user_columns!`), if any.
@@ -450,10 +444,9 @@ pub(crate) fn user_by_email(db: &impl Database, email: &str) -> Result<Option<Us
     db.read(|tx| first_user(&tx.query(SELECT_USER_BY_EMAIL, &[Param::Text(&key)])?))
 }
 
-pub(crate) fn user_record(db: &impl Database, username: &str) -> Result<Option<Value>> {
-    let key = username.to_lowercase();
+pub(crate) fn user_record(db: &impl Database, key: &UserKey) -> Result<Option<Value>> {
     db.read(|tx| {
-        let rows = tx.query(SELECT_USER, &[Param::Text(&key)])?;
+        let rows = tx.query(SELECT_USER, &[Param::Text(key)])?;
         rows.first()
             .map(|r| UserRow::from_row(r)?.to_record().map(Value::Map))
             .transpose()
@@ -530,14 +523,12 @@ pub(crate) fn set_smtp_settings(
     })
 }
 
-pub(crate) fn lock_state(db: &impl Database, username: &str) -> Result<LockState> {
-    let key = username.to_lowercase();
-    db.read(|tx| lock_state_in(&tx.query(SELECT_LOCK_STATE, &[Param::Text(&key)])?))
+pub(crate) fn lock_state(db: &impl Database, key: &UserKey) -> Result<LockState> {
+    db.read(|tx| lock_state_in(&tx.query(SELECT_LOCK_STATE, &[Param::Text(key)])?))
 }
 
-pub(crate) fn login_state(db: &impl Database, username: &str) -> Result<Option<LoginState>> {
-    let key = username.to_lowercase();
-    let by_key = [Param::Text(&key)];
+pub(crate) fn login_state(db: &impl Database, key: &UserKey) -> Result<Option<LoginState>> {
+    let by_key = [Param::Text(key)];
     db.read(|tx| {
         let rows = tx.pipeline(&[
             (SELECT_USER, &by_key),
@@ -576,12 +567,11 @@ pub(crate) fn session(db: &impl Database, id: &str) -> Result<Option<Session>> {
     })
 }
 
-pub(crate) fn revoked_before(db: &impl Database, username: &str) -> Result<Option<f64>> {
-    let key = username.to_lowercase();
+pub(crate) fn revoked_before(db: &impl Database, key: &UserKey) -> Result<Option<f64>> {
     db.read(|tx| {
         let rows = tx.query(
             "SELECT revoked_at FROM revoked_before WHERE username = $1",
-            &[Param::Text(&key)],
+            &[Param::Text(key)],
         )?;
         rows.first().map(|r| r.f64(0)).transpose()
     })
@@ -623,7 +613,7 @@ pub(crate) fn edit_preauthorized(
         for email in remove {
             tx.execute(
                 "DELETE FROM preauthorized_emails WHERE email_key = $1",
-                &[Param::Text(&fold_email(email))],
+                &[Param::Text(&EmailKey::new(email))],
             )?;
         }
         if !add.is_empty() {
@@ -635,7 +625,7 @@ pub(crate) fn edit_preauthorized(
             )?;
         }
         for email in add {
-            let key = fold_email(email);
+            let key = EmailKey::new(email);
             let listed = tx.query(
                 "SELECT 1 FROM preauthorized_emails WHERE email_key = $1",
                 &[Param::Text(&key)],
@@ -672,25 +662,23 @@ fn list_mode(rows: &[Row]) -> Result<Option<bool>> {
 
 pub(crate) fn pending_password(
     db: &impl Database,
-    username: &str,
+    key: &UserKey,
 ) -> Result<Option<PendingPassword>> {
-    let key = username.to_lowercase();
     db.read(|tx| {
-        let rows = tx.query(SELECT_PENDING_PASSWORD, &[Param::Text(&key)])?;
+        let rows = tx.query(SELECT_PENDING_PASSWORD, &[Param::Text(key)])?;
         rows.first().map(pending_from_row).transpose()
     })
 }
 
 pub(crate) fn withdraw_pending_password(
     db: &impl Database,
-    username: &str,
+    key: &UserKey,
     hash: &str,
 ) -> Result<bool> {
-    let key = username.to_lowercase();
     db.write(|tx| {
         Ok(tx.execute(
             "DELETE FROM pending_passwords WHERE username = $1 AND hash = $2",
-            &[Param::Text(&key), Param::Text(hash)],
+            &[Param::Text(key), Param::Text(hash)],
         )? > 0)
     })
 }
@@ -752,31 +740,30 @@ pub(crate) fn recent_events(db: &impl Database, limit: usize) -> Result<Vec<Audi
 
 pub(crate) fn record_failure(
     db: &impl Database,
-    username: &str,
+    key: &UserKey,
     policy: &LockoutPolicy,
     now: f64,
     event: Option<FailureEvent<'_>>,
 ) -> Result<LockState> {
-    count_attempt(db, username, policy, now, event).map(|(_, new)| new.unwrap_or_default())
+    count_attempt(db, key, policy, now, event).map(|(_, new)| new.unwrap_or_default())
 }
 
 /// See [`Store::bind_guest`](crate::store::Store::bind_guest).
 pub(crate) fn bind_guest(
     db: &impl Database,
-    username: &str,
+    key: &UserKey,
     issuer: &str,
     subject: &str,
 ) -> Result<(String, String)> {
-    let key = username.to_lowercase();
     db.write(|tx| {
         tx.execute(
             "INSERT INTO guest_identities (username, issuer, subject) VALUES ($1, $2, $3) \
              ON CONFLICT (username) DO NOTHING",
-            &[Param::Text(&key), Param::Text(issuer), Param::Text(subject)],
+            &[Param::Text(key), Param::Text(issuer), Param::Text(subject)],
         )?;
         let rows = tx.query(
             "SELECT issuer, subject FROM guest_identities WHERE username = $1",
-            &[Param::Text(&key)],
+            &[Param::Text(key)],
         )?;
         let row = rows
             .first()
@@ -812,7 +799,7 @@ pub(crate) fn generated_cookie_key(db: &impl Database) -> Result<String> {
 pub(crate) fn consume_legacy_token(
     db: &impl Database,
     digest: &str,
-    username: &str,
+    key: &UserKey,
     now: f64,
 ) -> Result<bool> {
     check_time("now", now)?;
@@ -822,7 +809,7 @@ pub(crate) fn consume_legacy_token(
              VALUES ($1, $2, $3) ON CONFLICT (digest) DO NOTHING",
             &[
                 Param::Text(digest),
-                Param::Text(&username.to_lowercase()),
+                Param::Text(key),
                 Param::real("now", now)?,
             ],
         )?;
@@ -929,15 +916,14 @@ pub(crate) fn throttle_attempt(
 /// with `COMMIT` in a second.
 pub(crate) fn throttled_login_state(
     db: &impl Database,
-    username: &str,
+    key: &UserKey,
     keys: &[ThrottleKey],
     policy: &ThrottlePolicy,
     now: f64,
 ) -> Result<Throttled<Option<LoginState>>> {
     check_time("now", now)?;
     let keys = lock_order(keys);
-    let user_key = username.to_lowercase();
-    let by_key = [Param::Text(&user_key)];
+    let by_key = [Param::Text(key)];
     db.write(|tx| {
         let reads: [(&str, &[Param<'_>]); 3] = [
             (SELECT_USER, &by_key),
@@ -1058,11 +1044,11 @@ fn defer_refund(tx: &mut dyn Tx, keys: &[ThrottleKey], policy: &ThrottlePolicy) 
 /// See [`Store::reserve_attempt`](crate::store::Store::reserve_attempt).
 pub(crate) fn reserve_attempt(
     db: &impl Database,
-    username: &str,
+    key: &UserKey,
     policy: &LockoutPolicy,
     now: f64,
 ) -> Result<Option<LockState>> {
-    let (counted, new) = count_attempt(db, username, policy, now, None)?;
+    let (counted, new) = count_attempt(db, key, policy, now, None)?;
     Ok(new.filter(|_| counted))
 }
 
@@ -1070,16 +1056,15 @@ pub(crate) fn reserve_attempt(
 /// locked already) and the new record (`None` for an unknown user).
 fn count_attempt(
     db: &impl Database,
-    username: &str,
+    key: &UserKey,
     policy: &LockoutPolicy,
     now: f64,
     event: Option<FailureEvent<'_>>,
 ) -> Result<(bool, Option<LockState>)> {
     check_time("now", now)?;
-    let key = username.to_lowercase();
     db.write(|tx| {
         tx.relax_durability()?;
-        let Some(rows) = lock_user_then(tx, &key, SELECT_LOCK_STATE)? else {
+        let Some(rows) = lock_user_then(tx, key, SELECT_LOCK_STATE)? else {
             return Ok((false, None));
         };
         let old = lock_state_in(&rows)?;
@@ -1089,10 +1074,10 @@ fn count_attempt(
             if tx.keeps_users() {
                 tx.defer(
                     "UPDATE users SET failed_login_attempts = $2 WHERE username = $1",
-                    &[Param::Text(&key), Param::Int(i64::from(new.failures))],
+                    &[Param::Text(key), Param::Int(i64::from(new.failures))],
                 )?;
             }
-            upsert_lockout(tx, &key, &new)?;
+            upsert_lockout(tx, key, &new)?;
         }
         defer_event(tx, event.map(|e| e(&new)).as_ref())?;
         Ok((counted, Some(new)))
@@ -1116,7 +1101,7 @@ pub(crate) fn open_session(
     ] {
         check_time(what, t)?;
     }
-    let key = session.username.to_lowercase();
+    let key = UserKey::new(&session.username);
     let limited = limits.single_session || limits.max_concurrent_users.is_some();
     let opened = db.write(|tx| {
         tx.relax_durability()?;
@@ -1294,11 +1279,10 @@ fn defer_rebind_sessions(tx: &mut dyn Tx, key: &str, old: &str, new: &str) -> Re
 /// seen again.
 pub(crate) fn set_user_state(
     db: &impl Database,
-    username: &str,
+    key: &UserKey,
     state: &crate::store::dict_state::UserState,
     now: f64,
 ) -> Result<()> {
-    let key = username.to_lowercase();
     let lock = LockState {
         failures: state.failures,
         window_start: state.window_start.or((state.failures > 0).then_some(now)),
@@ -1309,38 +1293,38 @@ pub(crate) fn set_user_state(
         if lock.failures == 0 && lock.locked_until.is_none() && lock.disabled_until.is_none() {
             tx.defer(
                 "DELETE FROM lockouts WHERE username = $1",
-                &[Param::Text(&key)],
+                &[Param::Text(key)],
             )?;
         } else {
-            upsert_lockout(tx, &key, &lock)?;
+            upsert_lockout(tx, key, &lock)?;
         }
         match &state.pending {
-            Some(pending) => upsert_pending(tx, &key, pending)?,
+            Some(pending) => upsert_pending(tx, key, pending)?,
             None => tx.defer(
                 "DELETE FROM pending_passwords WHERE username = $1",
-                &[Param::Text(&key)],
+                &[Param::Text(key)],
             )?,
         }
         match state.revoked_before {
-            Some(t) => upsert_revoked(tx, &key, t)?,
+            Some(t) => upsert_revoked(tx, key, t)?,
             None => tx.defer(
                 "DELETE FROM revoked_before WHERE username = $1",
-                &[Param::Text(&key)],
+                &[Param::Text(key)],
             )?,
         }
         let kept: Vec<&str> = state.sessions.iter().map(|s| s.id.as_str()).collect();
-        for id in existing_sessions(tx, &key)? {
+        for id in existing_sessions(tx, key)? {
             if !kept.contains(&id.as_str()) {
                 tx.defer("DELETE FROM sessions WHERE id = $1", &[Param::Text(&id)])?;
             }
         }
         for session in state.sessions.iter().filter(|s| s.is_valid(now)) {
-            upsert_session(tx, session, &key)?;
+            upsert_session(tx, session, key)?;
         }
         if !state.logged_in {
             tx.defer(
                 "UPDATE sessions SET last_seen = 0 WHERE username = $1",
-                &[Param::Text(&key)],
+                &[Param::Text(key)],
             )?;
         }
         Ok(())
@@ -1369,7 +1353,7 @@ pub(crate) fn rebind_sessions(
     }
     db.write(|tx| {
         for (username, old, new) in changed {
-            defer_rebind_sessions(tx, &username.to_lowercase(), old, new)?;
+            defer_rebind_sessions(tx, &UserKey::new(username), old, new)?;
         }
         Ok(())
     })
@@ -1384,10 +1368,10 @@ pub(crate) fn store_hashes(
     }
     // Rows are changed in key order, so that two concurrent calls lock them in
     // the same order; a stable sort keeps repeated users in input order.
-    let mut order: Vec<(String, usize)> = hashed
+    let mut order: Vec<(UserKey, usize)> = hashed
         .iter()
         .enumerate()
-        .map(|(i, (username, _, _))| (username.to_lowercase(), i))
+        .map(|(i, (username, _, _))| (UserKey::new(username), i))
         .collect();
     order.sort_by(|a, b| a.0.cmp(&b.0));
     let stored = db.write(|tx| {
@@ -1425,7 +1409,7 @@ pub(crate) fn add_user(
     consume_preauthorized: bool,
     event: Option<&AuditEvent>,
 ) -> Result<User> {
-    let key = user.username.to_lowercase();
+    let key = UserKey::new(&user.username);
     let roles = to_json(&roles_value(user.roles.as_deref()))?;
     let email_index = email_key(&user.email);
     let extra = if user.awaiting_verification {
@@ -1484,7 +1468,7 @@ fn consume_invitation(tx: &mut dyn Tx, key: &str, email: &str) -> Result<()> {
     }
     let removed = tx.execute(
         "DELETE FROM preauthorized_emails WHERE email_key = $1",
-        &[Param::Text(&fold_email(email))],
+        &[Param::Text(&EmailKey::new(email))],
     )?;
     if removed == 0 {
         // Another replica may have just registered this account and
@@ -1509,10 +1493,9 @@ fn refuse_taken(checked: &Taken, key: &str) -> Result<()> {
     Ok(())
 }
 
-pub(crate) fn check_available(db: &impl Database, username: &str, email: &str) -> Result<()> {
-    let key = username.to_lowercase();
+pub(crate) fn check_available(db: &impl Database, key: &UserKey, email: &str) -> Result<()> {
     db.read(|tx| {
-        let checked = taken(tx, &key, email, false)?;
+        let checked = taken(tx, key, email, false)?;
         if checked.email_owner.is_some() {
             return Err(Error::EmailTaken);
         }
@@ -1558,15 +1541,14 @@ fn taken(tx: &mut dyn Tx, key: &str, email: &str, preauthorized: bool) -> Result
     })
 }
 
-pub(crate) fn remove_user(db: &impl Database, username: &str) -> Result<bool> {
-    let key = username.to_lowercase();
+pub(crate) fn remove_user(db: &impl Database, key: &UserKey) -> Result<bool> {
     let now = SystemClock.now();
     // Sessions, lockout, pending password and second factors go with the row (ON DELETE
     // CASCADE). Revocations stay, and one is written now: a user registered
     // later under the same name must not inherit the removed user's 0.4.2
     // cookies, which no session row names.
     db.write(|tx| {
-        upsert_revoked(tx, &key, now)?;
+        upsert_revoked(tx, key, now)?;
         if !tx.keeps_users() {
             for sql in [
                 "DELETE FROM sessions WHERE username = $1",
@@ -1576,31 +1558,27 @@ pub(crate) fn remove_user(db: &impl Database, username: &str) -> Result<bool> {
                 "DELETE FROM recovery_codes WHERE username = $1",
                 "DELETE FROM passkeys WHERE username = $1",
             ] {
-                tx.execute(sql, &[Param::Text(&key)])?;
+                tx.execute(sql, &[Param::Text(key)])?;
             }
             return Ok(true);
         }
-        Ok(tx.execute(
-            "DELETE FROM users WHERE username = $1",
-            &[Param::Text(&key)],
-        )? > 0)
+        Ok(tx.execute("DELETE FROM users WHERE username = $1", &[Param::Text(key)])? > 0)
     })
 }
 
 pub(crate) fn update_user(
     db: &impl Database,
-    username: &str,
+    key: &UserKey,
     update: &UserUpdate,
     event: Option<&AuditEvent>,
 ) -> Result<()> {
-    let key = username.to_lowercase();
     let roles = match update {
         UserUpdate::Roles(r) => Some(to_json(&roles_value(r.as_deref()))?),
         _ => None,
     };
     db.write(|tx| {
-        if !lock_user(tx, &key)? {
-            return Err(Error::UserNotFound(key.clone()));
+        if !lock_user(tx, key)? {
+            return Err(Error::UserNotFound(key.to_string()));
         }
         defer_event(tx, event)?;
         let (sql, value) = match update {
@@ -1630,42 +1608,41 @@ pub(crate) fn update_user(
                 (sql, EMAIL_VERIFIED)
             }
             UserUpdate::Email(v) => {
-                if email_taken_by_other(tx, v, &key)? {
+                if email_taken_by_other(tx, v, key)? {
                     return Err(Error::EmailTaken);
                 }
                 let index = email_key(v);
                 return tx.defer(
                     "UPDATE users SET email = $2, email_key = $3 WHERE username = $1",
                     &[
-                        Param::Text(&key),
+                        Param::Text(key),
                         Param::Text(v),
                         Param::opt_text(index.as_deref()),
                     ],
                 );
             }
         };
-        tx.defer(sql, &[Param::Text(&key), Param::Text(value)])
+        tx.defer(sql, &[Param::Text(key), Param::Text(value)])
     })
 }
 
 pub(crate) fn set_password(
     db: &impl Database,
-    username: &str,
+    key: &UserKey,
     hash: &str,
     now: f64,
     event: Option<&AuditEvent>,
 ) -> Result<()> {
     check_time("now", now)?;
-    let key = username.to_lowercase();
     db.write(|tx| {
-        if !lock_user(tx, &key)? {
-            return Err(Error::UserNotFound(key.clone()));
+        if !lock_user(tx, key)? {
+            return Err(Error::UserNotFound(key.to_string()));
         }
         if tx.keeps_users() {
             tx.defer(
                 "UPDATE users SET password_hash = $2, password_plain = $3 WHERE username = $1",
                 &[
-                    Param::Text(&key),
+                    Param::Text(key),
                     Param::Text(hash),
                     Param::Bool(!password::is_hash(hash)),
                 ],
@@ -1673,65 +1650,62 @@ pub(crate) fn set_password(
         }
         tx.defer(
             "DELETE FROM sessions WHERE username = $1",
-            &[Param::Text(&key)],
+            &[Param::Text(key)],
         )?;
         tx.defer(
             "DELETE FROM pending_passwords WHERE username = $1",
-            &[Param::Text(&key)],
+            &[Param::Text(key)],
         )?;
         defer_event(tx, event)?;
-        upsert_revoked(tx, &key, now)
+        upsert_revoked(tx, key, now)
     })
 }
 
 pub(crate) fn set_pending_password(
     db: &impl Database,
-    username: &str,
+    key: &UserKey,
     pending: &PendingPassword,
 ) -> Result<()> {
     check_time("pending password expiry", pending.expires)?;
-    let key = username.to_lowercase();
     db.write(|tx| {
-        if !lock_user(tx, &key)? {
-            return Err(Error::UserNotFound(key.clone()));
+        if !lock_user(tx, key)? {
+            return Err(Error::UserNotFound(key.to_string()));
         }
-        upsert_pending(tx, &key, pending)
+        upsert_pending(tx, key, pending)
     })
 }
 
 /// See [`Store::clear_failures`](crate::store::Store::clear_failures): what
 /// [`open_session`] does to the failures, without a session.
-pub(crate) fn clear_failures(db: &impl Database, username: &str) -> Result<()> {
-    let key = username.to_lowercase();
+pub(crate) fn clear_failures(db: &impl Database, key: &UserKey) -> Result<()> {
     db.write(|tx| {
         tx.relax_durability()?;
         if tx.keeps_users() {
             tx.defer(
                 "UPDATE users SET failed_login_attempts = 0 WHERE username = $1",
-                &[Param::Text(&key)],
+                &[Param::Text(key)],
             )?;
         }
         tx.defer(
             "DELETE FROM lockouts WHERE username = $1 AND disabled_until IS NULL",
-            &[Param::Text(&key)],
+            &[Param::Text(key)],
         )?;
         tx.execute(
             "UPDATE lockouts SET failures = 0, window_start = NULL, locked_until = NULL \
              WHERE username = $1",
-            &[Param::Text(&key)],
+            &[Param::Text(key)],
         )?;
         Ok(())
     })
 }
 
-pub(crate) fn set_lock(db: &impl Database, username: &str, until: Option<f64>) -> Result<()> {
+pub(crate) fn set_lock(db: &impl Database, key: &UserKey, until: Option<f64>) -> Result<()> {
     if let Some(t) = until {
         check_time("lock end", t)?;
     }
-    let key = username.to_lowercase();
     db.write(|tx| {
-        if !lock_user(tx, &key)? {
-            return Err(Error::UserNotFound(key.clone()));
+        if !lock_user(tx, key)? {
+            return Err(Error::UserNotFound(key.to_string()));
         }
         match until {
             Some(t) => {
@@ -1742,18 +1716,18 @@ pub(crate) fn set_lock(db: &impl Database, username: &str, until: Option<f64>) -
                     "INSERT INTO lockouts (username, failures, window_start, locked_until, \
                      disabled_until) VALUES ($1, 0, NULL, NULL, $2) ON CONFLICT (username) \
                      DO UPDATE SET disabled_until = excluded.disabled_until",
-                    &[Param::Text(&key), Param::Real(t)],
+                    &[Param::Text(key), Param::Real(t)],
                 )?;
             }
             None => {
                 tx.execute(
                     "DELETE FROM lockouts WHERE username = $1",
-                    &[Param::Text(&key)],
+                    &[Param::Text(key)],
                 )?;
                 if tx.keeps_users() {
                     tx.execute(
                         "UPDATE users SET failed_login_attempts = 0 WHERE username = $1",
-                        &[Param::Text(&key)],
+                        &[Param::Text(key)],
                     )?;
                 }
             }
@@ -1794,10 +1768,9 @@ fn second_factors_in(totp: &[Row], codes: &[Row], passkeys: &[Row]) -> Result<Se
 }
 
 /// See [`Store::second_factors`](crate::store::Store::second_factors).
-pub(crate) fn second_factors(db: &impl Database, username: &str) -> Result<SecondFactors> {
-    let key = username.to_lowercase();
+pub(crate) fn second_factors(db: &impl Database, key: &UserKey) -> Result<SecondFactors> {
     db.read(|tx| {
-        let params = [Param::Text(&key)];
+        let params = [Param::Text(key)];
         let mut out = tx.pipeline(&[
             (SELECT_TOTP, &params),
             (SELECT_RECOVERY_CODES, &params),
@@ -1840,16 +1813,15 @@ pub(super) fn insert_totp(tx: &mut dyn Tx, key: &str, totp: &StoredTotp) -> Resu
 /// See [`Store::enable_totp`](crate::store::Store::enable_totp).
 pub(crate) fn enable_totp(
     db: &impl Database,
-    username: &str,
+    key: &UserKey,
     totp: &StoredTotp,
     recovery_codes: &[String],
     event: Option<&AuditEvent>,
 ) -> Result<bool> {
     check_time("enrolment time", totp.created)?;
-    let key = username.to_lowercase();
     db.write(|tx| {
-        let Some(existing) = lock_user_then(tx, &key, SELECT_TOTP)? else {
-            return Err(Error::UserNotFound(key.clone()));
+        let Some(existing) = lock_user_then(tx, key, SELECT_TOTP)? else {
+            return Err(Error::UserNotFound(key.to_string()));
         };
         if !existing.is_empty() {
             return Ok(false);
@@ -1857,10 +1829,10 @@ pub(crate) fn enable_totp(
         // Codes left from an earlier factor (an import, a hand edit) go.
         tx.execute(
             "DELETE FROM recovery_codes WHERE username = $1",
-            &[Param::Text(&key)],
+            &[Param::Text(key)],
         )?;
-        insert_totp(tx, &key, totp)?;
-        insert_recovery_codes(tx, &key, recovery_codes)?;
+        insert_totp(tx, key, totp)?;
+        insert_recovery_codes(tx, key, recovery_codes)?;
         defer_event(tx, event)?;
         Ok(true)
     })
@@ -1871,17 +1843,16 @@ pub(crate) fn enable_totp(
 /// for, so a parallel use of the same step changes nothing.
 pub(crate) fn use_totp_step(
     db: &impl Database,
-    username: &str,
+    key: &UserKey,
     secret: &str,
     step: i64,
 ) -> Result<bool> {
-    let key = username.to_lowercase();
     db.write(|tx| {
         let changed = tx.execute(
             "UPDATE second_factors SET last_step = $3 \
              WHERE username = $1 AND kind = 'totp' AND secret = $2 \
              AND (last_step IS NULL OR last_step < $3)",
-            &[Param::Text(&key), Param::Text(secret), Param::Int(step)],
+            &[Param::Text(key), Param::Text(secret), Param::Int(step)],
         )?;
         Ok(changed == 1)
     })
@@ -1890,18 +1861,17 @@ pub(crate) fn use_totp_step(
 /// See [`Store::consume_recovery_code`](crate::store::Store::consume_recovery_code).
 pub(crate) fn consume_recovery_code(
     db: &impl Database,
-    username: &str,
+    key: &UserKey,
     digest: &str,
     now: f64,
     event: Option<&AuditEvent>,
 ) -> Result<bool> {
     check_time("now", now)?;
-    let key = username.to_lowercase();
     db.write(|tx| {
         let changed = tx.execute(
             "UPDATE recovery_codes SET used_at = $3 \
              WHERE username = $1 AND digest = $2 AND used_at IS NULL",
-            &[Param::Text(&key), Param::Text(digest), Param::Real(now)],
+            &[Param::Text(key), Param::Text(digest), Param::Real(now)],
         )?;
         if changed != 1 {
             return Ok(false);
@@ -1914,23 +1884,22 @@ pub(crate) fn consume_recovery_code(
 /// See [`Store::replace_recovery_codes`](crate::store::Store::replace_recovery_codes).
 pub(crate) fn replace_recovery_codes(
     db: &impl Database,
-    username: &str,
+    key: &UserKey,
     digests: &[String],
     event: Option<&AuditEvent>,
 ) -> Result<bool> {
-    let key = username.to_lowercase();
     db.write(|tx| {
-        let Some(totp) = lock_user_then(tx, &key, SELECT_TOTP)? else {
-            return Err(Error::UserNotFound(key.clone()));
+        let Some(totp) = lock_user_then(tx, key, SELECT_TOTP)? else {
+            return Err(Error::UserNotFound(key.to_string()));
         };
         if totp.is_empty() {
             return Ok(false);
         }
         tx.execute(
             "DELETE FROM recovery_codes WHERE username = $1",
-            &[Param::Text(&key)],
+            &[Param::Text(key)],
         )?;
-        insert_recovery_codes(tx, &key, digests)?;
+        insert_recovery_codes(tx, key, digests)?;
         defer_event(tx, event)?;
         Ok(true)
     })
@@ -1939,43 +1908,42 @@ pub(crate) fn replace_recovery_codes(
 /// See [`Store::remove_second_factors`](crate::store::Store::remove_second_factors).
 pub(crate) fn remove_second_factors(
     db: &impl Database,
-    username: &str,
+    key: &UserKey,
     event: Option<&AuditEvent>,
 ) -> Result<bool> {
-    remove_factors(db, username, true, event)
+    remove_factors(db, key, true, event)
 }
 
 /// See [`Store::remove_totp`](crate::store::Store::remove_totp).
 pub(crate) fn remove_totp(
     db: &impl Database,
-    username: &str,
+    key: &UserKey,
     event: Option<&AuditEvent>,
 ) -> Result<bool> {
-    remove_factors(db, username, false, event)
+    remove_factors(db, key, false, event)
 }
 
 /// Removes the user's TOTP factor and recovery codes, and their passkeys
 /// too `with_passkeys`; records `event` if anything went.
 fn remove_factors(
     db: &impl Database,
-    username: &str,
+    key: &UserKey,
     with_passkeys: bool,
     event: Option<&AuditEvent>,
 ) -> Result<bool> {
-    let key = username.to_lowercase();
     db.write(|tx| {
         let mut removed = tx.execute(
             "DELETE FROM second_factors WHERE username = $1",
-            &[Param::Text(&key)],
+            &[Param::Text(key)],
         )?;
         removed += tx.execute(
             "DELETE FROM recovery_codes WHERE username = $1",
-            &[Param::Text(&key)],
+            &[Param::Text(key)],
         )?;
         if with_passkeys {
             removed += tx.execute(
                 "DELETE FROM passkeys WHERE username = $1",
-                &[Param::Text(&key)],
+                &[Param::Text(key)],
             )?;
         }
         if removed == 0 {

@@ -14,6 +14,7 @@ use super::ops::{check_time, defer_event, lock_user_then};
 use super::{corrupt, Database, Param, Row, Tx};
 use crate::error::{Error, Result};
 use crate::store::{AuditEvent, PasskeyChange, StoredPasskey};
+use crate::user::UserKey;
 
 /// The `passkeys` columns [`passkey_from_row`] reads, in its order.
 macro_rules! passkey_columns {
@@ -104,16 +105,15 @@ pub(crate) fn passkey_by_credential(
 /// See [`Store::add_passkey`](crate::store::Store::add_passkey).
 pub(crate) fn add_passkey(
     db: &impl Database,
-    username: &str,
+    key: &UserKey,
     passkey: &StoredPasskey,
     limit: usize,
     event: Option<&AuditEvent>,
 ) -> Result<PasskeyChange> {
     check_time("passkey creation time", passkey.created)?;
-    let key = username.to_lowercase();
     db.write(|tx| {
-        let Some(existing) = lock_user_then(tx, &key, SELECT_NAMES_OF)? else {
-            return Err(Error::UserNotFound(key.clone()));
+        let Some(existing) = lock_user_then(tx, key, SELECT_NAMES_OF)? else {
+            return Err(Error::UserNotFound(key.to_string()));
         };
         if existing.len() >= limit {
             return Ok(PasskeyChange::Full);
@@ -123,7 +123,7 @@ pub(crate) fn add_passkey(
                 return Ok(PasskeyChange::NameTaken);
             }
         }
-        if !insert_passkey(tx, &key, passkey)? {
+        if !insert_passkey(tx, key, passkey)? {
             return Ok(PasskeyChange::Duplicate);
         }
         defer_event(tx, event)?;
@@ -134,21 +134,20 @@ pub(crate) fn add_passkey(
 /// See [`Store::use_passkey`](crate::store::Store::use_passkey).
 pub(crate) fn use_passkey(
     db: &impl Database,
-    username: &str,
+    key: &UserKey,
     credential_id: &str,
     counter: u32,
     passkey: &str,
     now: f64,
 ) -> Result<bool> {
     check_time("now", now)?;
-    let key = username.to_lowercase();
     db.write(|tx| {
         let changed = tx.execute(
             "UPDATE passkeys SET counter = $3, passkey = $4, last_used = $5 \
              WHERE username = $1 AND credential_id = $2 \
              AND (counter < $3 OR (counter = 0 AND $3 = 0))",
             &[
-                Param::Text(&key),
+                Param::Text(key),
                 Param::Text(credential_id),
                 Param::Int(i64::from(counter)),
                 Param::Text(passkey),
@@ -162,14 +161,13 @@ pub(crate) fn use_passkey(
 /// See [`Store::rename_passkey`](crate::store::Store::rename_passkey).
 pub(crate) fn rename_passkey(
     db: &impl Database,
-    username: &str,
+    key: &UserKey,
     credential_id: &str,
     name: &str,
     event: Option<&AuditEvent>,
 ) -> Result<PasskeyChange> {
-    let key = username.to_lowercase();
     db.write(|tx| {
-        let existing = lock_user_then(tx, &key, SELECT_NAMES_OF)?.unwrap_or_default();
+        let existing = lock_user_then(tx, key, SELECT_NAMES_OF)?.unwrap_or_default();
         let mut found = false;
         for row in &existing {
             let (id, current) = (row.text(0)?, row.text(1)?);
@@ -185,7 +183,7 @@ pub(crate) fn rename_passkey(
         tx.execute(
             "UPDATE passkeys SET name = $3 WHERE username = $1 AND credential_id = $2",
             &[
-                Param::Text(&key),
+                Param::Text(key),
                 Param::Text(credential_id),
                 Param::Text(name),
             ],
@@ -198,15 +196,14 @@ pub(crate) fn rename_passkey(
 /// See [`Store::remove_passkey`](crate::store::Store::remove_passkey).
 pub(crate) fn remove_passkey(
     db: &impl Database,
-    username: &str,
+    key: &UserKey,
     credential_id: &str,
     event: Option<&AuditEvent>,
 ) -> Result<bool> {
-    let key = username.to_lowercase();
     db.write(|tx| {
         let removed = tx.execute(
             "DELETE FROM passkeys WHERE username = $1 AND credential_id = $2",
-            &[Param::Text(&key), Param::Text(credential_id)],
+            &[Param::Text(key), Param::Text(credential_id)],
         )?;
         if removed == 0 {
             return Ok(false);
