@@ -10,7 +10,7 @@ strength before the core is called.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 import streamlit as st
 
@@ -28,6 +28,7 @@ from .exceptions import (
 )
 from .i18n import Labels
 from .legacy import FORM_LOCATIONS, split_form_name
+from .types import CodeDelivery, DetailField, User
 from .validator import PASSWORD_INSTRUCTIONS
 
 if TYPE_CHECKING:
@@ -35,6 +36,7 @@ if TYPE_CHECKING:
 
 Callback = Callable[[dict[str, Any]], Any] | None
 FormLocation = Literal["main", "sidebar"]
+_T = TypeVar("_T")
 
 
 def _form(location: str, key: str, clear_on_submit: bool) -> Any:
@@ -200,7 +202,7 @@ class AccountWidgets:
             step.prompt()
         return None, None, None
 
-    def _core_call(self: Authenticate, error: type[Exception], call: Callable[[], Any]) -> Any:
+    def _core_call(self: Authenticate, error: type[Exception], call: Callable[[], _T]) -> _T:
         """``call()``, with the core's refusals of input as the widget's ``error``."""
         try:
             return call()
@@ -500,7 +502,7 @@ class AccountWidgets:
         self: Authenticate,
         widget_key: str,
         mailer: _core.Mailer,
-        user: dict[str, Any],
+        user: User,
         kind: Literal["new_password", "username", "reset_link", "verify_email"],
         password: str = "",
         link: str = "",
@@ -531,7 +533,7 @@ class AccountWidgets:
         app_url: str,
         kind: Literal["reset_link", "verify_email"],
         username: str,
-    ) -> dict[str, Any] | None:
+    ) -> User | None:
         """Issues a ``kind`` link for ``username`` and mails it; returns the
         user, or ``None`` when nobody has the name or the link does not
         apply to them (a guest's reset, a verified account)."""
@@ -546,10 +548,10 @@ class AccountWidgets:
         return user
 
     def _mail_code(
-        self: Authenticate, widget_key: str, mailer: _core.Mailer, delivery: dict[str, Any]
+        self: Authenticate, widget_key: str, mailer: _core.Mailer, delivery: CodeDelivery
     ) -> None:
         """Queues a mailed code (see :mod:`authgate.code_step`)."""
-        user = delivery["user"] or {}
+        user: Mapping[str, object] = delivery["user"] or {}
         name = mailing.display_name(user) if user else str(delivery["email"])
         message = self._email_templates.render(
             "code",
@@ -581,7 +583,7 @@ class AccountWidgets:
         form, fields = self._titled_form(
             location, fields, key, clear_on_submit, "Update user details"
         )
-        choices = {
+        choices: dict[str, DetailField] = {
             _label(fields, "First name"): "first_name",
             _label(fields, "Last name"): "last_name",
             _label(fields, "Email"): "email",
@@ -653,7 +655,7 @@ def _other_user(username: Any) -> bool:
     return _core.username_key(username) != _core.username_key(str(current))
 
 
-def _user_fields(user: dict[str, Any]) -> dict[str, Any]:
+def _user_fields(user: User) -> dict[str, Any]:
     return {
         "username": user["username"],
         "email": user["email"],

@@ -21,6 +21,7 @@ import streamlit as st
 from . import _core
 from .exceptions import CloudError, RegisterError
 from .pages import REFUSED, _decision
+from .types import UserSummary
 
 if TYPE_CHECKING:
     from .authenticate import Authenticate
@@ -111,7 +112,7 @@ class AdminPanel:
         self: Authenticate,
         key: str,
         admin: str,
-        found: list[dict[str, Any]],
+        found: list[UserSummary],
         do: Callable[..., None],
     ) -> None:
         """The buttons acting on the user picked from the page of ``found``."""

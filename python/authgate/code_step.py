@@ -15,12 +15,13 @@ code was sent for, not whatever the form holds later.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Literal, cast
+from typing import TYPE_CHECKING, Literal, cast
 
 import streamlit as st
 
 from . import _core, mailing
 from .i18n import Labels
+from .types import CodeDelivery, CodePurpose
 
 if TYPE_CHECKING:
     from .authenticate import Authenticate
@@ -42,7 +43,7 @@ class CodeStep:
         self,
         auth: Authenticate,
         widget_key: str,
-        purpose: str,
+        purpose: CodePurpose,
         fields: Labels,
         error: type[Exception],
     ) -> None:
@@ -67,7 +68,7 @@ class CodeStep:
         self.keep(mailer, challenge, delivery)
 
     def keep(
-        self, mailer: _core.Mailer, challenge: _core.CodeChallenge, delivery: dict[str, Any] | None
+        self, mailer: _core.Mailer, challenge: _core.CodeChallenge, delivery: CodeDelivery | None
     ) -> None:
         """Keeps a challenge the core issued and mails its code."""
         _challenges()[self._key] = challenge

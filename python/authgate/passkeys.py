@@ -41,6 +41,7 @@ from streamlit.errors import StreamlitDuplicateElementKey
 from . import _core
 from .exceptions import AuthenticateError, LoginError, ResetError
 from .mailing import app_secret
+from .types import PasskeyInfo
 
 if TYPE_CHECKING:
     from .authenticate import Authenticate
@@ -376,7 +377,7 @@ class PasskeyWidgets:
 
     def enroll_passkey(
         self: Authenticate, name: str | None = None, key: str = "Add a passkey"
-    ) -> dict[str, Any] | None:
+    ) -> PasskeyInfo | None:
         """Adds a passkey to the logged-in user's account: a form for its
         name (``name`` fills it in) and the user's password, then a button
         that asks the browser to make it. Returns the new passkey
@@ -440,7 +441,7 @@ class PasskeyWidgets:
             return None
         self._drop_ceremony(slot)
         try:
-            added: dict[str, Any] = self._auth.finish_passkey_enrolment(
+            added: PasskeyInfo = self._auth.finish_passkey_enrolment(
                 held["ceremony"], username, response
             )
         except (_core.CodeRefused, _core.InvalidInput) as e:
@@ -450,7 +451,7 @@ class PasskeyWidgets:
         st.success(self._t("The passkey was added."))
         return added
 
-    def manage_passkeys(self: Authenticate, key: str = "Passkeys") -> list[dict[str, Any]]:
+    def manage_passkeys(self: Authenticate, key: str = "Passkeys") -> list[PasskeyInfo]:
         """The logged-in user's passkeys, each with when it was added and
         last used, and a button that removes it after the password. Returns
         the list as it stands at the end of the run."""
@@ -458,7 +459,7 @@ class PasskeyWidgets:
         if self._credentials is not None:
             raise AuthenticateError(DICT_MODE)
         st.subheader(self._t("Your passkeys"))
-        keys: list[dict[str, Any]] = self._auth.passkeys(username)
+        keys: list[PasskeyInfo] = self._auth.passkeys(username)
         if not keys:
             st.caption(self._t("No passkeys yet."))
             return keys

@@ -15,7 +15,7 @@ holds a secret but the sealed pending set-up, for ten minutes.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import streamlit as st
 
@@ -26,6 +26,7 @@ from .exceptions import AuthenticateError, CredentialsError, LoginError, ResetEr
 if TYPE_CHECKING:
     from .authenticate import Authenticate
 
+_T = TypeVar("_T")
 _CHALLENGE = "_authgate_totp_challenge"
 _PENDING = "_authgate_totp_pending"
 # The session whose user was found to owe no second factor (checked once).
@@ -223,7 +224,7 @@ class TotpWidgets:
             raise ResetError(f"User must be logged in to use {widget}")
         return str(st.session_state["username"])
 
-    def _with_password(self: Authenticate, action: Callable[[], Any]) -> Any:
+    def _with_password(self: Authenticate, action: Callable[[], _T]) -> _T:
         try:
             return action()
         except _core.InvalidCredentials:
