@@ -15,7 +15,7 @@ code was sent for, not whatever the form holds later.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Literal, cast
+from typing import Literal, Protocol, cast
 
 import streamlit as st
 
@@ -23,12 +23,19 @@ from . import _core, mailing
 from .i18n import Labels
 from .types import CodeDelivery, CodePurpose
 
-if TYPE_CHECKING:
-    from .authenticate import Authenticate
-
 _CHALLENGES = "_authgate_code_challenges"
 #: How long a mailed code works, as its message says.
 CODE_MINUTES = round(_core.CODE_TTL / 60)
+
+
+class CodeStepHost(Protocol):
+    """What a ``CodeStep`` uses of the ``Authenticate`` whose widget it
+    serves (typing only)."""
+
+    _auth: _core.Authenticator
+
+    def _client_address(self) -> str | None: ...
+    def _mail_code(self, widget_key: str, mailer: _core.Mailer, delivery: CodeDelivery) -> None: ...
 
 
 def _challenges() -> dict[str, _core.CodeChallenge]:
@@ -41,7 +48,7 @@ class CodeStep:
 
     def __init__(
         self,
-        auth: Authenticate,
+        auth: CodeStepHost,
         widget_key: str,
         purpose: CodePurpose,
         fields: Labels,
