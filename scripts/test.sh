@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# Runs every check: formatting, lints (ruff, clippy, mypy --strict and
-# stubtest of the extension's stub), Rust tests, the wheel (built, installed
-# without Rust, the demo logged in to from it), Python tests (widgets, interop
-# with streamlit-authenticator 0.4.2, headless-Chromium browser tests).
+# Runs every check: formatting, lints (ruff, clippy, mypy --strict of the
+# package and of tests/typing/usage.py, stubtest of the extension's stub),
+# Rust tests, the wheel (built, installed without Rust, the demo logged in to
+# from it), Python tests (widgets, interop with streamlit-authenticator 0.4.2,
+# headless-Chromium browser tests).
 #
 # scripts/test.sh --quick is the fast tier for the edit-test loop (a few
 # minutes once built): formatting, ruff and mypy, the Rust unit tests in a
@@ -22,6 +23,7 @@ if [ "${1:-}" = "--quick" ]; then
     echo "== ruff"; "$VENV/bin/ruff" check python tests examples bench
     "$VENV/bin/ruff" format --check python tests examples bench
     echo "== mypy"; "$VENV/bin/mypy" --strict python/authgate
+    "$VENV/bin/mypy" --strict tests/typing/usage.py
     echo "== cargo test (unit tests, debug)"; cargo test --workspace --lib --bins --quiet
     # The CLI tests in pytest run this debug binary instead of a release build.
     echo "== cargo build (the CLI, debug)"; cargo build --workspace --bins --quiet
@@ -45,6 +47,8 @@ done
 echo "== ruff"; "$VENV/bin/ruff" check python tests examples bench
 "$VENV/bin/ruff" format --check python tests examples bench
 echo "== mypy"; "$VENV/bin/mypy" --strict python/authgate
+# The public API as an app uses it (assert_type on what each call returns).
+"$VENV/bin/mypy" --strict tests/typing/usage.py
 "$VENV/bin/python" -m mypy.stubtest authgate._core
 echo "== cargo test"; cargo test --workspace --release --quiet
 # The wheel a user installs, in a clean venv without Rust; the browser test

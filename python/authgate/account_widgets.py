@@ -10,13 +10,13 @@ strength before the core is called.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, Protocol, TypeVar
 
 import streamlit as st
 
 from . import _core, links, mailing
 from .captcha import CaptchaField
-from .code_step import CODE_MINUTES, CodeStep
+from .code_step import CODE_MINUTES, CodeStep, CodeStepHost
 from .exceptions import (
     CredentialsError,
     DeprecationError,
@@ -28,13 +28,16 @@ from .exceptions import (
 )
 from .i18n import Labels
 from .legacy import FORM_LOCATIONS, split_form_name
+from .types import CodeDelivery, DetailField, User
 from .validator import PASSWORD_INSTRUCTIONS
 
 if TYPE_CHECKING:
-    from .authenticate import Authenticate
+    from .i18n import Translator
+    from .validator import Validator
 
 Callback = Callable[[dict[str, Any]], Any] | None
 FormLocation = Literal["main", "sidebar"]
+_T = TypeVar("_T")
 
 
 def _form(location: str, key: str, clear_on_submit: bool) -> Any:
@@ -48,11 +51,80 @@ def _label(fields: Mapping[str, str], name: str) -> str:
     return fields.get(name, name)
 
 
+class _Host(CodeStepHost, Protocol):
+    """What ``AccountWidgets`` uses of the ``Authenticate`` it is mixed into,
+    and of itself through ``self`` (typing only)."""
+
+    attrs: dict[str, Any]
+    validator: Validator
+    app_name: str
+    _t: Translator
+    _email_templates: mailing.Templates
+
+    def _labels(self, fields: Mapping[str, str] | None) -> Labels: ...
+    def _mailer(self) -> _core.Mailer: ...
+    def _app_url(self) -> str: ...
+    def _start(self, result: _core.LoginResult) -> None: ...
+    def _sync_user(self, username: str) -> None: ...
+    def _refresh_cookie(self) -> None: ...
+    def _rerun_unless_dict_mode(self) -> None: ...
+
+    # AccountWidgets' own
+    def _titled_form(
+        self, location: Any, fields: Any, key: str, clear_on_submit: bool, title: str
+    ) -> tuple[Any, Labels]: ...
+    def _password_help(self) -> str: ...
+    def _new_password_fields(
+        self, form: Any, fields: Labels, autocomplete: str
+    ) -> tuple[str, str]: ...
+    def _core_call(self, error: type[Exception], call: Callable[[], _T]) -> _T: ...
+    def _validate_registration(self, registration: dict[str, Any]) -> None: ...
+    def _register(
+        self,
+        registration: dict[str, Any],
+        callback: Callback,
+        key: str,
+        mailer: _core.Mailer | None,
+        app_url: str | None,
+    ) -> tuple[str | None, str | None, str | None]: ...
+    def _answer_forgot_password(
+        self,
+        key: str,
+        username: str,
+        mailer: _core.Mailer | None,
+        app_url: str | None,
+        callback: Callback,
+    ) -> tuple[Any, str | None, str | None]: ...
+    def _reset_by_link(
+        self, location: Any, fields: Mapping[str, str] | None, key: str, callback: Callback
+    ) -> tuple[Any, str | None, str | None]: ...
+    def _tell_username(
+        self, key: str, email: str, mailer: _core.Mailer | None, callback: Callback
+    ) -> tuple[Any, str | None]: ...
+    def _mail_user(
+        self,
+        widget_key: str,
+        mailer: _core.Mailer,
+        user: User,
+        kind: Literal["new_password", "username", "reset_link", "verify_email"],
+        password: str = ...,
+        link: str = ...,
+    ) -> None: ...
+    def _mail_link(
+        self,
+        key: str,
+        mailer: _core.Mailer,
+        app_url: str,
+        kind: Literal["reset_link", "verify_email"],
+        username: str,
+    ) -> User | None: ...
+
+
 class AccountWidgets:
     """Mixed into ``Authenticate``."""
 
     def _titled_form(
-        self: Authenticate,
+        self: _Host,
         location: Any,
         fields: Any,
         key: str,
@@ -69,7 +141,7 @@ class AccountWidgets:
         form.subheader(labels.get("Form name", title))
         return form, labels
 
-    def _password_help(self: Authenticate) -> str:
+    def _password_help(self: _Host) -> str:
         """The password rules shown next to password fields: 0.4.2's
         ``password_instructions`` keyword, else the validator's own text."""
         if "password_instructions" in self.attrs:
@@ -79,7 +151,7 @@ class AccountWidgets:
         return instructions() if callable(instructions) else PASSWORD_INSTRUCTIONS
 
     def _new_password_fields(
-        self: Authenticate, form: Any, fields: Labels, autocomplete: str
+        self: _Host, form: Any, fields: Labels, autocomplete: str
     ) -> tuple[str, str]:
         """The *New password* and *Repeat password* fields of a form."""
         new = form.text_input(
@@ -96,7 +168,7 @@ class AccountWidgets:
     # ---- register -----------------------------------------------------------------
 
     def register_user(
-        self: Authenticate,
+        self: _Host,
         location: FormLocation = "main",
         pre_authorized: list[str] | None = None,
         domains: list[str] | None = None,
@@ -200,14 +272,14 @@ class AccountWidgets:
             step.prompt()
         return None, None, None
 
-    def _core_call(self: Authenticate, error: type[Exception], call: Callable[[], Any]) -> Any:
+    def _core_call(self: _Host, error: type[Exception], call: Callable[[], _T]) -> _T:
         """``call()``, with the core's refusals of input as the widget's ``error``."""
         try:
             return call()
         except (_core.InvalidInput, _core.PasswordTooLong) as e:
             raise error(self._t(str(e))) from None
 
-    def _validate_registration(self: Authenticate, registration: dict[str, Any]) -> None:
+    def _validate_registration(self: _Host, registration: dict[str, Any]) -> None:
         """The app's ``Validator`` on a registration, as 0.4.2 runs it."""
         v = self.validator
         if not v.validate_name(registration["first_name"]):
@@ -223,7 +295,7 @@ class AccountWidgets:
             raise RegisterError(v.diagnose_password(password))
 
     def _register(
-        self: Authenticate,
+        self: _Host,
         registration: dict[str, Any],
         callback: Callback,
         key: str,
@@ -260,7 +332,7 @@ class AccountWidgets:
     # ---- reset password -----------------------------------------------------------
 
     def reset_password(
-        self: Authenticate,
+        self: _Host,
         username: str,
         location: FormLocation = "main",
         fields: Mapping[str, str] | None = None,
@@ -298,7 +370,7 @@ class AccountWidgets:
     # ---- forgot password ----------------------------------------------------------
 
     def forgot_password(
-        self: Authenticate,
+        self: _Host,
         location: FormLocation = "main",
         fields: Mapping[str, str] | None = None,
         captcha: bool = False,
@@ -357,7 +429,7 @@ class AccountWidgets:
         return None, None, None
 
     def _answer_forgot_password(
-        self: Authenticate,
+        self: _Host,
         key: str,
         username: str,
         mailer: _core.Mailer | None,
@@ -393,7 +465,7 @@ class AccountWidgets:
         return user["username"], user["email"], new_password
 
     def _reset_by_link(
-        self: Authenticate,
+        self: _Host,
         location: Any,
         fields: Mapping[str, str] | None,
         key: str,
@@ -440,7 +512,7 @@ class AccountWidgets:
     # ---- forgot username ----------------------------------------------------------
 
     def forgot_username(
-        self: Authenticate,
+        self: _Host,
         location: FormLocation = "main",
         fields: Mapping[str, str] | None = None,
         captcha: bool = False,
@@ -481,7 +553,7 @@ class AccountWidgets:
         return None, email
 
     def _tell_username(
-        self: Authenticate,
+        self: _Host,
         key: str,
         email: str,
         mailer: _core.Mailer | None,
@@ -497,10 +569,10 @@ class AccountWidgets:
         return user["username"], email
 
     def _mail_user(
-        self: Authenticate,
+        self: _Host,
         widget_key: str,
         mailer: _core.Mailer,
-        user: dict[str, Any],
+        user: User,
         kind: Literal["new_password", "username", "reset_link", "verify_email"],
         password: str = "",
         link: str = "",
@@ -525,13 +597,13 @@ class AccountWidgets:
         mailing.send_later(widget_key, mailer, to, message, undo)
 
     def _mail_link(
-        self: Authenticate,
+        self: _Host,
         key: str,
         mailer: _core.Mailer,
         app_url: str,
         kind: Literal["reset_link", "verify_email"],
         username: str,
-    ) -> dict[str, Any] | None:
+    ) -> User | None:
         """Issues a ``kind`` link for ``username`` and mails it; returns the
         user, or ``None`` when nobody has the name or the link does not
         apply to them (a guest's reset, a verified account)."""
@@ -546,10 +618,10 @@ class AccountWidgets:
         return user
 
     def _mail_code(
-        self: Authenticate, widget_key: str, mailer: _core.Mailer, delivery: dict[str, Any]
+        self: _Host, widget_key: str, mailer: _core.Mailer, delivery: CodeDelivery
     ) -> None:
         """Queues a mailed code (see :mod:`authgate.code_step`)."""
-        user = delivery["user"] or {}
+        user: Mapping[str, object] = delivery["user"] or {}
         name = mailing.display_name(user) if user else str(delivery["email"])
         message = self._email_templates.render(
             "code",
@@ -565,7 +637,7 @@ class AccountWidgets:
     # ---- update details -----------------------------------------------------------
 
     def update_user_details(
-        self: Authenticate,
+        self: _Host,
         username: str,
         location: FormLocation = "main",
         fields: Mapping[str, str] | None = None,
@@ -581,7 +653,7 @@ class AccountWidgets:
         form, fields = self._titled_form(
             location, fields, key, clear_on_submit, "Update user details"
         )
-        choices = {
+        choices: dict[str, DetailField] = {
             _label(fields, "First name"): "first_name",
             _label(fields, "Last name"): "last_name",
             _label(fields, "Email"): "email",
@@ -653,7 +725,7 @@ def _other_user(username: Any) -> bool:
     return _core.username_key(username) != _core.username_key(str(current))
 
 
-def _user_fields(user: dict[str, Any]) -> dict[str, Any]:
+def _user_fields(user: User) -> dict[str, Any]:
     return {
         "username": user["username"],
         "email": user["email"],

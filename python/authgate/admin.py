@@ -14,16 +14,19 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 import streamlit as st
 
 from . import _core
 from .exceptions import CloudError, RegisterError
 from .pages import REFUSED, _decision
+from .types import UserSummary
 
 if TYPE_CHECKING:
-    from .authenticate import Authenticate
+    from .i18n import Translator
+    from .types import User
+    from .validator import Validator
 
 _FLASH = "_authgate_admin_flash"
 
@@ -36,11 +39,47 @@ def _when(t: float | None) -> str:
     return dt.datetime.fromtimestamp(t, dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
 
 
+class _Host(Protocol):
+    """What ``AdminPanel`` uses of the ``Authenticate`` it is mixed into, and
+    of itself through ``self`` (typing only)."""
+
+    validator: Validator
+    _auth: _core.Authenticator
+    _credentials: dict[str, Any] | None
+    _t: Translator
+
+    def _mailer(self) -> _core.Mailer: ...
+    def _app_url(self) -> str: ...
+    def _sync_user(self, username: str) -> None: ...
+    # AccountWidgets'
+    def _mail_link(
+        self,
+        key: str,
+        mailer: _core.Mailer,
+        app_url: str,
+        kind: Literal["reset_link", "verify_email"],
+        username: str,
+    ) -> User | None: ...
+
+    # AdminPanel's own
+    def _admin_user_actions(
+        self, key: str, admin: str, found: list[UserSummary], do: Callable[..., None]
+    ) -> None: ...
+    def _admin_add_user(self, key: str, admin: str, do: Callable[..., None]) -> None: ...
+    def _add_user(self, admin: str, key: str) -> str: ...
+    def _admin_preauthorized(self, key: str, admin: str, do: Callable[..., None]) -> None: ...
+    def _edit_preauthorized(self, admin: str, key: str) -> None: ...
+    def _admin_action_runner(self, key: str) -> Callable[..., None]: ...
+    def _set_roles(self, admin: str, username: str, roles_key: str) -> None: ...
+    def _remove_user(self, admin: str, username: str) -> None: ...
+    def _mail_reset_link(self, username: str) -> None: ...
+
+
 class AdminPanel:
     """Mixed into ``Authenticate``."""
 
     def admin_panel(
-        self: Authenticate,
+        self: _Host,
         roles: Sequence[str] = ("admin",),
         *,
         page_size: int = 20,
@@ -108,10 +147,10 @@ class AdminPanel:
         )
 
     def _admin_user_actions(
-        self: Authenticate,
+        self: _Host,
         key: str,
         admin: str,
-        found: list[dict[str, Any]],
+        found: list[UserSummary],
         do: Callable[..., None],
     ) -> None:
         """The buttons acting on the user picked from the page of ``found``."""
@@ -188,7 +227,7 @@ class AdminPanel:
             args=(f"{username} was removed.", username, self._remove_user, admin, username),
         )
 
-    def _admin_add_user(self: Authenticate, key: str, admin: str, do: Callable[..., None]) -> None:
+    def _admin_add_user(self: _Host, key: str, admin: str, do: Callable[..., None]) -> None:
         """The form that adds an account."""
         st.subheader(self._t("Add a user"))
         with st.form(f"{key}-add", clear_on_submit=True):
@@ -210,7 +249,7 @@ class AdminPanel:
                 args=("", "", self._add_user, admin, key),
             )
 
-    def _add_user(self: Authenticate, admin: str, key: str) -> str:
+    def _add_user(self: _Host, admin: str, key: str) -> str:
         # Read when the button is pressed: what the form holds then.
         def field(name: str) -> str:
             return str(st.session_state.get(f"{key}-add-{name}") or "").strip()
@@ -244,9 +283,7 @@ class AdminPanel:
         self._mail_link("Admin invitation", mailer, app_url, "reset_link", user["username"])
         return f"{user['username']} was added and mailed a link to set their password."
 
-    def _admin_preauthorized(
-        self: Authenticate, key: str, admin: str, do: Callable[..., None]
-    ) -> None:
+    def _admin_preauthorized(self: _Host, key: str, admin: str, do: Callable[..., None]) -> None:
         """The store's pre-authorized emails: who may register."""
         st.subheader(self._t("Pre-authorized emails"))
         listed = self._auth.preauthorized_emails()
@@ -274,13 +311,13 @@ class AdminPanel:
                 ),
             )
 
-    def _edit_preauthorized(self: Authenticate, admin: str, key: str) -> None:
+    def _edit_preauthorized(self: _Host, admin: str, key: str) -> None:
         text = str(st.session_state.get(f"{key}-pre-add") or "")
         add = [e.strip() for e in text.replace(",", "\n").splitlines() if e.strip()]
         remove = list(st.session_state.get(f"{key}-pre-remove") or [])
         self._auth.admin_edit_preauthorized(admin, add, remove)
 
-    def _admin_action_runner(self: Authenticate, key: str) -> Callable[..., None]:
+    def _admin_action_runner(self: _Host, key: str) -> Callable[..., None]:
         """A button callback: runs an action, keeps its outcome to show."""
 
         def run(done: str, username: str, action: Callable[..., Any], *args: Any) -> None:
@@ -297,19 +334,19 @@ class AdminPanel:
 
         return run
 
-    def _set_roles(self: Authenticate, admin: str, username: str, roles_key: str) -> None:
+    def _set_roles(self: _Host, admin: str, username: str, roles_key: str) -> None:
         # Read when the button is pressed: what the field holds then.
         text = str(st.session_state.get(roles_key) or "")
         roles = [r.strip() for r in text.split(",") if r.strip()]
         self._auth.admin_set_roles(admin, username, roles or None)
 
-    def _remove_user(self: Authenticate, admin: str, username: str) -> None:
+    def _remove_user(self: _Host, admin: str, username: str) -> None:
         self._auth.admin_remove_user(admin, username)
         if self._credentials is not None:
             # Dict mode: the app's dict, which it saves, loses the user too.
             self._credentials.get("usernames", {}).pop(username, None)
 
-    def _mail_reset_link(self: Authenticate, username: str) -> None:
+    def _mail_reset_link(self: _Host, username: str) -> None:
         mailer, app_url = self._mailer(), self._app_url()
         if self._mail_link("Admin reset link", mailer, app_url, "reset_link", username) is None:
             raise CloudError(f"{username} has no password to reset (a guest account)")

@@ -38,6 +38,7 @@ from .mailing import Templates, resolve_mailer
 from .pages import PageGuards
 from .passkeys import PasskeyWidgets
 from .totp import TotpWidgets
+from .types import User
 from .validator import NistValidator, Validator
 
 _DICT_STORE = "_authgate_dict_store"
@@ -694,7 +695,7 @@ def _dict_store(cookie_name: str, credentials: dict[str, Any]) -> tuple[_core.St
     return store, store.replace_credentials(credentials)
 
 
-def _payload(widget: str, user: dict[str, Any]) -> dict[str, Any]:
+def _payload(widget: str, user: User) -> dict[str, Any]:
     return {
         "widget": widget,
         "username": user["username"],

@@ -15,19 +15,27 @@ code was sent for, not whatever the form holds later.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Literal, cast
+from typing import Literal, Protocol, cast
 
 import streamlit as st
 
 from . import _core, mailing
 from .i18n import Labels
-
-if TYPE_CHECKING:
-    from .authenticate import Authenticate
+from .types import CodeDelivery, CodePurpose
 
 _CHALLENGES = "_authgate_code_challenges"
 #: How long a mailed code works, as its message says.
 CODE_MINUTES = round(_core.CODE_TTL / 60)
+
+
+class CodeStepHost(Protocol):
+    """What a ``CodeStep`` uses of the ``Authenticate`` whose widget it
+    serves (typing only)."""
+
+    _auth: _core.Authenticator
+
+    def _client_address(self) -> str | None: ...
+    def _mail_code(self, widget_key: str, mailer: _core.Mailer, delivery: CodeDelivery) -> None: ...
 
 
 def _challenges() -> dict[str, _core.CodeChallenge]:
@@ -40,9 +48,9 @@ class CodeStep:
 
     def __init__(
         self,
-        auth: Authenticate,
+        auth: CodeStepHost,
         widget_key: str,
-        purpose: str,
+        purpose: CodePurpose,
         fields: Labels,
         error: type[Exception],
     ) -> None:
@@ -67,7 +75,7 @@ class CodeStep:
         self.keep(mailer, challenge, delivery)
 
     def keep(
-        self, mailer: _core.Mailer, challenge: _core.CodeChallenge, delivery: dict[str, Any] | None
+        self, mailer: _core.Mailer, challenge: _core.CodeChallenge, delivery: CodeDelivery | None
     ) -> None:
         """Keeps a challenge the core issued and mails its code."""
         _challenges()[self._key] = challenge

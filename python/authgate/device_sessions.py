@@ -11,7 +11,7 @@ picker offers rows by their description, and the ids stay on the server.
 from __future__ import annotations
 
 import datetime as dt
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 import streamlit as st
 
@@ -19,7 +19,7 @@ from . import _core
 from .exceptions import LoginError
 
 if TYPE_CHECKING:
-    from .authenticate import Authenticate
+    from .i18n import Translator
 
 _FLASH = "_authgate_sessions_flash"
 # Where the id of this browser's own session is kept.
@@ -36,16 +36,28 @@ def user_agent() -> str | None:
     return agent if isinstance(agent, str) else None
 
 
+class _Host(Protocol):
+    """What ``DeviceSessions`` uses of the ``Authenticate`` it is mixed into,
+    and of itself through ``self`` (typing only)."""
+
+    _auth: _core.Authenticator
+    _t: Translator
+
+    # DeviceSessions' own
+    def _end_session(self, key: str, username: str, session_id: Any) -> None: ...
+    def _end_other_sessions(self, key: str, username: str, current: str | None) -> None: ...
+
+
 class DeviceSessions:
     """Mixed into ``Authenticate``."""
 
-    def _label_session(self: Authenticate, session_id: str) -> None:
+    def _label_session(self: _Host, session_id: str) -> None:
         """Keeps this browser's ``User-Agent`` with a session it opened."""
         agent = user_agent()
         if agent:
             self._auth.label_session(session_id, agent)
 
-    def sessions(self: Authenticate, key: str = "Sessions") -> None:
+    def sessions(self: _Host, key: str = "Sessions") -> None:
         """Lists the logged-in user's sessions, and ends one or all others."""
         if not st.session_state.get("authentication_status"):
             raise LoginError(self._t("User must be logged in to use this widget"))
@@ -96,7 +108,7 @@ class DeviceSessions:
             args=(key, username, current),
         )
 
-    def _end_session(self: Authenticate, key: str, username: str, session_id: Any) -> None:
+    def _end_session(self: _Host, key: str, username: str, session_id: Any) -> None:
         if session_id is None:
             return
         try:
@@ -105,9 +117,7 @@ class DeviceSessions:
             pass  # ended meanwhile: the list drawn next no longer shows it
         st.session_state[f"{_FLASH}-{key}"] = self._t("The session was ended.")
 
-    def _end_other_sessions(
-        self: Authenticate, key: str, username: str, current: str | None
-    ) -> None:
+    def _end_other_sessions(self: _Host, key: str, username: str, current: str | None) -> None:
         ended = self._auth.end_other_sessions(username, current or "")
         st.session_state[f"{_FLASH}-{key}"] = self._t(
             "Every other browser was logged out."

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal, Protocol
 
 import streamlit as st
 
@@ -67,28 +67,44 @@ _link = st.components.v2.component("authgate_oidc_link", js=_LINK_JS, css=_LINK_
 Location = Literal["main", "sidebar"]
 
 
-class GuestLogin:
-    """The ``experimental_guest_login`` widget; a mixin of ``Authenticate``.
-
-    Uses the host's ``_auth``, ``_cookie``, ``cookie_name``, ``path``,
-    ``_start`` and ``_resume_from_cookie``.
-    """
+class _Host(Protocol):
+    """What ``GuestLogin`` uses of the ``Authenticate`` it is mixed into, and
+    of itself through ``self`` (typing only)."""
 
     _auth: _core.Authenticator
     _cookie: CookieJar
     cookie_name: str
     path: str | None
 
-    if TYPE_CHECKING:
+    def _start(self, result: _core.LoginResult) -> None: ...
+    def _resume_from_cookie(
+        self, max_concurrent_users: int | None, single_session: bool
+    ) -> None: ...
 
-        def _start(self, result: _core.LoginResult) -> None: ...
+    # GuestLogin's own
+    def _oidc_settings(
+        self, provider: str | Mapping[str, Any], oauth2: Mapping[str, Any] | None
+    ) -> tuple[str | None, Mapping[str, Any]]: ...
+    def _guest_login_url(
+        self, client: _core.OidcClient, name: str | None, settings: Mapping[str, Any]
+    ) -> str: ...
+    def _browser_binding(self) -> str: ...
+    def _binding_cookie(self) -> CookieJar: ...
+    def _finish_guest_login(
+        self,
+        client: _core.OidcClient,
+        max_concurrent_users: int | None,
+        single_session: bool,
+        roles: list[str] | None,
+        callback: Callable[[dict[str, Any]], Any] | None,
+    ) -> None: ...
 
-        def _resume_from_cookie(
-            self, max_concurrent_users: int | None, single_session: bool
-        ) -> None: ...
+
+class GuestLogin:
+    """The ``experimental_guest_login`` widget; a mixin of ``Authenticate``."""
 
     def experimental_guest_login(
-        self,
+        self: _Host,
         button_name: str = "Guest login",
         location: Location = "main",
         provider: str | Mapping[str, Any] = "google",
@@ -144,7 +160,7 @@ class GuestLogin:
     # ---- flow ---------------------------------------------------------------------
 
     def _oidc_settings(
-        self, provider: str | Mapping[str, Any], oauth2: Mapping[str, Any] | None
+        self: _Host, provider: str | Mapping[str, Any], oauth2: Mapping[str, Any] | None
     ) -> tuple[str | None, Mapping[str, Any]]:
         if isinstance(provider, Mapping):
             return None, provider
@@ -167,7 +183,7 @@ class GuestLogin:
         return provider, settings
 
     def _guest_login_url(
-        self, client: _core.OidcClient, name: str | None, settings: Mapping[str, Any]
+        self: _Host, client: _core.OidcClient, name: str | None, settings: Mapping[str, Any]
     ) -> str:
         """The authorization URL of this session's pending login, started if needed."""
         key = f"{name}|{settings.get('client_id')}|{settings.get('redirect_uri')}"
@@ -183,7 +199,7 @@ class GuestLogin:
         address: str = started["url"]
         return address
 
-    def _browser_binding(self) -> str:
+    def _browser_binding(self: _Host) -> str:
         """This session's binding; written to the binding cookie once."""
         binding = st.session_state.get(_BINDING)
         if binding is None:
@@ -195,11 +211,11 @@ class GuestLogin:
             st.session_state[_BINDING_WRITTEN] = True
         return binding
 
-    def _binding_cookie(self) -> CookieJar:
+    def _binding_cookie(self: _Host) -> CookieJar:
         return self._cookie.companion(f"{self.cookie_name}_oidc")
 
     def _finish_guest_login(
-        self,
+        self: _Host,
         client: _core.OidcClient,
         max_concurrent_users: int | None,
         single_session: bool,

@@ -27,6 +27,7 @@ import streamlit as st
 
 from authgate import _core
 from authgate.exceptions import CloudError, EmailError
+from authgate.types import SmtpSettings
 
 _OUTBOX = ThreadPoolExecutor(max_workers=4, thread_name_prefix="authgate-mail")
 _DELIVERY = "_authgate_mail_delivery"
@@ -39,7 +40,7 @@ NOT_CONFIGURED = (
 )
 
 
-def resolve_mailer(smtp: Any, stored: Any) -> _core.Mailer:
+def resolve_mailer(smtp: Any, stored: SmtpSettings | None) -> _core.Mailer:
     """The mailer of the first configured source; ``CloudError`` if none.
     ``stored``: the store's own settings (a config's ``smtp:`` section, a
     database's ``authgate settings smtp``)."""
@@ -222,7 +223,7 @@ class Templates:
         return subject, text, html_template.format(**escaped) if html_template else None
 
 
-def display_name(user: Mapping[str, Any]) -> str:
+def display_name(user: Mapping[str, object]) -> str:
     first = str(user.get("first_name") or "")
     last = str(user.get("last_name") or "")
     return f"{first} {last}".strip() or str(user.get("username") or "")

@@ -27,7 +27,7 @@ import warnings
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 import streamlit as st
 from streamlit.runtime.scriptrunner import get_script_run_ctx
@@ -36,7 +36,8 @@ from . import _core
 from .exceptions import LoginError
 
 if TYPE_CHECKING:
-    from .authenticate import Authenticate
+    from .authenticate import Location
+    from .i18n import Translator
 
 REFUSED = "You do not have access to this page."
 _WARNED_PAGES_DIRS: set[Path] = set()
@@ -84,11 +85,37 @@ def _visitor_roles() -> list[str] | None:
     return [str(r) for r in roles] if isinstance(roles, (list, tuple)) else []
 
 
+class _Host(Protocol):
+    """What ``PageGuards`` uses of the ``Authenticate`` it is mixed into, and
+    of itself through ``self`` (typing only)."""
+
+    _t: Translator
+
+    def login(
+        self,
+        location: Location = ...,
+        max_concurrent_users: int | None = ...,
+        max_login_attempts: int | None = ...,
+        fields: Mapping[str, str] | None = ...,
+        captcha: bool = ...,
+        single_session: bool = ...,
+        clear_on_submit: bool = ...,
+        key: str = ...,
+        callback: Callable[[dict[str, Any]], Any] | None = ...,
+        *,
+        two_factor_auth: bool = ...,
+    ) -> tuple[str | None, bool | None, str | None] | None: ...
+
+    # PageGuards' own
+    def _require(self, roles: Sequence[str] | None, login: Mapping[str, Any]) -> None: ...
+    def _stand_in(self, decision: str, login: dict[str, Any]) -> Callable[[], None]: ...
+
+
 class PageGuards:
     """Mixed into ``Authenticate``."""
 
     def navigation(
-        self: Authenticate,
+        self: _Host,
         pages: Sequence[Page] | Mapping[str, Sequence[Page]],
         *,
         position: Literal["sidebar", "hidden", "top"] = "sidebar",
@@ -137,19 +164,19 @@ class PageGuards:
             built = [build(p) for p in pages]
         return st.navigation(built, position=position, expanded=expanded)
 
-    def require_login(self: Authenticate, **login: Any) -> None:
+    def require_login(self: _Host, **login: Any) -> None:
         """For a page's own script: shows the login form and stops the
         script unless a user is logged in."""
         self._require(None, login)
 
-    def require_role(self: Authenticate, *roles: str, **login: Any) -> None:
+    def require_role(self: _Host, *roles: str, **login: Any) -> None:
         """For a page's own script: stops it, with the login form or a
         refusal, unless the logged-in user holds one of ``roles``."""
         if not roles:
             raise ValueError("require_role() needs at least one role")
         self._require(roles, login)
 
-    def _require(self: Authenticate, roles: Sequence[str] | None, login: Mapping[str, Any]) -> None:
+    def _require(self: _Host, roles: Sequence[str] | None, login: Mapping[str, Any]) -> None:
         self.login(location="unrendered")
         decision = _decision(roles)
         if decision == "open":
@@ -157,7 +184,7 @@ class PageGuards:
         self._stand_in(decision, dict(login))()
         st.stop()
 
-    def _stand_in(self: Authenticate, decision: str, login: dict[str, Any]) -> Callable[[], None]:
+    def _stand_in(self: _Host, decision: str, login: dict[str, Any]) -> Callable[[], None]:
         """What runs in place of a page the visitor may not open."""
 
         def refused() -> None:

@@ -33,7 +33,7 @@ import uuid
 from collections.abc import Callable, Mapping
 from contextlib import nullcontext
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any, Protocol, cast
 
 import streamlit as st
 from streamlit.errors import StreamlitDuplicateElementKey
@@ -41,9 +41,10 @@ from streamlit.errors import StreamlitDuplicateElementKey
 from . import _core
 from .exceptions import AuthenticateError, LoginError, ResetError
 from .mailing import app_secret
+from .types import PasskeyInfo
 
 if TYPE_CHECKING:
-    from .authenticate import Authenticate
+    from .i18n import Translator
 
 _CEREMONY = "_authgate_passkey"
 _FLASH = "_authgate_passkey_flash"
@@ -184,12 +185,40 @@ def _when(unix: float | None, never: str) -> str:
     return datetime.fromtimestamp(unix, tz=UTC).strftime("%Y-%m-%d %H:%M UTC")
 
 
+class _Host(Protocol):
+    """What ``PasskeyWidgets`` uses of the ``Authenticate`` it is mixed into,
+    and of itself through ``self`` (typing only)."""
+
+    attrs: dict[str, Any]
+    _auth: _core.Authenticator
+    _credentials: dict[str, Any] | None
+    _t: Translator
+
+    def _logged_in(
+        self, result: _core.LoginResult, callback: Callable[[dict[str, Any]], Any] | None
+    ) -> None: ...
+    # TotpWidgets'
+    def _logged_in_user(self, widget: str) -> str: ...
+
+    # PasskeyWidgets' own
+    def _passkey_site(self) -> tuple[str, str | None] | None: ...
+    def _ceremony(
+        self, slot: str, begin: Callable[[], tuple[_core.PasskeyCeremony, str]]
+    ) -> dict[str, Any]: ...
+    def _drop_ceremony(self, slot: str) -> None: ...
+    def _flash(self, slot: str, message: str) -> None: ...
+    def _show_flash(self, slot: str) -> None: ...
+    def _passkey_response(
+        self, slot: str, held: dict[str, Any], op: str, label: str
+    ) -> str | None: ...
+
+
 class PasskeyWidgets:
     """Mixed into ``Authenticate``."""
 
     # ---- the relying party ---------------------------------------------------------
 
-    def _passkey_site(self: Authenticate) -> tuple[str, str | None] | None:
+    def _passkey_site(self: _Host) -> tuple[str, str | None] | None:
         """The page's address and the RP id passkeys are made for here;
         ``None`` outside a browser session (AppTest, bare mode) unless the
         app names its address."""
@@ -207,7 +236,7 @@ class PasskeyWidgets:
     # ---- one ceremony, kept between the options and the response ------------------
 
     def _ceremony(
-        self: Authenticate,
+        self: _Host,
         slot: str,
         begin: Callable[[], tuple[_core.PasskeyCeremony, str]],
     ) -> dict[str, Any]:
@@ -223,20 +252,20 @@ class PasskeyWidgets:
         st.session_state[f"{_CEREMONY}-{slot}"] = held
         return held
 
-    def _drop_ceremony(self: Authenticate, slot: str) -> None:
+    def _drop_ceremony(self: _Host, slot: str) -> None:
         st.session_state.pop(f"{_CEREMONY}-{slot}", None)
 
-    def _flash(self: Authenticate, slot: str, message: str) -> None:
+    def _flash(self: _Host, slot: str, message: str) -> None:
         """Shows ``message`` at the next run (after a rerun for a new ceremony)."""
         st.session_state[f"{_FLASH}-{slot}"] = message
 
-    def _show_flash(self: Authenticate, slot: str) -> None:
+    def _show_flash(self: _Host, slot: str) -> None:
         message = st.session_state.pop(f"{_FLASH}-{slot}", None)
         if message:
             st.error(message)
 
     def _passkey_response(
-        self: Authenticate, slot: str, held: dict[str, Any], op: str, label: str
+        self: _Host, slot: str, held: dict[str, Any], op: str, label: str
     ) -> str | None:
         """Renders the passkey button for ``held``; the browser's response
         (JSON) in the run it arrives, else ``None``. A refusal of the
@@ -266,7 +295,7 @@ class PasskeyWidgets:
     # ---- sign-in on the login form ---------------------------------------------------
 
     def _passkey_sign_in(
-        self: Authenticate,
+        self: _Host,
         location: str,
         fields: Mapping[str, str],
         key: str,
@@ -320,7 +349,7 @@ class PasskeyWidgets:
     # ---- the second step of a password login -----------------------------------------
 
     def _passkey_second_factor(
-        self: Authenticate,
+        self: _Host,
         location: str,
         fields: Mapping[str, str],
         key: str,
@@ -375,8 +404,8 @@ class PasskeyWidgets:
     # ---- enrolment and the list --------------------------------------------------------
 
     def enroll_passkey(
-        self: Authenticate, name: str | None = None, key: str = "Add a passkey"
-    ) -> dict[str, Any] | None:
+        self: _Host, name: str | None = None, key: str = "Add a passkey"
+    ) -> PasskeyInfo | None:
         """Adds a passkey to the logged-in user's account: a form for its
         name (``name`` fills it in) and the user's password, then a button
         that asks the browser to make it. Returns the new passkey
@@ -440,7 +469,7 @@ class PasskeyWidgets:
             return None
         self._drop_ceremony(slot)
         try:
-            added: dict[str, Any] = self._auth.finish_passkey_enrolment(
+            added: PasskeyInfo = self._auth.finish_passkey_enrolment(
                 held["ceremony"], username, response
             )
         except (_core.CodeRefused, _core.InvalidInput) as e:
@@ -450,7 +479,7 @@ class PasskeyWidgets:
         st.success(self._t("The passkey was added."))
         return added
 
-    def manage_passkeys(self: Authenticate, key: str = "Passkeys") -> list[dict[str, Any]]:
+    def manage_passkeys(self: _Host, key: str = "Passkeys") -> list[PasskeyInfo]:
         """The logged-in user's passkeys, each with when it was added and
         last used, and a button that removes it after the password. Returns
         the list as it stands at the end of the run."""
@@ -458,7 +487,7 @@ class PasskeyWidgets:
         if self._credentials is not None:
             raise AuthenticateError(DICT_MODE)
         st.subheader(self._t("Your passkeys"))
-        keys: list[dict[str, Any]] = self._auth.passkeys(username)
+        keys: list[PasskeyInfo] = self._auth.passkeys(username)
         if not keys:
             st.caption(self._t("No passkeys yet."))
             return keys

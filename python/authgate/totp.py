@@ -15,7 +15,7 @@ holds a secret but the sealed pending set-up, for ten minutes.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 import streamlit as st
 
@@ -24,12 +24,51 @@ from .device_sessions import SESSION_ID
 from .exceptions import AuthenticateError, CredentialsError, LoginError, ResetError
 
 if TYPE_CHECKING:
-    from .authenticate import Authenticate
+    from .authenticate import Location
+    from .i18n import Translator
 
+_T = TypeVar("_T")
 _CHALLENGE = "_authgate_totp_challenge"
 _PENDING = "_authgate_totp_pending"
 # The session whose user was found to owe no second factor (checked once).
 _FACTOR_CHECKED = "_authgate_factor_checked"
+
+
+class _Host(Protocol):
+    """What ``TotpWidgets`` uses of the ``Authenticate`` it is mixed into, and
+    of itself through ``self`` (typing only)."""
+
+    _auth: _core.Authenticator
+    _credentials: dict[str, Any] | None
+    _require_2fa: bool | list[str] | None
+    _t: Translator
+
+    def _logged_in(
+        self, result: _core.LoginResult, callback: Callable[[dict[str, Any]], Any] | None
+    ) -> None: ...
+    def logout(
+        self,
+        button_name: str = ...,
+        location: Location = ...,
+        key: str = ...,
+        use_container_width: bool = ...,
+        callback: Callable[[dict[str, Any]], Any] | None = ...,
+    ) -> None: ...
+    # PasskeyWidgets'
+    def _passkey_second_factor(
+        self,
+        location: str,
+        fields: Mapping[str, str],
+        key: str,
+        challenge: _core.TotpChallenge,
+        callback: Callable[[dict[str, Any]], Any] | None,
+    ) -> None: ...
+
+    # TotpWidgets' own
+    def enroll_totp(self, key: str = ...) -> list[str] | None: ...
+    def _show_recovery_codes(self, codes: list[str], key: str) -> None: ...
+    def _logged_in_user(self, widget: str) -> str: ...
+    def _with_password(self, action: Callable[[], _T]) -> _T: ...
 
 
 class TotpWidgets:
@@ -37,14 +76,14 @@ class TotpWidgets:
 
     # ---- the login's second step ---------------------------------------------------
 
-    def _await_totp(self: Authenticate, key: str, challenge: _core.TotpChallenge) -> None:
+    def _await_totp(self: _Host, key: str, challenge: _core.TotpChallenge) -> None:
         """Keeps a login waiting for its code (or passkey); the form asks
         for it next."""
         st.session_state[f"{_CHALLENGE}-{key}"] = challenge
         st.rerun()
 
     def _totp_step(
-        self: Authenticate,
+        self: _Host,
         location: str,
         fields: Mapping[str, str],
         key: str,
@@ -96,7 +135,7 @@ class TotpWidgets:
 
     # ---- require_2fa -----------------------------------------------------------------
 
-    def _enforce_factor_policy(self: Authenticate, key: str) -> None:
+    def _enforce_factor_policy(self: _Host, key: str) -> None:
         """With ``require_2fa``, a logged-in user the policy names who has no
         second factor sets one up before anything else of the page runs."""
         if self._require_2fa is None or not st.session_state.get("authentication_status"):
@@ -123,7 +162,7 @@ class TotpWidgets:
 
     # ---- set-up and management -----------------------------------------------------
 
-    def enroll_totp(self: Authenticate, key: str = "Authenticator app") -> list[str] | None:
+    def enroll_totp(self: _Host, key: str = "Authenticator app") -> list[str] | None:
         """Sets up an authenticator app for the logged-in user. Returns the
         recovery codes in the run the factor is stored (they are shown once,
         with a download button), else ``None``."""
@@ -169,7 +208,7 @@ class TotpWidgets:
         self._show_recovery_codes(codes, key)
         return codes
 
-    def disable_totp(self: Authenticate, key: str = "Turn off two-factor authentication") -> bool:
+    def disable_totp(self: _Host, key: str = "Turn off two-factor authentication") -> bool:
         """A form that removes the logged-in user's authenticator app after
         their password; ``True`` once it did."""
         username = self._logged_in_user("disable_totp")
@@ -182,9 +221,7 @@ class TotpWidgets:
         self._with_password(lambda: self._auth.disable_totp(username, password))
         return True
 
-    def regenerate_recovery_codes(
-        self: Authenticate, key: str = "New recovery codes"
-    ) -> list[str] | None:
+    def regenerate_recovery_codes(self: _Host, key: str = "New recovery codes") -> list[str] | None:
         """A form that replaces the logged-in user's recovery codes after
         their password; the new ones are shown once and returned."""
         username = self._logged_in_user("regenerate_recovery_codes")
@@ -200,7 +237,7 @@ class TotpWidgets:
         self._show_recovery_codes(codes, key)
         return codes
 
-    def _show_recovery_codes(self: Authenticate, codes: list[str], key: str) -> None:
+    def _show_recovery_codes(self: _Host, codes: list[str], key: str) -> None:
         st.subheader(self._t("Your recovery codes"))
         st.caption(
             self._t(
@@ -218,12 +255,12 @@ class TotpWidgets:
             key=f"{key}-download",
         )
 
-    def _logged_in_user(self: Authenticate, widget: str) -> str:
+    def _logged_in_user(self: _Host, widget: str) -> str:
         if not st.session_state.get("authentication_status"):
             raise ResetError(f"User must be logged in to use {widget}")
         return str(st.session_state["username"])
 
-    def _with_password(self: Authenticate, action: Callable[[], Any]) -> Any:
+    def _with_password(self: _Host, action: Callable[[], _T]) -> _T:
         try:
             return action()
         except _core.InvalidCredentials:
