@@ -55,5 +55,9 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(access::default_password_missing, m)?)?;
     m.add_function(wrap_pyfunction!(access::username_key, m)?)?;
     m.add_function(wrap_pyfunction!(access::email_key, m)?)?;
+    m.add_function(wrap_pyfunction!(access::valid_username, m)?)?;
+    m.add_function(wrap_pyfunction!(access::valid_email, m)?)?;
+    m.add_function(wrap_pyfunction!(access::valid_name, m)?)?;
+    m.add_function(wrap_pyfunction!(access::valid_length, m)?)?;
     Ok(())
 }

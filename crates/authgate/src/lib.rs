@@ -10,6 +10,7 @@
 //! - [`admin`] is what an app's administrator may do to accounts, audited by name.
 //! - [`auth`] runs the flows: password login, cookie resume, logout;
 //!   [`account`] the rest: register, reset, forgot password/username, update.
+//! - [`identity_rules`] is what a username, an email and a name may be (0.4.2's rules).
 //! - [`password_policy`] is what a new password must be: streamlit-authenticator 0.4.2's rule by default, NIST SP 800-63B's on request (zxcvbn, common passwords).
 //! - [`password`] is bcrypt, byte-compatible with Python's `bcrypt`.
 //! - [`token`] signs and checks cookie tokens, including 0.4.2's.
@@ -51,6 +52,7 @@ pub mod device;
 pub mod email_code;
 pub mod error;
 pub mod factor_policy;
+pub mod identity_rules;
 pub mod link;
 pub mod lockout;
 pub mod mail;
