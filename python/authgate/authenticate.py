@@ -403,14 +403,15 @@ class Authenticate(
                 max_concurrent_users=_limit("max_concurrent_users", max_concurrent_users),
                 single_session=single_session,
                 client=self._client_address(),
+                # A hint helps whoever guesses the account too: shown to an
+                # anonymous visitor only when the app asks for it. The core
+                # sends it with the refusal of a wrong password.
+                with_hint=self._show_hint,
             )
-        except _core.InvalidCredentials:
+        except _core.InvalidCredentials as e:
             st.session_state["authentication_status"] = False
-            # A hint helps whoever guesses the account too: shown to an
-            # anonymous visitor only when the app asks for it.
-            hint = self._auth.password_hint(username) if self._show_hint else None
-            if hint:
-                st.session_state["password_hint"] = hint
+            if e.hint:
+                st.session_state["password_hint"] = e.hint
             self._sync_user(username)
             return False
         except (

@@ -118,10 +118,12 @@ impl Authenticator {
 
     /// Logs in with a password; raises `InvalidCredentials`,
     /// `TooManyAttempts`, `AccountLocked`, `TooManyUsers` or `SessionExists`.
-    /// `client` is the address the attempt comes from, for the throttle.
+    /// `client` is the address the attempt comes from, for the throttle;
+    /// `with_hint=True` has `InvalidCredentials` carry the account's
+    /// password hint (its `hint`) when the password was wrong.
     // Python keyword arguments, each optional.
     #[allow(clippy::too_many_arguments)]
-    #[pyo3(signature = (username, password, *, max_login_attempts = None, max_concurrent_users = None, single_session = false, client = None))]
+    #[pyo3(signature = (username, password, *, max_login_attempts = None, max_concurrent_users = None, single_session = false, client = None, with_hint = false))]
     fn login(
         &self,
         py: Python<'_>,
@@ -131,6 +133,7 @@ impl Authenticator {
         max_concurrent_users: Option<u32>,
         single_session: bool,
         client: Option<&str>,
+        with_hint: bool,
     ) -> PyResult<LoginResult> {
         let req = LoginRequest {
             username,
@@ -139,6 +142,7 @@ impl Authenticator {
             max_concurrent_users,
             single_session,
             client,
+            with_hint,
         };
         let login = py.detach(|| self.inner.login(&req)).py_err()?;
         login_result(py, login)
@@ -190,7 +194,7 @@ impl Authenticator {
 
     /// `login` for apps with authenticator apps: a `LoginResult` for a
     /// user without one, a `TotpChallenge` to finish with a code otherwise.
-    #[pyo3(signature = (username, password, *, max_login_attempts = None, max_concurrent_users = None, single_session = false, client = None))]
+    #[pyo3(signature = (username, password, *, max_login_attempts = None, max_concurrent_users = None, single_session = false, client = None, with_hint = false))]
     #[allow(clippy::too_many_arguments)]
     fn login_with_totp(
         &self,
@@ -201,6 +205,7 @@ impl Authenticator {
         max_concurrent_users: Option<u32>,
         single_session: bool,
         client: Option<&str>,
+        with_hint: bool,
     ) -> PyResult<Py<PyAny>> {
         let req = LoginRequest {
             username,
@@ -209,6 +214,7 @@ impl Authenticator {
             max_concurrent_users,
             single_session,
             client,
+            with_hint,
         };
         match py.detach(|| self.inner.login_with_totp(&req)).py_err()? {
             PasswordStep::LoggedIn(login) => Ok(Py::new(py, login_result(py, *login)?)?.into_any()),
@@ -863,11 +869,6 @@ impl Authenticator {
                 Ok(d)
             })
             .collect()
-    }
-
-    /// The user's password hint, if they set one.
-    fn password_hint(&self, py: Python<'_>, username: &str) -> PyResult<Option<String>> {
-        py.detach(|| self.inner.password_hint(username)).py_err()
     }
 
     /// The max-age of the login cookie in seconds (`0`: no cookie).

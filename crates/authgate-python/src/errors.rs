@@ -4,6 +4,7 @@
 //! them into streamlit-authenticator's widget exceptions where it must.
 
 use authgate::email_code::CodeRefusal;
+use authgate::error::PasswordHint;
 use authgate::second_factor::SecondFactorRefusal;
 use authgate::Error;
 use pyo3::create_exception;
@@ -20,7 +21,9 @@ create_exception!(
     _core,
     InvalidCredentials,
     AuthgateError,
-    "Username or password is incorrect."
+    "Username or password is incorrect. `hint`: the account's password hint, \
+     when the login asked for it (`with_hint=True`) and the account has one; \
+     never in the message."
 );
 create_exception!(
     _core,
@@ -143,7 +146,7 @@ create_exception!(
 pub fn to_py(err: Error) -> PyErr {
     let msg = err.to_string();
     match err {
-        Error::InvalidCredentials => InvalidCredentials::new_err(msg),
+        Error::InvalidCredentials { hint } => invalid_credentials(msg, hint),
         Error::AccountLocked { .. } => AccountLocked::new_err(msg),
         Error::TooManyAttempts { .. } => TooManyAttempts::new_err(msg),
         Error::TooManyUsers => TooManyUsers::new_err(msg),
@@ -177,6 +180,19 @@ pub fn to_py(err: Error) -> PyErr {
     }
 }
 
+/// `InvalidCredentials` with its `hint` attribute (`None` unless the core
+/// sent one).
+fn invalid_credentials(msg: String, hint: Option<PasswordHint>) -> PyErr {
+    let err = InvalidCredentials::new_err(msg);
+    Python::attach(|py| {
+        let hint = hint.map(PasswordHint::into_string);
+        // Setting an attribute of a new exception object cannot fail but
+        // for memory; the refusal is raised all the same.
+        let _ = err.value(py).setattr("hint", hint);
+    });
+    err
+}
+
 /// `?`-friendly conversion.
 pub trait IntoPyResult<T> {
     /// Maps the error with [`to_py`].
@@ -192,7 +208,9 @@ impl<T> IntoPyResult<T> for authgate::Result<T> {
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     let py = m.py();
     m.add("AuthgateError", py.get_type::<AuthgateError>())?;
-    m.add("InvalidCredentials", py.get_type::<InvalidCredentials>())?;
+    let invalid_credentials = py.get_type::<InvalidCredentials>();
+    invalid_credentials.setattr("hint", py.None())?;
+    m.add("InvalidCredentials", invalid_credentials)?;
     m.add("AccountLocked", py.get_type::<AccountLocked>())?;
     m.add("EmailError", py.get_type::<EmailError>())?;
     m.add("CodeRefused", py.get_type::<CodeRefused>())?;

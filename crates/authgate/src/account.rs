@@ -228,7 +228,7 @@ impl Authenticator {
                 "reauth_failed"
             };
             self.audit(kind, Some(username), None);
-            return Err(Error::InvalidCredentials);
+            return Err(Error::InvalidCredentials { hint: None });
         }
         // The right password gives its counted attempt back, as a login
         // does: a user who manages their account (passkeys, authenticator

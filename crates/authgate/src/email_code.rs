@@ -666,7 +666,7 @@ mod tests {
         let (auth, _) = setup();
         assert!(matches!(
             auth.login_with_email_code(&password_login("wrong")),
-            Err(Error::InvalidCredentials)
+            Err(Error::InvalidCredentials { .. })
         ));
         assert!(matches!(
             auth.issue_code(CodePurpose::Login, "ann", &[], None),

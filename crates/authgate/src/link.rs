@@ -387,7 +387,7 @@ mod tests {
             password: "wrong",
             ..Default::default()
         });
-        assert!(matches!(wrong, Err(Error::InvalidCredentials)));
+        assert!(matches!(wrong, Err(Error::InvalidCredentials { .. })));
         let (_, token) = auth.verification_link("newbie").unwrap().unwrap();
         // Neither kind of link passes for the other.
         assert!(auth.check_reset_link(&token).is_err());
