@@ -66,6 +66,12 @@ pub enum Error {
     #[error("{0}")]
     PasskeyRefused(crate::passkey::PasskeyRefusal),
 
+    /// A form's captcha answer was blank, wrong, or for a picture that is
+    /// unknown, used or expired ([`crate::captcha_registry::check`]);
+    /// nothing else of the action was checked ([`crate::form_guard`]).
+    #[error("{0}")]
+    CaptchaRefused(crate::captcha_registry::CaptchaRefusal),
+
     /// A mailed reset link that is forged, expired or used ([`crate::link`]).
     #[error("This link {0}: request a new one")]
     LinkRefused(&'static str),

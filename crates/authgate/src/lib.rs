@@ -22,7 +22,9 @@
 //! - [`link`] signs and checks the password-reset links `forgot_password` mails.
 //! - [`oidc`] is OpenID Connect guest login: PKCE, state, nonce, signed ID tokens.
 //! - [`captcha`] draws captcha pictures and checks answers against a salted digest;
-//!   `captcha_registry` (feature `captcha`) keeps the ones shown, each answering once.
+//!   [`captcha_registry`] keeps the ones shown, each answering once (showing needs the
+//!   feature `captcha`); [`form_guard`] is the order a form's action is checked in:
+//!   its captcha first, then the app's checks, then the action's own.
 //! - [`yaml`] (the `authgate-yaml` crate) reads and writes YAML exactly as PyYAML does.
 //!
 //! ```no_run
@@ -45,13 +47,13 @@ pub mod admin;
 pub mod auth;
 pub mod auto_hash;
 pub mod captcha;
-#[cfg(feature = "captcha")]
 pub mod captcha_registry;
 pub mod clock;
 pub mod device;
 pub mod email_code;
 pub mod error;
 pub mod factor_policy;
+pub mod form_guard;
 pub mod identity_rules;
 pub mod link;
 pub mod lockout;
