@@ -130,6 +130,14 @@ create_exception!(
 
 create_exception!(
     _core,
+    CaptchaRefused,
+    AuthgateError,
+    "A form's captcha answer was blank, wrong, or for a picture already used or \
+     expired; nothing else was checked."
+);
+
+create_exception!(
+    _core,
     LinkRefused,
     AuthgateError,
     "A mailed reset link is forged, expired or used."
@@ -176,6 +184,7 @@ pub fn to_py(err: Error) -> PyErr {
         // The login waiting for it takes another passkey (or code).
         Error::PasskeyRefused(_) => WrongCode::new_err(msg),
         Error::LinkRefused(_) => LinkRefused::new_err(msg),
+        Error::CaptchaRefused(_) => CaptchaRefused::new_err(msg),
         _ => AuthgateError::new_err(msg),
     }
 }
@@ -216,6 +225,7 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("CodeRefused", py.get_type::<CodeRefused>())?;
     m.add("WrongCode", py.get_type::<WrongCode>())?;
     m.add("LinkRefused", py.get_type::<LinkRefused>())?;
+    m.add("CaptchaRefused", py.get_type::<CaptchaRefused>())?;
     m.add("EmailUnverified", py.get_type::<EmailUnverified>())?;
     m.add("TooManyAttempts", py.get_type::<TooManyAttempts>())?;
     m.add("TooManyUsers", py.get_type::<TooManyUsers>())?;

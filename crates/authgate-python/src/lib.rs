@@ -11,6 +11,7 @@ mod captcha;
 mod code;
 mod convert;
 mod errors;
+mod guard;
 mod hashing;
 mod mail;
 mod oidc;
