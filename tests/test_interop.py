@@ -151,3 +151,25 @@ def test_validator_rules_match_0_4_2() -> None:
                 method,
                 sample,
             )
+
+
+def test_identity_rules_are_0_4_2s_but_refuse_a_final_newline() -> None:
+    import authgate
+
+    ours, theirs = authgate.Validator(), sa.Validator()
+    samples = [
+        "a" * 20, "a" * 21, "first.last+tag@sub.example.org", "zoë@example.com", "a@b.c",
+        "a@b..co", "Al", "A", "王小明", "Ἀλέξανδρος", "O'Neil", "O’Neil", "×÷", "a" * 100,
+        "a" * 101, "jsmith@gmail.com", "R2D2",
+    ]  # fmt: skip
+    methods = ["validate_email", "validate_name", "validate_username", "validate_length"]
+    for sample in samples:
+        for method in methods:
+            assert getattr(ours, method)(sample) == getattr(theirs, method)(sample), (
+                method,
+                sample,
+            )
+            # Python's `$` matched before a final newline; the core's rules do not.
+            if getattr(theirs, method)(sample):
+                assert getattr(theirs, method)(sample + "\n")
+                assert not getattr(ours, method)(sample + "\n"), (method, sample)

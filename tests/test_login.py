@@ -127,6 +127,31 @@ def test_the_hint_is_found_for_the_username_as_typed(config_path: Path) -> None:
     assert state(at, "password_hint") == "the letter after c"
 
 
+def test_the_hint_comes_with_the_refusal_of_a_wrong_password_in_one_call(
+    config_path: Path,
+) -> None:
+    auth = _core.Authenticator(_core.Store.open(config_path), KEY, throttle=False)
+    assert not hasattr(auth, "password_hint"), "no second call to ask for it"
+
+    def refusal(username: str, password: str, **kwargs: Any) -> BaseException:
+        with pytest.raises(_core.AuthgateError) as refused:
+            auth.login_with_totp(username, password, max_login_attempts=2, **kwargs)
+        return refused.value
+
+    e = refusal("rbriggs", "wrong")
+    assert isinstance(e, _core.InvalidCredentials) and e.hint is None, "not asked for"
+    e = refusal(" RBriggs ", "wrong", with_hint=True)
+    assert isinstance(e, _core.InvalidCredentials)
+    assert e.hint == "the letter after c"
+    assert "letter" not in str(e) and "letter" not in repr(e)
+    e = refusal("nobody", "wrong", with_hint=True)
+    assert isinstance(e, _core.InvalidCredentials) and e.hint is None
+    # The second failure locked the account: refused as locked, with no hint.
+    e = refusal("rbriggs", "def", with_hint=True)
+    assert isinstance(e, _core.AccountLocked) and not hasattr(e, "hint")
+    assert _core.InvalidCredentials("raised elsewhere").hint is None
+
+
 def test_unknown_user_is_refused_and_nothing_is_written(config_path: Path) -> None:
     before = config_path.read_bytes()
     at = submit(start(config_path), "nobody", "abc")

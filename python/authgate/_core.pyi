@@ -7,7 +7,7 @@ edited into something unreadable). The dicts returned are typed in
 :mod:`authgate.types`; times are Unix seconds.
 """
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from os import PathLike
 from typing import Any, Literal, final
 
@@ -44,6 +44,7 @@ __all__ = [
     "AccountLocked",
     "Authenticator",
     "AuthgateError",
+    "CaptchaRefused",
     "CodeChallenge",
     "CodeRefused",
     "ConfigError",
@@ -92,6 +93,10 @@ __all__ = [
     "page_access",
     "password_strength",
     "username_key",
+    "valid_email",
+    "valid_length",
+    "valid_name",
+    "valid_username",
     "verify_password",
 ]
 
@@ -125,6 +130,10 @@ class InvalidCredentials(AuthgateError):
     """Username or password is incorrect (an unknown user, a guest and a wrong
     password are not told apart), or a password given to confirm a change is wrong.
     """
+
+    hint: str | None
+    """The user's password hint, when the login asked for it (``with_hint``) and
+    the password was wrong; never in the message."""
 
 class AccountLocked(AuthgateError):
     """Too many failed attempts (or an administrator's lock): refused even with
@@ -200,6 +209,10 @@ class WrongCode(CodeRefused):
 
 class LinkRefused(AuthgateError):
     """A mailed link is forged, expired or used."""
+
+class CaptchaRefused(AuthgateError):
+    """A form's captcha answer is blank, wrong, or for a picture already answered;
+    checked first, before anything else the form asks."""
 
 class EmailUnverified(AuthgateError):
     """The password is right, but the account's email awaits verification (a
@@ -531,6 +544,8 @@ class Authenticator:
         max_concurrent_users: int | None = None,
         single_session: bool = False,
         client: str | None = None,
+        with_hint: bool = False,
+        captcha: tuple[str, str] | None = None,
     ) -> LoginResult:
         """Logs in with a password and opens a session.
 
@@ -541,8 +556,12 @@ class Authenticator:
                 opens.
             single_session: Refuse a user who has a live session elsewhere.
             client: The address the attempt comes from, for the guessing brake.
+            with_hint: Put the user's password hint on a wrong password's
+                ``InvalidCredentials`` (``hint``).
+            captcha: ``(captcha_id, entered)``: the form's captcha, checked first.
 
         Raises:
+            CaptchaRefused: ``captcha`` is blank, wrong or used.
             InvalidCredentials: unknown user, guest, or wrong password.
             TooManyAttempts: the guessing brake makes this client wait.
             AccountLocked: the account is locked.
@@ -576,10 +595,6 @@ class Authenticator:
         """
     def logout(self, session_id: str) -> None:
         """Ends a session everywhere: its cookie token stops working."""
-    def password_hint(self, username: str) -> str | None:
-        """The password hint of ``username``, if they set one; ``None`` for an unknown
-        user. Showing it after a failed login helps whoever guesses the account too.
-        """
     @property
     def cookie_max_age(self) -> float:
         """The max-age of the login cookie in seconds (``0``: no cookie)."""
@@ -604,6 +619,8 @@ class Authenticator:
         roles: list[str] | None = None,
         awaiting_verification: bool = False,
         dry_run: bool = False,
+        captcha: tuple[str, str] | None = None,
+        checks: Callable[[], object] | None = None,
     ) -> User | None:
         """Registers a user (0.4.2's checks, in its order).
 
@@ -641,7 +658,9 @@ class Authenticator:
             PasswordTooLong: ``new`` is longer than 72 bytes.
             UserNotFound: no such user.
         """
-    def forgot_password(self, username: str) -> tuple[User, str] | None:
+    def forgot_password(
+        self, username: str, *, captcha: tuple[str, str] | None = None
+    ) -> tuple[User, str] | None:
         """Issues a random password for ``username``. It works alongside the
         current one for 24 hours and becomes the password when used.
 
@@ -651,7 +670,7 @@ class Authenticator:
         Raises:
             InvalidInput: the user is a guest.
         """
-    def forgot_username(self, email: str) -> User | None:
+    def forgot_username(self, email: str, *, captcha: tuple[str, str] | None = None) -> User | None:
         """The user registered with ``email`` (any case); ``None`` if there is none."""
     def withdraw_password(self, username: str, password: str) -> bool:
         """Withdraws a password ``forgot_password`` issued whose mail failed, unless
@@ -800,6 +819,8 @@ class Authenticator:
         name: str,
         binding: list[str] = ...,
         client: str | None = None,
+        *,
+        captcha: tuple[str, str] | None = None,
     ) -> tuple[CodeChallenge, CodeDelivery | None]:
         """Issues a mailed code for ``purpose`` to the owner of ``name`` (a username,
         or an email for ``register`` and ``forgot_username``).
@@ -834,6 +855,8 @@ class Authenticator:
         max_concurrent_users: int | None = None,
         single_session: bool = False,
         client: str | None = None,
+        with_hint: bool = False,
+        captcha: tuple[str, str] | None = None,
     ) -> LoginResult | TotpChallenge:
         """``login`` for apps with second factors: a user without one is logged in;
         a user with an authenticator app or a passkey gets a ``TotpChallenge`` to
@@ -1025,6 +1048,7 @@ class Authenticator:
         *,
         max_login_attempts: int | None = None,
         client: str | None = None,
+        captcha: tuple[str, str] | None = None,
     ) -> tuple[CodeChallenge, CodeDelivery | None]:
         """Checks the password as ``login`` does, then issues a code to mail instead
         of opening a session; ``finish_login`` opens it once the code is
@@ -1059,7 +1083,9 @@ class Authenticator:
             TooManyUsers: ``max_concurrent_users`` reached.
             SessionExists: ``single_session`` and a live session elsewhere.
         """
-    def reset_link(self, username: str) -> tuple[User, str] | None:
+    def reset_link(
+        self, username: str, *, captcha: tuple[str, str] | None = None
+    ) -> tuple[User, str] | None:
         """A password-reset link token for ``username`` (``RESET_LINK_TTL``, single
         use).
 
@@ -1203,6 +1229,20 @@ def username_key(typed: str) -> str:
 
 def email_key(typed: str) -> str:
     """The key a typed email is compared under (trimmed, lower-cased)."""
+
+def valid_username(username: str) -> bool:
+    """Whether ``username`` is 1-20 of ``[a-zA-Z0-9_-]`` or an email address
+    (streamlit-authenticator 0.4.2's rule; a trailing newline is refused)."""
+
+def valid_email(email: str) -> bool:
+    """Whether ``email`` looks like an address (0.4.2's rule)."""
+
+def valid_name(name: str) -> bool:
+    """Whether ``name`` is 2-100 letters, spaces, apostrophes, dots or hyphens
+    (0.4.2's rule)."""
+
+def valid_length(value: str, min_length: int = 0, max_length: int = 254) -> bool:
+    """Whether ``value`` has between ``min_length`` and ``max_length`` characters."""
 
 def link_page_address(configured: str | None, reported: str | None) -> str:
     """The page mailed links point at: ``configured`` (the app's ``app_url``), else

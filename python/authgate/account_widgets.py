@@ -4,7 +4,9 @@ forgot password, forgot username and update details.
 Forms and session_state live here; every rule runs in the Rust core
 (``authgate._core.Authenticator``). The app's ``Validator`` (0.4.2's rules
 unless the app passes its own) checks names, emails, usernames and password
-strength before the core is called.
+strength; a form with a captcha sends the answer with its one core call,
+which checks the captcha first, then the ``Validator``, then the rest
+(:mod:`authgate.captcha`).
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from typing import TYPE_CHECKING, Any, Literal, Protocol, TypeVar
 import streamlit as st
 
 from . import _core, links, mailing
-from .captcha import CaptchaField
+from .captcha import CaptchaField, guarded
 from .code_step import CODE_MINUTES, CodeStep, CodeStepHost
 from .exceptions import (
     CredentialsError,
@@ -86,6 +88,7 @@ class _Host(CodeStepHost, Protocol):
         key: str,
         mailer: _core.Mailer | None,
         app_url: str | None,
+        guard: Mapping[str, Any],
     ) -> tuple[str | None, str | None, str | None]: ...
     def _answer_forgot_password(
         self,
@@ -94,12 +97,18 @@ class _Host(CodeStepHost, Protocol):
         mailer: _core.Mailer | None,
         app_url: str | None,
         callback: Callback,
+        guard: Mapping[str, Any],
     ) -> tuple[Any, str | None, str | None]: ...
     def _reset_by_link(
         self, location: Any, fields: Mapping[str, str] | None, key: str, callback: Callback
     ) -> tuple[Any, str | None, str | None]: ...
     def _tell_username(
-        self, key: str, email: str, mailer: _core.Mailer | None, callback: Callback
+        self,
+        key: str,
+        email: str,
+        mailer: _core.Mailer | None,
+        callback: Callback,
+        guard: Mapping[str, Any],
     ) -> tuple[Any, str | None]: ...
     def _mail_user(
         self,
@@ -117,6 +126,7 @@ class _Host(CodeStepHost, Protocol):
         app_url: str,
         kind: Literal["reset_link", "verify_email"],
         username: str,
+        guard: Mapping[str, Any] | None = None,
     ) -> User | None: ...
 
 
@@ -248,26 +258,30 @@ class AccountWidgets:
         # What the mailed code is bound to: the account it will create.
         binding = [str(registration[k] or "") for k in _REGISTRATION_BOUND]
         step = CodeStep(self, key, "register", fields, RegisterError)
+
+        def checks() -> None:
+            self._validate_registration(registration)
+
         if form.form_submit_button(_label(fields, "Register")):
             mailer = self._mailer() if two_factor_auth or verify_email else None
             app_url = self._app_url() if verify_email else None
             if roles is not None and not isinstance(roles, list):
                 raise LoginError("Roles must be provided as a list")
-            self._validate_registration(registration)
-            if captcha_field is not None:
-                captcha_field.check(RegisterError)
-            if not two_factor_auth:
-                return self._register(registration, callback, key, mailer, app_url)
-            assert mailer is not None
-            self._core_call(
-                RegisterError, lambda: self._auth.register(**registration, dry_run=True)
-            )
+            with guarded(captcha_field, RegisterError, checks) as guard:
+                if not two_factor_auth:
+                    return self._register(registration, callback, key, mailer, app_url, guard)
+                assert mailer is not None
+                self._core_call(
+                    RegisterError,
+                    lambda: self._auth.register(**registration, dry_run=True, **guard),
+                )
             step.start(mailer, registration["email"], binding)
         elif two_factor_auth and step.take(binding) is not None:
-            self._validate_registration(registration)
             mailer = self._mailer() if verify_email else None
             app_url = self._app_url() if verify_email else None
-            return self._register(registration, callback, key, mailer, app_url)
+            # The captcha was answered with the code's request.
+            with guarded(None, RegisterError, checks) as guard:
+                return self._register(registration, callback, key, mailer, app_url, guard)
         if two_factor_auth:
             step.prompt()
         return None, None, None
@@ -280,7 +294,8 @@ class AccountWidgets:
             raise error(self._t(str(e))) from None
 
     def _validate_registration(self: _Host, registration: dict[str, Any]) -> None:
-        """The app's ``Validator`` on a registration, as 0.4.2 runs it."""
+        """The app's ``Validator`` on a registration, as 0.4.2 runs it (the
+        core calls it, after the captcha)."""
         v = self.validator
         if not v.validate_name(registration["first_name"]):
             raise RegisterError(self._t("First name is not valid"))
@@ -301,10 +316,11 @@ class AccountWidgets:
         key: str,
         mailer: _core.Mailer | None,
         app_url: str | None,
+        guard: Mapping[str, Any],
     ) -> tuple[str | None, str | None, str | None]:
         """Adds the user; with ``verify_email`` (a mailer and an address) mails
         the verification link."""
-        user = self._core_call(RegisterError, lambda: self._auth.register(**registration))
+        user = self._core_call(RegisterError, lambda: self._auth.register(**registration, **guard))
         assert user is not None
         if mailer is not None and app_url is not None:
             self._mail_link(key, mailer, app_url, "verify_email", user["username"])
@@ -410,20 +426,20 @@ class AccountWidgets:
             wants_mail = send_email or two_factor_auth or reset_link
             mailer = self._mailer() if wants_mail else None
             app_url = self._app_url() if reset_link else None
-            if captcha_field is not None:
-                captcha_field.check(ForgotError)
-            if not username.strip():
-                raise ForgotError(self._t("Username not provided"))
-            if not two_factor_auth:
-                return self._answer_forgot_password(key, username, mailer, app_url, callback)
-            assert mailer is not None
-            step.start(mailer, username, [])
+            # The core refuses a name not given, after the captcha.
+            with guarded(captcha_field, ForgotError) as guard:
+                if not two_factor_auth:
+                    return self._answer_forgot_password(
+                        key, username, mailer, app_url, callback, guard
+                    )
+                assert mailer is not None
+                step.start(mailer, username, [], guard)
         elif two_factor_auth:
             confirmed = step.take([])
             if confirmed is not None:
                 mailer = self._mailer() if send_email or reset_link else None
                 app_url = self._app_url() if reset_link else None
-                return self._answer_forgot_password(key, confirmed, mailer, app_url, callback)
+                return self._answer_forgot_password(key, confirmed, mailer, app_url, callback, {})
         if two_factor_auth:
             step.prompt()
         return None, None, None
@@ -435,17 +451,21 @@ class AccountWidgets:
         mailer: _core.Mailer | None,
         app_url: str | None,
         callback: Callback,
+        guard: Mapping[str, Any],
     ) -> tuple[Any, str | None, str | None]:
         """Issues a new password, or mails a reset link when ``app_url`` is set."""
         if app_url is not None and mailer is not None:
-            user = self._mail_link(key, mailer, app_url, "reset_link", username)
+            user = self._core_call(
+                ForgotError,
+                lambda: self._mail_link(key, mailer, app_url, "reset_link", username, guard),
+            )
             if user is None:
                 return False, None, None
             if callback:
                 callback({"widget": "Forgot password", **_user_fields(user), "reset_link": True})
             return user["username"], user["email"], None
         try:
-            issued = self._auth.forgot_password(username)
+            issued = self._auth.forgot_password(username, **guard)
         except _core.InvalidInput as e:
             raise ForgotError(self._t(str(e))) from None
         if issued is None:
@@ -535,19 +555,17 @@ class AccountWidgets:
         step = CodeStep(self, key, "forgot_username", fields, ForgotError)
         if form.form_submit_button(_label(fields, "Submit")):
             mailer = self._mailer() if send_email or two_factor_auth else None
-            if captcha_field is not None:
-                captcha_field.check(ForgotError)
-            if not email.strip():
-                raise ForgotError(self._t("Email not provided"))
-            if not two_factor_auth:
-                return self._tell_username(key, email, mailer, callback)
-            assert mailer is not None
-            step.start(mailer, email, [])
+            # The core refuses an email not given, after the captcha.
+            with guarded(captcha_field, ForgotError) as guard:
+                if not two_factor_auth:
+                    return self._tell_username(key, email, mailer, callback, guard)
+                assert mailer is not None
+                step.start(mailer, email, [], guard)
         elif two_factor_auth:
             confirmed = step.take([])
             if confirmed is not None:
                 mailer = self._mailer() if send_email else None
-                return self._tell_username(key, confirmed, mailer, callback)
+                return self._tell_username(key, confirmed, mailer, callback, {})
         if two_factor_auth:
             step.prompt()
         return None, email
@@ -558,8 +576,9 @@ class AccountWidgets:
         email: str,
         mailer: _core.Mailer | None,
         callback: Callback,
+        guard: Mapping[str, Any],
     ) -> tuple[Any, str | None]:
-        user = self._auth.forgot_username(email)
+        user = self._core_call(ForgotError, lambda: self._auth.forgot_username(email, **guard))
         if user is None:
             return False, email
         if mailer is not None:
@@ -603,12 +622,14 @@ class AccountWidgets:
         app_url: str,
         kind: Literal["reset_link", "verify_email"],
         username: str,
+        guard: Mapping[str, Any] | None = None,
     ) -> User | None:
         """Issues a ``kind`` link for ``username`` and mails it; returns the
         user, or ``None`` when nobody has the name or the link does not
-        apply to them (a guest's reset, a verified account)."""
+        apply to them (a guest's reset, a verified account). ``guard``: the
+        form's captcha, for a reset link."""
         if kind == "reset_link":
-            issued, param = self._auth.reset_link(username), links.RESET_PARAM
+            issued, param = self._auth.reset_link(username, **(guard or {})), links.RESET_PARAM
         else:
             issued, param = self._auth.verification_link(username), links.VERIFY_PARAM
         if issued is None:

@@ -13,7 +13,7 @@ before the page is drawn again, so the table shows their effect at once.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 import streamlit as st
@@ -59,6 +59,7 @@ class _Host(Protocol):
         app_url: str,
         kind: Literal["reset_link", "verify_email"],
         username: str,
+        guard: Mapping[str, Any] | None = None,
     ) -> User | None: ...
 
     # AdminPanel's own

@@ -19,7 +19,7 @@ from streamlit.runtime.scriptrunner import get_script_run_ctx
 from . import _core, links
 from .account_widgets import AccountWidgets
 from .admin import AdminPanel
-from .captcha import CaptchaField
+from .captcha import CaptchaField, guarded
 from .code_step import CodeStep
 from .cookie import CookieJar
 from .device_sessions import SESSION_ID as _SESSION_ID
@@ -318,20 +318,22 @@ class Authenticate(
         )
         captcha_field = CaptchaField.render(form, f"{key}-captcha", fields) if captcha else None
         if form.form_submit_button(fields.get("Login", "Login")) and username:
-            if captcha_field is not None:
-                captcha_field.check(LoginError)
-            if step is not None:
-                self._start_code_login(step, username, password, max_login_attempts)
-                return
-            logged_in = self._login_with_password(
-                username,
-                password,
-                max_concurrent_users=max_concurrent_users,
-                max_login_attempts=max_login_attempts,
-                single_session=single_session,
-                callback=callback,
-                key=key,
-            )
+            # The captcha goes with the login's one core call, which checks
+            # it before the password (authgate.captcha).
+            with guarded(captcha_field, LoginError) as guard:
+                if step is not None:
+                    self._start_code_login(step, username, password, max_login_attempts, guard)
+                    return
+                logged_in = self._login_with_password(
+                    username,
+                    password,
+                    max_concurrent_users=max_concurrent_users,
+                    max_login_attempts=max_login_attempts,
+                    single_session=single_session,
+                    callback=callback,
+                    key=key,
+                    guard=guard,
+                )
             if logged_in:
                 slot.empty()
         self._passkey_sign_in(
@@ -373,9 +375,11 @@ class Authenticate(
         single_session: bool,
         callback: Callable[[dict[str, Any]], Any] | None,
         key: str = "Login",
+        guard: Mapping[str, Any] | None = None,
     ) -> bool:
         """Logs in; ``True`` on success. A user with an authenticator app
-        gets the code step (:mod:`authgate.totp`) instead.
+        gets the code step (:mod:`authgate.totp`) instead. ``guard``: the
+        form's captcha (:func:`authgate.captcha.guarded`).
 
         A file or database store reruns the script so the page shows the
         logged-in state. Dict mode does not, as streamlit-authenticator does
@@ -390,14 +394,16 @@ class Authenticate(
                 max_concurrent_users=_limit("max_concurrent_users", max_concurrent_users),
                 single_session=single_session,
                 client=self._client_address(),
+                # A hint helps whoever guesses the account too: shown to an
+                # anonymous visitor only when the app asks for it. The core
+                # sends it with the refusal of a wrong password.
+                with_hint=self._show_hint,
+                **(guard or {}),
             )
-        except _core.InvalidCredentials:
+        except _core.InvalidCredentials as e:
             st.session_state["authentication_status"] = False
-            # A hint helps whoever guesses the account too: shown to an
-            # anonymous visitor only when the app asks for it.
-            hint = self._auth.password_hint(username) if self._show_hint else None
-            if hint:
-                st.session_state["password_hint"] = hint
+            if e.hint:
+                st.session_state["password_hint"] = e.hint
             self._sync_user(username)
             return False
         except (
@@ -421,7 +427,12 @@ class Authenticate(
         return True
 
     def _start_code_login(
-        self, step: CodeStep, username: str, password: str, max_login_attempts: int | None
+        self,
+        step: CodeStep,
+        username: str,
+        password: str,
+        max_login_attempts: int | None,
+        guard: Mapping[str, Any],
     ) -> None:
         """The password step of a login with ``two_factor_auth``: a right
         password mails a code; a wrong one fails as a login does."""
@@ -432,6 +443,7 @@ class Authenticate(
                 password,
                 max_login_attempts=_limit("max_login_attempts", max_login_attempts),
                 client=self._client_address(),
+                **guard,
             )
         except _core.InvalidCredentials:
             st.session_state["authentication_status"] = False

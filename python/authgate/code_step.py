@@ -15,7 +15,8 @@ code was sent for, not whatever the form holds later.
 
 from __future__ import annotations
 
-from typing import Literal, Protocol, cast
+from collections.abc import Mapping
+from typing import Any, Literal, Protocol, cast
 
 import streamlit as st
 
@@ -60,15 +61,22 @@ class CodeStep:
         self._fields = fields
         self._error = error
 
-    def start(self, mailer: _core.Mailer, name: str, binding: list[str]) -> None:
+    def start(
+        self,
+        mailer: _core.Mailer,
+        name: str,
+        binding: list[str],
+        guard: Mapping[str, Any] | None = None,
+    ) -> None:
         """Mails a code for ``name`` (nothing when nobody has it: the answer
-        is the same) and opens the dialog. A new code replaces the last."""
+        is the same) and opens the dialog. A new code replaces the last.
+        ``guard``: the form's captcha (:func:`authgate.captcha.guarded`)."""
         try:
             # Only the mailed-code widgets start here; the login's code comes
             # from login_with_email_code and is only kept (`keep`).
             purpose = cast(Literal["register", "forgot_password", "forgot_username"], self._purpose)
             challenge, delivery = self._auth._auth.issue_code(
-                purpose, name, binding, self._auth._client_address()
+                purpose, name, binding, self._auth._client_address(), **(guard or {})
             )
         except (_core.CodeRefused, _core.InvalidInput) as e:
             raise self._error(self._fields.text(str(e))) from None

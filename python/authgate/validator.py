@@ -1,14 +1,16 @@
 """``Validator``: streamlit-authenticator 0.4.2's input rules, overridable.
 
 Subclass it and override a method to use your own rule; authgate calls the
-validator you pass everywhere a value is checked. The password rule is the
-core's (``authgate.password_policy`` in Rust), the one the CLI and the
-random password generator follow too; this class relays it.
+validator you pass everywhere a value is checked. The rules themselves are
+the core's, and this class relays them: the password rule
+(``authgate::password_policy`` in Rust, which the CLI and the random
+password generator follow too) and the username, email and name rules
+(``authgate::identity_rules``, which the CLI's ``users add`` and the admin
+page's new accounts follow too). They are 0.4.2's regular expressions, but
+a value ending in a newline is refused (Python's ``$`` let one through).
 """
 
 from __future__ import annotations
-
-import re
 
 from . import _core
 
@@ -21,10 +23,6 @@ PASSWORD_INSTRUCTIONS = f"""
 - Contain at least one digit.
 - Contain at least one special character from {PASSWORD_SPECIALS}.
 """
-
-_EMAIL = r"^[a-zA-Z0-9._%+-]{1,254}@[a-zA-Z0-9.-]{1,253}\.[a-zA-Z]{2,63}$"
-_NAME = r"^[A-Za-z\u00C0-\u024F\u0370-\u1FFF\u2C00-\uD7FF\u4E00-\u9FFF' .-]{2,100}$"
-_USERNAME = r"^([a-zA-Z0-9_-]{1,20}|[a-zA-Z0-9._%+-]{1,254}@[a-zA-Z0-9.-]{1,253}\.[a-zA-Z]{2,63})$"
 
 
 class Validator:
@@ -48,16 +46,17 @@ class Validator:
         return PASSWORD_INSTRUCTIONS
 
     def validate_email(self, email: str) -> bool:
-        """Whether ``email`` looks like an address."""
-        return bool(re.match(_EMAIL, email))
+        """Whether ``email`` is an address: ``local@domain.tld``, in ASCII."""
+        return _core.valid_email(email)
 
     def validate_length(self, variable: str, min_length: int = 0, max_length: int = 254) -> bool:
-        """Whether ``variable`` has between ``min_length`` and ``max_length`` characters."""
-        return bool(re.match(rf"^.{{{min_length},{max_length}}}$", variable))
+        """Whether ``variable`` has between ``min_length`` and ``max_length``
+        characters, on one line."""
+        return _core.valid_length(variable, min_length, max_length)
 
     def validate_name(self, name: str) -> bool:
         """Whether ``name`` is 2–100 letters, spaces, apostrophes, dots or hyphens."""
-        return bool(re.match(_NAME, name, re.UNICODE))
+        return _core.valid_name(name)
 
     def validate_password(self, password: str) -> bool:
         """Whether ``password`` meets every rule (the core's default rule)."""
@@ -65,7 +64,7 @@ class Validator:
 
     def validate_username(self, username: str) -> bool:
         """Whether ``username`` is 1–20 of ``[a-zA-Z0-9_-]`` or an email address."""
-        return bool(re.match(_USERNAME, username))
+        return _core.valid_username(username)
 
 
 NIST_INSTRUCTIONS = """

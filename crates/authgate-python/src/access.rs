@@ -1,8 +1,10 @@
 //! The core's rules the Streamlit layer asks about: how a typed username or
 //! email is folded (`username_key`, `email_key`), who may open a page
 //! (`page_access`), whether a password meets the default rule
-//! (`default_password_accepted`, `default_password_missing`) and how strong
-//! it is (`password_strength`).
+//! (`default_password_accepted`, `default_password_missing`), how strong
+//! it is (`password_strength`), and whether a username, an email or a name
+//! has the shape 0.4.2 asks for (`valid_username`, `valid_email`,
+//! `valid_name`, `valid_length`).
 
 use authgate::access::{decide, Access};
 use pyo3::exceptions::PyValueError;
@@ -90,4 +92,32 @@ pub fn username_key(typed: &str) -> String {
 #[pyfunction]
 pub fn email_key(typed: &str) -> String {
     authgate::user::EmailKey::new(typed).into_string()
+}
+
+/// Whether `username` is 1 to 20 of `[A-Za-z0-9_-]` or an email address
+/// (the core's `identity_rules`, 0.4.2's rule).
+#[pyfunction]
+pub fn valid_username(username: &str) -> bool {
+    authgate::identity_rules::valid_username(username)
+}
+
+/// Whether `email` is an address as 0.4.2 reads one (`local@domain.tld`,
+/// in ASCII).
+#[pyfunction]
+pub fn valid_email(email: &str) -> bool {
+    authgate::identity_rules::valid_email(email)
+}
+
+/// Whether `name` is 2 to 100 letters (0.4.2's ranges: accents, Greek,
+/// Cyrillic, CJK…), spaces, apostrophes, dots or hyphens.
+#[pyfunction]
+pub fn valid_name(name: &str) -> bool {
+    authgate::identity_rules::valid_name(name)
+}
+
+/// Whether `value` has `min_length` to `max_length` characters, on one line.
+#[pyfunction]
+#[pyo3(signature = (value, min_length = 0, max_length = 254))]
+pub fn valid_length(value: &str, min_length: usize, max_length: usize) -> bool {
+    authgate::identity_rules::valid_length(value, min_length, max_length)
 }

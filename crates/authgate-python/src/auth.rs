@@ -16,6 +16,7 @@ use pyo3::types::PyDict;
 
 use crate::code::{CodeChallenge, TotpChallenge};
 use crate::errors::IntoPyResult;
+use crate::guard::Guard;
 use crate::passkey::{passkey_dict, PasskeyCeremony};
 use crate::store::Store;
 
@@ -118,10 +119,14 @@ impl Authenticator {
 
     /// Logs in with a password; raises `InvalidCredentials`,
     /// `TooManyAttempts`, `AccountLocked`, `TooManyUsers` or `SessionExists`.
-    /// `client` is the address the attempt comes from, for the throttle.
+    /// `client` is the address the attempt comes from, for the throttle;
+    /// `with_hint=True` has `InvalidCredentials` carry the account's
+    /// password hint (its `hint`) when the password was wrong.
+    /// `captcha=(captcha_id, entered)`: the form's captcha, checked first
+    /// (`CaptchaRefused`).
     // Python keyword arguments, each optional.
     #[allow(clippy::too_many_arguments)]
-    #[pyo3(signature = (username, password, *, max_login_attempts = None, max_concurrent_users = None, single_session = false, client = None))]
+    #[pyo3(signature = (username, password, *, max_login_attempts = None, max_concurrent_users = None, single_session = false, client = None, with_hint = false, captcha = None))]
     fn login(
         &self,
         py: Python<'_>,
@@ -131,6 +136,8 @@ impl Authenticator {
         max_concurrent_users: Option<u32>,
         single_session: bool,
         client: Option<&str>,
+        with_hint: bool,
+        captcha: Option<(String, String)>,
     ) -> PyResult<LoginResult> {
         let req = LoginRequest {
             username,
@@ -139,14 +146,16 @@ impl Authenticator {
             max_concurrent_users,
             single_session,
             client,
+            with_hint,
         };
-        let login = py.detach(|| self.inner.login(&req)).py_err()?;
+        let login = Guard::new(captcha, None).run(py, &self.inner, || self.inner.login(&req))?;
         login_result(py, login)
     }
 
-    /// Checks the password as `login` does, then mails a code instead of
-    /// opening a session: the challenge to keep, and what to mail.
-    #[pyo3(signature = (username, password, *, max_login_attempts = None, client = None))]
+    /// Checks the password as `login` does (after the form's `captcha`),
+    /// then mails a code instead of opening a session: the challenge to
+    /// keep, and what to mail.
+    #[pyo3(signature = (username, password, *, max_login_attempts = None, client = None, captcha = None))]
     fn login_with_email_code<'py>(
         &self,
         py: Python<'py>,
@@ -154,6 +163,7 @@ impl Authenticator {
         password: &str,
         max_login_attempts: Option<u32>,
         client: Option<&str>,
+        captcha: Option<(String, String)>,
     ) -> PyResult<(CodeChallenge, Option<Bound<'py, PyDict>>)> {
         let req = LoginRequest {
             username,
@@ -162,9 +172,8 @@ impl Authenticator {
             client,
             ..Default::default()
         };
-        let issued = py
-            .detach(|| self.inner.login_with_email_code(&req))
-            .py_err()?;
+        let issued = Guard::new(captcha, None)
+            .run(py, &self.inner, || self.inner.login_with_email_code(&req))?;
         issued_code(py, issued)
     }
 
@@ -190,7 +199,7 @@ impl Authenticator {
 
     /// `login` for apps with authenticator apps: a `LoginResult` for a
     /// user without one, a `TotpChallenge` to finish with a code otherwise.
-    #[pyo3(signature = (username, password, *, max_login_attempts = None, max_concurrent_users = None, single_session = false, client = None))]
+    #[pyo3(signature = (username, password, *, max_login_attempts = None, max_concurrent_users = None, single_session = false, client = None, with_hint = false, captcha = None))]
     #[allow(clippy::too_many_arguments)]
     fn login_with_totp(
         &self,
@@ -201,6 +210,8 @@ impl Authenticator {
         max_concurrent_users: Option<u32>,
         single_session: bool,
         client: Option<&str>,
+        with_hint: bool,
+        captcha: Option<(String, String)>,
     ) -> PyResult<Py<PyAny>> {
         let req = LoginRequest {
             username,
@@ -209,8 +220,11 @@ impl Authenticator {
             max_concurrent_users,
             single_session,
             client,
+            with_hint,
         };
-        match py.detach(|| self.inner.login_with_totp(&req)).py_err()? {
+        let step =
+            Guard::new(captcha, None).run(py, &self.inner, || self.inner.login_with_totp(&req))?;
+        match step {
             PasswordStep::LoggedIn(login) => Ok(Py::new(py, login_result(py, *login)?)?.into_any()),
             PasswordStep::NeedsCode(challenge) => {
                 Ok(Py::new(py, TotpChallenge::new(challenge))?.into_any())
@@ -470,7 +484,10 @@ impl Authenticator {
     /// (if it keeps one); `anyone=True` lifts every restriction.
     /// `dry_run=True` checks everything without adding the user (and
     /// returns `None`): a registration waiting for a mailed code.
-    #[pyo3(signature = (*, username, email, first_name, last_name, password, password_repeat, password_hint = None, pre_authorized = None, anyone = false, domains = None, roles = None, awaiting_verification = false, dry_run = false))]
+    /// `captcha=(captcha_id, entered)` is checked first (`CaptchaRefused`),
+    /// then `checks()` (the app's `Validator`, which raises to refuse; what
+    /// it raises comes through as it is), then the registration.
+    #[pyo3(signature = (*, username, email, first_name, last_name, password, password_repeat, password_hint = None, pre_authorized = None, anyone = false, domains = None, roles = None, awaiting_verification = false, dry_run = false, captcha = None, checks = None))]
     #[allow(clippy::too_many_arguments)]
     fn register<'py>(
         &self,
@@ -488,6 +505,8 @@ impl Authenticator {
         roles: Option<Vec<String>>,
         awaiting_verification: bool,
         dry_run: bool,
+        captcha: Option<(String, String)>,
+        checks: Option<Py<PyAny>>,
     ) -> PyResult<Option<Bound<'py, PyDict>>> {
         let pre_authorized = match (&pre_authorized, anyone) {
             (_, true) => PreAuthorization::Anyone,
@@ -507,12 +526,14 @@ impl Authenticator {
             roles: roles.as_deref(),
             awaiting_verification,
         };
-        if dry_run {
-            py.detach(|| self.inner.check_registration(&reg)).py_err()?;
-            return Ok(None);
-        }
-        let user = py.detach(|| self.inner.register(&reg)).py_err()?;
-        user_dict(py, &user).map(Some)
+        let user = Guard::new(captcha, checks).run(py, &self.inner, || {
+            if dry_run {
+                self.inner.check_registration(&reg).map(|()| None)
+            } else {
+                self.inner.register(&reg).map(Some)
+            }
+        })?;
+        user.map(|u| user_dict(py, &u)).transpose()
     }
 
     /// Changes the password after checking the current one; ends every
@@ -531,15 +552,17 @@ impl Authenticator {
         login_result(py, login)
     }
 
-    /// Issues a random password: `(user, password)`, or `None` for an unknown user.
+    /// Issues a random password: `(user, password)`, or `None` for an
+    /// unknown user; after the form's `captcha`.
+    #[pyo3(signature = (username, *, captcha = None))]
     fn forgot_password<'py>(
         &self,
         py: Python<'py>,
         username: &str,
+        captcha: Option<(String, String)>,
     ) -> PyResult<Option<(Bound<'py, PyDict>, String)>> {
-        let issued = py
-            .detach(|| self.inner.forgot_password(username))
-            .py_err()?;
+        let issued = Guard::new(captcha, None)
+            .run(py, &self.inner, || self.inner.forgot_password(username))?;
         issued
             .map(|i| Ok((user_dict(py, &i.user)?, i.password)))
             .transpose()
@@ -552,13 +575,16 @@ impl Authenticator {
             .py_err()
     }
 
-    /// The user registered with `email`, or `None`.
+    /// The user registered with `email`, or `None`; after the form's `captcha`.
+    #[pyo3(signature = (email, *, captcha = None))]
     fn forgot_username<'py>(
         &self,
         py: Python<'py>,
         email: &str,
+        captcha: Option<(String, String)>,
     ) -> PyResult<Option<Bound<'py, PyDict>>> {
-        let user = py.detach(|| self.inner.forgot_username(email)).py_err()?;
+        let user =
+            Guard::new(captcha, None).run(py, &self.inner, || self.inner.forgot_username(email))?;
         user.map(|u| user_dict(py, &u)).transpose()
     }
 
@@ -587,8 +613,8 @@ impl Authenticator {
     /// `forgot_username`, `login`) to the owner of `name`: the challenge to
     /// keep, and `{"email", "code", "user"}` to mail, or `None` to send
     /// nothing (nobody has the name). `binding`: the form contents the
-    /// action will run with.
-    #[pyo3(signature = (purpose, name, binding = Vec::new(), client = None))]
+    /// action will run with; `captcha`: the form's, checked first.
+    #[pyo3(signature = (purpose, name, binding = Vec::new(), client = None, *, captcha = None))]
     fn issue_code<'py>(
         &self,
         py: Python<'py>,
@@ -596,12 +622,13 @@ impl Authenticator {
         name: &str,
         binding: Vec<String>,
         client: Option<&str>,
+        captcha: Option<(String, String)>,
     ) -> PyResult<(CodeChallenge, Option<Bound<'py, PyDict>>)> {
         let purpose = CodePurpose::parse(purpose).py_err()?;
         let binding: Vec<&str> = binding.iter().map(String::as_str).collect();
-        let issued = py
-            .detach(|| self.inner.issue_code(purpose, name, &binding, client))
-            .py_err()?;
+        let issued = Guard::new(captcha, None).run(py, &self.inner, || {
+            self.inner.issue_code(purpose, name, &binding, client)
+        })?;
         issued_code(py, issued)
     }
 
@@ -629,13 +656,16 @@ impl Authenticator {
     }
 
     /// A password-reset link token for `username` and the user to mail it
-    /// to; `None` for an unknown name or a guest.
+    /// to; `None` for an unknown name or a guest; after the form's `captcha`.
+    #[pyo3(signature = (username, *, captcha = None))]
     fn reset_link<'py>(
         &self,
         py: Python<'py>,
         username: &str,
+        captcha: Option<(String, String)>,
     ) -> PyResult<Option<(Bound<'py, PyDict>, String)>> {
-        let issued = py.detach(|| self.inner.reset_link(username)).py_err()?;
+        let issued =
+            Guard::new(captcha, None).run(py, &self.inner, || self.inner.reset_link(username))?;
         issued_link(py, issued)
     }
 
@@ -863,11 +893,6 @@ impl Authenticator {
                 Ok(d)
             })
             .collect()
-    }
-
-    /// The user's password hint, if they set one.
-    fn password_hint(&self, py: Python<'_>, username: &str) -> PyResult<Option<String>> {
-        py.detach(|| self.inner.password_hint(username)).py_err()
     }
 
     /// The max-age of the login cookie in seconds (`0`: no cookie).

@@ -4,6 +4,7 @@
 //! them into streamlit-authenticator's widget exceptions where it must.
 
 use authgate::email_code::CodeRefusal;
+use authgate::error::PasswordHint;
 use authgate::second_factor::SecondFactorRefusal;
 use authgate::Error;
 use pyo3::create_exception;
@@ -20,7 +21,9 @@ create_exception!(
     _core,
     InvalidCredentials,
     AuthgateError,
-    "Username or password is incorrect."
+    "Username or password is incorrect. `hint`: the account's password hint, \
+     when the login asked for it (`with_hint=True`) and the account has one; \
+     never in the message."
 );
 create_exception!(
     _core,
@@ -127,6 +130,14 @@ create_exception!(
 
 create_exception!(
     _core,
+    CaptchaRefused,
+    AuthgateError,
+    "A form's captcha answer was blank, wrong, or for a picture already used or \
+     expired; nothing else was checked."
+);
+
+create_exception!(
+    _core,
     LinkRefused,
     AuthgateError,
     "A mailed reset link is forged, expired or used."
@@ -143,7 +154,7 @@ create_exception!(
 pub fn to_py(err: Error) -> PyErr {
     let msg = err.to_string();
     match err {
-        Error::InvalidCredentials => InvalidCredentials::new_err(msg),
+        Error::InvalidCredentials { hint } => invalid_credentials(msg, hint),
         Error::AccountLocked { .. } => AccountLocked::new_err(msg),
         Error::TooManyAttempts { .. } => TooManyAttempts::new_err(msg),
         Error::TooManyUsers => TooManyUsers::new_err(msg),
@@ -173,8 +184,22 @@ pub fn to_py(err: Error) -> PyErr {
         // The login waiting for it takes another passkey (or code).
         Error::PasskeyRefused(_) => WrongCode::new_err(msg),
         Error::LinkRefused(_) => LinkRefused::new_err(msg),
+        Error::CaptchaRefused(_) => CaptchaRefused::new_err(msg),
         _ => AuthgateError::new_err(msg),
     }
+}
+
+/// `InvalidCredentials` with its `hint` attribute (`None` unless the core
+/// sent one).
+fn invalid_credentials(msg: String, hint: Option<PasswordHint>) -> PyErr {
+    let err = InvalidCredentials::new_err(msg);
+    Python::attach(|py| {
+        let hint = hint.map(PasswordHint::into_string);
+        // Setting an attribute of a new exception object cannot fail but
+        // for memory; the refusal is raised all the same.
+        let _ = err.value(py).setattr("hint", hint);
+    });
+    err
 }
 
 /// `?`-friendly conversion.
@@ -192,12 +217,15 @@ impl<T> IntoPyResult<T> for authgate::Result<T> {
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     let py = m.py();
     m.add("AuthgateError", py.get_type::<AuthgateError>())?;
-    m.add("InvalidCredentials", py.get_type::<InvalidCredentials>())?;
+    let invalid_credentials = py.get_type::<InvalidCredentials>();
+    invalid_credentials.setattr("hint", py.None())?;
+    m.add("InvalidCredentials", invalid_credentials)?;
     m.add("AccountLocked", py.get_type::<AccountLocked>())?;
     m.add("EmailError", py.get_type::<EmailError>())?;
     m.add("CodeRefused", py.get_type::<CodeRefused>())?;
     m.add("WrongCode", py.get_type::<WrongCode>())?;
     m.add("LinkRefused", py.get_type::<LinkRefused>())?;
+    m.add("CaptchaRefused", py.get_type::<CaptchaRefused>())?;
     m.add("EmailUnverified", py.get_type::<EmailUnverified>())?;
     m.add("TooManyAttempts", py.get_type::<TooManyAttempts>())?;
     m.add("TooManyUsers", py.get_type::<TooManyUsers>())?;

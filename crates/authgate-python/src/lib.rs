@@ -12,6 +12,7 @@ mod code;
 mod convert;
 mod cookie_route;
 mod errors;
+mod guard;
 mod hashing;
 mod links;
 mod mail;
@@ -59,5 +60,9 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(access::default_password_missing, m)?)?;
     m.add_function(wrap_pyfunction!(access::username_key, m)?)?;
     m.add_function(wrap_pyfunction!(access::email_key, m)?)?;
+    m.add_function(wrap_pyfunction!(access::valid_username, m)?)?;
+    m.add_function(wrap_pyfunction!(access::valid_email, m)?)?;
+    m.add_function(wrap_pyfunction!(access::valid_name, m)?)?;
+    m.add_function(wrap_pyfunction!(access::valid_length, m)?)?;
     Ok(())
 }

@@ -3,7 +3,8 @@
 //!
 //! Each flow checks its input, then changes the store in one atomic
 //! operation. Checks that apps may customise (name, email, username and
-//! password strength) belong to the Python `Validator` and run before these.
+//! password strength) belong to the Python `Validator` and run before these
+//! (after a form's captcha: [`crate::form_guard`]).
 
 use crate::auth::{Attempt, Authenticator, Login};
 use crate::error::{Error, Result};
@@ -19,6 +20,11 @@ pub const PENDING_PASSWORD_TTL: f64 = 24.0 * 3600.0;
 pub const REAUTH_MAX_ATTEMPTS: u32 = 5;
 /// Length of a password from `forgot_password` (0.4.2 used 16).
 pub const RANDOM_PASSWORD_LEN: usize = 16;
+
+/// The refusal of a forgot-password request without a username (0.4.2's words).
+pub(crate) const USERNAME_NOT_PROVIDED: &str = "Username not provided";
+/// The refusal of a forgot-username request without an email (0.4.2's words).
+pub(crate) const EMAIL_NOT_PROVIDED: &str = "Email not provided";
 
 /// Who may register.
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
@@ -227,7 +233,7 @@ impl Authenticator {
                 "reauth_failed"
             };
             self.audit(kind, Some(username), None);
-            return Err(Error::InvalidCredentials);
+            return Err(Error::InvalidCredentials { hint: None });
         }
         // The right password gives its counted attempt back, as a login
         // does: a user who manages their account (passkeys, authenticator
@@ -243,9 +249,12 @@ impl Authenticator {
     /// Unlike 0.4.2 it does not replace the current password: both work
     /// until the new one is first used (it then becomes the password) or
     /// expires after [`PENDING_PASSWORD_TTL`]. Returns `None` for an unknown
-    /// user.
+    /// user; refuses a blank name ("Username not provided").
     pub fn forgot_password(&self, username: &str) -> Result<Option<IssuedPassword>> {
         let username = UserKey::new(username);
+        if username.is_empty() {
+            return Err(refuse(USERNAME_NOT_PROVIDED));
+        }
         let Some(user) = self.store().user(&username)? else {
             // The bcrypt work a known user's new password costs: the answer
             // must not come sooner for a name nobody has.
@@ -285,9 +294,14 @@ impl Authenticator {
         Ok(withdrawn)
     }
 
-    /// The user registered with `email` (case-insensitive), if any.
+    /// The user registered with `email` (case-insensitive), if any;
+    /// refuses a blank email ("Email not provided").
     pub fn forgot_username(&self, email: &str) -> Result<Option<User>> {
-        self.store().user_by_email(email.trim())
+        let email = email.trim();
+        if email.is_empty() {
+            return Err(refuse(EMAIL_NOT_PROVIDED));
+        }
+        self.store().user_by_email(email)
     }
 
     /// Changes one detail of a user: `first_name`, `last_name` or `email`.

@@ -33,6 +33,7 @@ use std::cell::Cell;
 use crate::auth::Authenticator;
 use crate::clock::Clock;
 use crate::error::{Error, Result};
+use crate::identity_rules;
 use crate::password;
 use crate::secret;
 use crate::store::{AuditEvent, NewUser, Store, UserUpdate};
@@ -157,13 +158,6 @@ fn matches(user: &User, query: &UserKey) -> bool {
         .any(|f| UserKey::new(f).contains(query.as_str()))
 }
 
-/// Whether `email` has the shape of an address: something with an `@` and
-/// no blank.
-fn looks_like_email(email: &str) -> bool {
-    let email = email.trim();
-    !email.is_empty() && !email.contains(char::is_whitespace) && email.contains('@')
-}
-
 impl<'a> Accounts<'a> {
     /// The operations of an operator named `name` (as the audit trail shows
     /// them) on `store`, on `clock`; new passwords hashed at the default
@@ -185,7 +179,8 @@ impl<'a> Accounts<'a> {
     }
 
     /// What [`Accounts::add_user`] refuses before it looks at the password:
-    /// a username with blanks, an email that is not an address, an empty
+    /// a username or an email that the rules of [`crate::identity_rules`]
+    /// refuse (as the default `Validator` of a registration does), an empty
     /// role, a username or email taken (case-insensitively, as for a
     /// registration). An operator checks this before asking for a password.
     pub fn check_new_user(&self, account: &NewAccount<'_>) -> Result<()> {
@@ -194,14 +189,8 @@ impl<'a> Accounts<'a> {
         if username.is_empty() || email.is_empty() {
             return Err(refuse("A new user needs a username and an email"));
         }
-        if username.contains(char::is_whitespace) {
-            return Err(refuse("A username cannot contain spaces"));
-        }
-        if !looks_like_email(email) {
-            return Err(Error::InvalidInput(format!(
-                "{email:?} is not an email address"
-            )));
-        }
+        identity_rules::check_username(&username)?;
+        identity_rules::check_email(email)?;
         if account
             .roles
             .is_some_and(|roles| roles.iter().any(|r| r.trim().is_empty()))
@@ -241,11 +230,8 @@ impl<'a> Accounts<'a> {
     /// Adds `add` to and removes `remove` from the store's pre-authorized
     /// list; returns the list. See [`Store::edit_preauthorized`].
     pub fn edit_preauthorized(&self, add: &[String], remove: &[String]) -> Result<Vec<String>> {
-        if let Some(bad) = add.iter().find(|e| !looks_like_email(e)) {
-            return Err(Error::InvalidInput(format!(
-                "{:?} is not an email address",
-                bad.trim()
-            )));
+        for email in add {
+            identity_rules::check_email(email.trim())?;
         }
         let by = format!(
             "{}: {} added, {} removed",
@@ -689,12 +675,29 @@ mod tests {
         for bad in [
             NewAccount {
                 username: "",
-                email: "a@b.c",
+                email: "a@b.co",
+                ..Default::default()
+            },
+            // The identity rules of registration: 1 to 20 plain characters
+            // or an address, and an address with a top-level domain.
+            NewAccount {
+                username: "j smith",
+                email: "j@b.co",
+                ..Default::default()
+            },
+            NewAccount {
+                username: "twenty-one-characters",
+                email: "t@b.co",
+                ..Default::default()
+            },
+            NewAccount {
+                username: "local",
+                email: "local@localhost",
                 ..Default::default()
             },
             NewAccount {
                 username: "x",
-                email: "x@b.c",
+                email: "x@b.co",
                 password: Some("  "),
                 ..Default::default()
             },
@@ -812,7 +815,8 @@ mod tests {
         let ops = auth.accounts("ann");
         let roles = vec![" ".to_string()];
         for (account, says) in [
-            (("bad name", "b@x.org", None), "spaces"),
+            (("bad name", "b@x.org", None), "not a valid username"),
+            (("bob", "bob@localhost", None), "not an email address"),
             (("bob", "not-an-email", None), "not an email address"),
             (("bob", "b@x.org", Some(roles.as_slice())), "role"),
         ] {

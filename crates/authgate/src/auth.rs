@@ -6,7 +6,7 @@
 use std::sync::Arc;
 
 use crate::clock::{Clock, SystemClock};
-use crate::error::{Error, Result};
+use crate::error::{Error, PasswordHint, Result};
 use crate::factor_policy::FactorPolicy;
 use crate::lockout::{LockState, LockoutPolicy};
 use crate::password;
@@ -225,6 +225,11 @@ pub struct LoginRequest<'a> {
     /// [`crate::throttle`] (`None`: unknown, as for a browser on the same
     /// machine).
     pub client: Option<&'a str>,
+    /// A refusal for a wrong password carries the account's password hint
+    /// ([`Error::InvalidCredentials`]'s `hint`), if it has one. The hint
+    /// helps whoever guesses the account too: ask only when the app shows
+    /// it (`show_password_hint`).
+    pub with_hint: bool,
 }
 
 impl std::fmt::Debug for LoginRequest<'_> {
@@ -236,6 +241,7 @@ impl std::fmt::Debug for LoginRequest<'_> {
             .field("max_concurrent_users", &self.max_concurrent_users)
             .field("single_session", &self.single_session)
             .field("client", &self.client)
+            .field("with_hint", &self.with_hint)
             .finish()
     }
 }
@@ -306,15 +312,6 @@ impl Authenticator {
         self.config.cookie_max_age()
     }
 
-    /// The password hint of the user named `username` (any case, trimmed,
-    /// as a login takes it), if they set one; `None` for an unknown user.
-    /// Whether to show it after a failed login is the app's choice: it helps
-    /// whoever guesses the account too.
-    pub fn password_hint(&self, username: &str) -> Result<Option<String>> {
-        let key = UserKey::new(username);
-        Ok(self.store.user(&key)?.and_then(|u| u.password_hint))
-    }
-
     /// Logs in with a password.
     ///
     /// Unknown user, guest account and wrong password all return
@@ -326,6 +323,13 @@ impl Authenticator {
     /// guesses get no more checks than the limit; a success clears the
     /// count. A locked account is refused even with the right password
     /// until the lock ends.
+    ///
+    /// With [`LoginRequest::with_hint`], the refusal of a wrong password
+    /// carries the password hint of the account named (any case, trimmed,
+    /// as the login takes the name), if it has one: in the same call, so
+    /// that the app does not look the account up a second time. An unknown
+    /// user has none; a locked account, a throttled client and every other
+    /// refusal carry none.
     ///
     /// A user with an authenticator app (TOTP) or a passkey never logs in
     /// by password alone: refused with `SecondFactorRefusal::Required` (or
@@ -370,7 +374,15 @@ impl Authenticator {
             }
             None => self.store.login_state(&username)?,
         };
-        let user = self.check_password(req, &username, password, state, now)?;
+        let user = match self.check_password(req, &username, password, state, now) {
+            Err(Error::InvalidCredentials { .. }) if req.with_hint => {
+                let hint = self.store.user(&username)?.and_then(|u| u.password_hint);
+                return Err(Error::InvalidCredentials {
+                    hint: hint.map(PasswordHint::new),
+                });
+            }
+            checked => checked?,
+        };
         if user.awaiting_verification {
             self.audit("login_refused", Some(&username), Some("email not verified"));
             return Err(Error::EmailUnverified);
@@ -405,7 +417,7 @@ impl Authenticator {
             // No stored password can match it (bcrypt refuses it): refused
             // alike for every username, before any lookup or count, so its
             // timing tells no account from another.
-            return Err(Error::InvalidCredentials);
+            return Err(Error::InvalidCredentials { hint: None });
         }
         let LoginState {
             user,
@@ -463,7 +475,7 @@ impl Authenticator {
                         .record_failure(&username, &policy, now, Some(&failure))?;
                 }
             }
-            return Err(Error::InvalidCredentials);
+            return Err(Error::InvalidCredentials { hint: None });
         }
         if plaintext && matches {
             self.hash_on_login(user, password)
@@ -515,7 +527,7 @@ impl Authenticator {
     /// faster than a known one.
     fn dummy_then_refuse(&self, password: &str) -> Error {
         password::dummy_verify_at_cost(password, self.hash_cost());
-        Error::InvalidCredentials
+        Error::InvalidCredentials { hint: None }
     }
 
     /// A user whose password is still stored as plaintext (auto-hashing has
@@ -544,7 +556,7 @@ impl Authenticator {
             Some(h) if password::is_hash(h) && password::verify(password, h).unwrap_or(false) => {
                 Ok(current)
             }
-            _ => Err(Error::InvalidCredentials),
+            _ => Err(Error::InvalidCredentials { hint: None }),
         }
     }
 

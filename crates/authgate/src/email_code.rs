@@ -255,7 +255,8 @@ impl Authenticator {
     /// address, for the brake.
     ///
     /// Refused with [`CodeRefusal::Wait`] while the brake holds; otherwise
-    /// counted, for names nobody has too.
+    /// counted, for names nobody has too. A blank name is refused first
+    /// ("Username not provided", "Email not provided").
     ///
     /// A [`CodePurpose::Login`] code comes only from
     /// [`Authenticator::login_with_email_code`], after the password.
@@ -286,9 +287,15 @@ impl Authenticator {
             CodePurpose::ForgotPassword | CodePurpose::Login => UserKey::new(name).into_string(),
         };
         if subject.is_empty() {
-            return Err(Error::InvalidInput(
-                "a code needs a username or an email".to_string(),
-            ));
+            let missing = match purpose {
+                CodePurpose::Register | CodePurpose::ForgotUsername => {
+                    crate::account::EMAIL_NOT_PROVIDED
+                }
+                CodePurpose::ForgotPassword | CodePurpose::Login => {
+                    crate::account::USERNAME_NOT_PROVIDED
+                }
+            };
+            return Err(Error::InvalidInput(missing.to_string()));
         }
         let now = self.now();
         let policy = ThrottlePolicy::mail();
@@ -666,7 +673,7 @@ mod tests {
         let (auth, _) = setup();
         assert!(matches!(
             auth.login_with_email_code(&password_login("wrong")),
-            Err(Error::InvalidCredentials)
+            Err(Error::InvalidCredentials { .. })
         ));
         assert!(matches!(
             auth.issue_code(CodePurpose::Login, "ann", &[], None),

@@ -17,7 +17,12 @@ pub enum Error {
     // ---- authentication outcomes -------------------------------------------------
     /// Username unknown or password wrong: deliberately not told apart.
     #[error("Username/password is incorrect")]
-    InvalidCredentials,
+    InvalidCredentials {
+        /// The password hint of the account named, when the login asked for
+        /// it ([`crate::auth::LoginRequest::with_hint`]) and the account
+        /// has one; never in the message, nor in `Debug`.
+        hint: Option<PasswordHint>,
+    },
     /// Too many failed attempts inside the window; ends by itself at `until`.
     #[error("Maximum number of login attempts exceeded")]
     AccountLocked {
@@ -60,6 +65,12 @@ pub enum Error {
     /// user's passkeys that cannot be made ([`crate::passkey`]).
     #[error("{0}")]
     PasskeyRefused(crate::passkey::PasskeyRefusal),
+
+    /// A form's captcha answer was blank, wrong, or for a picture that is
+    /// unknown, used or expired ([`crate::captcha_registry::check`]);
+    /// nothing else of the action was checked ([`crate::form_guard`]).
+    #[error("{0}")]
+    CaptchaRefused(crate::captcha_registry::CaptchaRefusal),
 
     /// A mailed reset link that is forged, expired or used ([`crate::link`]).
     #[error("This link {0}: request a new one")]
@@ -178,6 +189,43 @@ pub enum Error {
     /// Mail could not be sent, or no mail server is configured.
     #[error("{0}")]
     Email(#[from] crate::mail::EmailFailure),
+}
+
+/// A user's password hint, as [`Error::InvalidCredentials`] carries it.
+///
+/// It helps whoever guesses the account as much as its owner, so it is
+/// kept out of logs: `Debug` does not show it.
+///
+/// ```
+/// use authgate::error::PasswordHint;
+/// let hint = PasswordHint::new("the letter after c");
+/// assert_eq!(hint.as_str(), "the letter after c");
+/// assert_eq!(format!("{hint:?}"), "PasswordHint(<redacted>)");
+/// ```
+#[derive(Clone, PartialEq, Eq)]
+pub struct PasswordHint(String);
+
+impl PasswordHint {
+    /// Wraps a hint.
+    pub fn new(hint: impl Into<String>) -> Self {
+        PasswordHint(hint.into())
+    }
+
+    /// The hint's text.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// The hint's text, owned.
+    pub fn into_string(self) -> String {
+        self.0
+    }
+}
+
+impl std::fmt::Debug for PasswordHint {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("PasswordHint(<redacted>)")
+    }
 }
 
 impl Error {

@@ -10,6 +10,7 @@
 //! - [`admin`] is what an app's administrator may do to accounts, audited by name.
 //! - [`auth`] runs the flows: password login, cookie resume, logout;
 //!   [`account`] the rest: register, reset, forgot password/username, update.
+//! - [`identity_rules`] is what a username, an email and a name may be (0.4.2's rules).
 //! - [`password_policy`] is what a new password must be: streamlit-authenticator 0.4.2's rule by default, NIST SP 800-63B's on request (zxcvbn, common passwords).
 //! - [`password`] is bcrypt, byte-compatible with Python's `bcrypt`.
 //! - [`token`] signs and checks cookie tokens, including 0.4.2's;
@@ -23,7 +24,9 @@
 //! - [`link`] signs and checks the password-reset links `forgot_password` mails.
 //! - [`oidc`] is OpenID Connect guest login: PKCE, state, nonce, signed ID tokens.
 //! - [`captcha`] draws captcha pictures and checks answers against a salted digest;
-//!   `captcha_registry` (feature `captcha`) keeps the ones shown, each answering once.
+//!   [`captcha_registry`] keeps the ones shown, each answering once (showing needs the
+//!   feature `captcha`); [`form_guard`] is the order a form's action is checked in:
+//!   its captcha first, then the app's checks, then the action's own.
 //! - [`yaml`] (the `authgate-yaml` crate) reads and writes YAML exactly as PyYAML does.
 //!
 //! ```no_run
@@ -46,7 +49,6 @@ pub mod admin;
 pub mod auth;
 pub mod auto_hash;
 pub mod captcha;
-#[cfg(feature = "captcha")]
 pub mod captcha_registry;
 pub mod clock;
 pub mod cookie_route;
@@ -55,6 +57,8 @@ pub mod device;
 pub mod email_code;
 pub mod error;
 pub mod factor_policy;
+pub mod form_guard;
+pub mod identity_rules;
 pub mod link;
 pub mod lockout;
 pub mod mail;

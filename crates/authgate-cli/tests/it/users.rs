@@ -238,6 +238,85 @@ fn add_hashes_the_password_and_refuses_taken_names_and_emails() {
 }
 
 #[test]
+fn add_refuses_what_registration_refuses_before_asking_for_a_password() {
+    let dir = tempfile::tempdir().unwrap();
+    for store in stores(dir.path()) {
+        let add = |name: &str, email: &str| {
+            // No password on stdin: a refusal must come before it is read.
+            on(
+                &store,
+                &[
+                    "users",
+                    "add",
+                    name,
+                    "--email",
+                    email,
+                    "--first-name",
+                    "Al",
+                    "--last-name",
+                    "Bo",
+                ],
+                "",
+            )
+        };
+        for (name, email, says) in [
+            ("j smith", "j@x.io", "\"j smith\" is not a valid username"),
+            (
+                "twenty-one-characters",
+                "t@x.io",
+                "use 1 to 20 letters, digits, '_' or '-', or an email address",
+            ),
+            ("bob!", "bob@x.io", "\"bob!\" is not a valid username"),
+            (
+                "bob",
+                "bob@localhost",
+                "\"bob@localhost\" is not an email address",
+            ),
+            ("bob", "zoë@x.io", "is not an email address"),
+        ] {
+            let refused = add(name, email).fails(1);
+            assert!(refused.stderr.contains(says), "{store}: {}", refused.stderr);
+            assert!(
+                !refused.stderr.contains("no password given"),
+                "{}",
+                refused.stderr
+            );
+        }
+        // Twenty characters, or an email address as the username, are fine.
+        let twenty = add(&"t".repeat(20), "t20@x.io").fails(1);
+        assert!(
+            twenty.stderr.contains("no password given"),
+            "{}",
+            twenty.stderr
+        );
+        let list = on(&store, &["users", "list"], "").ok();
+        assert!(list.stdout.contains("3 users"), "{store}: {}", list.stdout);
+        let out = on(
+            &store,
+            &[
+                "users",
+                "add",
+                "Ann.Lee@Example.com",
+                "--email",
+                "ann.lee@example.com",
+                "--first-name",
+                "Ann",
+                "--last-name",
+                "Lee",
+                "--password-stdin",
+            ],
+            "Wonderland-1\n",
+        )
+        .ok();
+        assert!(
+            out.stdout.contains("added user 'ann.lee@example.com'"),
+            "{}",
+            out.stdout
+        );
+    }
+}
+
+#[test]
 fn remove_deletes_the_user_once() {
     let dir = tempfile::tempdir().unwrap();
     for store in stores(dir.path()) {

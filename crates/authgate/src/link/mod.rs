@@ -157,7 +157,8 @@ fn issue(auth: &Authenticator, kind: &Kind, username: &str) -> Result<Option<(Us
 
 impl Authenticator {
     /// A reset link token for `username`, and the user to mail it to;
-    /// `None` for a name nobody has, or a guest (no password to reset).
+    /// `None` for a name nobody has, or a guest (no password to reset). A
+    /// blank name is refused ("Username not provided").
     ///
     /// ```
     /// # use std::sync::Arc;
@@ -175,6 +176,11 @@ impl Authenticator {
     /// # Ok::<(), authgate::Error>(())
     /// ```
     pub fn reset_link(&self, username: &str) -> Result<Option<(User, String)>> {
+        if UserKey::new(username).is_empty() {
+            return Err(Error::InvalidInput(
+                crate::account::USERNAME_NOT_PROVIDED.to_string(),
+            ));
+        }
         issue(self, &RESET, username)
     }
 
@@ -390,7 +396,7 @@ mod tests {
             password: "wrong",
             ..Default::default()
         });
-        assert!(matches!(wrong, Err(Error::InvalidCredentials)));
+        assert!(matches!(wrong, Err(Error::InvalidCredentials { .. })));
         let (_, token) = auth.verification_link("newbie").unwrap().unwrap();
         // Neither kind of link passes for the other.
         assert!(auth.check_reset_link(&token).is_err());

@@ -249,7 +249,7 @@ fn parallel_guesses_get_no_more_checks_than_the_limit() {
         let mut checked = 0;
         for guess in all_at_once(&auth, |auth| auth.login(&login("wrong", Some(3)))) {
             match guess {
-                Err(Error::InvalidCredentials) => checked += 1,
+                Err(Error::InvalidCredentials { .. }) => checked += 1,
                 Err(Error::AccountLocked { .. } | Error::TooManyAttempts { .. }) => {}
                 other => panic!("{}: {other:?}", t.name),
             }
@@ -284,7 +284,7 @@ fn from<'a>(client: &'a str, username: &'a str, password: &'a str) -> LoginReque
 /// Asserts that the attempt on `t` was checked and the password was wrong.
 fn assert_wrong(t: &Target, result: authgate::Result<authgate::auth::Login>) {
     match result {
-        Err(Error::InvalidCredentials) => {}
+        Err(Error::InvalidCredentials { .. }) => {}
         Err(other) => panic!("{}: expected a wrong password, got {other:?}", t.name),
         Ok(_) => panic!("{}: the guess logged in", t.name),
     }
@@ -340,7 +340,7 @@ fn parallel_guesses_from_one_client_get_only_the_free_checks() {
         let mut checked = 0;
         for guess in all_at_once(&auth, |auth| auth.login(&from(STRANGER, "jsmith", "wrong"))) {
             match guess {
-                Err(Error::InvalidCredentials) => checked += 1,
+                Err(Error::InvalidCredentials { .. }) => checked += 1,
                 Err(Error::TooManyAttempts { .. }) => {}
                 other => panic!("{}: {other:?}", t.name),
             }
@@ -428,7 +428,7 @@ fn many_clients_on_one_account_make_its_owner_wait_a_minute_at_most() {
         for i in 0..60 {
             let client = format!("192.0.2.{i}");
             match auth.login(&from(&client, "jsmith", "guess")) {
-                Err(Error::InvalidCredentials | Error::TooManyAttempts { .. }) => {}
+                Err(Error::InvalidCredentials { .. } | Error::TooManyAttempts { .. }) => {}
                 other => panic!("{}: {other:?}", t.name),
             }
             clock.advance(0.001);
@@ -569,7 +569,7 @@ fn reset_password_cannot_be_used_to_guess_the_current_password() {
         for _ in 0..authgate::account::REAUTH_MAX_ATTEMPTS {
             assert!(matches!(
                 auth.reset_password("jsmith", "guess", "N3w-Passw0rd!", "N3w-Passw0rd!"),
-                Err(Error::InvalidCredentials)
+                Err(Error::InvalidCredentials { .. })
             ));
         }
         assert!(

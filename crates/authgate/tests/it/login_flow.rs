@@ -49,7 +49,7 @@ fn lockout_starts_at_the_limit_refuses_the_right_password_and_ends_by_itself() {
     for _ in 0..3 {
         assert!(matches!(
             auth.login(&login("jsmith", "bad", Some(3))),
-            Err(Error::InvalidCredentials)
+            Err(Error::InvalidCredentials { .. })
         ));
         clock.advance(1.0);
     }
@@ -89,7 +89,7 @@ fn unknown_user_and_guest_look_like_a_wrong_password() {
         assert!(
             matches!(
                 auth.login(&login(u, p, None)),
-                Err(Error::InvalidCredentials)
+                Err(Error::InvalidCredentials { .. })
             ),
             "{u}"
         );
@@ -97,8 +97,62 @@ fn unknown_user_and_guest_look_like_a_wrong_password() {
     let long = "x".repeat(100);
     assert!(matches!(
         auth.login(&login("jsmith", &long, None)),
-        Err(Error::InvalidCredentials)
+        Err(Error::InvalidCredentials { .. })
     ));
+}
+
+#[test]
+fn a_wrong_password_carries_the_hint_when_asked_and_only_then() {
+    let hash = authgate::password::hash_with_cost("abc", 4).unwrap();
+    let text = format!(
+        "usernames:\n  rbriggs:\n    email: r@x.io\n    password: '{hash}'\n    \
+         password_hint: the letter after c\n  jsmith:\n    email: j@x.io\n    password: '{hash}'\n"
+    );
+    let store = Arc::new(DocStore::in_memory(yaml::parse(&text, "<t>".as_ref()).unwrap()).unwrap());
+    let clock = Arc::new(FakeClock::new(START));
+    let config = AuthConfig::new(TokenKey::new(KEY), 30.0).unwrap();
+    let auth = Authenticator::with_clock(store, config, clock.clone());
+    let attempt = |username, password, with_hint| {
+        let req = LoginRequest {
+            username,
+            password,
+            max_login_attempts: Some(2),
+            with_hint,
+            ..Default::default()
+        };
+        match auth.login(&req) {
+            Err(Error::InvalidCredentials { hint }) => Ok(hint.map(|h| h.into_string())),
+            other => Err(format!("{other:?}")),
+        }
+    };
+    assert_eq!(attempt("rbriggs", "bad", false), Ok(None), "not asked");
+    let refused = attempt(" RBriggs ", "bad", true);
+    assert_eq!(refused, Ok(Some("the letter after c".to_string())));
+    // Never in the message nor in Debug.
+    let err = auth
+        .login(&LoginRequest {
+            username: "jsmith",
+            password: "bad",
+            with_hint: true,
+            ..Default::default()
+        })
+        .unwrap_err();
+    assert!(
+        matches!(err, Error::InvalidCredentials { hint: None }),
+        "no hint set"
+    );
+    let err = Error::InvalidCredentials {
+        hint: Some(authgate::error::PasswordHint::new("the letter after c")),
+    };
+    assert_eq!(err.to_string(), "Username/password is incorrect");
+    assert!(!format!("{err:?}").contains("letter"), "{err:?}");
+    // No account, no hint; a locked account is refused as locked, hint-less.
+    assert_eq!(attempt("nobody", "bad", true), Ok(None));
+    let locked = attempt("rbriggs", "abc", true).unwrap_err();
+    assert!(locked.starts_with("Err(AccountLocked"), "{locked}");
+    // The right password: no refusal at all.
+    clock.advance(10_000.0);
+    assert!(attempt("rbriggs", "abc", true).is_err_and(|e| e.starts_with("Ok(")));
 }
 
 #[test]

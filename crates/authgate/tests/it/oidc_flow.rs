@@ -698,7 +698,7 @@ fn a_guest_is_registered_without_password_and_gets_a_session() {
     };
     assert!(matches!(
         auth.login(&attempt),
-        Err(Error::InvalidCredentials)
+        Err(Error::InvalidCredentials { .. })
     ));
 }
 

@@ -876,7 +876,7 @@ fn names_limits_renames_and_removal(f: &Fixture) {
     // Removal needs the password, and only takes the owner's.
     assert!(matches!(
         auth.remove_passkey("ann", &phone.id(), "wrong"),
-        Err(Error::InvalidCredentials)
+        Err(Error::InvalidCredentials { .. })
     ));
     assert_eq!(
         refusal(auth.remove_passkey("bob", &phone.id(), PASSWORD)),
@@ -1006,7 +1006,7 @@ fn enrolment_needs_the_password_and_a_password_user(f: &Fixture) {
     let (auth, _) = auth(f);
     assert!(matches!(
         auth.begin_passkey_enrolment("ann", "wrong", "Laptop", &rp()),
-        Err(Error::InvalidCredentials)
+        Err(Error::InvalidCredentials { .. })
     ));
     assert_eq!(failures(f, "ann"), 1, "a wrong password is counted");
     // The right one clears the count, as a login does: managing passkeys

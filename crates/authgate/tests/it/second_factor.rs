@@ -303,7 +303,7 @@ fn login_asks_for_the_code_and_a_code_works_once(f: &Fixture) {
     };
     assert!(matches!(
         auth.login_with_totp(&bad),
-        Err(Error::InvalidCredentials)
+        Err(Error::InvalidCredentials { .. })
     ));
     // Without the factor, the password opens the session.
     match auth.login_with_totp(&request("bob")).unwrap() {
@@ -418,7 +418,7 @@ fn recovery_codes_work_once_and_regenerate_with_the_password(f: &Fixture) {
     );
     assert!(matches!(
         auth.regenerate_recovery_codes("ann", "wrong"),
-        Err(Error::InvalidCredentials)
+        Err(Error::InvalidCredentials { .. })
     ));
     let fresh = auth.regenerate_recovery_codes("ann", PASSWORD).unwrap();
     assert_eq!(fresh.len(), totp::RECOVERY_CODES);
@@ -511,7 +511,7 @@ fn disable_needs_the_password(f: &Fixture) {
     enrol(&auth, &clock, "ann");
     assert!(matches!(
         auth.disable_totp("ann", "wrong"),
-        Err(Error::InvalidCredentials)
+        Err(Error::InvalidCredentials { .. })
     ));
     assert!(auth.has_totp("ann").unwrap());
     auth.disable_totp("ann", PASSWORD).unwrap();
