@@ -545,12 +545,9 @@ fn refuse(message: &str) -> Error {
 
 #[cfg(test)]
 mod tests {
-    use std::sync::Arc;
 
     use super::*;
-    use crate::auth::{AuthConfig, LoginRequest};
-    use crate::store::DocStore;
-    use crate::token::TokenKey;
+    use crate::auth::LoginRequest;
 
     fn setup() -> Authenticator {
         let hash = crate::password::hash_with_cost("pw", 4).unwrap();
@@ -563,11 +560,7 @@ mod tests {
                 "  user{i:04}:\n    email: u{i}@example.com\n    password: '{hash}'\n"
             ));
         }
-        let users = crate::yaml::parse(&text, "<test>".as_ref()).unwrap();
-        let store = Arc::new(DocStore::in_memory(users).unwrap());
-        let config =
-            AuthConfig::new(TokenKey::new("test-key-0123456789-abcdefghijklmnop"), 30.0).unwrap();
-        Authenticator::new(store, config)
+        crate::test_support::authenticator(&text)
     }
 
     #[test]

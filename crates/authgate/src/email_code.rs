@@ -453,10 +453,8 @@ mod tests {
     use std::sync::Arc;
 
     use super::*;
-    use crate::auth::AuthConfig;
+
     use crate::clock::{Clock, FakeClock};
-    use crate::store::DocStore;
-    use crate::token::TokenKey;
 
     const T0: f64 = 1_700_000_000.0;
 
@@ -466,13 +464,13 @@ mod tests {
             "usernames:\n  ann:\n    email: ann@example.com\n    password: '{hash}'\n  \
              guest:\n    email: guest@example.com\n"
         );
-        let users = crate::yaml::parse(&text, "<test>".as_ref()).unwrap();
-        let store = Arc::new(DocStore::in_memory(users).unwrap());
         let clock = Arc::new(FakeClock::new(T0));
-        let config =
-            AuthConfig::new(TokenKey::new("test-key-0123456789-abcdefghijklmnop"), 30.0).unwrap();
         (
-            Authenticator::with_clock(store, config, clock.clone()),
+            Authenticator::with_clock(
+                crate::test_support::store(&text),
+                crate::test_support::config(),
+                clock.clone(),
+            ),
             clock,
         )
     }

@@ -79,25 +79,17 @@ impl Authenticator {
 
 #[cfg(test)]
 mod tests {
-    use std::sync::Arc;
 
     use super::*;
-    use crate::auth::AuthConfig;
-    use crate::store::DocStore;
-    use crate::token::TokenKey;
 
     fn auth(policy: FactorPolicy) -> Authenticator {
-        let users = crate::yaml::parse(
+        let store = crate::test_support::store(
             "usernames:\n  ann: {roles: [admin]}\n  bob: {roles: [viewer]}\n  cy: {}\n",
-            "<test>".as_ref(),
+        );
+        Authenticator::new(
+            store,
+            crate::test_support::config().with_factor_policy(policy),
         )
-        .unwrap();
-        let store = Arc::new(DocStore::in_memory(users).unwrap());
-        let key = TokenKey::new("test-key-0123456789-abcdefghijklmnop");
-        let config = AuthConfig::new(key, 30.0)
-            .unwrap()
-            .with_factor_policy(policy);
-        Authenticator::new(store, config)
     }
 
     #[test]

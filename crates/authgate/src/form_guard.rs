@@ -101,25 +101,18 @@ impl Authenticator {
 mod tests {
     use std::cell::Cell;
     use std::sync::atomic::{AtomicUsize, Ordering};
-    use std::sync::Arc;
 
     use super::*;
-    use crate::auth::{AuthConfig, LoginRequest};
+    use crate::auth::LoginRequest;
     use crate::captcha_registry::{show_with_answer, CaptchaRefusal};
     use crate::clock::{Clock, SystemClock};
     use crate::error::Error;
-    use crate::store::DocStore;
-    use crate::token::TokenKey;
 
     fn setup() -> Authenticator {
         let hash = crate::password::hash_with_cost("pw", 4).unwrap();
         let text =
             format!("usernames:\n  ann:\n    email: ann@example.com\n    password: '{hash}'\n");
-        let users = crate::yaml::parse(&text, "<test>".as_ref()).unwrap();
-        let store = Arc::new(DocStore::in_memory(users).unwrap());
-        let config =
-            AuthConfig::new(TokenKey::new("test-key-0123456789-abcdefghijklmnop"), 30.0).unwrap();
-        Authenticator::new(store, config)
+        crate::test_support::authenticator(&text)
     }
 
     #[test]

@@ -72,6 +72,8 @@ pub mod second_factor;
 pub mod secret;
 pub mod session;
 pub mod store;
+#[cfg(test)]
+mod test_support;
 pub mod throttle;
 pub mod token;
 pub mod totp;

@@ -106,22 +106,16 @@ impl Authenticator {
 
 #[cfg(test)]
 mod tests {
-    use std::sync::Arc;
 
     use super::*;
-    use crate::auth::{AuthConfig, LoginRequest};
-    use crate::store::DocStore;
-    use crate::token::TokenKey;
+    use crate::auth::LoginRequest;
 
     #[test]
     fn a_user_ends_only_their_own_sessions() {
         let hash = crate::password::hash_with_cost("pw", 4).unwrap();
         let text =
             format!("usernames:\n  ann: {{password: '{hash}'}}\n  bob: {{password: '{hash}'}}\n");
-        let users = crate::yaml::parse(&text, "<test>".as_ref()).unwrap();
-        let store = Arc::new(DocStore::in_memory(users).unwrap());
-        let key = TokenKey::new("test-key-0123456789-abcdefghijklmnop");
-        let auth = Authenticator::new(store, AuthConfig::new(key, 30.0).unwrap());
+        let auth = crate::test_support::authenticator(&text);
         let login = |name| {
             auth.login(&LoginRequest {
                 username: name,

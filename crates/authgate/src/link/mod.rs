@@ -237,10 +237,10 @@ mod tests {
     use super::*;
     use crate::auth::{AuthConfig, LoginRequest};
     use crate::clock::FakeClock;
-    use crate::store::DocStore;
+
     use crate::token::TokenKey;
 
-    const KEY: &str = "test-key-0123456789-abcdefghijklmnop";
+    use crate::test_support::KEY;
 
     fn setup(key: &str) -> (Authenticator, Arc<FakeClock>) {
         let hash = crate::password::hash_with_cost("old-pass", 4).unwrap();
@@ -248,8 +248,7 @@ mod tests {
             "usernames:\n  ann:\n    email: ann@example.com\n    password: '{hash}'\n  \
              guest:\n    email: guest@example.com\n"
         );
-        let users = crate::yaml::parse(&text, "<test>".as_ref()).unwrap();
-        let store = Arc::new(DocStore::in_memory(users).unwrap());
+        let store = crate::test_support::store(&text);
         let clock = Arc::new(FakeClock::new(1_700_000_000.0));
         let config = AuthConfig::new(TokenKey::new(key), 30.0)
             .unwrap()
