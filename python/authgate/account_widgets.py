@@ -53,7 +53,21 @@ def _label(fields: Mapping[str, str], name: str) -> str:
     return fields.get(name, name)
 
 
-class _Host(CodeStepHost, Protocol):
+class LinkMailer(Protocol):
+    """``AccountWidgets._mail_link``, which the admin page uses too (typing only)."""
+
+    def _mail_link(
+        self,
+        key: str,
+        mailer: _core.Mailer,
+        app_url: str,
+        kind: Literal["reset_link", "verify_email"],
+        username: str,
+        guard: Mapping[str, Any] | None = None,
+    ) -> User | None: ...
+
+
+class _Host(CodeStepHost, LinkMailer, Protocol):
     """What ``AccountWidgets`` uses of the ``Authenticate`` it is mixed into,
     and of itself through ``self`` (typing only)."""
 
@@ -119,15 +133,6 @@ class _Host(CodeStepHost, Protocol):
         password: str = ...,
         link: str = ...,
     ) -> None: ...
-    def _mail_link(
-        self,
-        key: str,
-        mailer: _core.Mailer,
-        app_url: str,
-        kind: Literal["reset_link", "verify_email"],
-        username: str,
-        guard: Mapping[str, Any] | None = None,
-    ) -> User | None: ...
 
 
 class AccountWidgets:

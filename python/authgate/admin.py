@@ -13,19 +13,19 @@ before the page is drawn again, so the table shows their effect at once.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Mapping, Sequence
-from typing import TYPE_CHECKING, Any, Literal, Protocol
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any, Protocol
 
 import streamlit as st
 
 from . import _core
+from .account_widgets import LinkMailer
 from .exceptions import CloudError, RegisterError
 from .pages import REFUSED, _decision
 from .types import UserSummary
 
 if TYPE_CHECKING:
     from .i18n import Translator
-    from .types import User
     from .validator import Validator
 
 _FLASH = "_authgate_admin_flash"
@@ -39,7 +39,7 @@ def _when(t: float | None) -> str:
     return dt.datetime.fromtimestamp(t, dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
 
 
-class _Host(Protocol):
+class _Host(LinkMailer, Protocol):
     """What ``AdminPanel`` uses of the ``Authenticate`` it is mixed into, and
     of itself through ``self`` (typing only)."""
 
@@ -51,17 +51,6 @@ class _Host(Protocol):
     def _mailer(self) -> _core.Mailer: ...
     def _app_url(self) -> str: ...
     def _sync_user(self, username: str) -> None: ...
-    # AccountWidgets'
-    def _mail_link(
-        self,
-        key: str,
-        mailer: _core.Mailer,
-        app_url: str,
-        kind: Literal["reset_link", "verify_email"],
-        username: str,
-        guard: Mapping[str, Any] | None = None,
-    ) -> User | None: ...
-
     # AdminPanel's own
     def _admin_user_actions(
         self, key: str, admin: str, found: list[UserSummary], do: Callable[..., None]
