@@ -739,6 +739,26 @@ impl Store for DocStore {
         self.state_db()?.lock_state(&username.to_lowercase())
     }
 
+    /// The user from the document, the rest from the state database in
+    /// one round trip.
+    fn login_state(&self, username: &str) -> Result<Option<super::LoginState>> {
+        let user = self.user(username)?;
+        self.state_db()?
+            .login_state_of(&username.to_lowercase(), user)
+    }
+
+    fn throttled_login_state(
+        &self,
+        username: &str,
+        keys: &[ThrottleKey],
+        policy: &ThrottlePolicy,
+        now: f64,
+    ) -> Result<super::Throttled<Option<super::LoginState>>> {
+        let user = self.user(username)?;
+        self.state_db()?
+            .throttled_login_state_of(&username.to_lowercase(), user, keys, policy, now)
+    }
+
     fn record_failure(
         &self,
         username: &str,

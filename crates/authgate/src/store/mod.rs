@@ -180,6 +180,35 @@ pub struct LoginState {
     pub lock: LockState,
     /// Their pending password from `forgot_password`, if any.
     pub pending: Option<PendingPassword>,
+    /// Which second factors they have: whether the password alone logs
+    /// them in.
+    pub factors: FactorKinds,
+}
+
+/// Which second factors a user has, without the factors themselves: what a
+/// password login needs to know to decide between a session and a second
+/// step, read with the rest of [`LoginState`].
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct FactorKinds {
+    /// A confirmed authenticator app (TOTP).
+    pub totp: bool,
+    /// At least one passkey.
+    pub passkey: bool,
+}
+
+impl FactorKinds {
+    /// The kinds of `factors`.
+    pub fn of(factors: &SecondFactors) -> Self {
+        FactorKinds {
+            totp: factors.totp.is_some(),
+            passkey: !factors.passkeys.is_empty(),
+        }
+    }
+
+    /// Whether there is none: the password alone logs the user in.
+    pub fn is_none(self) -> bool {
+        !self.totp && !self.passkey
+    }
 }
 
 /// A user's confirmed TOTP factor as stored: its secret sealed under the
@@ -320,8 +349,9 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     ) -> Result<bool>;
     /// The user's failure record.
     fn lock_state(&self, username: &str) -> Result<LockState>;
-    /// The user, their failure record and pending password, for a login;
-    /// `None` for no such user. SQL stores read them in one round trip.
+    /// The user, their failure record, pending password and kinds of
+    /// second factor, for a login; `None` for no such user. SQL stores (and
+    /// a `config.yaml`'s state database) read them in one round trip.
     fn login_state(&self, username: &str) -> Result<Option<LoginState>> {
         let Some(user) = self.user(username)? else {
             return Ok(None);
@@ -329,6 +359,7 @@ pub trait Store: Send + Sync + std::fmt::Debug {
         Ok(Some(LoginState {
             lock: self.lock_state(username)?,
             pending: self.pending_password(username)?,
+            factors: FactorKinds::of(&self.second_factors(username)?),
             user,
         }))
     }

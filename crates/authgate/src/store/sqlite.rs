@@ -132,6 +132,31 @@ impl SqliteStore {
         sql::ops::set_user_state(&self.db, username, state, now)
     }
 
+    /// The state database's part of a login beside a config file: `user`
+    /// (read from the file) with their failure record, pending password
+    /// and kinds of second factor, read in one round trip.
+    pub(crate) fn login_state_of(
+        &self,
+        username: &str,
+        user: Option<crate::user::User>,
+    ) -> Result<Option<super::LoginState>> {
+        sql::ops::login_state_of(&self.db, username, &sql::ops::LoginUser::Given(user))
+    }
+
+    /// [`SqliteStore::login_state_of`] after the throttle's count, in one
+    /// transaction (see [`super::Store::throttled_login_state`]).
+    pub(crate) fn throttled_login_state_of(
+        &self,
+        username: &str,
+        user: Option<crate::user::User>,
+        keys: &[crate::throttle::ThrottleKey],
+        policy: &crate::throttle::ThrottlePolicy,
+        now: f64,
+    ) -> Result<super::Throttled<Option<super::LoginState>>> {
+        let from = sql::ops::LoginUser::Given(user);
+        sql::ops::throttled_login_state_of(&self.db, username, keys, policy, now, &from)
+    }
+
     /// Moves sessions bound to a replaced hash to its successor (see
     /// [`sql::ops::rebind_sessions`]).
     pub(crate) fn rebind_sessions(&self, changed: &[(String, String, String)]) -> Result<()> {
