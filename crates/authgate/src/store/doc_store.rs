@@ -1116,6 +1116,11 @@ impl Store for DocStore {
         self.state_db()?.any_passkeys()
     }
 
+    /// The state database's: passkeys change there.
+    fn passkey_presence(&self) -> Option<&super::PasskeyPresence> {
+        self.state_db().ok()?.passkey_presence()
+    }
+
     /// Passkeys of users an edit of the file removed do not count.
     fn passkey_by_credential(
         &self,

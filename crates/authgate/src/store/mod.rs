@@ -29,6 +29,7 @@ pub mod file;
 pub mod migrate;
 #[cfg(feature = "postgres")]
 pub mod postgres;
+mod presence;
 mod sql;
 pub mod sqlite;
 mod url;
@@ -41,6 +42,7 @@ pub use doc_store::DocStore;
 pub(crate) use doc_store::DICT_KEEPS_NO_PASSKEYS;
 #[cfg(feature = "postgres")]
 pub use postgres::PostgresStore;
+pub use presence::{PasskeyPresence, PASSKEY_PRESENCE_TTL};
 pub use sql::ops::MAX_AUDIT_EVENTS;
 pub use sqlite::SqliteStore;
 pub use url::{import_into, open_url, StoreLocation};
@@ -647,6 +649,14 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     /// Whether any user has a passkey (a login form offers passkey sign-in
     /// only then). One indexed look-up.
     fn any_passkeys(&self) -> Result<bool>;
+    /// Where this store keeps its last answer of [`Store::any_passkeys`]
+    /// for every `Authenticator` on it in this process
+    /// ([`crate::auth::Authenticator::any_passkeys`] uses it); its own
+    /// changes of passkeys, factors and users forget the answer. `None`:
+    /// every call asks the store.
+    fn passkey_presence(&self) -> Option<&PasskeyPresence> {
+        None
+    }
     /// The passkey with this credential id and its owner's username.
     fn passkey_by_credential(&self, credential_id: &str)
         -> Result<Option<(String, StoredPasskey)>>;

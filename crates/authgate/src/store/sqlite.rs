@@ -64,6 +64,8 @@ const STATEMENT_CACHE: usize = 64;
 /// A store in a SQLite database file, shared safely by threads and processes.
 pub struct SqliteStore {
     db: SqliteDb,
+    /// [`Store::any_passkeys`](super::Store::any_passkeys) as last read.
+    passkeys_seen: super::PasskeyPresence,
 }
 
 impl std::fmt::Debug for SqliteStore {
@@ -99,7 +101,7 @@ impl SqliteStore {
     ///
     /// As [`SqliteStore::open`].
     pub fn open_with(path: &Path, options: OpenOptions) -> Result<Self> {
-        SqliteDb::open(path, options, sql::SQLITE_MIGRATIONS, true).map(|db| SqliteStore { db })
+        SqliteDb::open(path, options, sql::SQLITE_MIGRATIONS, true).map(SqliteStore::on)
     }
 
     /// The state database beside a `config.yaml` (sessions, lockouts,
@@ -107,7 +109,7 @@ impl SqliteStore {
     /// of [`Store`](super::Store) work on it; [`DocStore`](super::DocStore)
     /// checks users against the file before it calls them.
     pub(crate) fn open_state(path: &Path, options: OpenOptions) -> Result<Self> {
-        SqliteDb::open(path, options, sql::STATE_MIGRATIONS, false).map(|db| SqliteStore { db })
+        SqliteDb::open(path, options, sql::STATE_MIGRATIONS, false).map(SqliteStore::on)
     }
 
     /// A state database in memory, for dict mode: the same tables and the
@@ -121,7 +123,14 @@ impl SqliteStore {
             "file:/authgate-state-{}?vfs=memdb",
             crate::secret::session_id()?
         );
-        SqliteDb::open_in_memory(name, sql::STATE_MIGRATIONS).map(|db| SqliteStore { db })
+        SqliteDb::open_in_memory(name, sql::STATE_MIGRATIONS).map(SqliteStore::on)
+    }
+
+    fn on(db: SqliteDb) -> Self {
+        SqliteStore {
+            db,
+            passkeys_seen: super::PasskeyPresence::default(),
+        }
     }
 
     /// Dict mode: sets one user's failure record, pending password and
@@ -171,8 +180,11 @@ impl SqliteStore {
     /// Writes `state` into the state tables in one transaction, replacing
     /// rows with the same key.
     pub(crate) fn import_state(&self, state: &State) -> Result<()> {
-        self.db
-            .write(|tx| sql::import::write_state(tx, state, |_| true))
+        let imported = self
+            .db
+            .write(|tx| sql::import::write_state(tx, state, |_| true));
+        self.passkeys_seen.forget();
+        imported
     }
 
     /// The database file.
@@ -190,7 +202,9 @@ impl SqliteStore {
     /// [`Error::ConfigSchema`] if two users of the document share an email or
     /// a top-level key is not a string; database errors as for any write.
     pub fn import_document(&self, doc: &Document) -> Result<usize> {
-        sql::import::import_document(&self.db, doc)
+        let imported = sql::import::import_document(&self.db, doc);
+        self.passkeys_seen.forget();
+        imported
     }
 
     /// Deletes all but the newest `keep` events of the audit trail. The
@@ -239,7 +253,7 @@ impl SqliteStore {
     }
 }
 
-sql::impl_store_via_ops!(SqliteStore, db);
+sql::impl_store_via_ops!(SqliteStore, db, passkeys_seen);
 
 /// The database file and its connection pool.
 struct SqliteDb {

@@ -10,8 +10,9 @@ use authgate::lockout::{LockState, LockoutPolicy};
 use authgate::mail::SmtpSettings;
 use authgate::session::Session;
 use authgate::store::{
-    AuditEvent, FailureEvent, LoginState, NewUser, PasskeyChange, PendingPassword, SecondFactors,
-    SessionLimits, Settings, Store, StoredPasskey, StoredTotp, Throttled, UserUpdate,
+    AuditEvent, FailureEvent, LoginState, NewUser, PasskeyChange, PasskeyPresence, PendingPassword,
+    SecondFactors, SessionLimits, Settings, Store, StoredPasskey, StoredTotp, Throttled,
+    UserUpdate,
 };
 use authgate::throttle::{Refund, ThrottleKey, ThrottlePolicy};
 use authgate::user::User;
@@ -116,6 +117,7 @@ counted! {
     fn remove_totp(&self, username: &str, event: Option<&AuditEvent>) -> Result<bool>;
     fn keeps_second_factors(&self) -> bool;
     fn any_passkeys(&self) -> Result<bool>;
+    fn passkey_presence(&self) -> Option<&PasskeyPresence>;
     fn passkey_by_credential(&self, credential_id: &str) -> Result<Option<(String, StoredPasskey)>>;
     fn add_passkey(&self, username: &str, passkey: &StoredPasskey, limit: usize, event: Option<&AuditEvent>) -> Result<PasskeyChange>;
     fn use_passkey(&self, username: &str, credential_id: &str, counter: u32, passkey: &str, now: f64) -> Result<bool>;

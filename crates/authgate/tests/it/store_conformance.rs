@@ -879,7 +879,7 @@ fn a_password_login_reads_the_store_once(f: &Fixture) {
         let config = AuthConfig::new(key.clone(), 30.0)
             .and_then(|c| c.with_hash_cost(4))
             .unwrap()
-            .with_throttle(throttle.clone());
+            .with_throttle(throttle);
         let state_read = if throttle.is_some() {
             "throttled_login_state"
         } else {
