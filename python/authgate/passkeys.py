@@ -7,7 +7,10 @@ password. Once any user has a passkey, the login form offers "Sign in with
 a passkey" (passwordless: the browser asks which passkey, and the
 authenticator checks its owner's fingerprint, face or PIN), and a user with
 a passkey is asked for it after their password (or for their
-authenticator app's code, if they have one).
+authenticator app's code, if they have one). Whether any user has one is
+kept by the core for 30 s, so that the form does not ask the store on every
+rerun: a first passkey enrolled by another process shows the button up to
+30 s late (one enrolled in this process, at once).
 
 The browser side is a Custom Components v2 element: its own button, so
 that ``navigator.credentials.create/get`` runs in the click that asks for

@@ -13,7 +13,9 @@ use crate::password;
 use crate::second_factor::{PasswordStep, SecondFactorRefusal};
 use crate::secret;
 use crate::session::{Session, SessionPolicy};
-use crate::store::{AuditEvent, LoginState, PendingPassword, SessionLimits, Store, Throttled};
+use crate::store::{
+    AuditEvent, FactorKinds, LoginState, PendingPassword, SessionLimits, Store, Throttled,
+};
 use crate::throttle::{Refund, ThrottleKey, ThrottlePolicy};
 use crate::token::{self, Claims, TokenKey};
 use crate::user::{User, UserKey};
@@ -270,8 +272,14 @@ pub(crate) enum Attempt {
 
 /// What [`Authenticator::check_login`] found: the user whose password was
 /// right, the throttle counters the attempt was counted under (and their
-/// rules), and when.
-pub(crate) type CheckedLogin = (User, Option<([ThrottleKey; 3], ThrottlePolicy)>, f64);
+/// rules), when, and which second factors the user has (read with the rest:
+/// the decision between a session and a second step needs no other read).
+pub(crate) type CheckedLogin = (
+    User,
+    Option<([ThrottleKey; 3], ThrottlePolicy)>,
+    f64,
+    FactorKinds,
+);
 
 /// Runs the flows against one store.
 #[derive(Debug, Clone)]
@@ -374,6 +382,7 @@ impl Authenticator {
             }
             None => self.store.login_state(&username)?,
         };
+        let factors = state.as_ref().map(|s| s.factors).unwrap_or_default();
         let user = match self.check_password(req, &username, password, state, now) {
             Err(Error::InvalidCredentials { .. }) if req.with_hint => {
                 let hint = self.store.user(&username)?.and_then(|u| u.password_hint);
@@ -387,7 +396,7 @@ impl Authenticator {
             self.audit("login_refused", Some(&username), Some("email not verified"));
             return Err(Error::EmailUnverified);
         }
-        Ok((user, throttle, now))
+        Ok((user, throttle, now, factors))
     }
 
     /// The refusal of an attempt the throttle made wait: a locked account
@@ -423,6 +432,7 @@ impl Authenticator {
             user,
             lock,
             pending,
+            factors: _,
         } = match state {
             Some(state) if !username.is_empty() => state,
             _ => return Err(self.dummy_then_refuse(password)),

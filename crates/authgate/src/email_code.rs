@@ -389,7 +389,7 @@ impl Authenticator {
     /// [`Authenticator::finish_login`] opens the session once the code is
     /// confirmed. An account without an email cannot log in this way.
     pub fn login_with_email_code(&self, req: &LoginRequest<'_>) -> Result<IssuedCode> {
-        let (user, throttle, now) = self.check_login(req)?;
+        let (user, throttle, now, _) = self.check_login(req)?;
         if let Some((keys, policy)) = &throttle {
             self.store().throttle_success(keys, policy, now)?;
         }

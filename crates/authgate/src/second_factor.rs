@@ -446,10 +446,12 @@ impl Authenticator {
     /// [`Authenticator::finish_totp_login`] or
     /// [`Authenticator::finish_passkey_second_factor`].
     pub fn login_with_totp(&self, req: &LoginRequest<'_>) -> Result<PasswordStep> {
-        let (user, throttle, now) = self.check_login(req)?;
-        let factors = self.store().second_factors(&user.username)?;
-        let (totp, passkey) = (factors.totp.is_some(), !factors.passkeys.is_empty());
-        if !totp && !passkey {
+        // The factors were read with the password's state, in the same
+        // round trip, before the bcrypt check: a factor confirmed while that
+        // check runs is missed by this one login, as one confirmed between
+        // any read and the session's opening would be.
+        let (user, throttle, now, factors) = self.check_login(req)?;
+        if factors.is_none() {
             let limits = self.limits(req.max_concurrent_users, req.single_session);
             let event = self.event("login", Some(&user.username), None);
             let refund = throttle.as_ref().map(|(keys, policy)| (&keys[..], policy));
@@ -469,8 +471,8 @@ impl Authenticator {
             max_concurrent_users: req.max_concurrent_users,
             single_session: req.single_session,
             spent: false,
-            totp,
-            passkey,
+            totp: factors.totp,
+            passkey: factors.passkey,
         }))
     }
 

@@ -278,9 +278,20 @@ impl Authenticator {
     }
 
     /// Whether any user has a passkey: the login form offers passkey
-    /// sign-in only then.
+    /// sign-in only then. The form asks on every render, for anonymous
+    /// visitors too, so the answer is kept with the store
+    /// ([`crate::store::PasskeyPresence`]): read again after
+    /// [`crate::store::PASSKEY_PRESENCE_TTL`] seconds (30), and at once
+    /// after a passkey is added or removed through the store in this
+    /// process. Another process's first enrolment can thus go unseen for
+    /// up to 30 s (the button appears a little late), its removal of the
+    /// last passkey likewise (a button whose ceremony then fails politely).
     pub fn any_passkeys(&self) -> Result<bool> {
-        self.store().any_passkeys()
+        let store = self.store();
+        match store.passkey_presence() {
+            Some(presence) => presence.answer(self.now(), || store.any_passkeys()),
+            None => store.any_passkeys(),
+        }
     }
 
     /// Renames the user's passkey `credential_id`.

@@ -739,6 +739,26 @@ impl Store for DocStore {
         self.state_db()?.lock_state(&UserKey::new(username))
     }
 
+    /// The user from the document, the rest from the state database in
+    /// one round trip.
+    fn login_state(&self, username: &str) -> Result<Option<super::LoginState>> {
+        let user = self.user(username)?;
+        self.state_db()?
+            .login_state_of(&UserKey::new(username), user)
+    }
+
+    fn throttled_login_state(
+        &self,
+        username: &str,
+        keys: &[ThrottleKey],
+        policy: &ThrottlePolicy,
+        now: f64,
+    ) -> Result<super::Throttled<Option<super::LoginState>>> {
+        let user = self.user(username)?;
+        self.state_db()?
+            .throttled_login_state_of(&UserKey::new(username), user, keys, policy, now)
+    }
+
     fn record_failure(
         &self,
         username: &str,
@@ -1098,6 +1118,11 @@ impl Store for DocStore {
 
     fn any_passkeys(&self) -> Result<bool> {
         self.state_db()?.any_passkeys()
+    }
+
+    /// The state database's: passkeys change there.
+    fn passkey_presence(&self) -> Option<&super::PasskeyPresence> {
+        self.state_db().ok()?.passkey_presence()
     }
 
     /// Passkeys of users an edit of the file removed do not count.

@@ -29,6 +29,7 @@ pub mod file;
 pub mod migrate;
 #[cfg(feature = "postgres")]
 pub mod postgres;
+mod presence;
 mod sql;
 pub mod sqlite;
 mod url;
@@ -41,6 +42,7 @@ pub use doc_store::DocStore;
 pub(crate) use doc_store::DICT_KEEPS_NO_PASSKEYS;
 #[cfg(feature = "postgres")]
 pub use postgres::PostgresStore;
+pub use presence::{PasskeyPresence, PASSKEY_PRESENCE_TTL};
 pub use sql::ops::MAX_AUDIT_EVENTS;
 pub use sqlite::SqliteStore;
 pub use url::{import_into, open_url, StoreLocation};
@@ -180,6 +182,35 @@ pub struct LoginState {
     pub lock: LockState,
     /// Their pending password from `forgot_password`, if any.
     pub pending: Option<PendingPassword>,
+    /// Which second factors they have: whether the password alone logs
+    /// them in.
+    pub factors: FactorKinds,
+}
+
+/// Which second factors a user has, without the factors themselves: what a
+/// password login needs to know to decide between a session and a second
+/// step, read with the rest of [`LoginState`].
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct FactorKinds {
+    /// A confirmed authenticator app (TOTP).
+    pub totp: bool,
+    /// At least one passkey.
+    pub passkey: bool,
+}
+
+impl FactorKinds {
+    /// The kinds of `factors`.
+    pub fn of(factors: &SecondFactors) -> Self {
+        FactorKinds {
+            totp: factors.totp.is_some(),
+            passkey: !factors.passkeys.is_empty(),
+        }
+    }
+
+    /// Whether there is none: the password alone logs the user in.
+    pub fn is_none(self) -> bool {
+        !self.totp && !self.passkey
+    }
 }
 
 /// A user's confirmed TOTP factor as stored: its secret sealed under the
@@ -320,8 +351,9 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     ) -> Result<bool>;
     /// The user's failure record.
     fn lock_state(&self, username: &str) -> Result<LockState>;
-    /// The user, their failure record and pending password, for a login;
-    /// `None` for no such user. SQL stores read them in one round trip.
+    /// The user, their failure record, pending password and kinds of
+    /// second factor, for a login; `None` for no such user. SQL stores (and
+    /// a `config.yaml`'s state database) read them in one round trip.
     fn login_state(&self, username: &str) -> Result<Option<LoginState>> {
         let Some(user) = self.user(username)? else {
             return Ok(None);
@@ -329,6 +361,7 @@ pub trait Store: Send + Sync + std::fmt::Debug {
         Ok(Some(LoginState {
             lock: self.lock_state(username)?,
             pending: self.pending_password(username)?,
+            factors: FactorKinds::of(&self.second_factors(username)?),
             user,
         }))
     }
@@ -616,6 +649,14 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     /// Whether any user has a passkey (a login form offers passkey sign-in
     /// only then). One indexed look-up.
     fn any_passkeys(&self) -> Result<bool>;
+    /// Where this store keeps its last answer of [`Store::any_passkeys`]
+    /// for every `Authenticator` on it in this process
+    /// ([`crate::auth::Authenticator::any_passkeys`] uses it); its own
+    /// changes of passkeys, factors and users forget the answer. `None`:
+    /// every call asks the store.
+    fn passkey_presence(&self) -> Option<&PasskeyPresence> {
+        None
+    }
     /// The passkey with this credential id and its owner's username.
     fn passkey_by_credential(&self, credential_id: &str)
         -> Result<Option<(String, StoredPasskey)>>;

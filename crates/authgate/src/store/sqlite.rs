@@ -65,6 +65,8 @@ const STATEMENT_CACHE: usize = 64;
 /// A store in a SQLite database file, shared safely by threads and processes.
 pub struct SqliteStore {
     db: SqliteDb,
+    /// [`Store::any_passkeys`](super::Store::any_passkeys) as last read.
+    passkeys_seen: super::PasskeyPresence,
 }
 
 impl std::fmt::Debug for SqliteStore {
@@ -100,7 +102,7 @@ impl SqliteStore {
     ///
     /// As [`SqliteStore::open`].
     pub fn open_with(path: &Path, options: OpenOptions) -> Result<Self> {
-        SqliteDb::open(path, options, sql::SQLITE_MIGRATIONS, true).map(|db| SqliteStore { db })
+        SqliteDb::open(path, options, sql::SQLITE_MIGRATIONS, true).map(SqliteStore::on)
     }
 
     /// The state database beside a `config.yaml` (sessions, lockouts,
@@ -108,7 +110,7 @@ impl SqliteStore {
     /// of [`Store`](super::Store) work on it; [`DocStore`](super::DocStore)
     /// checks users against the file before it calls them.
     pub(crate) fn open_state(path: &Path, options: OpenOptions) -> Result<Self> {
-        SqliteDb::open(path, options, sql::STATE_MIGRATIONS, false).map(|db| SqliteStore { db })
+        SqliteDb::open(path, options, sql::STATE_MIGRATIONS, false).map(SqliteStore::on)
     }
 
     /// A state database in memory, for dict mode: the same tables and the
@@ -122,7 +124,14 @@ impl SqliteStore {
             "file:/authgate-state-{}?vfs=memdb",
             crate::secret::session_id()?
         );
-        SqliteDb::open_in_memory(name, sql::STATE_MIGRATIONS).map(|db| SqliteStore { db })
+        SqliteDb::open_in_memory(name, sql::STATE_MIGRATIONS).map(SqliteStore::on)
+    }
+
+    fn on(db: SqliteDb) -> Self {
+        SqliteStore {
+            db,
+            passkeys_seen: super::PasskeyPresence::default(),
+        }
     }
 
     /// Dict mode: sets one user's failure record, pending password and
@@ -131,6 +140,31 @@ impl SqliteStore {
     /// in, their sessions stop counting as live until next used.
     pub(crate) fn set_user_state(&self, username: &str, state: &UserState, now: f64) -> Result<()> {
         sql::ops::set_user_state(&self.db, &UserKey::new(username), state, now)
+    }
+
+    /// The state database's part of a login beside a config file: `user`
+    /// (read from the file) with their failure record, pending password
+    /// and kinds of second factor, read in one round trip.
+    pub(crate) fn login_state_of(
+        &self,
+        key: &UserKey,
+        user: Option<crate::user::User>,
+    ) -> Result<Option<super::LoginState>> {
+        sql::ops::login_state_of(&self.db, key, &sql::ops::LoginUser::Given(user))
+    }
+
+    /// [`SqliteStore::login_state_of`] after the throttle's count, in one
+    /// transaction (see [`super::Store::throttled_login_state`]).
+    pub(crate) fn throttled_login_state_of(
+        &self,
+        key: &UserKey,
+        user: Option<crate::user::User>,
+        keys: &[crate::throttle::ThrottleKey],
+        policy: &crate::throttle::ThrottlePolicy,
+        now: f64,
+    ) -> Result<super::Throttled<Option<super::LoginState>>> {
+        let from = sql::ops::LoginUser::Given(user);
+        sql::ops::throttled_login_state_of(&self.db, key, keys, policy, now, &from)
     }
 
     /// Moves sessions bound to a replaced hash to its successor (see
@@ -147,8 +181,11 @@ impl SqliteStore {
     /// Writes `state` into the state tables in one transaction, replacing
     /// rows with the same key.
     pub(crate) fn import_state(&self, state: &State) -> Result<()> {
-        self.db
-            .write(|tx| sql::import::write_state(tx, state, |_| true))
+        let imported = self
+            .db
+            .write(|tx| sql::import::write_state(tx, state, |_| true));
+        self.passkeys_seen.forget();
+        imported
     }
 
     /// The database file.
@@ -166,7 +203,9 @@ impl SqliteStore {
     /// [`Error::ConfigSchema`] if two users of the document share an email or
     /// a top-level key is not a string; database errors as for any write.
     pub fn import_document(&self, doc: &Document) -> Result<usize> {
-        sql::import::import_document(&self.db, doc)
+        let imported = sql::import::import_document(&self.db, doc);
+        self.passkeys_seen.forget();
+        imported
     }
 
     /// Deletes all but the newest `keep` events of the audit trail. The
@@ -215,7 +254,7 @@ impl SqliteStore {
     }
 }
 
-sql::impl_store_via_ops!(SqliteStore, db);
+sql::impl_store_via_ops!(SqliteStore, db, passkeys_seen);
 
 /// The database file and its connection pool.
 struct SqliteDb {

@@ -17,6 +17,7 @@ mod attacks;
 mod bad_environment;
 mod captcha;
 mod concurrent_writers;
+mod counting;
 #[cfg(unix)]
 mod file_modes;
 mod kill_writers;

@@ -30,6 +30,8 @@ const ORIGIN: &str = "https://app.example.com";
 struct Fixture {
     store: Arc<dyn Store>,
     export: Box<dyn Fn() -> Document + Send + Sync>,
+    /// The same store opened again, as another process would.
+    reopen: Box<dyn Fn() -> Arc<dyn Store> + Send + Sync>,
     _dir: Option<tempfile::TempDir>,
 }
 
@@ -60,6 +62,7 @@ fn memory() -> Fixture {
     Fixture {
         store,
         export: Box::new(move || s.export_document().unwrap()),
+        reopen: Box::new(|| panic!("dict mode is one process's")),
         _dir: None,
     }
 }
@@ -73,18 +76,23 @@ fn yaml_file() -> Fixture {
     Fixture {
         store,
         export: Box::new(move || s.export_document().unwrap()),
+        reopen: Box::new(move || {
+            Arc::new(DocStore::open_file(&path, OpenOptions::default()).unwrap())
+        }),
         _dir: Some(dir),
     }
 }
 
 fn sqlite() -> Fixture {
     let dir = tempfile::tempdir().unwrap();
-    let store = Arc::new(SqliteStore::open(&dir.path().join("auth.db")).unwrap());
+    let path = dir.path().join("auth.db");
+    let store = Arc::new(SqliteStore::open(&path).unwrap());
     store.import_document(&document()).unwrap();
     let s = Arc::clone(&store);
     Fixture {
         store,
         export: Box::new(move || s.export_document().unwrap()),
+        reopen: Box::new(move || Arc::new(SqliteStore::open(&path).unwrap())),
         _dir: Some(dir),
     }
 }
@@ -97,6 +105,7 @@ fn postgres() -> Fixture {
     Fixture {
         store,
         export: Box::new(move || s.export_document().unwrap()),
+        reopen: Box::new(move || Arc::new(PostgresStore::connect(&url).unwrap())),
         _dir: None,
     }
 }
@@ -141,6 +150,7 @@ every_store!(
     reset_removes_passkeys_and_disabling_totp_keeps_them,
     passkeys_are_exported_and_imported,
     enrolment_needs_the_password_and_a_password_user,
+    whether_any_passkey_exists_is_kept_for_a_while,
 );
 
 #[test]
@@ -973,6 +983,7 @@ fn passkeys_are_exported_and_imported(f: &Fixture) {
     let copy = Fixture {
         store: target,
         export: Box::new(|| unreachable!()),
+        reopen: Box::new(|| unreachable!()),
         _dir: Some(dir),
     };
     let (copied, _) = auth_of(&copy);
@@ -1050,4 +1061,42 @@ fn enrolment_needs_the_password_and_a_password_user(f: &Fixture) {
     assert!(shown.contains("enrol") && shown.contains("ann"), "{shown}");
     let record = format!("{:?}", f.store.second_factors("ann").unwrap());
     assert!(!record.contains("cred_id"), "{record}");
+}
+
+/// The login form asks `any_passkeys` on every render: the answer is kept
+/// with the store for `PASSKEY_PRESENCE_TTL`, except that this process's
+/// own changes are seen at once; another process's within the TTL.
+fn whether_any_passkey_exists_is_kept_for_a_while(f: &Fixture) {
+    use authgate::store::PASSKEY_PRESENCE_TTL;
+    let (auth, clock) = auth(f);
+    let on = |store: Arc<dyn Store>| {
+        let config = AuthConfig::new(TokenKey::new(KEY), 30.0)
+            .unwrap()
+            .with_totp_issuer("Test App")
+            .unwrap();
+        Authenticator::with_clock(store, config, clock.clone())
+    };
+    // Another Authenticator on the same store (the next rerun) shares it.
+    let rerun = on(Arc::clone(&f.store));
+    assert!(!auth.any_passkeys().unwrap());
+    let device = enrol(&auth, "ann", "Laptop");
+    assert!(rerun.any_passkeys().unwrap(), "this process's enrolment");
+    auth.remove_passkey("ann", &device.id(), PASSWORD).unwrap();
+    assert!(!rerun.any_passkeys().unwrap(), "this process's removal");
+
+    // Another process enrols the first passkey: seen once the answer ages.
+    let other = on((f.reopen)());
+    let device = enrol(&other, "bob", "Key");
+    assert!(other.any_passkeys().unwrap());
+    clock.advance(PASSKEY_PRESENCE_TTL - 1.0);
+    assert!(!auth.any_passkeys().unwrap(), "not asked again yet");
+    clock.advance(1.0);
+    assert!(auth.any_passkeys().unwrap());
+    // Its removal of the last one, likewise: a button shown a little
+    // longer, whose ceremony fails politely.
+    other.remove_passkey("bob", &device.id(), PASSWORD).unwrap();
+    assert!(!other.any_passkeys().unwrap());
+    assert!(auth.any_passkeys().unwrap(), "kept");
+    clock.advance(PASSKEY_PRESENCE_TTL);
+    assert!(!auth.any_passkeys().unwrap());
 }

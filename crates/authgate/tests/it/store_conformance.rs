@@ -22,17 +22,19 @@ use std::collections::BTreeMap;
 use std::path::Path;
 use std::sync::{Arc, Barrier};
 
+use authgate::auth::{AuthConfig, Authenticator, LoginRequest};
 use authgate::lockout::{LockState, LockoutPolicy};
 use authgate::mail::SmtpSettings;
 use authgate::session::Session;
 use authgate::store::document::{Document, Layout};
 use authgate::store::{
-    open_url, AuditEvent, DocStore, NewUser, OpenOptions, PendingPassword, PostgresStore,
-    SessionLimits, Settings, SqliteStore, Store, UserUpdate,
+    open_url, AuditEvent, DocStore, FactorKinds, NewUser, OpenOptions, PendingPassword,
+    PostgresStore, SessionLimits, Settings, SqliteStore, Store, UserUpdate,
 };
 use authgate::yaml::{self, Map, Value};
 use authgate::Error;
 
+use crate::counting::Counting;
 use crate::robust;
 use crate::support;
 
@@ -253,6 +255,8 @@ every_store!(
     set_password_ends_sessions,
     pending_passwords,
     login_state_is_the_three_reads,
+    login_state_says_which_factors,
+    a_password_login_reads_the_store_once,
     list_users_pages_in_username_order,
     set_lock_locks_and_unlocks,
     audit_events_keep_their_order,
@@ -863,6 +867,152 @@ fn login_state_is_the_three_reads(f: &Fixture) {
     assert_eq!(state.lock, s.lock_state("jsmith").unwrap());
     assert!(state.lock.locked_until.is_some(), "{:?}", state.lock);
     assert_eq!(state.pending, Some(pending));
+}
+
+fn stored_totp() -> authgate::store::StoredTotp {
+    authgate::store::StoredTotp {
+        secret: "v1.sealed".to_string(),
+        last_step: None,
+        created: 1000.0,
+    }
+}
+
+fn stored_passkey(id: &str) -> authgate::store::StoredPasskey {
+    authgate::store::StoredPasskey {
+        credential_id: id.to_string(),
+        user_handle: "handle".to_string(),
+        name: format!("key {id}"),
+        rp_id: "example.com".to_string(),
+        passkey: "{}".to_string(),
+        counter: 0,
+        created: 1000.0,
+        last_used: None,
+    }
+}
+
+/// The state a throttled login reads, for comparing with `login_state`.
+fn throttled_state(s: &dyn Store, username: &str) -> Option<authgate::store::LoginState> {
+    let policy = authgate::throttle::ThrottlePolicy::default();
+    let keys = authgate::throttle::ThrottlePolicy::keys(username, None);
+    match s.throttled_login_state(username, &keys, &policy, 1000.0) {
+        Ok(authgate::store::Throttled::Go(state)) => state,
+        other => panic!("{other:?}"),
+    }
+}
+
+fn login_state_says_which_factors(f: &Fixture) {
+    let s = f.store();
+    let kinds = |username: &str| {
+        let state = s.login_state(username).unwrap().expect(username).factors;
+        let throttled = throttled_state(s, username).expect(username).factors;
+        assert_eq!(state, throttled, "{username}");
+        state
+    };
+    assert!(kinds("jsmith").is_none());
+    assert_eq!(throttled_state(s, "nobody"), None);
+    assert!(s
+        .enable_totp("jsmith", &stored_totp(), &["code".to_string()], None)
+        .unwrap());
+    let totp = FactorKinds {
+        totp: true,
+        passkey: false,
+    };
+    assert_eq!(kinds("JSmith"), totp);
+    assert!(kinds("rbriggs").is_none(), "another user's factor");
+    if !s.keeps_second_factors() {
+        return; // dict mode: no passkeys
+    }
+    s.add_passkey("rbriggs", &stored_passkey("c1"), 10, None)
+        .unwrap();
+    let passkey = FactorKinds {
+        totp: false,
+        passkey: true,
+    };
+    assert_eq!(kinds("rbriggs"), passkey);
+    s.add_passkey("jsmith", &stored_passkey("c2"), 10, None)
+        .unwrap();
+    assert_eq!(
+        kinds("jsmith"),
+        FactorKinds {
+            totp: true,
+            passkey: true
+        }
+    );
+    assert!(s.remove_totp("jsmith", None).unwrap());
+    assert_eq!(kinds("jsmith"), passkey);
+    assert!(s.remove_second_factors("jsmith", None).unwrap());
+    assert!(kinds("jsmith").is_none());
+}
+
+/// A password login reads the user's state, second factors included, in
+/// one store call — which the stores make one round trip (SQL pipelines;
+/// a `config.yaml`'s state database) — and never `second_factors`.
+fn a_password_login_reads_the_store_once(f: &Fixture) {
+    const PASSWORD: &str = "pw-Counted-1";
+    let hash = authgate::password::hash_with_cost(PASSWORD, 4).unwrap();
+    for name in ["counted", "totp", "passkey"] {
+        let user = NewUser {
+            password_hash: Some(hash.clone()),
+            ..new_user(name, &format!("{name}@example.com"))
+        };
+        f.store().add_user(&user, false, None).unwrap();
+    }
+    f.store()
+        .enable_totp("totp", &stored_totp(), &[], None)
+        .unwrap();
+    let passkeys = f.store().keeps_second_factors();
+    if passkeys {
+        f.store()
+            .add_passkey("passkey", &stored_passkey("c1"), 10, None)
+            .unwrap();
+    }
+    let counting = Arc::new(Counting::new(f.store.clone()));
+    let key = authgate::token::TokenKey::new("a-cookie-key-of-32-bytes-or-more-0123456789");
+    for throttle in [Some(authgate::throttle::ThrottlePolicy::default()), None] {
+        // At the hashes' cost: no rehash on login (a write, then a read).
+        let config = AuthConfig::new(key.clone(), 30.0)
+            .and_then(|c| c.with_hash_cost(4))
+            .unwrap()
+            .with_throttle(throttle);
+        let state_read = if throttle.is_some() {
+            "throttled_login_state"
+        } else {
+            "login_state"
+        };
+        let auth = Authenticator::new(counting.clone(), config);
+        let request = |username| LoginRequest {
+            username,
+            password: PASSWORD,
+            ..Default::default()
+        };
+        counting.take();
+        auth.login(&request("Counted")).unwrap();
+        let calls = counting.take();
+        let reads: Vec<_> = calls
+            .iter()
+            .filter(|(method, _)| {
+                !method.starts_with("open_session") && **method != "upgrades_hashes_on_login"
+            })
+            .collect();
+        assert_eq!(reads, [(&state_read, &1)], "{calls:?}");
+
+        let mut second_steps = vec![("totp", true)];
+        if passkeys {
+            second_steps.push(("passkey", false));
+        }
+        for (username, totp) in second_steps {
+            match auth.login_with_totp(&request(username)) {
+                Ok(authgate::second_factor::PasswordStep::NeedsCode(challenge)) => {
+                    assert_eq!(challenge.totp(), totp, "{username}");
+                }
+                other => panic!("{username}: {other:?}"),
+            }
+            let calls = counting.take();
+            assert_eq!(calls.get(state_read), Some(&1), "{username}: {calls:?}");
+            assert_eq!(calls.get("second_factors"), None, "{username}: {calls:?}");
+            assert_eq!(calls.get("user"), None, "{username}: {calls:?}");
+        }
+    }
 }
 
 fn check_available_says_what_is_taken_in_0_4_2_order(f: &Fixture) {

@@ -130,6 +130,8 @@ impl Default for PostgresOptions {
 /// A store in a PostgreSQL database, shared safely by threads and replicas.
 pub struct PostgresStore {
     db: PgDb,
+    /// [`Store::any_passkeys`](super::Store::any_passkeys) as last read.
+    passkeys_seen: super::PasskeyPresence,
 }
 
 impl std::fmt::Debug for PostgresStore {
@@ -211,7 +213,10 @@ impl PostgresStore {
         let location = describe(&config);
         let db = PgDb::new(config, tls, location, secrets, options);
         db.prepare()?;
-        Ok(PostgresStore { db })
+        Ok(PostgresStore {
+            db,
+            passkeys_seen: super::PasskeyPresence::default(),
+        })
     }
 
     /// The database, as `postgresql://user@host:port/dbname` (no password).
@@ -242,7 +247,9 @@ impl PostgresStore {
     /// [`Error::ConfigSchema`] if two users of the document share an email or
     /// a top-level key is not a string; database errors as for any write.
     pub fn import_document(&self, doc: &Document) -> Result<usize> {
-        sql::import::import_document(&self.db, doc)
+        let imported = sql::import::import_document(&self.db, doc);
+        self.passkeys_seen.forget();
+        imported
     }
 
     /// Deletes all but the newest `keep` events of the audit trail. The
@@ -291,7 +298,7 @@ impl PostgresStore {
     }
 }
 
-sql::impl_store_via_ops!(PostgresStore, db);
+sql::impl_store_via_ops!(PostgresStore, db, passkeys_seen);
 
 /// `config` as a URL without password, for messages.
 fn describe(config: &Config) -> String {

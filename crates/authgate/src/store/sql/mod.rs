@@ -506,9 +506,11 @@ pub(crate) fn url_secrets(url: &str) -> Vec<String> {
 }
 
 /// Implements [`crate::store::Store`] for a type whose field `$field` is a
-/// [`Database`], by calling the shared operations in [`ops`].
+/// [`Database`], by calling the shared operations in [`ops`]; its field
+/// `$presence` is the store's [`crate::store::PasskeyPresence`], forgotten
+/// after every change that can add or remove a passkey.
 macro_rules! impl_store_via_ops {
-    ($ty:ty, $field:ident) => {
+    ($ty:ty, $field:ident, $presence:ident) => {
         impl $crate::store::Store for $ty {
             fn user(&self, username: &str) -> $crate::Result<Option<$crate::user::User>> {
                 $crate::store::sql::ops::user(&self.$field, &$crate::user::UserKey::new(username))
@@ -734,10 +736,12 @@ macro_rules! impl_store_via_ops {
                 $crate::store::sql::ops::add_user(&self.$field, user, consume_preauthorized, event)
             }
             fn remove_user(&self, username: &str) -> $crate::Result<bool> {
-                $crate::store::sql::ops::remove_user(
+                let removed = $crate::store::sql::ops::remove_user(
                     &self.$field,
                     &$crate::user::UserKey::new(username),
-                )
+                );
+                self.$presence.forget();
+                removed
             }
             fn update_user(
                 &self,
@@ -897,11 +901,13 @@ macro_rules! impl_store_via_ops {
                 username: &str,
                 event: Option<&$crate::store::AuditEvent>,
             ) -> $crate::Result<bool> {
-                $crate::store::sql::ops::remove_second_factors(
+                let removed = $crate::store::sql::ops::remove_second_factors(
                     &self.$field,
                     &$crate::user::UserKey::new(username),
                     event,
-                )
+                );
+                self.$presence.forget();
+                removed
             }
             fn remove_totp(
                 &self,
@@ -917,6 +923,9 @@ macro_rules! impl_store_via_ops {
             fn any_passkeys(&self) -> $crate::Result<bool> {
                 $crate::store::sql::passkeys::any_passkeys(&self.$field)
             }
+            fn passkey_presence(&self) -> Option<&$crate::store::PasskeyPresence> {
+                Some(&self.$presence)
+            }
             fn passkey_by_credential(
                 &self,
                 credential_id: &str,
@@ -930,13 +939,15 @@ macro_rules! impl_store_via_ops {
                 limit: usize,
                 event: Option<&$crate::store::AuditEvent>,
             ) -> $crate::Result<$crate::store::PasskeyChange> {
-                $crate::store::sql::passkeys::add_passkey(
+                let added = $crate::store::sql::passkeys::add_passkey(
                     &self.$field,
                     &$crate::user::UserKey::new(username),
                     passkey,
                     limit,
                     event,
-                )
+                );
+                self.$presence.forget();
+                added
             }
             fn use_passkey(
                 &self,
@@ -976,12 +987,14 @@ macro_rules! impl_store_via_ops {
                 credential_id: &str,
                 event: Option<&$crate::store::AuditEvent>,
             ) -> $crate::Result<bool> {
-                $crate::store::sql::passkeys::remove_passkey(
+                let removed = $crate::store::sql::passkeys::remove_passkey(
                     &self.$field,
                     &$crate::user::UserKey::new(username),
                     credential_id,
                     event,
-                )
+                );
+                self.$presence.forget();
+                removed
             }
             fn record_event(&self, event: &$crate::store::AuditEvent) -> $crate::Result<()> {
                 $crate::store::sql::ops::record_event(&self.$field, event)

@@ -23,8 +23,8 @@ use crate::session::{seen_recently, Session};
 use crate::store::document::roles_value;
 use crate::store::document::EMAIL_VERIFIED;
 use crate::store::{
-    AuditEvent, FailureEvent, LoginState, NewUser, PendingPassword, SecondFactors, SessionLimits,
-    Settings, StoredTotp, Throttled, UserUpdate,
+    AuditEvent, FactorKinds, FailureEvent, LoginState, NewUser, PendingPassword, SecondFactors,
+    SessionLimits, Settings, StoredTotp, Throttled, UserUpdate,
 };
 use crate::throttle::{
     Namespace, Refund, Scope, ThrottleKey, ThrottlePolicy, ThrottleState, MAIL_PREFIX,
@@ -76,6 +76,12 @@ const SELECT_LOCK_STATE: &str =
 
 const SELECT_PENDING_PASSWORD: &str =
     "SELECT hash, expires FROM pending_passwords WHERE username = $1";
+
+/// Whether the user has a TOTP factor, and whether a passkey: one row of
+/// two booleans (`0`/`1` in SQLite), each an indexed look-up.
+const SELECT_FACTOR_KINDS: &str = "SELECT \
+     EXISTS (SELECT 1 FROM second_factors WHERE username = $1 AND kind = 'totp'), \
+     EXISTS (SELECT 1 FROM passkeys WHERE username = $1)";
 
 const SELECT_USER_EXISTS: &str = "SELECT 1 FROM users WHERE username = $1";
 
@@ -527,30 +533,80 @@ pub(crate) fn lock_state(db: &impl Database, key: &UserKey) -> Result<LockState>
     db.read(|tx| lock_state_in(&tx.query(SELECT_LOCK_STATE, &[Param::Text(key)])?))
 }
 
+/// Where a login's user comes from: the `users` table, read with the rest
+/// of its state, or the caller (the state database beside a `config.yaml`
+/// has no users: its store reads them from the file); `Given(None)` for no
+/// such user.
+pub(crate) enum LoginUser {
+    Table,
+    Given(Option<User>),
+}
+
 pub(crate) fn login_state(db: &impl Database, key: &UserKey) -> Result<Option<LoginState>> {
+    login_state_of(db, key, &LoginUser::Table)
+}
+
+/// [`login_state`] with the user from `from`: one round trip.
+pub(crate) fn login_state_of(
+    db: &impl Database,
+    key: &UserKey,
+    from: &LoginUser,
+) -> Result<Option<LoginState>> {
+    if matches!(from, LoginUser::Given(None)) {
+        return Ok(None);
+    }
     let by_key = [Param::Text(key)];
     db.read(|tx| {
-        let rows = tx.pipeline(&[
-            (SELECT_USER, &by_key),
-            (SELECT_LOCK_STATE, &by_key),
-            (SELECT_PENDING_PASSWORD, &by_key),
-        ])?;
-        login_state_in(&rows)
+        let rows = tx.pipeline(&login_reads(from, &by_key))?;
+        login_state_in(&rows, from)
     })
 }
 
-/// The login state in the rows of `SELECT_USER`, `SELECT_LOCK_STATE` and
-/// `SELECT_PENDING_PASSWORD`, in that order.
-fn login_state_in(rows: &[Vec<Row>]) -> Result<Option<LoginState>> {
+/// A login's reads, in the order [`login_state_in`] takes their rows:
+/// `SELECT_USER` (when the user comes from the table), `SELECT_LOCK_STATE`,
+/// `SELECT_PENDING_PASSWORD` and `SELECT_FACTOR_KINDS`.
+fn login_reads<'a>(
+    from: &LoginUser,
+    by_key: &'a [Param<'a>],
+) -> Vec<(&'static str, &'a [Param<'a>])> {
+    let user = matches!(from, LoginUser::Table).then_some((SELECT_USER, by_key));
+    user.into_iter()
+        .chain([
+            (SELECT_LOCK_STATE, by_key),
+            (SELECT_PENDING_PASSWORD, by_key),
+            (SELECT_FACTOR_KINDS, by_key),
+        ])
+        .collect()
+}
+
+/// The login state in the rows of [`login_reads`].
+fn login_state_in(rows: &[Vec<Row>], from: &LoginUser) -> Result<Option<LoginState>> {
     let part = |i: usize| rows.get(i).map(Vec::as_slice).unwrap_or_default();
-    let Some(user) = part(0).first() else {
-        return Ok(None);
+    let (user, first) = match from {
+        LoginUser::Table => match part(0).first() {
+            Some(row) => (UserRow::from_row(row)?.to_user()?, 1),
+            None => return Ok(None),
+        },
+        LoginUser::Given(Some(user)) => (user.clone(), 0),
+        LoginUser::Given(None) => return Ok(None),
     };
     Ok(Some(LoginState {
-        user: UserRow::from_row(user)?.to_user()?,
-        lock: lock_state_in(part(1))?,
-        pending: part(2).first().map(pending_from_row).transpose()?,
+        user,
+        lock: lock_state_in(part(first))?,
+        pending: part(first + 1).first().map(pending_from_row).transpose()?,
+        factors: factor_kinds_in(part(first + 2))?,
     }))
+}
+
+/// The row of `SELECT_FACTOR_KINDS`.
+fn factor_kinds_in(rows: &[Row]) -> Result<FactorKinds> {
+    let Some(row) = rows.first() else {
+        return Ok(FactorKinds::default());
+    };
+    Ok(FactorKinds {
+        totp: row.opt_bool(0)? == Some(true),
+        passkey: row.opt_bool(1)? == Some(true),
+    })
 }
 
 pub(crate) fn session(db: &impl Database, id: &str) -> Result<Option<Session>> {
@@ -912,8 +968,8 @@ pub(crate) fn throttle_attempt(
 }
 
 /// See [`Store::throttled_login_state`](crate::store::Store::throttled_login_state):
-/// the counters and the login's three reads in one round trip, the count
-/// with `COMMIT` in a second.
+/// the counters and the login's reads ([`login_reads`]) in one round trip,
+/// the count with `COMMIT` in a second.
 pub(crate) fn throttled_login_state(
     db: &impl Database,
     key: &UserKey,
@@ -921,20 +977,31 @@ pub(crate) fn throttled_login_state(
     policy: &ThrottlePolicy,
     now: f64,
 ) -> Result<Throttled<Option<LoginState>>> {
+    throttled_login_state_of(db, key, keys, policy, now, &LoginUser::Table)
+}
+
+/// [`throttled_login_state`] with the user from `from`.
+pub(crate) fn throttled_login_state_of(
+    db: &impl Database,
+    key: &UserKey,
+    keys: &[ThrottleKey],
+    policy: &ThrottlePolicy,
+    now: f64,
+    from: &LoginUser,
+) -> Result<Throttled<Option<LoginState>>> {
     check_time("now", now)?;
     let keys = lock_order(keys);
     let by_key = [Param::Text(key)];
+    let reads = match from {
+        LoginUser::Given(None) => Vec::new(),
+        _ => login_reads(from, &by_key),
+    };
     db.write(|tx| {
-        let reads: [(&str, &[Param<'_>]); 3] = [
-            (SELECT_USER, &by_key),
-            (SELECT_LOCK_STATE, &by_key),
-            (SELECT_PENDING_PASSWORD, &by_key),
-        ];
         let (current, rows) = prepare_count(tx, &keys, now, &reads)?;
         if let Some(until) = count_unless_waiting(tx, &keys, policy, now, &current)? {
             return Ok(Throttled::Wait(until));
         }
-        Ok(Throttled::Go(login_state_in(&rows)?))
+        Ok(Throttled::Go(login_state_in(&rows, from)?))
     })
 }
 
