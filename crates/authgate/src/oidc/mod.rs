@@ -41,6 +41,18 @@
 //! No secret — client secret, code, tokens, verifier, nonce, state,
 //! binding — appears in a `Debug` output or an error message.
 //!
+//! Keys come from the JWKS through jsonwebtoken's `Jwk` types. The rest of
+//! the protocol is this module's own, not the `openidconnect` crate's (4.1):
+//! tried against our fixtures, that crate refuses what providers send and
+//! this module accepts — Google's documented bare issuer
+//! `accounts.google.com` (it parses `iss` as a URL), `"email_verified":
+//! "true"`, a discovery document without `subject_types_supported` — and its
+//! token response parses the ID token during the code exchange, so no
+//! exchange could avoid those refusals. Its verifier also applies no clock
+//! skew to `exp`, skips `nbf` and cannot express Microsoft's `tid` issuer
+//! rule. The `oauth2` crate underneath it was tried for PKCE and the
+//! exchange alone: it added more glue than the form post it replaced.
+//!
 //! [`Authenticator::guest_login`]: crate::auth::Authenticator::guest_login
 
 mod config;
