@@ -19,9 +19,9 @@ from streamlit.testing.v1 import AppTest
 from authgate import _core
 from tests import apps
 from tests.conftest import make_config, stored_failures
+from tests.test_widgets import GOOD_PW, errors, field, press, results
 
 ANSWER = "4821"
-GOOD_PW = "Str0ng!pass"
 
 
 @pytest.fixture(autouse=True)
@@ -31,23 +31,6 @@ def known_answer(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(_core, "new_captcha", lambda: new(ANSWER))
     apps.CALLS.clear()
     apps.CREDENTIALS.clear()
-
-
-def field(at: AppTest, label: str, nth: int = 0) -> Any:
-    return [t for t in at.text_input if t.label == label][nth]
-
-
-def press(at: AppTest, label: str) -> AppTest:
-    next(b for b in at.button if b.label == label).click()
-    return at.run()
-
-
-def errors(at: AppTest) -> list[str]:
-    return [e.value for e in at.error]
-
-
-def results(at: AppTest) -> list[str]:
-    return [t.value for t in at.text]
 
 
 def widgets(config_path: Path, method: str, **kwargs: Any) -> AppTest:

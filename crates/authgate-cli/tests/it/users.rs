@@ -38,6 +38,25 @@ fn on(store: &str, args: &[&str], stdin: &str) -> Run {
     authgate(&all, stdin)
 }
 
+/// `authgate users add NAME --email EMAIL --first-name FIRST --last-name
+/// LAST` with `more` arguments, on `store`.
+fn add_user(store: &str, who: [&str; 4], more: &[&str], stdin: &str) -> Run {
+    let [name, email, first, last] = who;
+    let mut args = vec![
+        "users",
+        "add",
+        name,
+        "--email",
+        email,
+        "--first-name",
+        first,
+        "--last-name",
+        last,
+    ];
+    args.extend(more);
+    on(store, &args, stdin)
+}
+
 /// No output may hold a bcrypt hash.
 #[track_caller]
 fn no_hash(run: &Run) {
@@ -142,24 +161,11 @@ fn add_hashes_the_password_and_refuses_taken_names_and_emails() {
     let dir = tempfile::tempdir().unwrap();
     for store in stores(dir.path()) {
         let add = |name: &str, email: &str| {
-            on(
+            let roles = ["--role", "editor", "--role", "viewer", "--password-stdin"];
+            add_user(
                 &store,
-                &[
-                    "users",
-                    "add",
-                    name,
-                    "--email",
-                    email,
-                    "--first-name",
-                    "Alice",
-                    "--last-name",
-                    "Liddell",
-                    "--role",
-                    "editor",
-                    "--role",
-                    "viewer",
-                    "--password-stdin",
-                ],
+                [name, email, "Alice", "Liddell"],
+                &roles,
                 "Wonderland-1\n",
             )
         };
@@ -241,24 +247,8 @@ fn add_hashes_the_password_and_refuses_taken_names_and_emails() {
 fn add_refuses_what_registration_refuses_before_asking_for_a_password() {
     let dir = tempfile::tempdir().unwrap();
     for store in stores(dir.path()) {
-        let add = |name: &str, email: &str| {
-            // No password on stdin: a refusal must come before it is read.
-            on(
-                &store,
-                &[
-                    "users",
-                    "add",
-                    name,
-                    "--email",
-                    email,
-                    "--first-name",
-                    "Al",
-                    "--last-name",
-                    "Bo",
-                ],
-                "",
-            )
-        };
+        // No password on stdin: a refusal must come before it is read.
+        let add = |name: &str, email: &str| add_user(&store, [name, email, "Al", "Bo"], &[], "");
         for (name, email, says) in [
             ("j smith", "j@x.io", "\"j smith\" is not a valid username"),
             (
@@ -291,23 +281,8 @@ fn add_refuses_what_registration_refuses_before_asking_for_a_password() {
         );
         let list = on(&store, &["users", "list"], "").ok();
         assert!(list.stdout.contains("3 users"), "{store}: {}", list.stdout);
-        let out = on(
-            &store,
-            &[
-                "users",
-                "add",
-                "Ann.Lee@Example.com",
-                "--email",
-                "ann.lee@example.com",
-                "--first-name",
-                "Ann",
-                "--last-name",
-                "Lee",
-                "--password-stdin",
-            ],
-            "Wonderland-1\n",
-        )
-        .ok();
+        let ann = ["Ann.Lee@Example.com", "ann.lee@example.com", "Ann", "Lee"];
+        let out = add_user(&store, ann, &["--password-stdin"], "Wonderland-1\n").ok();
         assert!(
             out.stdout.contains("added user 'ann.lee@example.com'"),
             "{}",
