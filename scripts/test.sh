@@ -14,20 +14,23 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 VENV="${AUTHGATE_VENV:-$PWD/.venv}"
+# Each step's heading says when it started, in seconds since the start, so a
+# log shows which step the 20-minute CI budget goes to.
+step() { echo "== $1 (at ${SECONDS}s)"; }
 
 if [ "${1:-}" = "--quick" ]; then
     shift
     scripts/setup.sh
     export PYO3_PYTHON="$VENV/bin/python"
-    echo "== cargo fmt"; cargo fmt --all -- --check
-    echo "== ruff"; "$VENV/bin/ruff" check python tests examples bench
+    step "cargo fmt"; cargo fmt --all -- --check
+    step "ruff"; "$VENV/bin/ruff" check python tests examples bench
     "$VENV/bin/ruff" format --check python tests examples bench
-    echo "== mypy"; "$VENV/bin/mypy" --strict python/authgate
+    step "mypy"; "$VENV/bin/mypy" --strict python/authgate
     "$VENV/bin/mypy" --strict tests/typing/usage.py
-    echo "== cargo test (unit tests, debug)"; cargo test --workspace --lib --bins --quiet
+    step "cargo test (unit tests, debug)"; cargo test --workspace --lib --bins --quiet
     # The CLI tests in pytest run this debug binary instead of a release build.
-    echo "== cargo build (the CLI, debug)"; cargo build --workspace --bins --quiet
-    echo "== pytest (not browser, not postgres)"
+    step "cargo build (the CLI, debug)"; cargo build --workspace --bins --quiet
+    step "pytest (not browser, not postgres)"
     AUTHGATE_CLI="$PWD/target/debug/authgate" \
         "$VENV/bin/python" -m pytest -q -m "not browser and not postgres" tests "$@"
     exit 0
@@ -36,23 +39,24 @@ fi
 scripts/setup.sh --browser
 export PYO3_PYTHON="$VENV/bin/python"
 
-echo "== cargo fmt"; cargo fmt --all -- --check
-echo "== cargo clippy"; cargo clippy --workspace --all-targets --quiet -- -D warnings
+step "cargo fmt"; cargo fmt --all -- --check
+step "cargo clippy"; cargo clippy --workspace --all-targets --quiet -- -D warnings
 # The core's cargo features: none, and each alone, must build without warnings.
-echo "== cargo features"
+step "cargo features"
 cargo clippy -p authgate --no-default-features --quiet -- -D warnings
 for feature in sqlite postgres oidc captcha mail; do
     cargo clippy -p authgate --no-default-features --features "$feature" --quiet -- -D warnings
 done
-echo "== ruff"; "$VENV/bin/ruff" check python tests examples bench
+step "ruff"; "$VENV/bin/ruff" check python tests examples bench
 "$VENV/bin/ruff" format --check python tests examples bench
-echo "== mypy"; "$VENV/bin/mypy" --strict python/authgate
+step "mypy"; "$VENV/bin/mypy" --strict python/authgate
 # The public API as an app uses it (assert_type on what each call returns).
 "$VENV/bin/mypy" --strict tests/typing/usage.py
 "$VENV/bin/python" -m mypy.stubtest authgate._core
-echo "== cargo test"; cargo test --workspace --release --quiet
+step "cargo test"; cargo test --workspace --release --quiet
 # The wheel a user installs, in a clean venv without Rust; the browser test
 # test_wheel_browser.py logs in to the demo started from it.
-echo "== wheel"; scripts/wheel.sh "$PWD/target/wheel-venv"
-echo "== pytest"
-AUTHGATE_WHEEL_VENV="$PWD/target/wheel-venv" "$VENV/bin/python" -m pytest -q tests "$@"
+step "wheel"; scripts/wheel.sh "$PWD/target/wheel-venv"
+step "pytest"
+AUTHGATE_WHEEL_VENV="$PWD/target/wheel-venv" "$VENV/bin/python" -m pytest -q --durations=10 tests "$@"
+step "done"
