@@ -7,6 +7,33 @@
 //! `yaml_pyyaml.rs` stays a binary of its own beside this directory.
 //! Child processes are this binary re-run on one ignored test (`robust`).
 
+/// Instantiates `$test` for one store, in module `$module`: each test
+/// function takes the fixture `super::$make()` builds.
+macro_rules! suite {
+    ($module:ident => $make:ident; $($test:ident),* $(,)?) => {
+        mod $module {
+            $(
+                #[test]
+                fn $test() {
+                    super::$test(&super::$make());
+                }
+            )*
+        }
+    };
+}
+
+/// Instantiates every listed test for every store, in modules `memory`,
+/// `yaml_file`, `sqlite` and `postgres`, from the calling module's fixture
+/// functions of those names.
+macro_rules! every_store {
+    ($($test:ident),* $(,)?) => {
+        suite!(memory => memory; $($test),*);
+        suite!(yaml_file => yaml_file; $($test),*);
+        suite!(sqlite => sqlite; $($test),*);
+        suite!(postgres => postgres; $($test),*);
+    };
+}
+
 #[path = "../support/mod.rs"]
 mod support;
 

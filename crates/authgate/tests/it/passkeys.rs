@@ -110,20 +110,9 @@ fn postgres() -> Fixture {
     }
 }
 
-macro_rules! suite {
-    ($module:ident => $make:ident; $($test:ident),* $(,)?) => {
-        mod $module {
-            $(
-                #[test]
-                fn $test() {
-                    super::$test(&super::$make());
-                }
-            )*
-        }
-    };
-}
-
-macro_rules! every_store {
+/// Instantiates every listed test for every store that keeps passkeys
+/// (dict mode refuses them).
+macro_rules! every_persistent_store {
     ($($test:ident),* $(,)?) => {
         suite!(yaml_file => yaml_file; $($test),*);
         suite!(sqlite => sqlite; $($test),*);
@@ -131,7 +120,7 @@ macro_rules! every_store {
     };
 }
 
-every_store!(
+every_persistent_store!(
     enrolment_then_passwordless_sign_in,
     the_passkey_is_a_second_factor_after_the_password,
     malformed_attestations_are_refused,

@@ -103,28 +103,6 @@ fn postgres() -> Fixture {
     }
 }
 
-macro_rules! suite {
-    ($module:ident => $make:ident; $($test:ident),* $(,)?) => {
-        mod $module {
-            $(
-                #[test]
-                fn $test() {
-                    super::$test(&super::$make());
-                }
-            )*
-        }
-    };
-}
-
-macro_rules! every_store {
-    ($($test:ident),* $(,)?) => {
-        suite!(memory => memory; $($test),*);
-        suite!(yaml_file => yaml_file; $($test),*);
-        suite!(sqlite => sqlite; $($test),*);
-        suite!(postgres => postgres; $($test),*);
-    };
-}
-
 every_store!(
     enrolment_needs_a_right_code,
     login_asks_for_the_code_and_a_code_works_once,

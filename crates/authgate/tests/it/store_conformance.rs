@@ -210,30 +210,6 @@ fn postgres() -> Fixture {
     postgres_with(CONFIG)
 }
 
-/// Instantiates `$test` for one store, in module `$module`.
-macro_rules! suite {
-    ($module:ident => $make:ident; $($test:ident),* $(,)?) => {
-        mod $module {
-            $(
-                #[test]
-                fn $test() {
-                    super::$test(&super::$make());
-                }
-            )*
-        }
-    };
-}
-
-/// Instantiates every listed test for every store.
-macro_rules! every_store {
-    ($($test:ident),* $(,)?) => {
-        suite!(memory => memory; $($test),*);
-        suite!(yaml_file => yaml_file; $($test),*);
-        suite!(sqlite => sqlite; $($test),*);
-        suite!(postgres => postgres; $($test),*);
-    };
-}
-
 every_store!(
     lookups_are_case_insensitive,
     names_typed_with_blanks_are_the_same_account,
