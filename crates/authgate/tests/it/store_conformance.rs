@@ -1737,6 +1737,18 @@ fn threads_never_lose_updates(f: &Fixture) {
     check_writers(f.store(), THREADS);
 }
 
+/// Exactly `winners` of `results` succeeded, and each of the others failed
+/// as `lost` allows.
+#[track_caller]
+fn assert_winners<T>(
+    results: &[authgate::Result<T>],
+    winners: usize,
+    lost: impl Fn(&Error) -> bool,
+) {
+    assert_eq!(results.iter().filter(|r| r.is_ok()).count(), winners);
+    assert!(results.iter().all(|r| r.as_ref().err().is_none_or(&lost)));
+}
+
 /// Runs `op(i)` on `THREADS` threads at once; returns the results in order.
 fn race<T: Send>(op: impl Fn(usize) -> authgate::Result<T> + Sync) -> Vec<authgate::Result<T>> {
     let start = Barrier::new(THREADS);
@@ -1767,10 +1779,7 @@ fn racing_writers_get_exactly_one_answer(f: &Fixture) {
             None,
         )
     });
-    assert_eq!(results.iter().filter(|r| r.is_ok()).count(), 1);
-    assert!(results
-        .iter()
-        .all(|r| matches!(r, Ok(_) | Err(Error::UsernameTaken))));
+    assert_winners(&results, 1, |e| matches!(e, Error::UsernameTaken));
     // One email, many usernames.
     let results = race(|i| {
         s.add_user(
@@ -1779,10 +1788,7 @@ fn racing_writers_get_exactly_one_answer(f: &Fixture) {
             None,
         )
     });
-    assert_eq!(results.iter().filter(|r| r.is_ok()).count(), 1);
-    assert!(results
-        .iter()
-        .all(|r| matches!(r, Ok(_) | Err(Error::EmailTaken))));
+    assert_winners(&results, 1, |e| matches!(e, Error::EmailTaken));
     // One invitation, many registrations.
     let results = race(|i| {
         s.add_user(
@@ -1791,10 +1797,9 @@ fn racing_writers_get_exactly_one_answer(f: &Fixture) {
             None,
         )
     });
-    assert_eq!(results.iter().filter(|r| r.is_ok()).count(), 1);
-    assert!(results
-        .iter()
-        .all(|r| matches!(r, Ok(_) | Err(Error::EmailTaken | Error::NotPreauthorized))));
+    assert_winners(&results, 1, |e| {
+        matches!(e, Error::EmailTaken | Error::NotPreauthorized)
+    });
     assert_eq!(s.user_count().unwrap(), 7);
     // Many users, three seats.
     add_writers(s, THREADS);
@@ -1806,10 +1811,7 @@ fn racing_writers_get_exactly_one_answer(f: &Fixture) {
             None,
         )
     });
-    assert_eq!(results.iter().filter(|r| r.is_ok()).count(), 3);
-    assert!(results
-        .iter()
-        .all(|r| matches!(r, Ok(()) | Err(Error::TooManyUsers))));
+    assert_winners(&results, 3, |e| matches!(e, Error::TooManyUsers));
     // One user, single session.
     let results = race(|i| {
         s.open_session(
